@@ -1,0 +1,99 @@
+"""Where a user may look. Every selector that reads personal data starts from `scope_for(user)`.
+
+Administrative jurisdictions (province, district, commune) cover the people who live in the unit.
+Place jurisdictions (laboratory, enterprise, checkpoint, venue) cover the people linked to the place;
+which people those are is known by the domain that owns the place, which registers a provider here
+(so this layer does not import the domains above it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from uuid import UUID
+
+from django.db.models import Q, QuerySet
+
+from lachan.geo.models import AdminLevel, AdminUnit
+
+from .roles import Role
+
+PlacePeopleProvider = Callable[[UUID], QuerySet]
+_place_people: dict[str, PlacePeopleProvider] = {}
+
+
+def register_place_people(place_kind: str, provider: PlacePeopleProvider) -> None:
+    """A domain says which person ids a user bound to one of its places may see."""
+    _place_people[place_kind] = provider
+
+
+@dataclass(frozen=True)
+class Scope:
+    kind: str  # "unit", "place", "self", "none"
+    unit_path: str = ""
+    unit_id: int | None = None
+    place_id: UUID | None = None
+    place_kind: str = ""
+    user_id: int | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return self.kind == "none"
+
+    def commune_ids(self) -> list[int]:
+        if self.kind != "unit":
+            return []
+        return _commune_ids_under(self.unit_path)
+
+    def commune_q(self, field: str = "commune") -> Q:
+        """A filter for records located by a commune foreign key."""
+        if self.kind == "unit":
+            return Q(**{f"{field}_id__in": self.commune_ids()})
+        return Q(pk__in=[])
+
+    def person_q(self, *, person_field: str = "", commune_field: str = "commune") -> Q:
+        """A filter for people (person_field="") or for records that belong to a person."""
+        prefix = f"{person_field}__" if person_field else ""
+        if self.kind == "unit":
+            return Q(**{f"{prefix}{commune_field}_id__in": self.commune_ids()})
+        if self.kind == "self":
+            return Q(**{f"{prefix}account_id": self.user_id})
+        if self.kind == "place" and self.place_kind in _place_people:
+            ids = _place_people[self.place_kind](self.place_id)
+            return Q(**{f"{prefix}pk__in" if prefix else "pk__in": ids})
+        return Q(pk__in=[])
+
+
+_commune_cache: dict[str, tuple[int, list[int]]] = {}
+
+
+def _commune_ids_under(path: str) -> list[int]:
+    # Units change rarely (an import, a merger); the cache is keyed by the number of units.
+    count = AdminUnit.objects.count()
+    cached = _commune_cache.get(path)
+    if cached and cached[0] == count:
+        return cached[1]
+    ids = list(
+        AdminUnit.objects.filter(Q(path=path) | Q(path__startswith=path + "/"), level=AdminLevel.COMMUNE)
+        .values_list("id", flat=True)
+    )
+    _commune_cache[path] = (count, ids)
+    return ids
+
+
+def scope_for(user) -> Scope:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Scope(kind="none")
+    if user.role == Role.CITIZEN:
+        return Scope(kind="self", user_id=user.pk)
+    if user.jurisdiction_unit_id:
+        unit = user.jurisdiction_unit
+        return Scope(kind="unit", unit_path=unit.path, unit_id=unit.pk)
+    if user.jurisdiction_place_id:
+        place = user.jurisdiction_place
+        return Scope(kind="place", place_id=place.pk, place_kind=place.kind)
+    return Scope(kind="none")
+
+
+def unit_in_scope(scope: Scope, unit: AdminUnit) -> bool:
+    return scope.kind == "unit" and (unit.path == scope.unit_path or unit.path.startswith(scope.unit_path + "/"))

@@ -1,0 +1,59 @@
+"""Roles of DESIGN.md §1 and what each may do. Jurisdiction (where) is separate from role (what)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    PROVINCE_ADMIN = "province_admin", _("province administrator")
+    EPIDEMIOLOGIST = "epidemiologist", _("provincial CDC epidemiologist")
+    DISTRICT_OFFICER = "district_officer", _("district health officer")
+    COMMUNE_STATION = "commune_station", _("commune health station")
+    LAB_STAFF = "lab_staff", _("laboratory staff")
+    ENTERPRISE_OFFICER = "enterprise_officer", _("enterprise HR / safety officer")
+    VENUE_OWNER = "venue_owner", _("venue owner")
+    CHECKPOINT_OFFICER = "checkpoint_officer", _("checkpoint officer")
+    IOC_OPERATOR = "ioc_operator", _("operations-centre operator")
+    CITIZEN = "citizen", _("citizen")
+
+
+class Perm(models.TextChoices):
+    PEOPLE_VIEW = "people.view", _("view people")
+    PEOPLE_EDIT = "people.edit", _("create and edit people")
+    PEOPLE_MERGE = "people.merge", _("merge duplicate people")
+    PEOPLE_EXPORT = "people.export", _("export people")
+    AUDIT_VIEW = "audit.view", _("search the audit trail")
+    USERS_MANAGE = "users.manage", _("manage accounts")
+    GEO_EDIT = "geo.edit", _("edit administrative units")
+    NOTIFICATIONS_VIEW = "notifications.view", _("see the notification outbox")
+
+
+_STAFF_READ = {Perm.PEOPLE_VIEW}
+_STAFF_WORK = _STAFF_READ | {Perm.PEOPLE_EDIT, Perm.PEOPLE_EXPORT}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.PROVINCE_ADMIN: frozenset(Perm.values),
+    Role.EPIDEMIOLOGIST: frozenset(_STAFF_WORK | {Perm.PEOPLE_MERGE, Perm.NOTIFICATIONS_VIEW}),
+    Role.DISTRICT_OFFICER: frozenset(_STAFF_WORK | {Perm.PEOPLE_MERGE}),
+    Role.COMMUNE_STATION: frozenset(_STAFF_WORK | {Perm.PEOPLE_MERGE}),
+    Role.LAB_STAFF: frozenset(_STAFF_WORK),
+    Role.ENTERPRISE_OFFICER: frozenset(_STAFF_WORK),
+    Role.VENUE_OWNER: frozenset(),
+    Role.CHECKPOINT_OFFICER: frozenset(_STAFF_READ),
+    Role.IOC_OPERATOR: frozenset(_STAFF_READ | {Perm.NOTIFICATIONS_VIEW}),
+    Role.CITIZEN: frozenset(),
+}
+
+# Which kind of jurisdiction each role is bound to: an administrative level or a kind of place.
+ROLE_JURISDICTION: dict[str, str | None] = {
+    Role.PROVINCE_ADMIN: "province",
+    Role.EPIDEMIOLOGIST: "province",
+    Role.IOC_OPERATOR: "province",
+    Role.DISTRICT_OFFICER: "district",
+    Role.COMMUNE_STATION: "commune",
+    Role.LAB_STAFF: "laboratory",
+    Role.ENTERPRISE_OFFICER: "enterprise",
+    Role.VENUE_OWNER: "venue",
+    Role.CHECKPOINT_OFFICER: "checkpoint",
+    Role.CITIZEN: None,
+}

@@ -1,0 +1,64 @@
+"""The API root: mounts every domain's router under /api/, one error shape for all."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from lachan.accounts.authentication import api_auth
+from lachan.core.errors import DomainError
+
+api = NinjaAPI(
+    title="Lá Chắn API",
+    version="1",
+    description=(
+        "The JSON API of Lá Chắn. Authenticate with `Authorization: Bearer <token>` (create a token on "
+        "your account page) or a browser session. Every endpoint applies the caller's jurisdiction: "
+        "records outside it answer 404. Errors have the shape `{code, message, field?, errors?}`."
+    ),
+    auth=api_auth,
+    urls_namespace="api",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request, exc: DomainError):
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(NinjaValidationError)
+def validation_error(request, exc: NinjaValidationError):
+    errors = []
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "payload", "query", "path")]
+        errors.append({"code": "invalid", "field": ".".join(loc), "message": err.get("msg", "")})
+    return api.create_response(
+        request, {"code": "invalid", "message": errors[0]["message"] if errors else "invalid", "errors": errors}, status=422
+    )
+
+
+@api.exception_handler(DjangoValidationError)
+def django_validation_error(request, exc: DjangoValidationError):
+    return api.create_response(request, {"code": "invalid", "message": "; ".join(exc.messages)}, status=400)
+
+
+@api.exception_handler(AuthenticationError)
+def auth_error(request, exc):
+    return api.create_response(request, {"code": "unauthorized", "message": "Authentication required."}, status=401)
+
+
+def _mount() -> None:
+    from lachan.accounts.api import router as accounts_router
+    from lachan.geo.api import router as geo_router
+    from lachan.notifications.api import router as notifications_router
+    from lachan.people.api import router as people_router
+
+    api.add_router("/accounts", accounts_router)
+    api.add_router("/geo", geo_router)
+    api.add_router("/people", people_router)
+    api.add_router("/notifications", notifications_router)
+
+
+_mount()

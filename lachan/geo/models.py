@@ -1,0 +1,79 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from lachan.core.models import BaseModel
+
+
+class AdminTree(models.TextChoices):
+    LEGACY_2021 = "2021", _("2021: province / district / commune")
+    CURRENT_2025 = "2025", _("since 07/2025: province / commune")
+
+
+class AdminLevel(models.IntegerChoices):
+    PROVINCE = 1, _("province")
+    DISTRICT = 2, _("district")
+    COMMUNE = 3, _("commune")
+
+
+class AdminUnit(models.Model):
+    """An official administrative unit. The number of levels is data: the 2025 tree has no districts."""
+
+    tree = models.CharField(_("tree"), max_length=4, choices=AdminTree.choices)
+    level = models.PositiveSmallIntegerField(_("level"), choices=AdminLevel.choices)
+    code = models.CharField(_("official code"), max_length=10)
+    name = models.CharField(_("name"), max_length=120)
+    short_name = models.CharField(_("short name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=40, help_text=_("e.g. Tỉnh, Huyện, Thị xã, Xã, Phường"))
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    # Materialised path of codes, e.g. "82/815/28435": a subtree is one indexed prefix query.
+    path = models.CharField(max_length=40, db_index=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    area_km2 = models.FloatField(_("area (km²)"), null=True, blank=True)
+    population = models.PositiveIntegerField(_("population"), null=True, blank=True)
+    population_year = models.PositiveSmallIntegerField(_("population year"), null=True, blank=True)
+    population_source = models.CharField(_("population source"), max_length=200, blank=True)
+    boundary = models.JSONField(_("boundary (GeoJSON geometry)"), null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tree", "code"], name="geo_adminunit_tree_code")]
+        indexes = [models.Index(fields=["tree", "level"])]
+        ordering = ["tree", "path"]
+        verbose_name = _("administrative unit")
+        verbose_name_plural = _("administrative units")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PlaceKind(models.TextChoices):
+    VENUE = "venue", _("venue")
+    ENTERPRISE = "enterprise", _("enterprise")
+    LABORATORY = "laboratory", _("laboratory")
+    CHECKPOINT = "checkpoint", _("checkpoint")
+    HEALTH_STATION = "health_station", _("commune health station")
+    HOSPITAL = "hospital", _("hospital")
+    QUARANTINE_FACILITY = "quarantine_facility", _("quarantine facility")
+    TEST_SITE = "test_site", _("test site")
+
+
+class Place(BaseModel):
+    """A located place or organisation. Domains extend it one-to-one (Venue, Enterprise, Laboratory…);
+    a staff account can be bound to one as its jurisdiction."""
+
+    kind = models.CharField(_("kind"), max_length=32, choices=PlaceKind.choices, db_index=True)
+    name = models.CharField(_("name"), max_length=200)
+    commune = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="places", verbose_name=_("commune"))
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=15, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("place")
+        verbose_name_plural = _("places")
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,136 @@
+"""Writes to administrative units: loading the official tree, populations, boundaries."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from lachan.core.errors import DomainError, ValidationFailed
+
+from .errors import GeoErrorCode
+from .models import AdminTree, AdminUnit
+from .official_units import official_units
+
+
+@transaction.atomic
+def admin_units_load(*, tree: str, province_code: str | None) -> int:
+    """Create or update the official units of a tree (one province, or the whole country).
+    Idempotent: populations and boundaries already entered are kept."""
+    if tree not in AdminTree.values:
+        raise DomainError(GeoErrorCode.UNKNOWN_TREE, _("Unknown administrative tree: %(tree)s") % {"tree": tree})
+    existing = {u.code: u for u in AdminUnit.objects.filter(tree=tree)}
+    created = 0
+    by_code: dict[str, AdminUnit] = dict(existing)
+    for unit in official_units(tree, province_code):
+        parent = by_code.get(unit.parent_code) if unit.parent_code else None
+        path = f"{tree}/{unit.code}" if parent is None else f"{parent.path}/{unit.code}"
+        values = dict(
+            level=unit.level, name=unit.name, short_name=unit.short_name, kind=unit.kind, parent=parent,
+            path=path, latitude=unit.latitude, longitude=unit.longitude, area_km2=unit.area_km2,
+        )
+        obj = existing.get(unit.code)
+        if obj is None:
+            obj = AdminUnit.objects.create(tree=tree, code=unit.code, **values)
+            created += 1
+        else:
+            changed = [k for k, v in values.items() if getattr(obj, k) != v]
+            if changed:
+                for k in changed:
+                    setattr(obj, k, values[k])
+                obj.save(update_fields=changed)
+        by_code[unit.code] = obj
+    if not by_code:
+        raise DomainError(GeoErrorCode.UNKNOWN_PROVINCE, _("Unknown province code: %(code)s") % {"code": province_code})
+    return created
+
+
+@dataclass
+class ImportReport:
+    applied: int = 0
+    errors: list[dict] = field(default_factory=list)
+
+
+def admin_unit_populations_import(*, tree: str, data: bytes, year: int | None = None, source: str = "") -> ImportReport:
+    """CSV with columns code,population. The whole file is applied or nothing."""
+    report = ImportReport()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DomainError(GeoErrorCode.BAD_FILE, _("The file is not UTF-8 text.")) from None
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or not {"code", "population"} <= {f.strip() for f in reader.fieldnames}:
+        raise DomainError(GeoErrorCode.BAD_FILE, _("The file needs the columns: code, population."))
+    units = {u.code: u for u in AdminUnit.objects.filter(tree=tree)}
+    updates: list[AdminUnit] = []
+    for line, row in enumerate(reader, start=2):
+        code = (row.get("code") or "").strip()
+        raw = (row.get("population") or "").strip().replace(".", "").replace(",", "")
+        unit = units.get(code)
+        if unit is None:
+            report.errors.append({"row": line, "code": code, "message": _("Unknown unit code.")})
+            continue
+        if not raw.isdigit():
+            report.errors.append({"row": line, "code": code, "message": _("Population must be a whole number.")})
+            continue
+        unit.population = int(raw)
+        unit.population_year = year
+        unit.population_source = source
+        updates.append(unit)
+    if report.errors:
+        raise ValidationFailed([DomainError(GeoErrorCode.BAD_ROW, e["message"], field=f"row {e['row']}") for e in report.errors])
+    with transaction.atomic():
+        AdminUnit.objects.bulk_update(updates, ["population", "population_year", "population_source"], batch_size=500)
+    report.applied = len(updates)
+    return report
+
+
+def admin_unit_boundaries_import(*, tree: str, data: bytes, code_property: str = "code") -> int:
+    """A GeoJSON FeatureCollection whose features carry the unit's official code in a property.
+    Every feature must name a known unit and have a polygon; otherwise nothing is saved."""
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DomainError(GeoErrorCode.BAD_FILE, _("The file is not valid GeoJSON: %(err)s") % {"err": exc}) from None
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
+        raise DomainError(GeoErrorCode.BAD_FILE, _("The file must be a GeoJSON FeatureCollection."))
+    units = {u.code: u for u in AdminUnit.objects.filter(tree=tree)}
+    errors: list[DomainError] = []
+    updates: list[AdminUnit] = []
+    for index, feature in enumerate(doc["features"], start=1):
+        props = (feature or {}).get("properties") or {}
+        code = str(props.get(code_property, "")).strip()
+        geometry = (feature or {}).get("geometry") or {}
+        unit = units.get(code)
+        if unit is None:
+            errors.append(DomainError(GeoErrorCode.BAD_ROW, _("Feature %(n)s: unknown unit code %(code)r.") % {"n": index, "code": code}))
+            continue
+        if geometry.get("type") not in ("Polygon", "MultiPolygon") or not _valid_coordinates(geometry):
+            errors.append(DomainError(GeoErrorCode.BAD_ROW, _("Feature %(n)s: the geometry is not a valid polygon.") % {"n": index}))
+            continue
+        unit.boundary = geometry
+        updates.append(unit)
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        AdminUnit.objects.bulk_update(updates, ["boundary"], batch_size=200)
+    return len(updates)
+
+
+def _valid_coordinates(geometry: dict) -> bool:
+    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    try:
+        for polygon in polygons:
+            for ring in polygon:
+                if len(ring) < 4 or ring[0] != ring[-1]:
+                    return False
+                for lon, lat, *_rest in ring:
+                    if not (-180 <= float(lon) <= 180 and -90 <= float(lat) <= 90):
+                        return False
+    except (TypeError, ValueError):
+        return False
+    return True
