@@ -26,7 +26,9 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-TESTING = env_bool("LACHAN_TESTING", False)
+import sys  # noqa: E402
+
+TESTING = env_bool("LACHAN_TESTING", False) or "pytest" in sys.modules
 _DEV_SECRET = "dev-only-insecure-secret-key-change-me-0123456789abcdef"
 SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET)
 if SECRET_KEY == _DEV_SECRET and not (DEBUG or TESTING or env_bool("LACHAN_ALLOW_DEV_SECRET", False)):

@@ -1,0 +1,54 @@
+# Lá Chắn — the two set-up commands are `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+DEMO_ENV := DEBUG=1 LACHAN_EMBEDDED=1
+DEMO_PEOPLE ?= 20000
+DEMO_SEED ?= 2021
+
+.PHONY: demo test install browsers migrate demo-data serve worker lint bench clean
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -c constraints.txt -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+# Debian's Chromium and ChromeDriver for the browser tests (root on the CI machine; skipped if present).
+browsers:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else echo "Install Chromium for browser tests: sudo apt-get install chromium chromium-driver"; fi; }
+
+migrate: install
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v0
+
+demo-data: migrate
+	$(DEMO_ENV) $(PY) manage.py demo_setup --people $(DEMO_PEOPLE) --seed $(DEMO_SEED)
+
+# One command: install, prepare SQLite, generate the demo province, serve on http://127.0.0.1:8000
+demo: demo-data
+	$(DEMO_ENV) $(PY) manage.py serve --host 127.0.0.1 --port 8000
+
+serve: install
+	$(DEMO_ENV) $(PY) manage.py serve --host 127.0.0.1 --port 8000
+
+worker: install
+	$(PY) manage.py worker
+
+# The whole test suite (SQLite by default; DATABASE_URL=postgres://… for PostgreSQL).
+test: install browsers
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check lachan tests
+	$(VENV)/bin/lint-imports
+
+bench: install
+	$(PY) manage.py bench_foundation
+
+clean:
+	rm -rf $(VENV) var staticfiles

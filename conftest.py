@@ -1,0 +1,75 @@
+"""Shared fixtures: the Tiền Giang units (2021 tree) loaded once, and staff of every role."""
+
+import pytest
+
+PROVINCE = "82"  # Tiền Giang
+DISTRICT = "815"  # Thành phố Mỹ Tho
+OTHER_DISTRICT = "816"  # Thị xã Gò Công
+
+
+def _ensure_units():
+    from lachan.geo.models import AdminUnit
+    from lachan.geo.services import admin_units_load
+
+    if not AdminUnit.objects.filter(tree="2021", code=PROVINCE).exists():
+        admin_units_load(tree="2021", province_code=PROVINCE)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        _ensure_units()
+
+
+@pytest.fixture
+def units(db):
+    """Province, two districts and a commune in each, as a namespace."""
+    from types import SimpleNamespace
+
+    from lachan.geo.models import AdminUnit
+
+    _ensure_units()  # transactional tests flush the database
+    province = AdminUnit.objects.get(tree="2021", code=PROVINCE)
+    district = AdminUnit.objects.get(tree="2021", code=DISTRICT)
+    other_district = AdminUnit.objects.get(tree="2021", code=OTHER_DISTRICT)
+    communes = list(district.children.order_by("code"))
+    other_communes = list(other_district.children.order_by("code"))
+    return SimpleNamespace(
+        province=province, district=district, other_district=other_district,
+        commune=communes[0], commune2=communes[1], other_commune=other_communes[0],
+    )
+
+
+@pytest.fixture
+def make_user(db):
+    from lachan.accounts.models import User
+
+    counter = {"n": 0}
+
+    def make(role, *, unit=None, place=None, password="Lachan!2021pw", **extra):
+        counter["n"] += 1
+        user = User(
+            username=extra.pop("username", f"{role}{counter['n']}"), role=role,
+            jurisdiction_unit=unit, jurisdiction_place=place, **extra,
+        )
+        user.set_password(password)
+        user.save()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def staff(units, make_user):
+    """One user per geographic role: province admin, district officer (Mỹ Tho), commune station."""
+    from types import SimpleNamespace
+
+    from lachan.accounts.roles import Role
+
+    return SimpleNamespace(
+        province=make_user(Role.PROVINCE_ADMIN, unit=units.province, username="province"),
+        epidemiologist=make_user(Role.EPIDEMIOLOGIST, unit=units.province, username="cdc"),
+        district=make_user(Role.DISTRICT_OFFICER, unit=units.district, username="district"),
+        commune=make_user(Role.COMMUNE_STATION, unit=units.commune, username="commune"),
+        other_commune=make_user(Role.COMMUNE_STATION, unit=units.other_commune, username="othercommune"),
+    )

@@ -1,0 +1,1 @@
+"""Confirmed cases (F0): lifecycle, status, clusters. Issue #3."""

@@ -1,0 +1,1 @@
+"""Citizen feedback and service requests (Open311 GeoReport v2)."""

@@ -1,0 +1,1 @@
+"""Reproduction number R(t) and short-term forecasts."""

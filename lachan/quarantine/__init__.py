@@ -1,0 +1,1 @@
+"""Quarantine and isolation orders, daily monitoring, geofence, release. Issue #5."""

@@ -1,0 +1,1 @@
+"""Daily reports in the ministry's shape (Excel, PDF), epidemic curves."""

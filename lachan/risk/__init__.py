@@ -1,0 +1,1 @@
+"""Risk levels per administrative unit under versioned policies; the map layers. Issue #6."""

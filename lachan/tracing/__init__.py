@@ -1,0 +1,1 @@
+"""The engine that turns exposures (household, venue, proximity, interview, workplace) into graded contacts. Issue #3."""

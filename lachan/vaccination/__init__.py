@@ -1,0 +1,1 @@
+"""Vaccination doses, coverage, signed EU-DCC certificates."""
