@@ -26,7 +26,9 @@ def admin_units_load(*, tree: str, province_code: str | None) -> int:
     existing = {u.code: u for u in AdminUnit.objects.filter(tree=tree)}
     created = 0
     by_code: dict[str, AdminUnit] = dict(existing)
+    found = 0
     for unit in official_units(tree, province_code):
+        found += 1
         parent = by_code.get(unit.parent_code) if unit.parent_code else None
         path = f"{tree}/{unit.code}" if parent is None else f"{parent.path}/{unit.code}"
         values = dict(
@@ -44,7 +46,7 @@ def admin_units_load(*, tree: str, province_code: str | None) -> int:
                     setattr(obj, k, values[k])
                 obj.save(update_fields=changed)
         by_code[unit.code] = obj
-    if not by_code:
+    if not found:
         raise DomainError(GeoErrorCode.UNKNOWN_PROVINCE, _("Unknown province code: %(code)s") % {"code": province_code})
     return created
 
