@@ -1,0 +1,24 @@
+"""Core periodic jobs. Registered when the app is ready (CoreConfig.ready imports this module)."""
+
+from django.core.management import call_command
+from django.utils import timezone
+
+from .scheduler import RUN_HISTORY, periodic, prune_runs_before
+
+TASK_RESULT_DAYS = 14
+
+
+@periodic("core.prune_task_results", every="daily", at="02:00")
+def prune_task_results() -> str:
+    """Delete finished background-task results older than two weeks, and old scheduler runs."""
+    from django_tasks import task_backends
+    from django_tasks_db.backend import DatabaseBackend
+
+    parts = []
+    # Only the database backend keeps results; the immediate one (tests) has nothing to prune.
+    if isinstance(task_backends["default"], DatabaseBackend):
+        call_command("prune_db_task_results", queue_name="*", min_age_days=TASK_RESULT_DAYS, verbosity=0)
+        parts.append(f"task results older than {TASK_RESULT_DAYS} days pruned")
+    runs = prune_runs_before(timezone.now() - RUN_HISTORY)
+    parts.append(f"{runs} scheduler runs pruned")
+    return "; ".join(parts)

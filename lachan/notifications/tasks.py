@@ -1,0 +1,11 @@
+"""Background tasks of the outbox: thin, the work is in services."""
+
+from django_tasks import task
+
+from .services import message_send
+
+
+@task(queue_name="notifications")
+def send_message_task(message_id: str) -> str | None:
+    message = message_send(message_id=message_id)
+    return message.status if message else None
