@@ -1,5 +1,4 @@
 import smtplib
-import socket
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -29,7 +28,7 @@ class SmtpEmailChannel(Channel):
             if 400 <= exc.smtp_code < 500:
                 raise TemporaryFailure(text) from exc
             raise PermanentFailure(text) from exc
-        except (smtplib.SMTPException, socket.timeout, OSError) as exc:
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             # Disconnects, refused connections, DNS: the server may be back soon.
             raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from exc
         return ChannelResult(provider_id=msgid)

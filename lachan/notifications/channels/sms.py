@@ -1,5 +1,4 @@
 import json
-import socket
 import urllib.error
 import urllib.request
 
@@ -38,7 +37,7 @@ class HttpSmsChannel(Channel):
             if exc.code >= 500 or exc.code in (408, 429):
                 raise TemporaryFailure(text) from exc
             raise PermanentFailure(text) from exc
-        except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError) as exc:
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
             raise TemporaryFailure(f"gateway unreachable: {getattr(exc, 'reason', exc)}") from exc
         provider_id = ""
         try:
