@@ -43,7 +43,7 @@ class Person(BaseModel):
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
     national_id = models.CharField(_("national ID (CCCD)"), max_length=12, blank=True, db_index=True)
     phone = models.CharField(_("phone"), max_length=10, blank=True, db_index=True)
-    phone_alt = models.CharField(_("other phone"), max_length=10, blank=True)
+    phone_alt = models.CharField(_("other phone"), max_length=10, blank=True, db_index=True)
     commune = models.ForeignKey(
         AdminUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("commune of residence")
     )

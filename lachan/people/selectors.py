@@ -1,0 +1,225 @@
+"""Reads of people, always inside the user's jurisdiction, merged tombstones left out, reads audited."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from lachan.accounts.audit import audit_record
+from lachan.accounts.jurisdiction import scope_for
+from lachan.accounts.models import AuditAction
+from lachan.accounts.roles import Perm
+from lachan.core.errors import DomainError, NotFound
+from lachan.core.text import fold
+from lachan.geo.models import AdminLevel, AdminUnit
+
+from .access import people_in_scope, require_perm
+from .errors import PeopleErrorCode
+from .identity import phone_looks_like, phone_normalize
+from .models import DuplicateCandidate, DuplicateStatus, Household, Person
+
+ORDERING = ("search_name", "id")
+EXPORT_LIMIT = 50_000
+_DIGITS = re.compile(r"[\s.\-()]")
+
+
+def person_search_q(query: str) -> Q | None:
+    """The filter for a search box: a CCCD, a phone, or name words (each a word prefix, diacritics ignored).
+    None means the query can match nobody (e.g. a phone number that is not Vietnamese)."""
+    raw = (query or "").strip()
+    if not raw:
+        return Q()
+    compact = _DIGITS.sub("", raw)
+    if compact.isdigit() and len(compact) == 12:
+        return Q(national_id=compact)
+    if phone_looks_like(raw):
+        try:
+            phone = phone_normalize(raw)
+        except DomainError:
+            return None
+        return Q(phone=phone) | Q(phone_alt=phone)
+    words = fold(raw).split()
+    if not words:
+        return None
+    q = Q()
+    for word in words:
+        # search_name is "[0-9a-z ]" only, so a word is safe in a LIKE pattern; "contains" lets the
+        # PostgreSQL trigram index narrow the rows, the word-boundary test makes it exact.
+        q &= Q(search_name__startswith=word) | Q(search_name__contains=" " + word)
+    return q
+
+
+def person_list(
+    *, user, query: str = "", commune: AdminUnit | int | None = None, sex: str | None = None,
+    birth_year_from: int | None = None, birth_year_to: int | None = None, household: Household | UUID | None = None,
+    audit: bool = True,
+) -> QuerySet[Person]:
+    """People in the user's jurisdiction matching a search and filters, ordered by folded name then id.
+    Paginate with `page_of` (no COUNT over a million rows)."""
+    require_perm(user, Perm.PEOPLE_VIEW)
+    queryset = people_in_scope(user)
+    search = person_search_q(query)
+    if search is None:
+        queryset = queryset.none()
+    elif search:
+        queryset = queryset.filter(search)
+    if commune:
+        commune_id = commune.pk if isinstance(commune, AdminUnit) else int(commune)
+        queryset = queryset.filter(commune_id=commune_id)
+    if sex:
+        queryset = queryset.filter(sex=sex)
+    if birth_year_from:
+        queryset = queryset.filter(birth_year__gte=birth_year_from)
+    if birth_year_to:
+        queryset = queryset.filter(birth_year__lte=birth_year_to)
+    if household:
+        queryset = queryset.filter(household=household)
+    if audit:
+        filters = {
+            k: str(v) for k, v in (
+                ("commune", getattr(commune, "pk", commune)), ("sex", sex), ("birth_year_from", birth_year_from),
+                ("birth_year_to", birth_year_to), ("household", getattr(household, "pk", household)),
+            ) if v
+        }
+        audit_record(
+            actor=user, action=AuditAction.SEARCH if query else AuditAction.LIST, object_type="person",
+            detail={"query": query, **filters} if query else filters,
+        )
+    return queryset.select_related("commune").order_by(*ORDERING)
+
+
+def person_search(*, user, query: str, **filters: Any) -> QuerySet[Person]:
+    return person_list(user=user, query=query, **filters)
+
+
+@dataclass
+class Page:
+    items: list
+    number: int
+    size: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.size + 1 if self.items else 0
+
+
+MAX_PAGE = 2000  # deep offsets are slow and nobody reads page 2000: refine the search instead
+
+
+def page_of(queryset: QuerySet, *, page: int | str | None = 1, size: int = 50) -> Page:
+    """One page and whether there is another: fetches size + 1 rows, never counts."""
+    try:
+        number = max(1, min(int(page or 1), MAX_PAGE))
+    except (TypeError, ValueError):
+        number = 1
+    size = max(1, min(int(size), 200))
+    offset = (number - 1) * size
+    rows = list(queryset[offset : offset + size + 1])
+    return Page(items=rows[:size], number=number, size=size, has_next=len(rows) > size)
+
+
+def person_get(*, user, person_id: UUID | str, audit: bool = True) -> Person:
+    """One person in the user's jurisdiction (404 otherwise, whether or not they exist)."""
+    if user is None or not getattr(user, "is_citizen", False):
+        require_perm(user, Perm.PEOPLE_VIEW)
+    try:
+        pk = person_id if isinstance(person_id, UUID) else UUID(str(person_id))
+        person = people_in_scope(user).select_related("commune__parent__parent", "household").get(pk=pk)
+    except (Person.DoesNotExist, ValueError):
+        raise NotFound(PeopleErrorCode.NOT_FOUND, _("No such person.")) from None
+    if audit:
+        audit_record(actor=user, action=AuditAction.READ, object_type="person", object_id=person.pk, person_id=person.pk)
+    return person
+
+
+def person_mine(*, user) -> Person | None:
+    """The citizen's own record (audited as a read of it), or None when no record is linked yet."""
+    if user is None or not user.is_authenticated:
+        return None
+    person = Person.objects.active().select_related("commune__parent__parent", "household").filter(account=user).first()
+    if person is not None:
+        audit_record(actor=user, action=AuditAction.READ, object_type="person", object_id=person.pk, person_id=person.pk)
+    return person
+
+
+def household_members(*, user, person: Person) -> list[Person]:
+    """Other members of the person's household that the user may see."""
+    if not person.household_id:
+        return []
+    return list(
+        people_in_scope(user).filter(household_id=person.household_id).exclude(pk=person.pk).order_by(*ORDERING)[:50]
+    )
+
+
+def communes_in_scope(*, user) -> QuerySet[AdminUnit]:
+    """Communes a user may filter by or register people in."""
+    scope = scope_for(user)
+    if scope.kind != "unit":
+        return AdminUnit.objects.none()
+    return AdminUnit.objects.filter(pk__in=scope.commune_ids(), level=AdminLevel.COMMUNE).order_by("path")
+
+
+def duplicate_list(*, user, person: Person | None = None, status: str = DuplicateStatus.OPEN) -> QuerySet[DuplicateCandidate]:
+    """Candidate pairs where both records are in the user's jurisdiction."""
+    require_perm(user, Perm.PEOPLE_VIEW)
+    visible = people_in_scope(user).values("pk")
+    queryset = DuplicateCandidate.objects.filter(person_a__in=visible, person_b__in=visible)
+    if status:
+        queryset = queryset.filter(status=status)
+    if person is not None:
+        queryset = queryset.filter(Q(person_a=person) | Q(person_b=person))
+    return queryset.select_related("person_a__commune", "person_b__commune").order_by("-score", "found_at", "pk")
+
+
+def duplicate_get(*, user, candidate_id: int) -> DuplicateCandidate:
+    found = duplicate_list(user=user, status="").filter(pk=candidate_id).first()
+    if found is None:
+        raise NotFound(PeopleErrorCode.NOT_FOUND, _("No such duplicate."))
+    return found
+
+
+EXPORT_COLUMNS = (
+    "full_name", "birth_date", "birth_year", "sex", "national_id", "phone", "phone_alt", "province", "district",
+    "commune", "address_line", "occupation", "id",
+)
+
+
+def person_export_rows(*, user, limit: int = EXPORT_LIMIT, **filters: Any) -> Iterator[tuple]:
+    """Rows for a spreadsheet with the list's filters. Refuses (before any row) when over `limit`."""
+    require_perm(user, Perm.PEOPLE_EXPORT)
+    queryset = person_list(user=user, audit=False, **filters)
+    total = queryset[: limit + 1].count()  # bounded: counts at most limit + 1 rows
+    if total > limit:
+        raise DomainError(
+            PeopleErrorCode.EXPORT_TOO_LARGE,
+            _("More than %(n)d people match: narrow the filters (e.g. one commune) and export again.") % {"n": limit},
+        )
+    audit_record(
+        actor=user, action=AuditAction.EXPORT, object_type="person",
+        detail={**{k: str(v) for k, v in filters.items() if v}, "rows": total},
+    )
+    return _export_iter(queryset.select_related("commune__parent__parent"))
+
+
+def _export_iter(queryset: QuerySet[Person]) -> Iterator[tuple]:
+    for p in queryset.iterator(chunk_size=2000):
+        units = [p.commune]
+        while units[-1].parent is not None and len(units) < 3:
+            units.append(units[-1].parent)
+        names = [u.name for u in reversed(units)]
+        province, district = names[0], names[1] if len(names) == 3 else ""
+        yield (
+            p.full_name, p.birth_date, p.birth_year, p.get_sex_display(), p.national_id, p.phone, p.phone_alt,
+            province, district, p.commune.name, p.address_line, p.occupation, str(p.pk),
+        )

@@ -1,0 +1,39 @@
+import itertools
+
+import pytest
+
+from lachan.people.identity import national_id_make
+
+_serial = itertools.count(1)
+
+
+@pytest.fixture
+def make_person(units):
+    """A person saved directly (bypassing the service, like an import), for selector and merge tests."""
+    from lachan.core.text import fold
+    from lachan.people.models import Person
+
+    def make(full_name="Nguyễn Văn An", *, commune=None, **fields):
+        fields.setdefault("sex", "M")
+        if fields.get("birth_date") and not fields.get("birth_year"):
+            fields["birth_year"] = fields["birth_date"].year
+        return Person.objects.create(full_name=full_name, search_name=fold(full_name), commune=commune or units.commune, **fields)
+
+    return make
+
+
+@pytest.fixture
+def cccd():
+    def make(birth_year=1990, sex="M", province="082"):
+        return national_id_make(province=province, birth_year=birth_year, sex=sex, serial=next(_serial))
+
+    return make
+
+
+@pytest.fixture
+def enterprise_place(units):
+    from lachan.enterprises.models import Enterprise
+    from lachan.geo.models import Place
+
+    place = Place.objects.create(kind="enterprise", name="Công ty May Mỹ Tho", commune=units.commune2)
+    return Enterprise.objects.create(place=place)
