@@ -25,7 +25,12 @@ class TokenAuth(HttpBearer):
 class SessionUserAuth(SessionAuth):
     def authenticate(self, request, key):
         user = super().authenticate(request, key)
-        return user if user and user.is_active else None
+        if not user or not user.is_active:
+            return None
+        # A session that has not passed the two-factor step is not logged in for the API either.
+        from .middleware import user_needs_otp
+
+        return None if user_needs_otp(user) else user
 
 
 api_auth = [TokenAuth(), SessionUserAuth()]

@@ -113,7 +113,30 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-at"]
         verbose_name = _("audit event")
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["actor_username", "at"], name="accounts_audit_actor_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.object_type} {self.object_id}"
+
+
+class PhoneVerification(models.Model):
+    """A pending citizen registration: the phone is proven by a code sent by SMS. Only a hash of the
+    code and of the chosen password are kept; the account is created when the code is right."""
+
+    phone = models.CharField(max_length=10, db_index=True)
+    full_name = models.CharField(max_length=200)
+    birth_date = models.DateField()
+    password_hash = models.CharField(max_length=128)
+    language = models.CharField(max_length=5, default="vi")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("phone verification")
+        indexes = [models.Index(fields=["phone", "created_at"], name="accounts_phonever_phone_at")]
