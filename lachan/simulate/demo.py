@@ -1,0 +1,146 @@
+"""The demo: the synthetic province plus one log-in per role, each bound to its jurisdiction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count
+
+from lachan.accounts.models import User
+from lachan.accounts.roles import Role
+from lachan.enterprises.models import Enterprise
+from lachan.geo.models import AdminLevel, AdminUnit, Place, PlaceKind
+from lachan.geo.services import admin_units_load
+from lachan.people.models import Person
+
+from .province import SYNTH_ID_LIMIT, province_generate, synthetic_exists
+
+DEMO_PASSWORD = "demo12345!"
+DEMO_EMAIL_DOMAIN = "demo.lachan.invalid"  # marks the demo accounts (never a real mailbox)
+DEMO_DISTRICT = {"82": "815"}  # Thành phố Mỹ Tho
+
+
+@dataclass
+class DemoLogin:
+    username: str
+    role: str
+    jurisdiction: str
+    password: str = DEMO_PASSWORD
+
+
+def demo_setup(*, people: int, seed: int, tree: str | None = None, province_code: str | None = None, log=None) -> list[DemoLogin]:
+    """Load the units, generate the province unless the same one is there, create the demo accounts.
+    Idempotent: a second run changes nothing and returns the same log-ins."""
+    tree = tree or settings.LACHAN_ADMIN_TREE
+    province_code = province_code or settings.LACHAN_PROVINCE_CODE
+    log = log or (lambda msg: None)
+    if not AdminUnit.objects.filter(tree=tree, code=province_code).exists():
+        log("Loading the administrative units…")
+        admin_units_load(tree=tree, province_code=province_code)
+    from .models import SyntheticRun
+
+    run = SyntheticRun.objects.filter(tree=tree, province_code=province_code).first()
+    same = (
+        run is not None and run.seed == seed and run.people == people
+        and Person.objects.filter(id__lt=SYNTH_ID_LIMIT).count() == run.counts.get("people")
+    )
+    if same:
+        log(f"The demo province (seed {seed}, {people:,} people) is already generated.")
+    else:
+        log(f"Generating the demo province (seed {seed}, {people:,} people)…")
+        report = province_generate(
+            people=people, seed=seed, tree=tree, province_code=province_code, fresh=synthetic_exists(), log=log,
+        )
+        log(f"Generated in {report.seconds:.1f} s.")
+    return _accounts(tree=tree, province_code=province_code)
+
+
+@transaction.atomic
+def _accounts(*, tree: str, province_code: str) -> list[DemoLogin]:
+    province = AdminUnit.objects.get(tree=tree, code=province_code, level=AdminLevel.PROVINCE)
+    district = None
+    code = DEMO_DISTRICT.get(province_code)
+    if code:
+        district = AdminUnit.objects.filter(tree=tree, code=code, level=AdminLevel.DISTRICT).first()
+    if district is None:
+        district = AdminUnit.objects.filter(parent=province, level=AdminLevel.DISTRICT).order_by("code").first()
+    area = district or province
+    # The commune of the area with the most people (the generated population).
+    commune = (
+        AdminUnit.objects.filter(level=AdminLevel.COMMUNE, path__startswith=area.path + "/")
+        .order_by("-population", "code").first()
+    )
+    synthetic = Place.objects.filter(id__lt=SYNTH_ID_LIMIT)
+    lab = synthetic.filter(kind=PlaceKind.LABORATORY).order_by("id").first()
+    enterprise = (
+        Enterprise.objects.filter(place__in=synthetic).annotate(n=Count("workers")).filter(n__gt=0)
+        .order_by("-n", "id").first()
+    )
+    venue = synthetic.filter(kind=PlaceKind.VENUE).order_by("id").first()
+    checkpoint = synthetic.filter(kind=PlaceKind.CHECKPOINT).order_by("id").first()
+
+    specs: list[tuple[str, str, AdminUnit | None, Place | None]] = [
+        ("province", Role.PROVINCE_ADMIN, province, None),
+        ("cdc", Role.EPIDEMIOLOGIST, province, None),
+        ("ioc", Role.IOC_OPERATOR, province, None),
+        ("district", Role.DISTRICT_OFFICER, district, None),
+        ("commune", Role.COMMUNE_STATION, commune, None),
+        ("lab", Role.LAB_STAFF, None, lab),
+        ("enterprise", Role.ENTERPRISE_OFFICER, None, enterprise.place if enterprise else None),
+        ("venue", Role.VENUE_OWNER, None, venue),
+        ("checkpoint", Role.CHECKPOINT_OFFICER, None, checkpoint),
+    ]
+    logins = []
+    for username, role, unit, place in specs:
+        if unit is None and place is None:
+            continue  # e.g. no districts on the two-level tree
+        user = _account(username, role=role, unit=unit, place=place)
+        logins.append(DemoLogin(user.username, Role(role).label, str(unit or place)))
+    citizen = _citizen(commune)
+    if citizen:
+        logins.append(DemoLogin(citizen.username, Role(Role.CITIZEN).label, citizen.person.full_name))
+    return logins
+
+
+def _account(username: str, *, role: str, unit=None, place=None, phone: str = "") -> User:
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User(username=username)
+        user.set_password(DEMO_PASSWORD)
+    user.role = role
+    user.jurisdiction_unit = unit
+    user.jurisdiction_place = place
+    user.email = f"{username}@{DEMO_EMAIL_DOMAIN}"
+    user.phone = phone
+    user.is_active = True
+    user.is_staff = role == Role.PROVINCE_ADMIN
+    user.save()
+    return user
+
+
+def _citizen(commune: AdminUnit | None) -> User | None:
+    """A generated adult with a phone of their own, linked to a citizen account named by that phone."""
+    linked = Person.objects.filter(account__email__endswith="@" + DEMO_EMAIL_DOMAIN, id__lt=SYNTH_ID_LIMIT).first()
+    if linked is None:
+        people = Person.objects.filter(id__lt=SYNTH_ID_LIMIT, account__isnull=True, birth_year__lte=1995).exclude(phone="")
+        if commune is not None:
+            people = people.filter(commune=commune)
+        for person in people.order_by("id")[:50]:
+            if not Person.objects.filter(phone=person.phone).exclude(pk=person.pk).exists() and not User.objects.filter(
+                username=person.phone
+            ).exclude(email__endswith="@" + DEMO_EMAIL_DOMAIN).exists():
+                linked = person
+                break
+    if linked is None:
+        return None
+    # Citizen accounts left from an earlier province (its people were replaced) go.
+    User.objects.filter(role=Role.CITIZEN, email__endswith="@" + DEMO_EMAIL_DOMAIN, person__isnull=True).exclude(
+        username=linked.phone
+    ).delete()
+    user = _account(linked.phone, role=Role.CITIZEN, phone=linked.phone)
+    if linked.account_id != user.id:
+        Person.objects.filter(pk=linked.pk).update(account=user)
+    user.refresh_from_db()
+    return user
