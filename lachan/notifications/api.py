@@ -1,3 +1,78 @@
-from ninja import Router
+"""GET /api/notifications/messages[/{id}]. Authentication comes from the API root (api_auth)."""
 
-router = Router()
+from datetime import date, datetime
+from uuid import UUID
+
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from lachan.core.errors import PermissionDenied
+
+from . import selectors
+from .models import ChannelKind, Message, MessageStatus
+
+router = Router(tags=["notifications"])
+
+
+class MessageFilter(Schema):
+    status: MessageStatus | None = None
+    channel: ChannelKind | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    to: str | None = Field(None, max_length=254, description="exact recipient address")
+    template: str | None = Field(None, max_length=64)
+    person_id: UUID | None = None
+
+
+class MessageOut(Schema):
+    id: UUID
+    created_at: datetime
+    channel: str
+    to_masked: str = Field(..., description="the recipient, partly hidden")
+    person_id: UUID | None
+    template: str
+    template_version: int
+    language: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str
+    sent_at: datetime | None
+
+    @staticmethod
+    def resolve_to_masked(obj: Message) -> str:
+        return obj.masked_to
+
+    @staticmethod
+    def resolve_template(obj: Message) -> str:
+        return obj.template_code
+
+
+class MessageDetailOut(MessageOut):
+    to: str
+    subject: str
+    body: str | None = Field(..., description="null when the message holds a one-time code")
+    provider_message_id: str
+
+    @staticmethod
+    def resolve_body(obj: Message) -> str | None:
+        return None if obj.sensitive else obj.body
+
+
+def _require_view(request) -> None:
+    if not selectors.can_view(request.auth):
+        raise PermissionDenied("permission_denied", _("You may not see the notification outbox."))
+
+
+@router.get("/messages", response=list[MessageOut], summary="List outbox messages, newest first")
+@paginate(PageNumberPagination, page_size=50)
+def messages_list(request, filters: Query[MessageFilter]):
+    _require_view(request)
+    return selectors.messages_list(**filters.dict())
+
+
+@router.get("/messages/{message_id}", response=MessageDetailOut, summary="One outbox message")
+def message_get(request, message_id: UUID):
+    _require_view(request)
+    return selectors.message_get(message_id=message_id)

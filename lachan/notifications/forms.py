@@ -1,0 +1,19 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import ChannelKind, MessageStatus
+
+
+class OutboxFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("any"))] + MessageStatus.choices)
+    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=[("", _("any"))] + ChannelKind.choices)
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    to = forms.CharField(label=_("Recipient"), required=False, max_length=254)
+    template = forms.CharField(label=_("Template"), required=False, max_length=64)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise forms.ValidationError(_("The start date is after the end date."))
+        return data
