@@ -113,6 +113,10 @@ class Page:
     def start_index(self) -> int:
         return (self.number - 1) * self.size + 1 if self.items else 0
 
+    @property
+    def end_index(self) -> int:
+        return (self.number - 1) * self.size + len(self.items)
+
 
 MAX_PAGE = 2000  # deep offsets are slow and nobody reads page 2000: refine the search instead
 

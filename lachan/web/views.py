@@ -8,7 +8,7 @@ from .navigation import capability
 @login_required
 def home(request):
     if request.user.is_citizen:
-        return redirect("accounts:me")
+        return redirect("people:mine")
     return render(request, "web/home.html", {})
 
 
