@@ -7,6 +7,7 @@ from django.contrib.auth.signals import user_logged_in
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
+from ninja.responses import Status
 
 from lachan.core.errors import DomainError, PermissionDenied
 
@@ -130,14 +131,14 @@ def tokens_create(request, payload: TokenCreateIn):
     token, raw = services.api_token_create(
         user=request.user, name=payload.name, expires_at=timezone.now() + timedelta(days=days) if days else None,
     )
-    return 201, _token_out(token, raw)
+    return Status(201, _token_out(token, raw))
 
 
 @router.delete("/tokens/{token_id}", response={204: None, 403: ErrorOut, 404: ErrorOut}, summary="Revoke a token")
 def tokens_revoke(request, token_id: int):
     _require_staff(request.user)
     services.api_token_revoke(token_id=token_id, user=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/auth/token", auth=None, response={201: TokenCreatedOut, 400: ErrorOut, 401: ErrorOut, 429: ErrorOut},
@@ -172,4 +173,4 @@ def token_obtain(request, payload: TokenObtainIn):
     )
     # The same signal as a browser log-in: audit trail, last_login, and axes clears the failures.
     user_logged_in.send(sender=user.__class__, request=request, user=user)
-    return 201, _token_out(token, raw)
+    return Status(201, _token_out(token, raw))
