@@ -86,7 +86,10 @@ def _groups(keys: list[str], extra: tuple[str, ...] = ()) -> Iterator[list[tuple
     """Rows of active people sharing the same values of `keys`, one list per group, by one sorted scan."""
     base = Person.objects.active()
     for key in keys:
-        base = base.exclude(**{key: ""}) if key != "birth_date" else base.exclude(birth_date__isnull=True)
+        if key == "birth_date":
+            base = base.exclude(birth_date__isnull=True)
+        elif key != "commune_id":
+            base = base.exclude(**{key: ""})
     sized = base.annotate(group_size=Window(Count("pk"), partition_by=[F(k) for k in keys]))
     rows = (
         sized.filter(group_size__gt=1)
@@ -297,6 +300,7 @@ def person_merge(*, keep: Person, merge: Person, by) -> PersonMerge:
     if merge.account_id and not keep.account_id:
         moved["accounts.user.person"] = 1
     merge.account_id = None
+    merge.household_id = None  # a tombstone is no longer a household member (the snapshot keeps it)
     merge.merged_into = keep
     merge.changed_by = by if by is not None and by.is_authenticated else None
     merge.save()
