@@ -260,7 +260,7 @@ class _Generator:
         wrng = random.Random(f"{seed}:communes")
         weights = []
         for unit in communes:
-            if unit.population:
+            if unit.population and unit.population_source != "synthetic":  # a real figure, not ours
                 w = float(unit.population)
             elif unit.area_km2:
                 w = float(unit.area_km2) * (8.0 if _is_urban(unit) else 1.0)
