@@ -1,6 +1,6 @@
-from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -31,8 +31,8 @@ class JurisdictionCheck:
         return data
 
 
-class UserAdminForm(JurisdictionCheck, forms.ModelForm):
-    class Meta:
+class UserAdminForm(JurisdictionCheck, UserChangeForm):
+    class Meta(UserChangeForm.Meta):
         model = User
         fields = ("username", "password", "first_name", "last_name", "email", "phone", "language", "role",
                   "jurisdiction_unit", "jurisdiction_place", "is_active", "is_staff", "is_superuser")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import hmac
-import logging
 import secrets
 from datetime import date, datetime, timedelta
 
@@ -21,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lachan.core.errors import DomainError, NotFound, PermissionDenied
 from lachan.geo.models import AdminLevel, AdminUnit, Place
+from lachan.notifications.services import notification_queue
 
 from .audit import audit_record
 from .errors import AccountError
@@ -28,8 +28,6 @@ from .models import ApiToken, AuditAction, PhoneVerification, User
 from .phones import phone_normalise
 from .roles import ROLE_JURISDICTION, Perm, Role
 from .signals import citizen_registered
-
-log = logging.getLogger(__name__)
 
 _LEVEL_OF_KIND = {"province": AdminLevel.PROVINCE, "district": AdminLevel.DISTRICT, "commune": AdminLevel.COMMUNE}
 _PLACE_KINDS = {"laboratory", "enterprise", "checkpoint", "venue"}
@@ -327,7 +325,7 @@ def totp_verify(device: TOTPDevice, code: str) -> bool:
 
 
 def _code_hash(verification_id: int, code: str) -> str:
-    return salted_hmac("lachan.accounts.phone-code", f"{verification_id}:{code}").hexdigest()
+    return salted_hmac("lachan.accounts.phone-code", f"{verification_id}:{code}", algorithm="sha256").hexdigest()
 
 
 def _new_code() -> str:
@@ -335,13 +333,11 @@ def _new_code() -> str:
 
 
 def _send_code(*, phone: str, code: str, language: str) -> None:
-    try:
-        from lachan.notifications.services import notification_queue
-    except ImportError:  # TODO: remove once lachan.notifications.services exists (being built in parallel).
-        log.warning("notifications.services is missing: registration code for %s not sent", phone[:4] + "…")
-        return
-    notification_queue(template="account.otp", channel="sms", to=phone, context={"code": code},
-                       person_id=None, language=language)
+    # The outbox sends it after this transaction commits; the message is marked sensitive there.
+    notification_queue(
+        template="account.otp", channel="sms", to=phone,
+        context={"code": code, "minutes": int(CODE_TTL.total_seconds() // 60)}, person_id=None, language=language,
+    )
 
 
 @transaction.atomic
