@@ -18,9 +18,9 @@ def require_perm(user, perm: str) -> None:
         raise PermissionDenied(PeopleErrorCode.PERMISSION, _("You do not have permission to do this."))
 
 
-def people_in_scope(user) -> QuerySet[Person]:
+def people_in_scope(user, *, include_merged: bool = False) -> QuerySet[Person]:
     """Active (not merged) people the user may see; everyone for system work (user None)."""
-    queryset = Person.objects.active()
+    queryset = Person.objects.all() if include_merged else Person.objects.active()
     if user is None:
         return queryset
     return queryset.filter(scope_for(user).person_q())

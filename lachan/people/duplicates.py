@@ -321,7 +321,7 @@ def person_merge(*, keep: Person, merge: Person, by) -> PersonMerge:
 
 def _candidate_for(candidate: DuplicateCandidate | int, by) -> DuplicateCandidate:
     pk = candidate.pk if isinstance(candidate, DuplicateCandidate) else candidate
-    visible = people_in_scope(by)
+    visible = people_in_scope(by, include_merged=True)  # a decided pair is still "yours", just closed
     found = (
         DuplicateCandidate.objects.select_for_update()
         .filter(pk=pk, person_a__in=visible.values("pk"), person_b__in=visible.values("pk"))
