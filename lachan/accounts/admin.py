@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from lachan.core.errors import DomainError
 
-from .models import ApiToken, AuditEvent, User
+from .audit import audit_record
+from .models import ApiToken, AuditAction, AuditEvent, User
 from .roles import Perm
 from .services import jurisdiction_validate
 
@@ -64,6 +65,13 @@ class UserAdmin(DjangoUserAdmin):
             # The add form is Django's creation form; give it our jurisdiction check.
             return type("UserAddForm", (JurisdictionCheck, form), {})
         return form
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=request.user, action=AuditAction.UPDATE if change else AuditAction.CREATE, object_type="user",
+            object_id=obj.pk, detail={"changed": sorted(f for f in form.changed_data if f != "password"), "via": "admin"},
+        )
 
     def has_module_permission(self, request):
         return _can(request, Perm.USERS_MANAGE)

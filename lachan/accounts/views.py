@@ -113,6 +113,7 @@ def login_code(request):
                 request.session.pop(PENDING_KEY, None)
                 auth_login(request, user, backend=pending["backend"])
             otp_login(request, device)
+            request.session.pop("lc_2fa_tries", None)
             return _with_language(redirect(next_url), user)
         audit_record(actor=None, action=AuditAction.LOGIN_FAILED, object_type="user", object_id=user.pk,
                      detail={"username": user.username, "step": "2fa"})

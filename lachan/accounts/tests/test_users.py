@@ -74,6 +74,7 @@ def test_admin_checks_the_jurisdiction(client, staff, units, places):
     assert ok.status_code == 302
     staff.commune.refresh_from_db()
     assert staff.commune.role == Role.DISTRICT_OFFICER and staff.commune.jurisdiction_unit == units.district
+    assert AuditEvent.objects.filter(action=AuditAction.UPDATE, detail__via="admin").exists()
     # Tokens and the audit trail are read-only in the admin.
     token, _ = api_token_create(user=staff.commune, name="x")
     assert client.get(f"/admin/accounts/apitoken/{token.pk}/change/").status_code == 200
