@@ -2,6 +2,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django_tasks import task
 
 from lachan.core import scheduler
 from lachan.core.models import ScheduledRun
@@ -9,6 +10,11 @@ from lachan.core.scheduler import Job, periodic, registered_jobs, scheduler_tick
 
 pytestmark = pytest.mark.django_db
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@task()
+def noop_task() -> None:
+    return None
 
 
 @pytest.fixture
@@ -118,13 +124,11 @@ def test_prune_job_removes_old_runs_and_task_results(settings):
     old = ScheduledRun.objects.create(job="test.old", period="2020-01-01")
     ScheduledRun.objects.filter(pk=old.pk).update(started_at=timezone.now() - timedelta(days=40))
     recent = ScheduledRun.objects.create(job="test.recent", period="2021-08-01")
-    from lachan.notifications.tasks import send_message_task
-
-    result = send_message_task.using(backend="default").enqueue("0190f0f0-0000-7000-8000-000000000000")
+    result = noop_task.enqueue()
     DBTaskResult.objects.filter(id=result.id).update(
         status="SUCCESSFUL", finished_at=timezone.now() - timedelta(days=20)
     )
-    fresh = send_message_task.enqueue("0190f0f0-0000-7000-8000-000000000001")
+    fresh = noop_task.enqueue()
     detail = prune_task_results()
     assert "1 scheduler runs pruned" in detail
     assert not ScheduledRun.objects.filter(pk=old.pk).exists()
