@@ -7,7 +7,7 @@ from typing import Literal
 from uuid import UUID
 
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from lachan.core.errors import NotFound
 
@@ -172,7 +172,7 @@ def create_person(request, payload: PersonIn):
     data = payload.dict()
     data["household"] = data.pop("household_id")
     person = services.person_create(by=request.user, **data)
-    return 201, person
+    return Status(201, person)
 
 
 @router.patch("/{person_id}", response={200: PersonOut, **ERRORS}, summary="Change a person's record")
