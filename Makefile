@@ -48,7 +48,7 @@ lint: install
 	$(VENV)/bin/lint-imports
 
 bench: install
-	$(PY) manage.py bench_foundation
+	LACHAN_ALLOW_DEV_SECRET=1 $(PY) manage.py bench_foundation $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles
