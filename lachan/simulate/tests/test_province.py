@@ -198,3 +198,18 @@ def test_command(units, capsys):
         call_command("simulate_province", "--people", "500", "--seed", "3", "--province", "82", "--tree", "2021")
     with pytest.raises(CommandError, match="date"):
         call_command("simulate_province", "--people", "5", "--as-of", "2021-13-01")
+
+
+@pytest.mark.django_db
+def test_two_level_tree(generate):
+    """The 2025 tree has no districts: the generator still places everyone and every kind of place."""
+    generate(people=800, seed=2, tree="2025", province_code="82")
+    province = AdminUnit.objects.get(tree="2025", code="82")
+    communes = AdminUnit.objects.filter(tree="2025", level=3, parent=province)
+    assert communes.count() > 50
+    assert set(Person.objects.values_list("commune__tree", flat=True)) == {"2025"}
+    assert set(Person.objects.values_list("commune__parent_id", flat=True)) == {province.id}
+    kinds = Counter(Place.objects.values_list("kind", flat=True))
+    assert set(kinds) == set(PlaceKind.values) and kinds[PlaceKind.HEALTH_STATION] == communes.count()
+    for p in Person.objects.exclude(national_id=""):
+        national_id_validate(p.national_id, birth_date=p.birth_date, sex=p.sex)
