@@ -32,8 +32,11 @@ def cccd():
 
 @pytest.fixture
 def enterprise_place(units):
-    from lachan.enterprises.models import Enterprise
+    from django.apps import apps
+
     from lachan.geo.models import Place
+
+    Enterprise = apps.get_model("enterprises", "Enterprise")
 
     place = Place.objects.create(kind="enterprise", name="Công ty May Mỹ Tho", commune=units.commune2)
     return Enterprise.objects.create(place=place)

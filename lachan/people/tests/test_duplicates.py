@@ -2,12 +2,12 @@ from datetime import date
 from io import StringIO
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 
 from lachan.accounts.models import AuditEvent
 from lachan.accounts.roles import Role
 from lachan.core.errors import DomainError, NotFound, PermissionDenied
-from lachan.enterprises.models import Enterprise, Worker
 from lachan.geo.models import Place
 from lachan.people import services
 from lachan.people.duplicates import duplicates_detect_all, duplicates_detect_for
@@ -15,6 +15,10 @@ from lachan.people.errors import PeopleErrorCode as E
 from lachan.people.models import DuplicateCandidate, DuplicateStatus, Household, Person, PersonMerge
 
 BORN = date(1990, 5, 1)
+
+# The enterprise layer is above people: reach its models through the app registry.
+Enterprise = apps.get_model("enterprises", "Enterprise")
+Worker = apps.get_model("enterprises", "Worker")
 
 
 def pairs():

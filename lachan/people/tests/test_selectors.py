@@ -1,12 +1,15 @@
 from datetime import date
 
 import pytest
+from django.apps import apps
 
 from lachan.accounts.models import AuditEvent
 from lachan.accounts.roles import Role
 from lachan.core.errors import NotFound, PermissionDenied
-from lachan.enterprises.models import Worker
 from lachan.people import selectors
+
+# The enterprise layer is above people: reach its models through the app registry.
+Worker = apps.get_model("enterprises", "Worker")
 
 
 def names(qs):
