@@ -34,3 +34,21 @@ def test_generation_uses_copy_on_postgresql(units):
     report = province_generate(people=2000, seed=1, tree="2021", province_code="82")
     assert report.people == Person.objects.count() == 2000
     assert Person.objects.filter(search_name__startswith="nguyen").count() > 500
+
+
+def _index_names(table):
+    with connection.cursor() as cursor:
+        return {c for c, info in connection.introspection.get_constraints(cursor, table).items() if info["index"]}
+
+
+@pytest.mark.django_db
+def test_big_loads_rebuild_the_indexes(units, monkeypatch):
+    """Above a size, the people indexes are dropped for the load and created again, all of them."""
+    from lachan.people.models import Person
+    from lachan.simulate import province
+
+    before = _index_names(Person._meta.db_table)
+    monkeypatch.setattr(province._indexes_rebuilt, "MIN_ROWS", 10)
+    province.province_generate(people=300, seed=1, tree="2021", province_code="82")
+    assert _index_names(Person._meta.db_table) == before
+    assert Person.objects.filter(search_name__startswith="nguyen").exists()
