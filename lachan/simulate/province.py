@@ -115,6 +115,25 @@ def _cols(model, names: list[str]) -> list[str]:
     return [model._meta.get_field(n).column for n in names]
 
 
+def _with_other_fields(model, names: list[str], rows, *, search_index: int):
+    """Rows completed with the model's other NOT NULL columns, so that a field added to the model later
+    does not break the bulk load: derived search columns computed, others given their default."""
+    known = set(names)
+    extra = [f for f in model._meta.concrete_fields if f.name not in known and not f.null and not f.primary_key]
+    if not extra:
+        return rows, names
+    makers = []
+    for f in extra:
+        if f.name == "search_name_rev":  # "nguyen van an" → "an van nguyen"
+            makers.append(lambda row: " ".join(reversed(row[search_index].split())))
+        elif f.has_default():
+            value = f.get_db_prep_save(f.get_default(), connection)
+            makers.append(lambda row, value=value: value)
+        else:
+            raise RuntimeError(f"The generator does not know how to fill {model.__name__}.{f.name}.")
+    return (tuple(row) + tuple(make(row) for make in makers) for row in rows), names + [f.name for f in extra]
+
+
 def synthetic_exists() -> bool:
     return Person.objects.filter(id__lt=SYNTH_ID_LIMIT).exists() or Place.objects.filter(id__lt=SYNTH_ID_LIMIT).exists()
 
@@ -710,12 +729,10 @@ class _Generator:
     def _write_people(self, households, persons):
         base = ["id", "created_at", "changed_at"]
         bulk_copy(Household._meta.db_table, _cols(Household, base + ["code", "commune", "address_line"]), households)
-        bulk_copy(
-            Person._meta.db_table,
-            _cols(Person, base + ["full_name", "search_name", "birth_date", "birth_year", "sex", "national_id", "phone",
-                                  "phone_alt", "commune", "address_line", "household", "occupation"]),
-            persons,
-        )
+        names = base + ["full_name", "search_name", "birth_date", "birth_year", "sex", "national_id", "phone",
+                        "phone_alt", "commune", "address_line", "household", "occupation"]
+        rows, names = _with_other_fields(Person, names, persons, search_index=4)
+        bulk_copy(Person._meta.db_table, _cols(Person, names), rows)
 
     def _write_places(self, places, ext):
         base = ["id", "created_at", "changed_at"]
