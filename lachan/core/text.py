@@ -24,3 +24,8 @@ def normalize_name(text: str | None) -> str:
         return ""
     text = _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
     return " ".join(word[:1].upper() + word[1:].lower() for word in text.split(" "))
+
+
+def reverse_words(folded: str) -> str:
+    """"nguyen van an" → "an van nguyen": a given-name search becomes an indexed prefix search."""
+    return " ".join(reversed(folded.split()))

@@ -3,6 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from lachan.core.models import BaseModel
+from lachan.core.text import fold, reverse_words
 from lachan.geo.models import AdminUnit
 
 
@@ -38,6 +39,8 @@ class Person(BaseModel):
     full_name = models.CharField(_("full name"), max_length=150)
     # Lower-case ASCII of the name (diacritics folded) for search: "nguyen van an".
     search_name = models.CharField(max_length=150, db_index=True, editable=False)
+    # The same words last to first ("an van nguyen"): searching a given name is a prefix search too.
+    search_name_rev = models.CharField(max_length=150, db_index=True, editable=False, default="")
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
     birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
@@ -73,6 +76,14 @@ class Person(BaseModel):
 
     def __str__(self) -> str:
         return self.full_name
+
+    def save(self, *args, **kwargs):
+        self.search_name = fold(self.full_name)
+        self.search_name_rev = reverse_words(self.search_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "full_name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "search_name", "search_name_rev"}
+        super().save(*args, **kwargs)
 
     @property
     def effective_birth_year(self) -> int | None:

@@ -29,9 +29,62 @@ EXPORT_LIMIT = 50_000
 _DIGITS = re.compile(r"[\s.\-()]")
 
 
-def person_search_q(query: str) -> Q | None:
-    """The filter for a search box: a CCCD, a phone, or name words (each a word prefix, diacritics ignored).
-    None means the query can match nobody (e.g. a phone number that is not Vietnamese)."""
+class PersonResults:
+    """Matches of a search as ordered, disjoint parts, best first: the full name starts with the query,
+    then the given name does, then the words appear anywhere. Each part is an index range or an
+    ordered walk, so a page costs a few index reads even among a million people."""
+
+    def __init__(self, parts: list[QuerySet[Person]]):
+        self.parts = parts
+
+    def __iter__(self):
+        for part in self.parts:
+            yield from part
+
+    def queryset(self) -> QuerySet[Person]:
+        """All matches as one queryset (for exports and counts), not in display order."""
+        combined = self.parts[0]
+        for part in self.parts[1:]:
+            combined = combined | part
+        return combined
+
+    def select_related(self, *fields: str) -> PersonResults:
+        return PersonResults([part.select_related(*fields) for part in self.parts])
+
+    def page(self, *, number: int, size: int) -> Page:
+        skip, need, rows = (number - 1) * size, size + 1, []
+        for part in self.parts:
+            if need <= 0:
+                break
+            part = part.all()  # a fresh query even if this part was iterated before
+            got = list(part[skip : skip + need])
+            if not got and skip:
+                skip -= part[:skip].count()  # bounded: at most `skip` index entries
+                continue
+            rows += got
+            need -= len(got)
+            skip = 0
+        return Page(items=rows[:size], number=number, size=size, has_next=len(rows) > size)
+
+
+def _name_parts(base: QuerySet[Person], words: list[str]) -> list[QuerySet[Person]]:
+    text, rev = " ".join(words), " ".join(reversed(words))
+    # search keys are "[0-9a-z ]" (byte-ordered on PostgreSQL): a prefix is the range [text, text + "{").
+    starts = Q(search_name__gte=text, search_name__lt=text + "{")
+    given = Q(search_name_rev__gte=rev, search_name_rev__lt=rev + "{")
+    anywhere = Q()
+    for word in words:
+        anywhere &= Q(search_name__startswith=word) | Q(search_name__contains=" " + word)
+    return [
+        base.filter(starts).order_by(*ORDERING),
+        base.filter(given).exclude(starts).order_by("search_name_rev", "id"),
+        base.filter(anywhere).exclude(starts).exclude(given).order_by(*ORDERING),
+    ]
+
+
+def person_search_q(query: str) -> Q | list[str] | None:
+    """What a search box asks for: a filter for a CCCD or a phone, the folded name words (a list),
+    Q() for no query, or None when the query can match nobody (a phone number that is not Vietnamese)."""
     raw = (query or "").strip()
     if not raw:
         return Q()
@@ -44,31 +97,18 @@ def person_search_q(query: str) -> Q | None:
         except DomainError:
             return None
         return Q(phone=phone) | Q(phone_alt=phone)
-    words = fold(raw).split()
-    if not words:
-        return None
-    q = Q()
-    for word in words:
-        # search_name is "[0-9a-z ]" only, so a word is safe in a LIKE pattern; "contains" lets the
-        # PostgreSQL trigram index narrow the rows, the word-boundary test makes it exact.
-        q &= Q(search_name__startswith=word) | Q(search_name__contains=" " + word)
-    return q
+    return fold(raw).split() or None
 
 
 def person_list(
     *, user, query: str = "", commune: AdminUnit | int | None = None, sex: str | None = None,
     birth_year_from: int | None = None, birth_year_to: int | None = None, household: Household | UUID | None = None,
     audit: bool = True,
-) -> QuerySet[Person]:
-    """People in the user's jurisdiction matching a search and filters, ordered by folded name then id.
-    Paginate with `page_of` (no COUNT over a million rows)."""
+) -> PersonResults:
+    """People in the user's jurisdiction matching a search and filters, best matches first, then by
+    folded name and id. Paginate with `page_of` (no COUNT over a million rows)."""
     require_perm(user, Perm.PEOPLE_VIEW)
-    queryset = people_in_scope(user)
-    search = person_search_q(query)
-    if search is None:
-        queryset = queryset.none()
-    elif search:
-        queryset = queryset.filter(search)
+    queryset = people_in_scope(user).select_related("commune")
     if commune:
         commune_id = commune.pk if isinstance(commune, AdminUnit) else int(commune)
         queryset = queryset.filter(commune_id=commune_id)
@@ -91,10 +131,15 @@ def person_list(
             actor=user, action=AuditAction.SEARCH if query else AuditAction.LIST, object_type="person",
             detail={"query": query, **filters} if query else filters,
         )
-    return queryset.select_related("commune").order_by(*ORDERING)
+    search = person_search_q(query)
+    if search is None:
+        return PersonResults([queryset.none()])
+    if isinstance(search, list):
+        return PersonResults(_name_parts(queryset, search))
+    return PersonResults([queryset.filter(search).order_by(*ORDERING)])
 
 
-def person_search(*, user, query: str, **filters: Any) -> QuerySet[Person]:
+def person_search(*, user, query: str, **filters: Any) -> PersonResults:
     return person_list(user=user, query=query, **filters)
 
 
@@ -121,13 +166,15 @@ class Page:
 MAX_PAGE = 2000  # deep offsets are slow and nobody reads page 2000: refine the search instead
 
 
-def page_of(queryset: QuerySet, *, page: int | str | None = 1, size: int = 50) -> Page:
+def page_of(queryset: QuerySet | PersonResults, *, page: int | str | None = 1, size: int = 50) -> Page:
     """One page and whether there is another: fetches size + 1 rows, never counts."""
     try:
         number = max(1, min(int(page or 1), MAX_PAGE))
     except (TypeError, ValueError):
         number = 1
     size = max(1, min(int(size), 200))
+    if isinstance(queryset, PersonResults):
+        return queryset.page(number=number, size=size)
     offset = (number - 1) * size
     rows = list(queryset[offset : offset + size + 1])
     return Page(items=rows[:size], number=number, size=size, has_next=len(rows) > size)
@@ -202,7 +249,7 @@ EXPORT_COLUMNS = (
 def person_export_rows(*, user, limit: int = EXPORT_LIMIT, **filters: Any) -> Iterator[tuple]:
     """Rows for a spreadsheet with the list's filters. Refuses (before any row) when over `limit`."""
     require_perm(user, Perm.PEOPLE_EXPORT)
-    queryset = person_list(user=user, audit=False, **filters)
+    queryset = person_list(user=user, audit=False, **filters).queryset().order_by(*ORDERING)
     total = queryset[: limit + 1].count()  # bounded: counts at most limit + 1 rows
     if total > limit:
         raise DomainError(

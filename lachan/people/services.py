@@ -15,7 +15,7 @@ from lachan.accounts.jurisdiction import scope_for, unit_in_scope
 from lachan.accounts.models import AuditAction
 from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, NotFound, ValidationFailed
-from lachan.core.text import fold, normalize_name
+from lachan.core.text import fold, normalize_name, reverse_words
 from lachan.geo.models import AdminLevel, AdminUnit
 
 from .access import people_in_scope, require_perm
@@ -172,7 +172,8 @@ def _clean_person(
     commune = commune_resolve(data.get("commune"), by=by if "commune" in scoped else None, errors=errors)
     household = _household(data.get("household"), by=by if "household" in scoped else None, errors=errors)
     cleaned = {
-        "full_name": full_name, "search_name": fold(full_name), "birth_date": birth_date, "birth_year": birth_year,
+        "full_name": full_name, "search_name": fold(full_name), "search_name_rev": reverse_words(fold(full_name)),
+        "birth_date": birth_date, "birth_year": birth_year,
         "sex": sex, "national_id": national_id, "phone": phone, "phone_alt": phone_alt, "commune": commune,
         "address_line": _text(data.get("address_line"), "address_line", 300, errors),
         "household": household, "occupation": _text(data.get("occupation"), "occupation", 100, errors),

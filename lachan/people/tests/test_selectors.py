@@ -144,3 +144,22 @@ def test_export_needs_permission(units, make_user, town):
     checkpoint = make_user(Role.CHECKPOINT_OFFICER)
     with pytest.raises(PermissionDenied):
         selectors.person_export_rows(user=checkpoint)
+
+
+def test_best_matches_first_and_pages_span_the_parts(staff, units, make_person):
+    # "an": full names starting with it, then given names, then the word anywhere else.
+    for name in ("An Thị Mai", "An Văn Bé", "Lê Văn An", "Trần Thị Anh", "Võ An Khang", "Hồ An Nhiên", "Lý Văn Bình"):
+        make_person(name)
+    results = selectors.person_list(user=staff.commune, query="an")
+    ordered = [p.full_name for p in results]
+    assert ordered == ["An Thị Mai", "An Văn Bé", "Lê Văn An", "Trần Thị Anh", "Hồ An Nhiên", "Võ An Khang"]
+    pages = [selectors.page_of(results, page=n, size=2) for n in (1, 2, 3, 4)]
+    assert [[p.full_name for p in page.items] for page in pages] == [ordered[0:2], ordered[2:4], ordered[4:6], []]
+    assert [page.has_next for page in pages] == [True, True, False, False]
+
+
+def test_export_uses_every_part_of_a_name_search(staff, units, make_person):
+    for name in ("An Thị Mai", "Lê Văn An", "Võ An Khang", "Lý Văn Bình"):
+        make_person(name)
+    rows = list(selectors.person_export_rows(user=staff.commune, query="an"))
+    assert sorted(r[0] for r in rows) == ["An Thị Mai", "Lê Văn An", "Võ An Khang"]
