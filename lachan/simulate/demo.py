@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Count
 
@@ -108,7 +109,7 @@ def _account(username: str, *, role: str, unit=None, place=None, phone: str = ""
     user = User.objects.filter(username=username).first()
     if user is None:
         user = User(username=username)
-        user.set_password(DEMO_PASSWORD)
+        user.password = _demo_hash()
     user.role = role
     user.jurisdiction_unit = unit
     user.jurisdiction_place = place
@@ -118,6 +119,16 @@ def _account(username: str, *, role: str, unit=None, place=None, phone: str = ""
     user.is_staff = role == Role.PROVINCE_ADMIN
     user.save()
     return user
+
+
+_hash_cache: dict[str, str] = {}
+
+
+def _demo_hash() -> str:
+    """One hash for the published demo password: hashing it per account would cost seconds."""
+    if DEMO_PASSWORD not in _hash_cache:
+        _hash_cache[DEMO_PASSWORD] = make_password(DEMO_PASSWORD)
+    return _hash_cache[DEMO_PASSWORD]
 
 
 def _citizen(commune: AdminUnit | None) -> User | None:
