@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lachan.core.errors import PermissionDenied
+from lachan.core.pagination import page_of as core_page_of
 
 from .errors import AccountError
 from .models import ApiToken, AuditEvent, User
@@ -47,11 +48,10 @@ def audit_events(*, user, filters: dict[str, Any]) -> QuerySet[AuditEvent]:
     return qs.order_by("-at", "-id")
 
 
-def page_of(qs: QuerySet, *, page: int, size: int) -> tuple[list, bool]:
-    """One page and whether there is a next one: fetch size+1 rows, never COUNT a table of millions."""
-    page = max(1, page)
-    rows = list(qs[(page - 1) * size : page * size + 1])
-    return rows[:size], len(rows) > size
+def page_of(qs: QuerySet, *, page: int, size: int = 50) -> tuple[list, bool]:
+    """One page and whether there is a next one (see core.pagination)."""
+    result = core_page_of(qs, page=page, size=size)
+    return result.items, result.has_next
 
 
 def users_list(*, user, q: str = "", role: str = "") -> QuerySet[User]:

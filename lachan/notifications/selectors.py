@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lachan.core.errors import NotFound
+from lachan.core.pagination import page_of as core_page_of
 
 from .errors import NotificationError
 from .models import Message
@@ -55,7 +56,6 @@ def message_get(*, message_id) -> Message:
 
 
 def page_of(qs: QuerySet, *, page: int, size: int = 50) -> tuple[list, bool]:
-    """One page and whether there is a next, without COUNT(*) over the whole outbox."""
-    start = (max(page, 1) - 1) * size
-    rows = list(qs[start:start + size + 1])
-    return rows[:size], len(rows) > size
+    """One page and whether there is a next one (see core.pagination)."""
+    result = core_page_of(qs, page=page, size=size)
+    return result.items, result.has_next

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -16,6 +15,7 @@ from lachan.accounts.jurisdiction import scope_for
 from lachan.accounts.models import AuditAction
 from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, NotFound
+from lachan.core.pagination import Page, page_of  # noqa: F401 (page_of is re-exported for views)
 from lachan.core.text import fold
 from lachan.geo.models import AdminLevel, AdminUnit
 
@@ -141,43 +141,6 @@ def person_list(
 
 def person_search(*, user, query: str, **filters: Any) -> PersonResults:
     return person_list(user=user, query=query, **filters)
-
-
-@dataclass
-class Page:
-    items: list
-    number: int
-    size: int
-    has_next: bool
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def start_index(self) -> int:
-        return (self.number - 1) * self.size + 1 if self.items else 0
-
-    @property
-    def end_index(self) -> int:
-        return (self.number - 1) * self.size + len(self.items)
-
-
-MAX_PAGE = 2000  # deep offsets are slow and nobody reads page 2000: refine the search instead
-
-
-def page_of(queryset: QuerySet | PersonResults, *, page: int | str | None = 1, size: int = 50) -> Page:
-    """One page and whether there is another: fetches size + 1 rows, never counts."""
-    try:
-        number = max(1, min(int(page or 1), MAX_PAGE))
-    except (TypeError, ValueError):
-        number = 1
-    size = max(1, min(int(size), 200))
-    if isinstance(queryset, PersonResults):
-        return queryset.page(number=number, size=size)
-    offset = (number - 1) * size
-    rows = list(queryset[offset : offset + size + 1])
-    return Page(items=rows[:size], number=number, size=size, has_next=len(rows) > size)
 
 
 def person_get(*, user, person_id: UUID | str, audit: bool = True) -> Person:
