@@ -15,6 +15,12 @@ def _ensure_units():
         admin_units_load(tree="2021", province_code=PROVINCE)
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Fixtures create several users per test; the production hasher is deliberately slow.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():

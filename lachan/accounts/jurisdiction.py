@@ -40,45 +40,35 @@ class Scope:
     def is_empty(self) -> bool:
         return self.kind == "none"
 
-    def commune_ids(self) -> list[int]:
+    def communes(self) -> QuerySet:
+        """Ids of the communes in the unit, as a subquery (the database joins it; nothing is cached
+        in the process, so a reloaded tree is never seen stale)."""
         if self.kind != "unit":
-            return []
-        return _commune_ids_under(self.unit_path)
+            return AdminUnit.objects.none().values("id")
+        return AdminUnit.objects.filter(
+            Q(path=self.unit_path) | Q(path__startswith=self.unit_path + "/"), level=AdminLevel.COMMUNE
+        ).values("id")
+
+    def commune_ids(self) -> list[int]:
+        return list(self.communes().values_list("id", flat=True))
 
     def commune_q(self, field: str = "commune") -> Q:
         """A filter for records located by a commune foreign key."""
         if self.kind == "unit":
-            return Q(**{f"{field}_id__in": self.commune_ids()})
+            return Q(**{f"{field}_id__in": self.communes()})
         return Q(pk__in=[])
 
     def person_q(self, *, person_field: str = "", commune_field: str = "commune") -> Q:
         """A filter for people (person_field="") or for records that belong to a person."""
         prefix = f"{person_field}__" if person_field else ""
         if self.kind == "unit":
-            return Q(**{f"{prefix}{commune_field}_id__in": self.commune_ids()})
+            return Q(**{f"{prefix}{commune_field}_id__in": self.communes()})
         if self.kind == "self":
             return Q(**{f"{prefix}account_id": self.user_id})
         if self.kind == "place" and self.place_kind in _place_people:
             ids = _place_people[self.place_kind](self.place_id)
             return Q(**{f"{prefix}pk__in" if prefix else "pk__in": ids})
         return Q(pk__in=[])
-
-
-_commune_cache: dict[str, tuple[int, list[int]]] = {}
-
-
-def _commune_ids_under(path: str) -> list[int]:
-    # Units change rarely (an import, a merger); the cache is keyed by the number of units.
-    count = AdminUnit.objects.count()
-    cached = _commune_cache.get(path)
-    if cached and cached[0] == count:
-        return cached[1]
-    ids = list(
-        AdminUnit.objects.filter(Q(path=path) | Q(path__startswith=path + "/"), level=AdminLevel.COMMUNE)
-        .values_list("id", flat=True)
-    )
-    _commune_cache[path] = (count, ids)
-    return ids
 
 
 def scope_for(user) -> Scope:

@@ -7,8 +7,6 @@ PASSWORD = "Lachan!2021pw"
 def _no_otp_throttle(settings):
     # django-otp delays the next try after a wrong code; tests try wrong then right at once.
     settings.OTP_TOTP_THROTTLE_FACTOR = 0
-    # Log-in tests hash passwords dozens of times; the production hasher is deliberately slow.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -19,8 +19,3 @@ def fake_channel(settings):
     yield FakeChannel
     FakeChannel.reset()
 
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # The shared `staff` fixture hashes five passwords per test; these tests are not about passwords.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

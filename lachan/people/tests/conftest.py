@@ -41,8 +41,3 @@ def enterprise_place(units):
     place = Place.objects.create(kind="enterprise", name="Công ty May Mỹ Tho", commune=units.commune2)
     return Enterprise.objects.create(place=place)
 
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # The shared fixtures create several users; a real password hash costs most of a test's time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
