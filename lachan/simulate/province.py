@@ -191,9 +191,14 @@ def province_generate(
             seed=seed, people=people, tree=tree, province_code=province_code, as_of=as_of, counts=counts,
             seconds=round(seconds, 2),
         )
-    if is_sqlite():
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")  # fresh statistics so the planner picks the new indexes
+    with connection.cursor() as cursor:
+        # Fresh planner statistics for the loaded tables, so the first queries pick the right indexes
+        # (PostgreSQL's autovacuum would get there only later).
+        if is_sqlite():
+            cursor.execute("ANALYZE")
+        else:
+            for model in (Person, Household, Place, Venue, Enterprise, Worker, AdminUnit):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return GenerateReport(people=counts["people"], counts=counts, seconds=time.monotonic() - started, run_id=run.id)
 
 
