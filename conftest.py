@@ -21,6 +21,17 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _english_messages(settings):
+    """Tests read messages in English (the msgids); the Vietnamese default is tested on its own
+    (tests/test_i18n.py) and browsers ask for Vietnamese as a Vietnamese phone does."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():

@@ -6,4 +6,9 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self):
+        from lachan.core.scheduler import periodic
+
         from . import receivers  # noqa: F401
+        from . import services
+
+        periodic("accounts.prune_phone_verifications", every="daily", at="02:30")(services.phone_verifications_prune)

@@ -466,3 +466,10 @@ def _citizen_create(verification: PhoneVerification) -> User:
         lambda: citizen_registered.send(sender=User, user=user, full_name=full_name, birth_date=birth_date)
     )
     return user
+
+
+def phone_verifications_prune(*, older_than_days: int = 2) -> int:
+    """Pending registrations are useless once expired; keep two days for the send rate limit and support."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    deleted, _ = PhoneVerification.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -38,9 +38,9 @@ class Person(BaseModel):
 
     full_name = models.CharField(_("full name"), max_length=150)
     # Lower-case ASCII of the name (diacritics folded) for search: "nguyen van an".
-    search_name = models.CharField(max_length=150, db_index=True, editable=False)
+    search_name = models.CharField(max_length=150, editable=False)
     # The same words last to first ("an van nguyen"): searching a given name is a prefix search too.
-    search_name_rev = models.CharField(max_length=150, db_index=True, editable=False, default="")
+    search_name_rev = models.CharField(max_length=150, editable=False, default="")
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
     birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
@@ -72,6 +72,11 @@ class Person(BaseModel):
         indexes = [
             models.Index(fields=["commune", "search_name"], name="people_person_commune_name"),
             models.Index(fields=["search_name", "birth_date"], name="people_person_name_birth"),
+            # (key, id) matches the list order exactly, so a page is read off the index with no sort.
+            models.Index(fields=["search_name", "id"], name="people_person_name_id"),
+            models.Index(fields=["search_name_rev", "id"], name="people_person_rev_name_id"),
+            # Few people are merged: a partial index finds tombstones (merges, deletions) without a scan.
+            models.Index(fields=["merged_into"], name="people_person_merged", condition=models.Q(merged_into__isnull=False)),
         ]
 
     def __str__(self) -> str:
