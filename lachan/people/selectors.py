@@ -30,56 +30,73 @@ _DIGITS = re.compile(r"[\s.\-()]")
 
 
 class PersonResults:
-    """Matches of a search as ordered, disjoint parts, best first: the full name starts with the query,
-    then the given name does, then the words appear anywhere. Each part is an index range or an
-    ordered walk, so a page costs a few index reads even among a million people."""
+    """Matches of a search as ordered, disjoint parts, best first, and a fallback shown only when the
+    parts find nobody. Each part is read along an index (a name range), so a page costs a few index
+    reads even among a million people; the fallback may scan, and runs only for searches that found
+    nothing otherwise (a middle name alone, a typo)."""
 
-    def __init__(self, parts: list[QuerySet[Person]]):
+    def __init__(self, parts: list[QuerySet[Person]], fallback: QuerySet[Person] | None = None):
         self.parts = parts
+        self.fallback = fallback
+
+    def _effective_parts(self) -> list[QuerySet[Person]]:
+        if self.fallback is not None and not any(part.exists() for part in self.parts):
+            return [self.fallback]
+        return self.parts
 
     def __iter__(self):
-        for part in self.parts:
-            yield from part
+        for part in self._effective_parts():
+            yield from part.all()
 
     def queryset(self) -> QuerySet[Person]:
         """All matches as one queryset (for exports and counts), not in display order."""
-        combined = self.parts[0]
-        for part in self.parts[1:]:
+        parts = self._effective_parts()
+        combined = parts[0]
+        for part in parts[1:]:
             combined = combined | part
         return combined
 
-    def select_related(self, *fields: str) -> PersonResults:
-        return PersonResults([part.select_related(*fields) for part in self.parts])
-
     def page(self, *, number: int, size: int) -> Page:
-        skip, need, rows = (number - 1) * size, size + 1, []
-        for part in self.parts:
-            if need <= 0:
-                break
-            part = part.all()  # a fresh query even if this part was iterated before
-            got = list(part[skip : skip + need])
-            if not got and skip:
-                skip -= part[:skip].count()  # bounded: at most `skip` index entries
-                continue
-            rows += got
-            need -= len(got)
-            skip = 0
+        # Page 1 tries the parts and falls back only if they are empty; later pages ask which applies.
+        rows = _collect(self.parts if number == 1 else self._effective_parts(), number, size)
+        if number == 1 and not rows and self.fallback is not None:
+            rows = _collect([self.fallback], number, size)
         return Page(items=rows[:size], number=number, size=size, has_next=len(rows) > size)
 
 
-def _name_parts(base: QuerySet[Person], words: list[str]) -> list[QuerySet[Person]]:
-    text, rev = " ".join(words), " ".join(reversed(words))
-    # search keys are "[0-9a-z ]" (byte-ordered on PostgreSQL): a prefix is the range [text, text + "{").
-    starts = Q(search_name__gte=text, search_name__lt=text + "{")
-    given = Q(search_name_rev__gte=rev, search_name_rev__lt=rev + "{")
+def _collect(parts: list[QuerySet[Person]], number: int, size: int) -> list[Person]:
+    """Rows number*size-size … number*size (+1 to tell whether more follow) of the parts in order."""
+    skip, need, rows = (number - 1) * size, size + 1, []
+    for part in parts:
+        if need <= 0:
+            break
+        part = part.all()  # a fresh query even if this part was iterated before
+        got = list(part[skip : skip + need])
+        if not got and skip:
+            skip -= part[:skip].count()  # bounded: at most `skip` index entries
+            continue
+        rows += got
+        need -= len(got)
+        skip = 0
+    return rows
+
+
+def _name_parts(base: QuerySet[Person], words: list[str]) -> PersonResults:
+    text = " ".join(words)
     anywhere = Q()
     for word in words:
         anywhere &= Q(search_name__startswith=word) | Q(search_name__contains=" " + word)
-    return [
-        base.filter(starts).order_by(*ORDERING),
-        base.filter(given).exclude(starts).order_by("search_name_rev", "id"),
-        base.filter(anywhere).exclude(starts).exclude(given).order_by(*ORDERING),
-    ]
+    # search keys are "[0-9a-z ]" (byte-ordered on PostgreSQL): a prefix is the range [text, text + "{").
+    starts = Q(search_name__gte=text, search_name__lt=text + "{")
+    # The last word typed is most often the given name: walk the reversed-name index from it.
+    given = Q(search_name_rev__gte=words[-1], search_name_rev__lt=words[-1] + "{") & anywhere
+    return PersonResults(
+        [
+            base.filter(starts).order_by(*ORDERING),
+            base.filter(given).exclude(starts).order_by("search_name_rev", "id"),
+        ],
+        fallback=base.filter(anywhere).order_by(*ORDERING),
+    )
 
 
 def person_search_q(query: str) -> Q | list[str] | None:
@@ -108,7 +125,7 @@ def person_list(
     """People in the user's jurisdiction matching a search and filters, best matches first, then by
     folded name and id. Paginate with `page_of` (no COUNT over a million rows)."""
     require_perm(user, Perm.PEOPLE_VIEW)
-    queryset = people_in_scope(user).select_related("commune")
+    queryset = people_in_scope(user).select_related("commune__parent")
     if commune:
         commune_id = commune.pk if isinstance(commune, AdminUnit) else int(commune)
         queryset = queryset.filter(commune_id=commune_id)
@@ -135,7 +152,7 @@ def person_list(
     if search is None:
         return PersonResults([queryset.none()])
     if isinstance(search, list):
-        return PersonResults(_name_parts(queryset, search))
+        return _name_parts(queryset, search)
     return PersonResults([queryset.filter(search).order_by(*ORDERING)])
 
 
