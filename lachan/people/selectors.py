@@ -88,8 +88,11 @@ def _name_parts(base: QuerySet[Person], words: list[str]) -> PersonResults:
         anywhere &= Q(search_name__startswith=word) | Q(search_name__contains=" " + word)
     # search keys are "[0-9a-z ]" (byte-ordered on PostgreSQL): a prefix is the range [text, text + "{").
     starts = Q(search_name__gte=text, search_name__lt=text + "{")
-    # The last word typed is most often the given name: walk the reversed-name index from it.
-    given = Q(search_name_rev__gte=words[-1], search_name_rev__lt=words[-1] + "{") & anywhere
+    # The last word typed is most often the given name: walk the reversed-name index from it; the
+    # other words may stand anywhere. (One word is then a pure index range, with no filter at all.)
+    given = Q(search_name_rev__gte=words[-1], search_name_rev__lt=words[-1] + "{")
+    for word in words[:-1]:
+        given &= Q(search_name_rev__startswith=word) | Q(search_name_rev__contains=" " + word)
     return PersonResults(
         [
             base.filter(starts).order_by(*ORDERING),
