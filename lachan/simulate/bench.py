@@ -304,7 +304,10 @@ def doc_section(results: dict) -> str:
     verdicts = []
     for db in results["databases"]:
         gen = db.get("generate_seconds")
-        gen_text = f"{gen:.0f} s" if gen is not None else db.get("error", "failed")
+        if gen is not None:
+            gen_text = f"{gen:.0f} s"
+        else:
+            gen_text = "not run (data kept)" if db.get("generation_skipped") else db.get("error", "failed")
         if gen is not None and gen > 300:
             verdicts.append(f"generation on {db['vendor']} took {gen:.0f} s, over the 5-minute target")
         req = db.get("requests") or {}

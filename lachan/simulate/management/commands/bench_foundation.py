@@ -36,7 +36,7 @@ class Command(BaseCommand):
         results = {"people": people, "machine": bench.machine(), "databases": []}
         for url in urls:
             vendor = bench.vendor_of(url)
-            entry = {"vendor": vendor, "url": bench.redact(url)}
+            entry = {"vendor": vendor, "url": bench.redact(url), "generation_skipped": skip_generate}
             results["databases"].append(entry)
             self.stdout.write(f"== {vendor}: {entry['url']}")
             if not skip_generate:
