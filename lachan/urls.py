@@ -10,5 +10,6 @@ urlpatterns = [
     path("accounts/", include("lachan.accounts.urls")),
     path("people/", include("lachan.people.urls")),
     path("notifications/", include("lachan.notifications.urls")),
+    path("units/", include("lachan.geo.urls")),
     path("", include("lachan.web.urls")),
 ]

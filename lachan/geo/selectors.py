@@ -8,6 +8,10 @@ from lachan.core.errors import NotFound
 from .models import AdminLevel, AdminUnit
 
 
+def deployment_tree() -> str:
+    return settings.LACHAN_ADMIN_TREE
+
+
 def deployment_units() -> QuerySet[AdminUnit]:
     """Units of the deployment's tree and province."""
     tree = settings.LACHAN_ADMIN_TREE

@@ -51,6 +51,17 @@ def admin_units_load(*, tree: str, province_code: str | None) -> int:
     return created
 
 
+@transaction.atomic
+def admin_unit_set_population(*, unit: AdminUnit, population: int | None, year: int | None = None, source: str = "") -> AdminUnit:
+    if population is not None and not (0 <= population <= 50_000_000):
+        raise DomainError(GeoErrorCode.BAD_ROW, _("Population must be a whole number between 0 and 50,000,000."), field="population")
+    if year is not None and not (1900 <= year <= 2100):
+        raise DomainError(GeoErrorCode.BAD_ROW, _("Enter a year between 1900 and 2100."), field="year")
+    unit.population, unit.population_year, unit.population_source = population, year, source[:200]
+    unit.save(update_fields=["population", "population_year", "population_source"])
+    return unit
+
+
 @dataclass
 class ImportReport:
     applied: int = 0

@@ -152,6 +152,7 @@ OTP_TOTP_ISSUER = "Lá Chắn"
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Tiếng Việt")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "lachan" / "locale"]
+FORMAT_MODULE_PATH = ["lachan.formats"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
