@@ -12,7 +12,21 @@ schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
 
 
 @pytest.fixture
-def token(staff, units):
+def keep_connection():
+    """Calling the WSGI app directly fires request_started/finished, whose handler closes the database
+    connection, and with it the test's transaction; Django's own test client detaches it the same way."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def token(staff, units, keep_connection):
     from lachan.accounts.models import ApiToken
     from lachan.people.models import Person
 

@@ -1,3 +1,8 @@
+from urllib.parse import unquote_to_bytes
+
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.utils.translation import gettext as _
+
 from . import request_context
 
 
@@ -22,3 +27,32 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             request_context.deactivate(token)
+
+
+class RejectNulCharactersMiddleware:
+    """PostgreSQL cannot store or compare text with NUL characters (SQLite can): a request carrying one
+    gets a clear 400 here instead of a database error later. No legitimate input contains one."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._has_nul(request):
+            message = _("The request contains a NUL character, which no field accepts.")
+            if request.path.startswith("/api/"):
+                return JsonResponse({"code": "invalid", "message": message}, status=400)
+            return HttpResponseBadRequest(message)
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_nul(request) -> bool:
+        if b"\x00" in unquote_to_bytes(request.META.get("QUERY_STRING", "")):
+            return True
+        content_type = request.META.get("CONTENT_TYPE", "")
+        if request.method not in ("POST", "PUT", "PATCH"):
+            return False
+        if content_type.startswith("application/json"):
+            return b"\x00" in request.body or b"\\u0000" in request.body
+        if content_type.startswith("application/x-www-form-urlencoded"):
+            return b"\x00" in unquote_to_bytes(request.body)
+        return False  # multipart: Django's form fields refuse NUL characters themselves
