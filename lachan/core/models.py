@@ -41,3 +41,25 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} {self.period}"
+
+
+class Policy(models.Model):
+    """One version of a government rule set (see core.policies)."""
+
+    kind = models.CharField(_("kind"), max_length=40)
+    version = models.CharField(_("version"), max_length=80)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid until"), null=True, blank=True)
+    rules = models.JSONField(_("rules"))
+    source = models.CharField(_("legal source"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "version"], name="core_policy_version")]
+        indexes = [models.Index(fields=["kind", "valid_from"])]
+        ordering = ["kind", "-valid_from"]
+        verbose_name = _("policy version")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.version}"

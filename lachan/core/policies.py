@@ -1,0 +1,67 @@
+"""Government rules that change (contact definitions, quarantine durations, risk criteria) as versioned
+data: one `Policy` row per version, valid over a date range. Each kind of policy is registered by the
+domain that applies it, with a validator for its rules, so a bad version is refused when entered."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from .errors import DomainError, NotFound
+
+RulesValidator = Callable[[dict[str, Any]], list[str]]  # returns problems, empty when valid
+_kinds: dict[str, RulesValidator] = {}
+
+
+def register_policy_kind(kind: str, validator: RulesValidator) -> None:
+    _kinds[kind] = validator
+
+
+def policy_in_force(kind: str, on: date):
+    """The version of a kind of policy that applies on a date (404-style error if none does)."""
+    from .models import Policy
+
+    policy = (
+        Policy.objects.filter(kind=kind, valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .order_by("-valid_from")
+        .first()
+    )
+    if policy is None:
+        raise NotFound("policy_missing", _("No %(kind)s policy is in force on %(date)s.") % {"kind": kind, "date": on})
+    return policy
+
+
+@transaction.atomic
+def policy_create(*, kind: str, version: str, valid_from: date, valid_to: date | None, rules: dict[str, Any],
+                  source: str = "", by=None):
+    """A new version. Its rules must validate and its dates must not overlap another version's."""
+    from .models import Policy
+
+    if kind not in _kinds:
+        raise DomainError("policy_unknown_kind", _("Unknown kind of policy: %(kind)s.") % {"kind": kind}, field="kind")
+    if valid_to is not None and valid_to < valid_from:
+        raise DomainError("policy_dates", _("The end date is before the start date."), field="valid_to")
+    problems = _kinds[kind](rules)
+    if problems:
+        raise DomainError("policy_rules", "; ".join(problems), field="rules")
+    overlapping = Policy.objects.filter(kind=kind).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from)
+    )
+    if valid_to is not None:
+        overlapping = overlapping.filter(valid_from__lte=valid_to)
+    clash = overlapping.first()
+    if clash is not None:
+        raise DomainError(
+            "policy_overlap",
+            _("These dates overlap version %(version)s (from %(start)s); end it first.")
+            % {"version": clash.version, "start": clash.valid_from},
+            field="valid_from",
+        )
+    return Policy.objects.create(kind=kind, version=version, valid_from=valid_from, valid_to=valid_to,
+                                 rules=rules, source=source, created_by=by)
