@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "lachan.people",
     "lachan.enterprises",
     "lachan.venues",
+    "lachan.cases",
+    "lachan.tracing",
     "lachan.labs",
     "lachan.checkpoints",
     "lachan.web",

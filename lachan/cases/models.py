@@ -1,0 +1,100 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from lachan.core.models import BaseModel
+from lachan.geo.models import AdminUnit
+from lachan.people.models import Person
+
+
+class CaseOrigin(models.TextChoices):
+    COMMUNITY = "community", _("community")
+    IN_QUARANTINE = "in_quarantine", _("detected in quarantine")
+
+
+class CaseStatus(models.TextChoices):
+    ISOLATING_HOME = "isolating_home", _("isolating at home")
+    ISOLATING_FACILITY = "isolating_facility", _("isolating in a facility")
+    HOSPITAL = "hospital", _("in hospital")
+    RECOVERED = "recovered", _("recovered")
+    DECEASED = "deceased", _("deceased")
+
+
+ACTIVE_STATUSES = (CaseStatus.ISOLATING_HOME, CaseStatus.ISOLATING_FACILITY, CaseStatus.HOSPITAL)
+FINAL_STATUSES = (CaseStatus.DECEASED,)
+
+
+class ClusterKind(models.TextChoices):
+    HOUSEHOLD = "household", _("household")
+    WORKPLACE = "workplace", _("workplace")
+    VENUE = "venue", _("venue")
+    SCHOOL = "school", _("school")
+    INDUSTRIAL_PARK = "industrial_park", _("industrial park")
+    SUPERMARKET = "supermarket", _("supermarket")
+    HOSPITAL = "hospital", _("hospital")
+    COMMUNITY = "community", _("community")
+    UNKNOWN = "unknown", _("unknown source")
+
+
+class Cluster(BaseModel):
+    """Cases with a common source (ổ dịch); the kind matters for the risk level (Decision 2686)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=ClusterKind.choices)
+    source_description = models.TextField(_("common source"), blank=True)
+    commune = models.ForeignKey(AdminUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("commune"))
+    opened_on = models.DateField(_("opened on"))
+
+    class Meta:
+        ordering = ["-opened_on", "name"]
+        verbose_name = _("cluster")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Case(BaseModel):
+    """A confirmed infection (F0)."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases", verbose_name=_("person"))
+    code = models.CharField(_("case code"), max_length=32, unique=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"))
+    onset_date = models.DateField(_("symptom onset"), null=True, blank=True)  # null: asymptomatic
+    sample_date = models.DateField(_("positive sample taken on"))
+    origin = models.CharField(_("origin"), max_length=20, choices=CaseOrigin.choices)
+    status = models.CharField(_("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.ISOLATING_HOME)
+    status_since = models.DateTimeField(_("status since"))
+    # The infectious window that tracing searches: infectious_from (a day) … isolated_at.
+    infectious_from = models.DateField(_("infectious from"))
+    isolated_at = models.DateTimeField(_("isolated at"))
+    cluster = models.ForeignKey(Cluster, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases",
+                                verbose_name=_("cluster"))
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["-confirmed_at"]
+        verbose_name = _("case")
+        indexes = [models.Index(fields=["confirmed_at"], name="cases_case_confirmed")]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def asymptomatic(self) -> bool:
+        return self.onset_date is None
+
+
+class CaseStatusChange(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="status_changes")
+    status = models.CharField(max_length=20, choices=CaseStatus.choices)
+    since = models.DateTimeField()
+    note = models.CharField(max_length=300, blank=True)
+    changed_at = models.DateTimeField(auto_now_add=True)
+    changed_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["since", "changed_at"]

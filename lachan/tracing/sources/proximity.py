@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from .base import CLOSE, Evidence, Window
+
+
+class ProximitySource:
+    """Bluezone-style encounters uploaded with consent: close when near enough for long enough."""
+
+    name = "proximity"
+
+    def exposures(self, *, person, start, end, policy):
+        return self.exposures_many(windows=[Window(person, start, end)], policy=policy)
+
+    def exposures_many(self, *, windows: list[Window], policy):
+        from ..models import ProximityDevice, ProximityEncounter
+
+        subjects = {w.person_id: w for w in windows}
+        devices = {d.anonymous_id: d for d in ProximityDevice.objects.filter(revoked_at__isnull=True).filter(
+            person_id__in=list(subjects))}
+        if not devices:
+            return []
+        max_m = float(policy["f1_max_distance_m"])
+        min_minutes = int(policy["f1_min_minutes_proximity"])
+        earliest = min(w.start for w in windows)
+        latest = max(w.end for w in windows)
+        encounters = ProximityEncounter.objects.filter(
+            Q(reporter_id__in=[d.pk for d in devices.values()]) | Q(other_id__in=list(devices)),
+            started_at__gte=earliest, started_at__lte=latest, distance_m__lte=max_m, duration_minutes__gte=min_minutes,
+            reporter__revoked_at__isnull=True,
+        ).values_list("reporter_id", "reporter__anonymous_id", "reporter__person_id", "other_id", "started_at",
+                      "duration_minutes", "distance_m")
+        encounters = list(encounters)
+        others = {row[3] for row in encounters} - set(devices)
+        other_people = dict(ProximityDevice.objects.filter(anonymous_id__in=others, revoked_at__isnull=True)
+                            .values_list("anonymous_id", "person_id"))
+        other_people.update({d.anonymous_id: d.person_id for d in devices.values()})
+        found = []
+        for _rid, reporter_anon, reporter_person, other_anon, started, minutes, distance in encounters:
+            if reporter_anon in devices:  # the subject's phone saw someone
+                subject, contact, device = reporter_person, other_people.get(other_anon), other_anon
+            else:  # someone's phone saw the subject
+                subject, contact, device = other_people.get(other_anon), reporter_person, reporter_anon
+            window = subjects.get(subject)
+            if contact is None or window is None or contact == subject or not (window.start <= started <= window.end):
+                continue
+            found.append(Evidence(
+                person_id=contact, source=self.name, grade=CLOSE, start=started, minutes=minutes, distance_m=distance,
+                ref=device, text=_("phones within %(m)s m for %(min)s minutes") % {"m": distance, "min": minutes},
+                subject_id=subject,
+            ))
+        return found

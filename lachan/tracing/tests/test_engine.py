@@ -1,0 +1,177 @@
+from datetime import timedelta
+
+import pytest
+
+from lachan.tracing.engine import case_window, trace_case
+from lachan.tracing.models import (
+    Contact,
+    Exposure,
+    InterviewContact,
+    ProximityDevice,
+    ProximityEncounter,
+    TracingRun,
+)
+from lachan.tracing.sources import base as sources_base
+
+from .conftest import T0, at, checkin, make_case
+
+pytestmark = pytest.mark.django_db
+
+
+def tiers(case):
+    return {c.person.full_name: c.tier for c in Contact.objects.filter(index_case=case).select_related("person")}
+
+
+def test_window_from_onset_minus_two_days_to_isolation(world, epi):
+    case = make_case(world.an, epi)  # onset 12/08
+    start, end = case_window(case)
+    assert start.date().isoformat() == "2021-08-10"
+    assert end == case.isolated_at == case.confirmed_at
+
+
+def test_household_and_small_cafe_are_f1_large_venue_is_notice(world, epi):
+    checkin(world.an, world.cafe, at(1), 60)
+    checkin(world.cafe_friend, world.cafe, at(1.25), 60)  # 45 min together in a small room
+    checkin(world.cafe_brief, world.cafe, at(1.75), 30)  # 15 min… at the edge: counted
+    checkin(world.an, world.mart, at(5), 60)
+    checkin(world.shopper, world.mart, at(5), 60)  # an hour in a supermarket: a notice, not an F1
+    checkin(world.stranger, world.cafe, at(-5), 60)  # before: no overlap
+    case = make_case(world.an, epi)
+    run = trace_case(case=case, by=epi)
+    got = tiers(case)
+    assert got["Trần Thị Bình"] == 1
+    assert got["Lê Văn Cường"] == 1
+    assert got["Phạm Thị Dung"] == 1
+    assert got["Võ Văn Em"] == 0
+    assert "Đặng Văn Hải" not in got and "Nguyễn Văn An" not in got
+    assert run.counts["f1"] == 3 and run.counts["notices"] == 1
+    cafe_ev = Exposure.objects.get(contact__person=world.cafe_friend)
+    assert cafe_ev.source == "venue" and cafe_ev.minutes == 45 and cafe_ev.small_room
+    assert "Cà phê Sáng" in cafe_ev.text and cafe_ev.ref == str(world.cafe.pk)
+    assert Exposure.objects.get(contact__person=world.wife).ref == str(world.home.pk)
+
+
+def test_short_stay_in_small_room_is_only_a_notice(world, epi):
+    checkin(world.an, world.cafe, at(1), 60)
+    checkin(world.cafe_brief, world.cafe, at(1.9), 30)  # 6 minutes overlap
+    case = make_case(world.an, epi)
+    trace_case(case=case, by=epi)
+    assert tiers(case)["Phạm Thị Dung"] == 0
+
+
+def test_visit_outside_the_window_is_ignored(world, epi):
+    checkin(world.an, world.cafe, at(-48), 60)  # 08/08, window starts 10/08
+    checkin(world.cafe_friend, world.cafe, at(-48), 60)
+    case = make_case(world.an, epi)
+    trace_case(case=case, by=epi)
+    assert "Lê Văn Cường" not in tiers(case)
+
+
+def test_proximity_grading(world, epi):
+    an_phone = ProximityDevice.objects.create(person=world.an, anonymous_id="A1", consent_given_at=T0)
+    ProximityDevice.objects.create(person=world.cafe_friend, anonymous_id="C1", consent_given_at=T0)
+    ProximityDevice.objects.create(person=world.shopper, anonymous_id="S1", consent_given_at=T0)
+    ProximityDevice.objects.create(person=world.stranger, anonymous_id="X1", consent_given_at=T0, revoked_at=at(1))
+    ProximityEncounter.objects.create(reporter=an_phone, other_id="C1", started_at=at(2), duration_minutes=20,
+                                      distance_m=1.5)
+    ProximityEncounter.objects.create(reporter=an_phone, other_id="S1", started_at=at(2), duration_minutes=20,
+                                      distance_m=3.0)  # too far
+    ProximityEncounter.objects.create(reporter=an_phone, other_id="X1", started_at=at(2), duration_minutes=30,
+                                      distance_m=0.5)  # consent revoked
+    case = make_case(world.an, epi)
+    trace_case(case=case, by=epi)
+    got = tiers(case)
+    assert got.get("Lê Văn Cường") == 1
+    assert "Võ Văn Em" not in got and "Đặng Văn Hải" not in got
+
+
+def test_interview_contact_is_f1(world, epi):
+    case = make_case(world.an, epi)
+    InterviewContact.objects.create(case=case, person=world.stranger, relationship="colleague",
+                                    last_contact_at=at(3), minutes=30, entered_by=epi)
+    trace_case(case=case, by=epi)
+    ev = Exposure.objects.get(contact__person=world.stranger)
+    assert ev.source == "interview" and "colleague" in ev.text
+    assert tiers(case)["Đặng Văn Hải"] == 1
+
+
+def test_f2_only_after_the_f1_was_exposed(world, epi):
+    # The wife (F1 from the household, exposed from the window start 10/08 00:00) met a friend in the
+    # café on 09/08 (before) and on 11/08 (after): only the second meeting makes an F2.
+    checkin(world.wife, world.cafe, at(-30), 60)
+    checkin(world.stranger, world.cafe, at(-30), 60)
+    checkin(world.wife, world.cafe, at(30), 60)
+    checkin(world.friend_of_wife, world.cafe, at(30), 60)
+    case = make_case(world.an, epi)
+    trace_case(case=case, by=epi)
+    got = tiers(case)
+    assert got["Hồ Thị Giang"] == 2
+    assert "Đặng Văn Hải" not in got
+    f2 = Contact.objects.get(index_case=case, person=world.friend_of_wife)
+    assert f2.via_id == world.wife.pk and f2.commune_id == world.units.commune2.pk
+
+
+def test_a_person_gets_the_lowest_tier(world, epi):
+    # The café friend is reached both directly (F1) and through the wife (F2): F1 wins, once.
+    checkin(world.an, world.cafe, at(1), 60)
+    checkin(world.cafe_friend, world.cafe, at(1), 60)
+    checkin(world.wife, world.cafe, at(1), 60)
+    case = make_case(world.an, epi)
+    trace_case(case=case, by=epi)
+    assert Contact.objects.filter(index_case=case, person=world.cafe_friend).get().tier == 1
+    assert Contact.objects.filter(index_case=case).count() == 2
+
+
+def test_retrace_updates_not_duplicates(world, epi):
+    checkin(world.an, world.cafe, at(1), 60)
+    checkin(world.cafe_friend, world.cafe, at(1), 60)
+    case = make_case(world.an, epi)
+    trace_case(case=case, by=epi)
+    contact = Contact.objects.get(index_case=case, person=world.cafe_friend)
+    contact.call_status = "reached"
+    contact.save()
+    trace_case(case=case, by=epi)
+    trace_case(case=case, by=epi)
+    assert Contact.objects.filter(index_case=case).count() == 2
+    assert Exposure.objects.filter(contact__index_case=case).count() == 2
+    assert Contact.objects.get(pk=contact.pk).call_status == "reached"
+    assert TracingRun.objects.filter(case=case).count() == 3
+
+
+def test_failure_mid_tracing_leaves_nothing(world, epi, monkeypatch):
+    checkin(world.an, world.cafe, at(1), 60)
+    checkin(world.cafe_friend, world.cafe, at(1), 60)
+    case = make_case(world.an, epi)
+
+    class Broken:
+        name = "broken"
+
+        def exposures(self, **kwargs):
+            raise RuntimeError("source down")
+
+    sources_base.register_source(Broken())
+    try:
+        with pytest.raises(RuntimeError):
+            trace_case(case=case, by=epi)
+    finally:
+        sources_base.unregister_source("broken")
+    assert not Contact.objects.exists() and not Exposure.objects.exists() and not TracingRun.objects.exists()
+
+
+def test_no_policy_is_a_clear_error(world, epi):
+    from lachan.core.errors import DomainError
+    from lachan.core.models import Policy
+
+    case = make_case(world.an, epi)
+    Policy.objects.filter(kind="tracing").delete()
+    with pytest.raises(DomainError) as err:
+        trace_case(case=case, by=epi)
+    assert err.value.code == "tracing_no_policy"
+
+
+def test_window_ends_at_isolation(world, epi):
+    case = make_case(world.an, epi)
+    checkin(world.an, world.cafe, case.isolated_at + timedelta(hours=2), 60)
+    checkin(world.cafe_friend, world.cafe, case.isolated_at + timedelta(hours=2), 60)
+    trace_case(case=case, by=epi)
+    assert "Lê Văn Cường" not in tiers(case)

@@ -1,0 +1,134 @@
+"""Tracing pages: the report per case (and its Excel), call lists per commune, the transmission chain,
+interview contacts."""
+
+from __future__ import annotations
+
+import tempfile
+
+from django.contrib import messages
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from openpyxl import Workbook
+
+from lachan.accounts.roles import Perm
+from lachan.cases.selectors import case_get
+from lachan.cases.views import staff_view
+from lachan.core.errors import DomainError
+from lachan.core.pagination import page_of
+from lachan.people.access import people_in_scope
+
+from . import selectors, services
+from .chart import chain_svg
+from .models import CallStatus, Tier
+
+
+@staff_view(Perm.CASES_VIEW)
+def report(request, case_id):
+    return render(request, "tracing/report.html", selectors.tracing_report(user=request.user, case_id=case_id))
+
+
+@staff_view(Perm.CASES_VIEW)
+def report_export(request, case_id):
+    data = selectors.tracing_report(user=request.user, case_id=case_id)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Contacts"))
+    sheet.append([_("Tier"), _("Full name"), _("Phone"), _("Commune"), _("Reached through"), _("Last exposure"),
+                  _("Source"), _("Evidence"), _("When"), _("Minutes"), _("Distance (m)"), _("Call status")])
+    for contact in data["contacts"]:
+        for ev in contact.exposures.all():
+            sheet.append([
+                str(Tier(contact.tier).label), contact.person.full_name, contact.person.phone, contact.commune.name,
+                contact.via.full_name if contact.via else "", timezone.localtime(contact.exposed_at).replace(tzinfo=None),
+                ev.source, ev.text, timezone.localtime(ev.start).replace(tzinfo=None), ev.minutes, ev.distance_m,
+                contact.get_call_status_display(),
+            ])
+    handle = tempfile.TemporaryFile()
+    workbook.save(handle)
+    handle.seek(0)
+    return FileResponse(handle, as_attachment=True, filename=f"tracing-{data['case'].code}.xlsx")
+
+
+@staff_view(Perm.CONTACTS_CALL)
+def calls(request):
+    status = request.GET.get("status", "")
+    tier = request.GET.get("tier", "")
+    queryset = selectors.call_list(user=request.user, status=status if status in CallStatus.values else "",
+                                   tier=int(tier) if tier in {"0", "1", "2", "3"} else None)
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(request, "tracing/calls.html", {
+        "page": page_of(queryset, page=request.GET.get("page"), size=100), "statuses": CallStatus.choices,
+        "tiers": Tier.choices, "status": status, "tier": tier, "query_string": params.urlencode(),
+    })
+
+
+@require_POST
+@staff_view(Perm.CONTACTS_CALL)
+def call_mark(request, contact_id):
+    contact = selectors.contact_get(user=request.user, contact_id=contact_id)
+    try:
+        services.contact_mark_call(contact=contact, status=request.POST.get("status", ""),
+                                   note=request.POST.get("note", ""), by=request.user)
+        messages.success(request, _("%(name)s: saved.") % {"name": contact.person.full_name})
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(request.POST.get("next") or "tracing:calls") if str(request.POST.get("next", "")).startswith(
+        "/") else redirect("tracing:calls")
+
+
+@staff_view(Perm.CASES_VIEW)
+def chain(request):
+    data = selectors.transmission_chain(user=request.user, cluster_id=request.GET.get("cluster") or None)
+    return render(request, "tracing/chain.html", {**data, "svg": chain_svg(data["cases"])})
+
+
+@staff_view(Perm.CASES_EDIT)
+def interview(request, case_id):
+    case = case_get(user=request.user, case_id=case_id, audit=False)
+    error = None
+    if request.method == "POST":
+        person = people_in_scope(request.user).filter(pk=request.POST.get("person") or None).first() if _uuid(
+            request.POST.get("person")) else None
+        when = parse_datetime(request.POST.get("last_contact_at", "") or "")
+        minutes = request.POST.get("minutes") or None
+        try:
+            if person is None:
+                raise DomainError("tracing_interview_person", _("Choose the person named."), field="person")
+            if when is None:
+                raise DomainError("tracing_interview_time", _("Enter the time of the last contact."),
+                                  field="last_contact_at")
+            if timezone.is_naive(when):
+                when = timezone.make_aware(when)
+            services.interview_contact_add(
+                case=case, person=person, relationship=request.POST.get("relationship", ""), last_contact_at=when,
+                minutes=int(minutes) if minutes and minutes.isdigit() else None,
+                masked=bool(request.POST.get("masked")), notes=request.POST.get("notes", ""), by=request.user)
+            messages.success(request, _("Contact added. Trace again to grade it."))
+            return redirect("tracing:interview", case_id=case.pk)
+        except DomainError as exc:
+            error = exc.message
+    query = request.GET.get("q", "")
+    candidates = []
+    if query:
+        from lachan.core.text import fold
+
+        candidates = list(people_in_scope(request.user).filter(search_name__contains=fold(query)).select_related(
+            "commune")[:20])
+    return render(request, "tracing/interview.html", {
+        "case": case, "error": error, "q": query, "candidates": candidates,
+        "interviews": case.interview_contacts.select_related("person").order_by("-last_contact_at"),
+    })
+
+
+def _uuid(value) -> bool:
+    from uuid import UUID
+
+    try:
+        UUID(str(value))
+    except ValueError:
+        return False
+    return True

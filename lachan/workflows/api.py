@@ -1,0 +1,63 @@
+"""Workflow API: confirm a case and trace it in one call."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+
+from lachan.cases.selectors import case_get
+from lachan.core.errors import NotFound
+from lachan.people.access import people_in_scope
+
+from .case_confirmation import case_confirm_and_trace, case_retrace
+
+router = Router(tags=["cases"])
+
+
+class ConfirmIn(Schema):
+    person_id: UUID
+    onset_date: date | None = None
+    sample_date: date
+    origin: str = "community"
+    confirmed_at: datetime | None = None
+    notes: str = ""
+
+
+class ConfirmOut(Schema):
+    case_id: UUID
+    code: str
+    counts: dict
+    notified: int
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    field: str | None = None
+
+
+ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+
+
+def _out(result):
+    return {"case_id": result.case.pk, "code": result.case.code, "counts": result.run.counts,
+            "notified": result.notified}
+
+
+@router.post("/cases", response={201: ConfirmOut, **ERRORS}, summary="Confirm a case (F0) and trace its contacts")
+def confirm(request, payload: ConfirmIn):
+    person = people_in_scope(request.user).filter(pk=payload.person_id).first()
+    if person is None:
+        raise NotFound("cases_person_not_found", _("Person not found."), field="person_id")
+    result = case_confirm_and_trace(person=person, onset_date=payload.onset_date, sample_date=payload.sample_date,
+                                    origin=payload.origin, confirmed_at=payload.confirmed_at, notes=payload.notes,
+                                    by=request.user)
+    return Status(201, _out(result))
+
+
+@router.post("/cases/{case_id}/retrace", response={200: ConfirmOut, **ERRORS}, summary="Trace a case again")
+def retrace(request, case_id: UUID):
+    return _out(case_retrace(case=case_get(user=request.user, case_id=case_id, audit=False), by=request.user))

@@ -1,0 +1,73 @@
+"""Confirm a case → trace it → queue the notices, in that order. The outbox sends after commit, so a
+failure anywhere leaves no case, no contacts and no message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from lachan.cases.models import Case
+from lachan.cases.services import case_confirm
+from lachan.notifications.services import notification_queue
+from lachan.people.models import Person
+from lachan.tracing.engine import trace_case
+from lachan.tracing.models import Contact, Exposure, Tier, TracingRun
+
+
+@dataclass
+class Confirmed:
+    case: Case
+    run: TracingRun
+    notified: int
+
+
+def _notices_queue(case: Case, *, by) -> int:
+    """F1s and exposure notices of this case not yet told; each person once, in Vietnamese."""
+    contacts = list(
+        Contact.objects.filter(index_case=case, tier__in=[Tier.F1, Tier.NOTICE], notified_at__isnull=True)
+        .select_related("person")
+    )
+    first_evidence = {}
+    for contact_id, text, start in Exposure.objects.filter(contact__in=contacts).order_by("start").values_list(
+            "contact_id", "text", "start"):
+        first_evidence.setdefault(contact_id, (text, start))
+    sent = []
+    for contact in contacts:
+        phone = contact.person.phone
+        if not phone:
+            continue
+        text, start = first_evidence.get(contact.pk, ("", contact.exposed_at))
+        when = timezone.localtime(start).strftime("%d/%m/%Y %H:%M")
+        if contact.tier == Tier.F1:
+            notification_queue(template="tracing.f1_notice", channel="sms", to=phone, context={"when": when},
+                               person_id=contact.person_id, by=by if getattr(by, "is_authenticated", False) else None)
+        else:
+            place = text.split(",")[0] if text else "?"
+            notification_queue(template="tracing.exposure_notice", channel="sms", to=phone,
+                               context={"place": place, "when": when, "phone": "115"},
+                               person_id=contact.person_id, by=by if getattr(by, "is_authenticated", False) else None)
+        sent.append(contact.pk)
+    if sent:
+        Contact.objects.filter(pk__in=sent).update(notified_at=timezone.now())
+    return len(sent)
+
+
+@transaction.atomic
+def case_confirm_and_trace(
+    *, person: Person, onset_date: date | None, sample_date: date | None, origin: str,
+    confirmed_at: datetime | None = None, notes: str = "", by, now: datetime | None = None,
+) -> Confirmed:
+    case = case_confirm(person=person, onset_date=onset_date, sample_date=sample_date, origin=origin,
+                        confirmed_at=confirmed_at, notes=notes, by=by)
+    run = trace_case(case=case, by=by, now=now)
+    return Confirmed(case=case, run=run, notified=_notices_queue(case, by=by))
+
+
+@transaction.atomic
+def case_retrace(*, case: Case, by, now: datetime | None = None) -> Confirmed:
+    """Trace again (new check-ins, interviews, proximity uploads); only new contacts are told."""
+    run = trace_case(case=case, by=by, now=now)
+    return Confirmed(case=case, run=run, notified=_notices_queue(case, by=by))

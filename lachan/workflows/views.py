@@ -1,0 +1,85 @@
+"""Pages for the case-confirmation workflow: the confirm form and "trace again"."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from lachan.accounts.roles import Perm
+from lachan.cases.models import CaseOrigin
+from lachan.cases.selectors import case_get
+from lachan.cases.views import staff_view
+from lachan.core.errors import DomainError
+from lachan.core.text import fold
+from lachan.people.access import people_in_scope
+
+from .case_confirmation import case_confirm_and_trace, case_retrace
+
+
+@staff_view(Perm.CASES_EDIT)
+def case_confirm(request):
+    error, field = None, None
+    data = request.POST if request.method == "POST" else request.GET
+    if request.method == "POST":
+        person = people_in_scope(request.user).filter(pk=data.get("person") or None).first() if _is_uuid(
+            data.get("person")) else None
+        confirmed_at = parse_datetime(data.get("confirmed_at") or "") if data.get("confirmed_at") else None
+        if confirmed_at is not None and timezone.is_naive(confirmed_at):
+            confirmed_at = timezone.make_aware(confirmed_at)
+        try:
+            if person is None:
+                raise DomainError("cases_person_not_found", _("Choose the person."), field="person")
+            result = case_confirm_and_trace(
+                person=person, onset_date=_date(data.get("onset_date"), "onset_date"),
+                sample_date=_date(data.get("sample_date"), "sample_date"), origin=data.get("origin", ""),
+                confirmed_at=confirmed_at, notes=data.get("notes", ""), by=request.user)
+            messages.success(request, _("Case %(code)s confirmed: %(f1)s F1, %(notices)s exposure notices.") % {
+                "code": result.case.code, "f1": result.run.counts.get("f1", 0),
+                "notices": result.run.counts.get("notices", 0)})
+            return redirect("tracing:report", case_id=result.case.pk)
+        except DomainError as exc:
+            error, field = exc.message, exc.field
+    query = data.get("q", "")
+    candidates = list(people_in_scope(request.user).filter(search_name__contains=fold(query)).select_related(
+        "commune")[:20]) if query else []
+    return render(request, "cases/confirm.html", {
+        "error": error, "field": field, "q": query, "candidates": candidates, "origins": CaseOrigin.choices,
+        "data": data, "selected": data.get("person", ""),
+    })
+
+
+@require_POST
+@staff_view(Perm.CASES_EDIT)
+def case_retrace_view(request, case_id):
+    case = case_get(user=request.user, case_id=case_id, audit=False)
+    try:
+        result = case_retrace(case=case, by=request.user)
+        messages.success(request, _("Traced again: %(f1)s F1, %(f2)s F2, %(notices)s exposure notices.") % {
+            "f1": result.run.counts.get("f1", 0), "f2": result.run.counts.get("f2", 0),
+            "notices": result.run.counts.get("notices", 0)})
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("tracing:report", case_id=case.pk)
+
+
+def _date(value, field):
+    if not value:
+        return None
+    parsed = parse_date(value) if isinstance(value, str) else None
+    if parsed is None:
+        raise DomainError("cases_date_invalid", _("Enter a date as YYYY-MM-DD."), field=field)
+    return parsed
+
+
+def _is_uuid(value) -> bool:
+    from uuid import UUID
+
+    try:
+        UUID(str(value))
+    except ValueError:
+        return False
+    return True
