@@ -22,6 +22,9 @@ browsers:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	  else echo "Install Chromium for browser tests: sudo apt-get install chromium chromium-driver"; fi; }
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null; \
+	  else echo "Install the poster font (Vietnamese glyphs): sudo apt-get install fonts-dejavu-core"; fi; }
 
 migrate: install
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v0

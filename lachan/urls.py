@@ -9,7 +9,12 @@ urlpatterns = [
     path("api/", api.urls),
     path("accounts/", include("lachan.accounts.urls")),
     path("people/", include("lachan.people.urls")),
+    path("cases/", include("lachan.workflows.urls")),
+    path("cases/", include("lachan.cases.urls")),
+    path("tracing/", include("lachan.tracing.urls")),
     path("notifications/", include("lachan.notifications.urls")),
     path("units/", include("lachan.geo.urls")),
+    path("venues/", include("lachan.venues.urls")),
+    path("c/", include("lachan.venues.urls_public")),
     path("", include("lachan.web.urls")),
 ]

@@ -54,11 +54,19 @@ def _mount() -> None:
     from lachan.geo.api import router as geo_router
     from lachan.notifications.api import router as notifications_router
     from lachan.people.api import router as people_router
+    from lachan.cases.api import router as cases_router
+    from lachan.tracing.api import router as tracing_router
+    from lachan.workflows.api import router as workflows_router
+    from lachan.venues.api import router as venues_router
 
     api.add_router("/accounts", accounts_router)
     api.add_router("/geo", geo_router)
     api.add_router("/people", people_router)
     api.add_router("/notifications", notifications_router)
+    api.add_router("/cases", cases_router)
+    api.add_router("/tracing", tracing_router)
+    api.add_router("/workflows", workflows_router)
+    api.add_router("/venues", venues_router)
 
 
 _mount()

@@ -1,0 +1,240 @@
+"""Writes: venue registration, check-in and check-out, the daily deletion past the horizon.
+(The paper logbook import is in logbook.py.)"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lachan.accounts.audit import audit_record
+from lachan.accounts.jurisdiction import scope_for, unit_in_scope
+from lachan.accounts.models import AuditAction
+from lachan.accounts.roles import Role
+from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from lachan.core.text import fold
+from lachan.geo.models import AdminLevel, AdminUnit, Place, PlaceKind
+from lachan.people.identity import phone_normalize
+from lachan.people.models import Person
+from lachan.people.services import person_create
+
+from .errors import VenueErrorCode
+from .models import CheckIn, CheckInSource, Venue, VenueKind, VenueSize
+from .policy import CheckInRules, checkin_rules
+
+CLOCK_SKEW = timedelta(minutes=2)
+DELETE_BATCH = 10_000
+_REGISTRARS = {Role.VENUE_OWNER, Role.PROVINCE_ADMIN, Role.EPIDEMIOLOGIST, Role.DISTRICT_OFFICER, Role.COMMUNE_STATION}
+
+
+# ---- venues -------------------------------------------------------------------------------------
+
+def in_province(unit: AdminUnit) -> bool:
+    parts = unit.path.split("/")
+    return unit.tree == settings.LACHAN_ADMIN_TREE and len(parts) > 1 and parts[1] == settings.LACHAN_PROVINCE_CODE
+
+
+def _commune(value: Any, *, by, errors: list[DomainError]) -> AdminUnit | None:
+    unit = None
+    if isinstance(value, AdminUnit):
+        unit = value
+    elif value not in (None, ""):
+        lookup = {"pk": value} if isinstance(value, int) else {"code": str(value).strip()}
+        unit = AdminUnit.objects.filter(**lookup, tree=settings.LACHAN_ADMIN_TREE).first()
+    if unit is None or unit.level != AdminLevel.COMMUNE or not in_province(unit):
+        errors.append(DomainError(VenueErrorCode.NOT_FOUND, _("Choose a commune of the province."), field="commune"))
+        return None
+    scope = scope_for(by) if by is not None else None
+    if scope is not None and scope.kind == "unit" and not unit_in_scope(scope, unit):
+        errors.append(DomainError(
+            VenueErrorCode.PERMISSION, _("%(commune)s is outside your jurisdiction.") % {"commune": unit.name},
+            field="commune",
+        ))
+        return None
+    return unit
+
+
+def _coordinate(value: Any, low: float, high: float, field: str, errors: list[DomainError]) -> float | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or not low <= number <= high:
+        errors.append(DomainError(VenueErrorCode.COORDINATES_INVALID, _("Not a valid coordinate."), field=field))
+        return None
+    return number
+
+
+@transaction.atomic
+def venue_register(
+    *, by, name: str, kind: str, size: str, address: str = "", commune: AdminUnit | int | str | None,
+    latitude: float | str | None = None, longitude: float | str | None = None, capacity: int | None = None,
+    phone: str = "",
+) -> Venue:
+    """A venue owner registers their venue (they become its owner); staff register one in their jurisdiction."""
+    if by is not None and (not by.is_authenticated or by.role not in _REGISTRARS):
+        raise PermissionDenied(VenueErrorCode.PERMISSION, _("You do not have permission to do this."))
+    errors: list[DomainError] = []
+    name = " ".join(str(name or "").split())
+    if not name:
+        errors.append(DomainError(VenueErrorCode.NAME_REQUIRED, _("Enter the name of the venue."), field="name"))
+    elif len(name) > 200:
+        errors.append(DomainError("invalid", _("At most %(n)d characters.") % {"n": 200}, field="name"))
+    if kind not in VenueKind.values:
+        errors.append(DomainError(VenueErrorCode.KIND_INVALID, _("Choose a kind of venue."), field="kind"))
+    if size not in VenueSize.values:
+        errors.append(DomainError(VenueErrorCode.SIZE_INVALID, _("Choose small enclosed room or large space."), field="size"))
+    address = " ".join(str(address or "").split())
+    if len(address) > 300:
+        errors.append(DomainError("invalid", _("At most %(n)d characters.") % {"n": 300}, field="address"))
+    unit = _commune(commune, by=by, errors=errors)
+    lat = _coordinate(latitude, -90, 90, "latitude", errors)
+    lon = _coordinate(longitude, -180, 180, "longitude", errors)
+    if (lat is None) != (lon is None) and not any(e.field in ("latitude", "longitude") for e in errors):
+        errors.append(DomainError(VenueErrorCode.COORDINATES_INVALID, _("Give both latitude and longitude, or neither."), field="latitude"))
+    if capacity not in (None, ""):
+        try:
+            capacity = int(capacity)
+            if capacity < 1:
+                raise ValueError
+        except (TypeError, ValueError):
+            errors.append(DomainError("invalid", _("Enter a positive number."), field="capacity"))
+    else:
+        capacity = None
+    if phone:
+        try:
+            phone = phone_normalize(phone)
+        except DomainError as exc:
+            errors.append(exc)
+    if errors:
+        raise ValidationFailed(errors)
+    actor = by if by is not None else None
+    place = Place.objects.create(kind=PlaceKind.VENUE, name=name, commune=unit, address=address, latitude=lat,
+                                 longitude=lon, phone=phone, created_by=actor, changed_by=actor)
+    owner = by if by is not None and by.role == Role.VENUE_OWNER else None
+    venue = Venue.objects.create(place=place, kind=kind, size=size, capacity=capacity, owner=owner,
+                                 created_by=actor, changed_by=actor)
+    audit_record(actor=by, action=AuditAction.CREATE, object_type="venue", object_id=venue.pk)
+    return venue
+
+
+# ---- people at the door -------------------------------------------------------------------------
+
+def person_for_checkin(*, full_name: str, phone: str, commune: AdminUnit | int | str | None,
+                       birth_year: int | str | None) -> Person:
+    """The person behind a first-time check-in form: the existing record with this phone and name
+    (no duplicate), else a new one. System access: the citizen is not logged in."""
+    errors: list[DomainError] = []
+    try:
+        number = phone_normalize(phone)
+    except DomainError as exc:
+        exc.field = "phone"
+        errors.append(exc)
+        number = ""
+    folded = fold(full_name)
+    if not folded:
+        errors.append(DomainError("invalid", _("Enter the full name."), field="full_name"))
+    if errors:
+        raise ValidationFailed(errors)
+    for person in Person.objects.active().filter(phone=number).only("id", "search_name", "birth_year"):
+        if person.search_name == folded:
+            return person
+    return person_create(by=None, full_name=full_name, phone=number, commune=commune, birth_year=birth_year or None)
+
+
+# ---- check-in and check-out ---------------------------------------------------------------------
+
+def _check_time(at: datetime, *, now: datetime, rules: CheckInRules, field: str) -> None:
+    if timezone.is_naive(at):
+        raise DomainError(VenueErrorCode.TIME_INVALID, _("Give the time with its time zone."), field=field)
+    if at > now + CLOCK_SKEW:
+        raise DomainError(VenueErrorCode.TIME_FUTURE, _("The time is in the future."), field=field)
+    if at < now - rules.horizon:
+        raise DomainError(
+            VenueErrorCode.TIME_TOO_OLD,
+            _("The time is more than %(days)d days ago.") % {"days": rules.horizon_days}, field=field,
+        )
+
+
+def checkin_create(
+    *, venue: Venue, person: Person, source: str = CheckInSource.QR, checked_in_at: datetime | None = None,
+    client_key: str = "", now: datetime | None = None,
+) -> tuple[CheckIn, bool]:
+    """Record a visit; (check-in, created). A retry with the same client_key, or a second scan of the
+    same venue within the dedupe window while the stay is open, returns the existing check-in."""
+    now = now or timezone.now()
+    at = checked_in_at or now
+    rules = checkin_rules(timezone.localdate(at))
+    _check_time(at, now=now, rules=rules, field="checked_in_at")
+    client_key = (client_key or "").strip()
+    if len(client_key) > 64 or (client_key and not client_key.isprintable()):
+        raise DomainError(VenueErrorCode.CLIENT_KEY_INVALID, _("The client key has at most 64 characters."), field="client_key")
+    if source not in CheckInSource.values:
+        raise DomainError("invalid", _("Unknown source."), field="source")
+    if client_key:
+        existing = CheckIn.objects.filter(person=person, client_key=client_key).first()
+        if existing is not None:
+            return existing, False
+    existing = (
+        CheckIn.objects.filter(person=person, venue=venue, checkout_assumed=True,
+                               checked_in_at__gte=at - rules.dedupe, checked_in_at__lte=at + rules.dedupe,
+                               checked_out_at__gt=at)
+        .order_by("-checked_in_at").first()
+    )
+    if existing is not None:
+        return existing, False
+    checkin = CheckIn(venue=venue, person=person, checked_in_at=at, source=source, client_key=client_key,
+                      checked_out_at=at + timedelta(minutes=rules.stay_minutes(venue.kind)), checkout_assumed=True)
+    try:
+        with transaction.atomic():
+            checkin.save()
+    except IntegrityError:  # the same retry arriving twice at once
+        existing = CheckIn.objects.filter(person=person, client_key=client_key).first() if client_key else None
+        if existing is None:
+            raise
+        return existing, False
+    return checkin, True
+
+
+@transaction.atomic
+def checkin_checkout(*, checkin: CheckIn, checked_out_at: datetime | None = None, now: datetime | None = None) -> CheckIn:
+    """The actual time of leaving: after the check-in, not in the future, at most the longest stay."""
+    now = now or timezone.now()
+    current = CheckIn.objects.select_for_update().filter(pk=checkin.pk).first()
+    if current is None:
+        raise NotFound(VenueErrorCode.CHECKIN_NOT_FOUND, _("No such check-in."))
+    if not current.checkout_assumed:
+        return current  # already checked out: a retry
+    out = checked_out_at or now
+    rules = checkin_rules(timezone.localdate(current.checked_in_at))
+    _check_time(out, now=now, rules=rules, field="checked_out_at")
+    if out <= current.checked_in_at:
+        raise DomainError(VenueErrorCode.CHECKOUT_BEFORE, _("The check-out is not after the check-in."), field="checked_out_at")
+    if out - current.checked_in_at > rules.max_stay:
+        raise DomainError(
+            VenueErrorCode.STAY_TOO_LONG,
+            _("A stay of more than %(minutes)d minutes is not accepted; ask the venue to correct it.")
+            % {"minutes": rules.max_stay_minutes}, field="checked_out_at",
+        )
+    current.checked_out_at = out
+    current.checkout_assumed = False
+    current.save(update_fields=["checked_out_at", "checkout_assumed"])
+    return current
+
+
+def checkins_delete_old(*, now: datetime | None = None, batch: int = DELETE_BATCH) -> int:
+    """Delete check-ins older than the horizon, in batches so no transaction holds millions of rows."""
+    now = now or timezone.now()
+    cutoff = now - checkin_rules(timezone.localdate(now)).horizon
+    total = 0
+    while True:
+        ids = list(CheckIn.objects.filter(checked_in_at__lt=cutoff).order_by().values_list("pk", flat=True)[:batch])
+        if not ids:
+            return total
+        total += CheckIn.objects.filter(pk__in=ids).delete()[0]

@@ -1,0 +1,225 @@
+"""Pages: the venue registry for owners and staff, and the citizen's check-in page behind the QR."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from lachan.core.pagination import page_of
+from lachan.geo.models import AdminLevel, AdminUnit
+from lachan.people.models import Person
+
+from . import logbook, poster, selectors, services
+from .forms import FirstCheckInForm, LogbookForm, VenueForm
+from .models import CheckIn, CheckInSource, VenueKind
+from .qr import qr_path, qr_verify
+
+PERSON_COOKIE = "lc_person"
+PERSON_COOKIE_SALT = "lachan.venue-person"
+PERSON_COOKIE_AGE = 365 * 24 * 3600
+
+
+def venue_view(view):
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.user.is_citizen:
+            raise Http404
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound:
+            raise Http404 from None
+        except PermissionDenied:
+            raise DjangoPermissionDenied from None
+
+    return wrapper
+
+
+def _communes():
+    units = AdminUnit.objects.filter(level=AdminLevel.COMMUNE, tree=settings.LACHAN_ADMIN_TREE,
+                                     path__startswith=f"{settings.LACHAN_ADMIN_TREE}/{settings.LACHAN_PROVINCE_CODE}/")
+    return units.only("code", "name").order_by("name")
+
+
+def _apply_errors(form, exc: DomainError) -> None:
+    for err in exc.errors if isinstance(exc, ValidationFailed) else [exc]:
+        form.add_error(err.field if err.field in form.fields else None, str(err.message))
+
+
+@venue_view
+def venue_list(request):
+    query = request.GET.get("q", "")
+    kind = request.GET.get("kind", "")
+    page = page_of(selectors.venue_list(user=request.user, query=query, kind=kind), page=request.GET.get("page"), size=50)
+    return render(request, "venues/list.html", {
+        "page": page, "q": query, "kind": kind, "kinds": VenueKind.choices,
+        "can_register": request.user.role in services._REGISTRARS,
+    })
+
+
+@venue_view
+def venue_create(request):
+    if request.user.role not in services._REGISTRARS:
+        raise DjangoPermissionDenied
+    form = VenueForm(request.POST or None, communes=_communes())
+    if request.method == "POST" and form.is_valid():
+        try:
+            venue = services.venue_register(by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Venue registered. Print its QR poster and put it at the entrance."))
+            return redirect("venues:detail", venue_id=venue.pk)
+    return render(request, "venues/form.html", {"form": form})
+
+
+@venue_view
+def venue_detail(request, venue_id):
+    venue = selectors.venue_get(user=request.user, venue_id=venue_id)
+    form = LogbookForm()
+    result = None
+    if request.method == "POST":
+        form = LogbookForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = logbook.logbook_import(venue=venue, data=upload.read(), filename=upload.name, by=request.user)
+            except DomainError as exc:
+                form.add_error("file", str(exc.message))
+            else:
+                if result.ok:
+                    messages.success(request, _("%(n)d check-ins imported (%(p)d new people).")
+                                     % {"n": result.created, "p": result.people_created})
+                    return redirect("venues:detail", venue_id=venue.pk)
+                request.session[f"logbook-errors-{venue.pk}"] = result.errors_csv()[:2_000_000]
+    since = timezone.now() - timezone.timedelta(days=1)
+    return render(request, "venues/detail.html", {
+        "venue": venue, "qr_url": request.build_absolute_uri(qr_path(venue)), "form": form, "result": result,
+        "count_day": selectors.venue_checkin_count(venue=venue, since=since),
+        "error_rows": result.errors[:500] if result else [],
+    })
+
+
+@venue_view
+def logbook_errors_csv(request, venue_id):
+    venue = selectors.venue_get(user=request.user, venue_id=venue_id)
+    text = request.session.get(f"logbook-errors-{venue.pk}")
+    if text is None:
+        raise Http404
+    response = HttpResponse("\ufeff" + text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="logbook-errors.csv"'
+    return response
+
+
+@venue_view
+def venue_poster_png(request, venue_id):
+    venue = selectors.venue_get(user=request.user, venue_id=venue_id)
+    return HttpResponse(poster.poster_png(venue, request.build_absolute_uri(qr_path(venue))), content_type="image/png")
+
+
+@venue_view
+def venue_poster_pdf(request, venue_id):
+    venue = selectors.venue_get(user=request.user, venue_id=venue_id)
+    response = HttpResponse(poster.poster_pdf(venue, request.build_absolute_uri(qr_path(venue))),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="qr-{venue.code}.pdf"'
+    return response
+
+
+# ---- the citizen's page -------------------------------------------------------------------------
+
+def _known_person(request) -> Person | None:
+    """The person this phone checked in as before (signed cookie), or the logged-in citizen."""
+    user = request.user
+    if user.is_authenticated and getattr(user, "is_citizen", False):
+        person = Person.objects.active().filter(account=user).first()
+        if person is not None:
+            return person
+    raw = request.get_signed_cookie(PERSON_COOKIE, default=None, salt=PERSON_COOKIE_SALT, max_age=PERSON_COOKIE_AGE)
+    if not raw:
+        return None
+    person = Person.objects.filter(pk=raw).first() if len(raw) == 36 else None
+    if person is not None and person.merged_into_id:
+        person = Person.objects.filter(pk=person.merged_into_id).first()
+    return person
+
+
+def _remember(response, person: Person) -> None:
+    response.set_signed_cookie(PERSON_COOKIE, str(person.pk), salt=PERSON_COOKIE_SALT, max_age=PERSON_COOKIE_AGE,
+                               httponly=True, samesite="Lax", secure=not settings.DEBUG and settings.SESSION_COOKIE_SECURE)
+
+
+def _open_checkin(person: Person | None, venue) -> CheckIn | None:
+    if person is None:
+        return None
+    return (CheckIn.objects.filter(person=person, venue=venue, checkout_assumed=True, checked_out_at__gt=timezone.now())
+            .order_by("-checked_in_at").first())
+
+
+@require_http_methods(["GET", "POST"])
+def checkin_page(request, token):
+    try:
+        venue = qr_verify(token)
+    except DomainError as exc:
+        return render(request, "venues/checkin_error.html", {"error": exc}, status=exc.status)
+    person = _known_person(request)
+    form = FirstCheckInForm(communes=_communes())
+    action = request.POST.get("action") if request.method == "POST" else None
+    remember = None
+    if action == "forget":
+        response = redirect("checkin:page", token=token)
+        response.delete_cookie(PERSON_COOKIE)
+        return response
+    if action == "register":
+        form = FirstCheckInForm(request.POST, communes=_communes())
+        if form.is_valid():
+            try:
+                person = services.person_for_checkin(**form.cleaned_data)
+            except DomainError as exc:
+                _apply_errors(form, exc)
+                person = None
+            else:
+                remember = person
+                action = "checkin"
+        else:
+            person = None
+    status = None
+    if action == "checkin" and person is not None:
+        try:
+            services.checkin_create(venue=venue, person=person, source=CheckInSource.QR,
+                                    client_key=request.POST.get("client_key", "")[:64])
+            status = "in"
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+    elif action == "checkout" and person is not None:
+        current = _open_checkin(person, venue)
+        if current is not None:
+            try:
+                services.checkin_checkout(checkin=current)
+                status = "out"
+            except DomainError as exc:
+                messages.error(request, str(exc.message))
+    if status:
+        response = redirect(f"{request.path}?done={status}")
+        if remember is not None:
+            _remember(response, remember)
+        return response
+    context = {
+        "venue": venue, "person": person, "form": form, "open": _open_checkin(person, venue),
+        "done": request.GET.get("done"), "last": None,
+    }
+    if context["done"] == "out" and person is not None:
+        context["last"] = CheckIn.objects.filter(person=person, venue=venue).order_by("-checked_in_at").first()
+    return render(request, "venues/checkin.html", context)
+
+
