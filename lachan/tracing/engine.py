@@ -38,7 +38,7 @@ class _Found:
         return min(e.start for e in self.evidence if e.grade == CLOSE)
 
     def last_exposure(self) -> datetime:
-        return max(e.start + timedelta(minutes=min(e.minutes or 0, 24 * 60)) for e in self.evidence)
+        return max(e.start + timedelta(minutes=e.minutes or 0) for e in self.evidence)
 
 
 def case_window(case: Case) -> tuple[datetime, datetime]:

@@ -1,0 +1,120 @@
+from datetime import date, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from lachan.accounts.models import AuditEvent
+from lachan.cases import selectors, services
+from lachan.cases.models import Case, CaseStatusChange
+from lachan.core.errors import DomainError, NotFound, PermissionDenied
+from lachan.people.models import Person
+
+pytestmark = pytest.mark.django_db
+CONFIRMED = timezone.make_aware(datetime(2021, 8, 14, 10, 0))
+
+
+@pytest.fixture
+def person(units):
+    return Person.objects.create(full_name="Nguyễn Văn An", commune=units.commune)
+
+
+def confirm(person, by, **kw):
+    args = {"onset_date": date(2021, 8, 12), "sample_date": date(2021, 8, 13), "origin": "community",
+            "confirmed_at": CONFIRMED, **kw}
+    return services.case_confirm(person=person, by=by, **args)
+
+
+def test_confirm_computes_code_and_window(person, staff):
+    case = confirm(person, staff.epidemiologist)
+    assert case.code == "F0-82-000001"
+    assert case.infectious_from == date(2021, 8, 10)  # onset − 2 days (policy)
+    assert case.isolated_at == CONFIRMED and case.status == "isolating_home"
+    assert CaseStatusChange.objects.filter(case=case).count() == 1
+    assert AuditEvent.objects.filter(action="case.confirm", person_id=person.pk).exists()
+    other = Person.objects.create(full_name="Trần Bình", commune=person.commune)
+    assert confirm(other, staff.epidemiologist).code == "F0-82-000002"
+
+
+def test_asymptomatic_window_from_sample(person, staff):
+    case = confirm(person, staff.epidemiologist, onset_date=None, origin="in_quarantine")
+    assert case.infectious_from == date(2021, 8, 11)
+    assert case.status == "isolating_facility" and case.asymptomatic
+
+
+@pytest.mark.parametrize("kw, code", [
+    ({"onset_date": date(2021, 8, 14)}, "cases_onset_after_sample"),
+    ({"sample_date": None}, "cases_sample_date_required"),
+    ({"sample_date": date(2021, 8, 15)}, "cases_sample_after_confirmation"),
+    ({"origin": "abroad"}, "cases_origin_invalid"),
+    ({"confirmed_at": timezone.now() + timedelta(days=2)}, "cases_date_in_future"),
+    ({"onset_date": date(2021, 5, 1)}, "cases_date_too_old"),
+])
+def test_bad_input_is_refused_and_nothing_saved(person, staff, kw, code):
+    with pytest.raises(DomainError) as err:
+        confirm(person, staff.epidemiologist, **kw)
+    assert err.value.code == code
+    assert not Case.objects.exists()
+
+
+def test_future_sample_date_refused(person, staff):
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    with pytest.raises(DomainError) as err:
+        services.case_confirm(person=person, onset_date=None, sample_date=tomorrow, origin="community", by=staff.province)
+    assert err.value.code == "cases_date_in_future"
+
+
+def test_confirmed_twice_is_refused(person, staff):
+    case = confirm(person, staff.epidemiologist)
+    with pytest.raises(DomainError) as err:
+        confirm(person, staff.epidemiologist, confirmed_at=CONFIRMED + timedelta(days=1))
+    assert err.value.code == "cases_already_confirmed" and case.code in str(err.value.message)
+    services.case_set_status(case=case, status="recovered", since=CONFIRMED + timedelta(days=14),
+                             by=staff.epidemiologist)
+    with pytest.raises(DomainError):  # recovered but within 90 days: the same infection
+        confirm(person, staff.epidemiologist, confirmed_at=CONFIRMED + timedelta(days=30))
+
+
+def test_person_outside_jurisdiction_is_not_found(person, staff):
+    with pytest.raises(NotFound):
+        confirm(person, staff.other_commune)
+    with pytest.raises(PermissionDenied):
+        from lachan.accounts.models import User
+        from lachan.accounts.roles import Role
+
+        confirm(person, User.objects.create(username="ioc", role=Role.IOC_OPERATOR, jurisdiction_unit=person.commune))
+
+
+def test_status_moves_and_deceased_is_final(person, staff):
+    case = confirm(person, staff.commune)
+    services.case_set_status(case=case, status="hospital", since=CONFIRMED + timedelta(days=1), by=staff.commune)
+    services.case_set_status(case=case, status="deceased", since=CONFIRMED + timedelta(days=3), by=staff.commune)
+    with pytest.raises(DomainError) as err:
+        services.case_set_status(case=case, status="recovered", by=staff.commune)
+    assert err.value.code == "cases_status_final"
+    with pytest.raises(DomainError):
+        services.case_set_status(case=confirm(Person.objects.create(full_name="X", commune=person.commune),
+                                              staff.commune), status="flying", by=staff.commune)
+    assert [c.status for c in case.status_changes.all()] == ["isolating_home", "hospital", "deceased"]
+
+
+def test_clusters(person, staff):
+    case = confirm(person, staff.epidemiologist)
+    with pytest.raises(DomainError):
+        services.cluster_create(name=" ", kind="venue", by=staff.epidemiologist)
+    with pytest.raises(DomainError):
+        services.cluster_create(name="Chợ", kind="moon", by=staff.epidemiologist)
+    cluster = services.cluster_create(name="Chợ Mỹ Tho", kind="supermarket", commune=person.commune,
+                                      by=staff.epidemiologist)
+    services.case_add_to_cluster(case=case, cluster=cluster, by=staff.epidemiologist)
+    assert list(selectors.case_list(user=staff.epidemiologist, cluster=cluster.pk)) == [case]
+
+
+def test_selectors_are_scoped(person, staff):
+    case = confirm(person, staff.epidemiologist)
+    assert list(selectors.case_list(user=staff.commune)) == [case]
+    assert list(selectors.case_list(user=staff.other_commune)) == []
+    with pytest.raises(NotFound):
+        selectors.case_get(user=staff.other_commune, case_id=case.pk)
+    assert selectors.case_get(user=staff.district, case_id=case.pk) == case
+    assert list(selectors.case_list(user=staff.province, query="F0-82-000001")) == [case]
+    assert list(selectors.case_list(user=staff.province, query="van an")) == [case]

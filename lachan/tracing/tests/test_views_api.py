@@ -1,0 +1,169 @@
+import json
+from datetime import date
+from io import BytesIO
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from lachan.accounts.models import AuditEvent
+from lachan.accounts.roles import Role
+from lachan.notifications.models import Message
+from lachan.tracing.models import Contact, ProximityEncounter
+from lachan.workflows.case_confirmation import case_confirm_and_trace
+
+from .conftest import at, checkin
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def traced(world, epi):
+    checkin(world.an, world.cafe, at(1), 60)
+    checkin(world.cafe_friend, world.cafe, at(1), 60)
+    checkin(world.an, world.mart, at(5), 60)
+    checkin(world.shopper, world.mart, at(5), 60)  # lives in the other district
+    checkin(world.wife, world.cafe, at(30), 60)
+    checkin(world.friend_of_wife, world.cafe, at(30), 60)  # F2, commune2
+    return case_confirm_and_trace(person=world.an, onset_date=date(2021, 8, 12), sample_date=date(2021, 8, 13),
+                                  origin="community", confirmed_at=at(96), by=epi)
+
+
+def test_workflow_confirms_traces_and_queues_notices(traced, world):
+    assert traced.run.counts == {"notices": 1, "f1": 2, "f2": 1, "f3": 0}
+    messages = Message.objects.filter(template_code__startswith="tracing.")
+    assert {m.person_id for m in messages} == {world.wife.pk, world.cafe_friend.pk, world.shopper.pk}
+    assert messages.get(person_id=world.shopper.pk).template_code == "tracing.exposure_notice"
+    # Tracing again tells nobody twice.
+    from lachan.workflows.case_confirmation import case_retrace
+
+    assert case_retrace(case=traced.case, by=world.staff.epidemiologist).notified == 0
+
+
+def test_workflow_failure_leaves_no_case(world, epi):
+    from lachan.cases.models import Case
+    from lachan.core.errors import DomainError
+
+    with pytest.raises(DomainError):
+        case_confirm_and_trace(person=world.an, onset_date=date(2021, 8, 14), sample_date=date(2021, 8, 13),
+                               origin="community", confirmed_at=at(96), by=epi)
+    assert not Case.objects.exists() and not Message.objects.exists()
+
+
+def test_report_page_and_excel(client, traced, world, epi):
+    client.force_login(epi)
+    body = client.get(reverse("tracing:report", args=[traced.case.pk])).content.decode()
+    assert "Trần Thị Bình" in body and "Lê Văn Cường" in body and "Cà phê Sáng" in body
+    assert "same household" in body and "Exposure notices" in body
+    response = client.get(reverse("tracing:report_export", args=[traced.case.pk]))
+    sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
+    names = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert set(names) == {"Trần Thị Bình", "Lê Văn Cường", "Võ Văn Em", "Hồ Thị Giang"}
+
+
+def test_call_list_by_commune(client, traced, world):
+    staff = world.staff
+    client.force_login(staff.commune)
+    body = client.get(reverse("tracing:calls")).content.decode()
+    assert "Trần Thị Bình" in body and "Lê Văn Cường" in body
+    assert "Võ Văn Em" not in body and "Hồ Thị Giang" not in body
+    client.force_login(staff.other_commune)
+    body = client.get(reverse("tracing:calls")).content.decode()
+    assert "Võ Văn Em" in body and "Trần Thị Bình" not in body
+    wife = Contact.objects.get(person=world.wife)
+    # Another commune cannot mark (404), its own can (audited).
+    assert client.post(reverse("tracing:call_mark", args=[wife.pk]), {"status": "reached"}).status_code == 404
+    client.force_login(staff.commune)
+    client.post(reverse("tracing:call_mark", args=[wife.pk]), {"status": "quarantined"})
+    wife.refresh_from_db()
+    assert wife.call_status == "quarantined" and wife.called_by == staff.commune
+    assert AuditEvent.objects.filter(action="contact.call", person_id=world.wife.pk).exists()
+    client.post(reverse("tracing:call_mark", args=[wife.pk]), {"status": "teleported"})
+    wife.refresh_from_db()
+    assert wife.call_status == "quarantined"
+
+
+def test_chain_page(client, traced, epi):
+    client.force_login(epi)
+    body = client.get(reverse("tracing:chain")).content.decode()
+    assert "<svg" in body and traced.case.code in body and "Hồ Thị Giang" in body
+
+
+def test_case_pages(client, traced, world, epi):
+    client.force_login(epi)
+    assert traced.case.code in client.get(reverse("cases:list")).content.decode()
+    assert "Infectious window" in client.get(reverse("cases:detail", args=[traced.case.pk])).content.decode()
+    client.force_login(world.staff.other_commune)
+    assert client.get(reverse("cases:detail", args=[traced.case.pk])).status_code == 404
+    assert client.get(reverse("tracing:report", args=[traced.case.pk])).status_code == 404
+
+
+def test_confirm_form(client, world, epi):
+    client.force_login(epi)
+    url = reverse("workflows:case_confirm")
+    assert "Nguyễn Văn An" in client.get(url, {"q": "nguyen van an"}).content.decode()
+    bad = client.post(url, {"person": str(world.an.pk), "onset_date": "2021-08-14", "sample_date": "2021-08-13",
+                            "origin": "community", "confirmed_at": "2021-08-14T10:00", "q": "an"})
+    assert "The onset date is after the sample date." in bad.content.decode()
+    ok = client.post(url, {"person": str(world.an.pk), "onset_date": "2021-08-12", "sample_date": "2021-08-13",
+                           "origin": "community", "confirmed_at": "2021-08-14T10:00"})
+    assert ok.status_code == 302 and "/tracing/cases/" in ok["Location"]
+
+
+def test_api_confirm_report_calls(client, world, epi):
+    client.force_login(epi)
+    payload = {"person_id": str(world.an.pk), "onset_date": "2021-08-12", "sample_date": "2021-08-13",
+               "confirmed_at": "2021-08-14T10:00:00+07:00"}
+    r = client.post("/api/workflows/cases", json.dumps(payload), content_type="application/json")
+    assert r.status_code == 201, r.content
+    case_id = r.json()["case_id"]
+    again = client.post("/api/workflows/cases", json.dumps(payload), content_type="application/json")
+    assert again.status_code == 400 and again.json()["code"] == "cases_already_confirmed"
+    report = client.get(f"/api/tracing/cases/{case_id}").json()
+    assert {c["person_name"] for c in report["contacts"]} == {"Trần Thị Bình"}
+    assert report["contacts"][0]["exposures"][0]["source"] == "household"
+    assert client.get(f"/api/cases/{case_id}").json()["code"].startswith("F0-82-")
+    client.force_login(world.staff.other_commune)
+    assert client.get(f"/api/tracing/cases/{case_id}").status_code == 404
+    assert client.get("/api/tracing/calls").json()["items"] == []
+    bad = client.post("/api/workflows/cases", json.dumps({**payload, "person_id": str(world.shopper.pk),
+                                                          "onset_date": "2021-08-15"}), content_type="application/json")
+    assert bad.status_code == 400 and bad.json()["code"] == "cases_onset_after_sample"
+
+
+def test_proximity_upload(client, world, make_user):
+    citizen = make_user(Role.CITIZEN)
+    world.an.account = citizen
+    world.an.save()
+    client.force_login(citizen)
+    now = timezone.now().isoformat()
+    body = {"device_id": "anon-device-1", "consent": True,
+            "encounters": [{"other_id": "anon-other-2", "started_at": now, "duration_minutes": 20, "distance_m": 1.2}]}
+    r = client.post("/api/tracing/proximity", json.dumps(body), content_type="application/json")
+    assert r.status_code == 201 and r.json() == {"accepted": 1}
+    client.post("/api/tracing/proximity", json.dumps(body), content_type="application/json")
+    assert ProximityEncounter.objects.count() == 1  # a retried upload is not counted twice
+    no = client.post("/api/tracing/proximity", json.dumps({**body, "consent": False}), content_type="application/json")
+    assert no.status_code == 400 and no.json()["code"] == "tracing_proximity_consent"
+    far = {**body, "encounters": [{**body["encounters"][0], "distance_m": -1}]}
+    assert client.post("/api/tracing/proximity", json.dumps(far), content_type="application/json").status_code == 400
+
+
+def test_interview_api(client, world, epi):
+    client.force_login(epi)
+    case = case_confirm_and_trace(person=world.an, onset_date=date(2021, 8, 12), sample_date=date(2021, 8, 13),
+                                  origin="community", confirmed_at=at(96), by=epi).case
+    url = f"/api/tracing/cases/{case.pk}/interview"
+    ok = client.post(url, json.dumps({"person_id": str(world.stranger.pk), "relationship": "colleague",
+                                      "last_contact_at": at(50).isoformat(), "minutes": 40}),
+                     content_type="application/json")
+    assert ok.status_code == 201, ok.content
+    late = client.post(url, json.dumps({"person_id": str(world.stranger.pk), "relationship": "colleague",
+                                        "last_contact_at": at(200).isoformat()}), content_type="application/json")
+    assert late.status_code == 400 and late.json()["code"] == "tracing_interview_time"
+    me = client.post(url, json.dumps({"person_id": str(world.an.pk), "relationship": "self",
+                                      "last_contact_at": at(50).isoformat()}), content_type="application/json")
+    assert me.json()["code"] == "tracing_interview_self"
+    client.post(f"/api/workflows/cases/{case.pk}/retrace")
+    assert Contact.objects.get(index_case=case, person=world.stranger).tier == 1
