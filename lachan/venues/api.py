@@ -98,7 +98,7 @@ def venue_register(request, payload: VenueIn):
     return Status(201, selectors.venue_get(user=None, venue_id=venue.pk))
 
 
-@router.get("/{venue_id}", response=VenueOut)
+@router.get("/{uuid:venue_id}", response=VenueOut)
 def venue(request, venue_id: UUID):
     return selectors.venue_get(user=request.auth, venue_id=venue_id)
 
