@@ -17,7 +17,8 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 
 install: $(VENV)/.installed
 
-# Debian's Chromium and ChromeDriver for the browser tests (root on the CI machine; skipped if present).
+# Debian's Chromium and ChromeDriver for the browser tests, the poster font and pdftoppm (root on the CI
+# machine; each skipped if present).
 browsers:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
@@ -25,6 +26,9 @@ browsers:
 	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null; \
 	  else echo "Install the poster font (Vietnamese glyphs): sudo apt-get install fonts-dejavu-core"; fi; }
+	@command -v pdftoppm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; \
+	  else echo "Install pdftoppm to check PDFs in the browser tests: sudo apt-get install poppler-utils"; fi; }
 
 migrate: install
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v0
