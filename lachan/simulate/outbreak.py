@@ -42,10 +42,10 @@ DAY = 1440
 
 @dataclass(frozen=True)
 class Params:
-    index_infections: int = 6
+    index_infections: int = 10
     household_daily: float = 0.05
-    beta_small: float = 0.006  # per minute together in a small enclosed room
-    beta_large: float = 0.0006  # per minute in the same large space
+    beta_small: float = 0.0006  # per minute together in a small enclosed room
+    beta_large: float = 0.00003  # per minute in the same large space
     beta_near: float = 0.004  # phones within 2 m
     beta_far: float = 0.0008
     detect: float = 0.6
