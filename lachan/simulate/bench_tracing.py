@@ -21,7 +21,7 @@ from lachan.cases.models import Case, CaseOrigin
 from lachan.people.models import Person
 from lachan.venues.logbook import logbook_import
 from lachan.venues.models import CheckIn, Venue
-from lachan.venues.qr import qr_token
+from lachan.venues.qr import qr_token, venue_code_ensure
 from lachan.workflows.case_confirmation import case_confirm_and_trace
 
 from .bench import percentile
@@ -68,8 +68,8 @@ def measure_tracing(*, samples: int, seed: int = 7, days: int = 21) -> dict:
 def _venue_device():
     venue = Venue.objects.select_related("place").order_by("id").first()
     user, _created = User.objects.get_or_create(username="bench-venue", defaults={"role": Role.VENUE_OWNER})
-    venue.owner = user
-    venue.save(update_fields=["owner"])
+    venue_code_ensure(venue)  # bulk-loaded venues have no QR code yet
+    Venue.objects.filter(pk=venue.pk).update(owner=user)  # save() would invent a code it does not store
     raw = ApiToken.generate()
     ApiToken.objects.create(user=user, name="bench", prefix=raw[:8], key_hash=ApiToken.hash(raw))
     return venue, user, raw
