@@ -53,6 +53,9 @@ class Venue(BaseModel):
     def save(self, *args, **kwargs):
         if not self.code:
             self.code = new_venue_code()
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:  # a partial save must store the new code too
+                kwargs["update_fields"] = {*update_fields, "code"}
         super().save(*args, **kwargs)
 
     def __str__(self) -> str:
