@@ -55,7 +55,45 @@ def demo_setup(*, people: int, seed: int, tree: str | None = None, province_code
             people=people, seed=seed, tree=tree, province_code=province_code, fresh=synthetic_exists(), log=log,
         )
         log(f"Generated in {report.seconds:.1f} s.")
+        _demo_epidemic(seed=seed, log=log)
     return _accounts(tree=tree, province_code=province_code)
+
+
+DEMO_CHECKIN_DAYS = 14
+DEMO_CASES = 3
+
+
+def _demo_epidemic(*, seed: int, log) -> None:
+    """Two weeks of check-ins up to yesterday and a few confirmed cases, traced, so the demo has
+    contacts, call lists and a transmission chain to show. Dated relative to today: the daily job
+    deletes check-ins older than the tracing horizon."""
+    import random
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from lachan.cases.models import CaseOrigin
+    from lachan.venues.models import CheckIn, VenueSize
+    from lachan.workflows.case_confirmation import case_confirm_and_trace
+
+    from .checkins import checkins_generate
+
+    today = timezone.localdate()
+    report = checkins_generate(seed=seed, days=DEMO_CHECKIN_DAYS, end=today, fresh=True, log=log)
+    log(f"{report.checkins:,} check-ins over {DEMO_CHECKIN_DAYS} days, {report.encounters:,} proximity encounters.")
+    recent = timezone.now() - timedelta(days=4)
+    candidates = sorted(set(
+        CheckIn.objects.filter(checked_in_at__gte=recent, venue__size=VenueSize.SMALL_ENCLOSED)
+        .values_list("person_id", flat=True)[:2000]
+    ))
+    rng = random.Random(seed)
+    for person_id in rng.sample(candidates, min(DEMO_CASES, len(candidates))):
+        confirmed = case_confirm_and_trace(
+            person=Person.objects.get(pk=person_id), onset_date=today - timedelta(days=3),
+            sample_date=today - timedelta(days=1), origin=CaseOrigin.COMMUNITY, by=None,
+        )
+        counts = ", ".join(f"{k}: {v}" for k, v in confirmed.run.counts.items())
+        log(f"Demo case {confirmed.case.code} confirmed and traced ({counts}).")
 
 
 @transaction.atomic

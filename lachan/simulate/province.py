@@ -22,6 +22,7 @@ from itertools import accumulate
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -213,10 +214,26 @@ def synthetic_delete() -> None:
         model.objects.filter(id__lt=limit)._raw_delete(model.objects.db)
     DuplicateCandidate.objects.filter(person_a_id__lt=limit).delete()
     DuplicateCandidate.objects.filter(person_b_id__lt=limit).delete()
+    _records_of_synthetic_people_delete(limit)
     Place.objects.filter(id__lt=limit)._raw_delete(Place.objects.db)
     Person.objects.filter(id__lt=limit)._raw_delete(Person.objects.db)
     Household.objects.filter(id__lt=limit)._raw_delete(Household.objects.db)
     SyntheticRun.objects.all().delete()
+
+
+def _records_of_synthetic_people_delete(limit) -> None:
+    """Check-ins (tens of millions: a raw delete), then whatever else points at synthetic people —
+    cases, contacts, proximity logs, and the records of capabilities still to come — through the ORM,
+    so their own cascades run."""
+    from lachan.venues.models import CheckIn
+
+    CheckIn.objects.filter(Q(person_id__lt=limit) | Q(venue_id__lt=limit))._raw_delete(CheckIn.objects.db)
+    done = {Person, Worker, DuplicateCandidate, CheckIn}
+    for relation in Person._meta.related_objects:
+        model = relation.related_model
+        if model in done or relation.many_to_many:
+            continue
+        model.objects.filter(**{f"{relation.field.attname}__lt": limit}).delete()
 
 
 def _check_foreign_keys() -> None:
