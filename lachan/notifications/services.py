@@ -126,6 +126,48 @@ def notification_queue(
     return message
 
 
+@transaction.atomic
+def notification_queue_many(
+    *, template: str, channel: str, items: list[tuple[str, dict[str, Any], Any]], language: str = "vi", by=None,
+) -> list[Message]:
+    """notification_queue for many recipients of one template: `items` are (to, context, person_id);
+    the template is looked up once and the messages written in one statement. All or nothing."""
+    if not items:
+        return []
+    if channel not in configured_channels():
+        raise DomainError(
+            NotificationError.UNKNOWN_CHANNEL, _("Unknown notification channel “%(channel)s”.") % {"channel": channel},
+            field="channel",
+        )
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        raise DomainError(
+            NotificationError.UNKNOWN_LANGUAGE, _("Unknown language “%(language)s”.") % {"language": language},
+            field="language",
+        )
+    tmpl = template_get(code=template, channel=channel, language=language)
+    now = timezone.now()
+    messages = []
+    for to, context, person_id in items:
+        context = dict(context or {})
+        subject, body = template_render(template=tmpl, context=context)
+        try:
+            json.dumps(context)
+        except (TypeError, ValueError) as exc:
+            raise DomainError(
+                NotificationError.BAD_CONTEXT, _("The message context must be plain JSON values."), field="context",
+            ) from exc
+        messages.append(Message(
+            channel=channel, to=normalize_address(channel, to), person_id=person_id, template_code=tmpl.code,
+            template_version=tmpl.version, language=language, subject=subject[:200], body=body,
+            context={} if tmpl.sensitive else context, sensitive=tmpl.sensitive, status=MessageStatus.QUEUED,
+            next_attempt_at=now + CLAIM_TIMEOUT, created_by=by, changed_by=by,
+        ))
+    Message.objects.bulk_create(messages, batch_size=500)
+    for message in messages:
+        _enqueue_after_commit(message.id)
+    return messages
+
+
 def _enqueue_after_commit(message_id) -> None:
     # robust: a queue that is down must not undo the caller's work; the sweep sends the message later.
     transaction.on_commit(lambda: _enqueue(message_id), robust=True)

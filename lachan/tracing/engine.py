@@ -89,7 +89,8 @@ def find_contacts(case: Case, rules: dict, *, now: datetime) -> dict[UUID, _Foun
         windows = [w for w in windows if w.start < w.end]
         if not windows:
             break
-        for ev in _gather(windows, rules):
+        # Only close contacts count past F1, so sources may skip what can only be a notice.
+        for ev in _gather(windows, {**rules, "close_only": True}):
             if ev.grade == CLOSE and ev.person_id != case.person_id:
                 _offer(found, ev, tier, ev.subject_id)
     return found

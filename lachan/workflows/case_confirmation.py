@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from lachan.cases.models import Case
 from lachan.cases.services import case_confirm
-from lachan.notifications.services import notification_queue
+from lachan.notifications.services import notification_queue_many
 from lachan.people.models import Person
 from lachan.tracing.engine import trace_case
 from lachan.tracing.models import Contact, Exposure, Tier, TracingRun
@@ -28,28 +28,28 @@ def _notices_queue(case: Case, *, by) -> int:
     """F1s and exposure notices of this case not yet told; each person once, in Vietnamese."""
     contacts = list(
         Contact.objects.filter(index_case=case, tier__in=[Tier.F1, Tier.NOTICE], notified_at__isnull=True)
-        .select_related("person")
+        .values_list("pk", "tier", "exposed_at", "person_id", "person__phone")
     )
     first_evidence = {}
-    for contact_id, text, start in Exposure.objects.filter(contact__in=contacts).order_by("start").values_list(
-            "contact_id", "text", "start"):
+    for contact_id, text, start in Exposure.objects.filter(contact_id__in=[c[0] for c in contacts]).order_by(
+            "start").values_list("contact_id", "text", "start"):
         first_evidence.setdefault(contact_id, (text, start))
     sent = []
-    for contact in contacts:
-        phone = contact.person.phone
+    f1, notices = [], []  # one bulk write per template, not one query set per contact
+    for pk, tier, exposed_at, person_id, phone in contacts:
         if not phone:
             continue
-        text, start = first_evidence.get(contact.pk, ("", contact.exposed_at))
+        text, start = first_evidence.get(pk, ("", exposed_at))
         when = timezone.localtime(start).strftime("%d/%m/%Y %H:%M")
-        if contact.tier == Tier.F1:
-            notification_queue(template="tracing.f1_notice", channel="sms", to=phone, context={"when": when},
-                               person_id=contact.person_id, by=by if getattr(by, "is_authenticated", False) else None)
+        if tier == Tier.F1:
+            f1.append((phone, {"when": when}, person_id))
         else:
             place = text.split(",")[0] if text else "?"
-            notification_queue(template="tracing.exposure_notice", channel="sms", to=phone,
-                               context={"place": place, "when": when, "phone": "115"},
-                               person_id=contact.person_id, by=by if getattr(by, "is_authenticated", False) else None)
-        sent.append(contact.pk)
+            notices.append((phone, {"place": place, "when": when, "phone": "115"}, person_id))
+        sent.append(pk)
+    actor = by if getattr(by, "is_authenticated", False) else None
+    notification_queue_many(template="tracing.f1_notice", channel="sms", items=f1, by=actor)
+    notification_queue_many(template="tracing.exposure_notice", channel="sms", items=notices, by=actor)
     if sent:
         Contact.objects.filter(pk__in=sent).update(notified_at=timezone.now())
     return len(sent)

@@ -39,6 +39,14 @@ class VenueSource:
                 visits.append((pid, vid, max(cin, w.start), min(cout, w.end)))
         if not visits:
             return []
+        venues = {v["pk"]: v for v in Venue.objects.filter(pk__in={v[1] for v in visits}).values(
+            "pk", "size", "kind", "place__name")}
+        large_is_notice = bool(policy.get("large_venue_is_notice", True))
+        if policy.get("close_only") and large_is_notice:
+            # Only close contacts wanted (F2 search): a large space never makes one, so skip its crowd.
+            visits = [v for v in visits if venues.get(v[1], {}).get("size") == VenueSize.SMALL_ENCLOSED]
+            if not visits:
+                return []
         max_stay = timedelta(minutes=int(policy["max_stay_minutes"]))
         overlap = defaultdict(int)  # (subject, venue, visit start, contact) -> minutes
         first_seen = {}
@@ -61,10 +69,7 @@ class VenueSource:
                     key = (subject, vid, vs, contact)
                     overlap[key] += int((end - start).total_seconds() // 60) or 1
                     first_seen[key] = min(first_seen.get(key, start), start)
-        venues = {v["pk"]: v for v in Venue.objects.filter(pk__in={k[1] for k in overlap}).values(
-            "pk", "size", "kind", "place__name")}
         min_minutes = int(policy["f1_min_minutes_small_room"])
-        large_is_notice = bool(policy.get("large_venue_is_notice", True))
         found = []
         for (subject, vid, _vs, contact), minutes in overlap.items():
             venue = venues.get(vid, {})
