@@ -51,13 +51,13 @@ def auth_error(request, exc):
 
 def _mount() -> None:
     from lachan.accounts.api import router as accounts_router
+    from lachan.cases.api import router as cases_router
     from lachan.geo.api import router as geo_router
     from lachan.notifications.api import router as notifications_router
     from lachan.people.api import router as people_router
-    from lachan.cases.api import router as cases_router
     from lachan.tracing.api import router as tracing_router
-    from lachan.workflows.api import router as workflows_router
     from lachan.venues.api import router as venues_router
+    from lachan.workflows.api import router as workflows_router
 
     api.add_router("/accounts", accounts_router)
     api.add_router("/geo", geo_router)

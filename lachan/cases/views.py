@@ -3,42 +3,19 @@ so its form lives in lachan.workflows.views."""
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from lachan.accounts.decorators import staff_view
 from lachan.accounts.roles import Perm
-from lachan.core.errors import DomainError, NotFound, PermissionDenied
+from lachan.core.errors import DomainError
 from lachan.core.pagination import page_of
 
 from . import selectors, services
 from .models import CaseOrigin, CaseStatus, ClusterKind
-
-
-def staff_view(perm: str):
-    def decorate(view):
-        @login_required
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if request.user.is_citizen or not request.user.has_perm_code(perm):
-                raise DjangoPermissionDenied
-            try:
-                return view(request, *args, **kwargs)
-            except NotFound:
-                raise Http404 from None
-            except PermissionDenied:
-                raise DjangoPermissionDenied from None
-
-        return wrapper
-
-    return decorate
 
 
 @staff_view(Perm.CASES_VIEW)

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import tempfile
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
+from lachan.accounts.decorators import staff_view as accounts_staff_view
 from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 
@@ -27,26 +26,7 @@ PAGE_SIZE = 50
 
 
 def staff_view(perm: str):
-    """Logged in, not a citizen, with the permission; domain 404/403 become HTTP 404/403."""
-
-    def decorate(view):
-        @login_required
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if request.user.is_citizen:
-                return redirect("people:mine")
-            if not request.user.has_perm_code(perm):
-                raise DjangoPermissionDenied
-            try:
-                return view(request, *args, **kwargs)
-            except NotFound:
-                raise Http404 from None
-            except PermissionDenied:
-                raise DjangoPermissionDenied from None
-
-        return wrapper
-
-    return decorate
+    return accounts_staff_view(perm, citizen_redirect="people:mine")
 
 
 @staff_view(Perm.PEOPLE_VIEW)
