@@ -1,6 +1,6 @@
 """Differences between SQLite (embedded) and PostgreSQL (production), in one place."""
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 
 def is_postgresql() -> bool:
@@ -52,3 +52,129 @@ def bulk_copy(table: str, columns: list[str], rows, *, batch_size: int = 20000) 
                 raw.executemany(sql, batch)
                 count += len(batch)
     return count
+
+
+def _to_db(field, sqlite: bool):
+    """A converter from a Python value to what bulk_copy writes for `field`'s column, or None (as is)."""
+    import json
+    from datetime import UTC, date, datetime
+    from uuid import UUID
+
+    from django.db import models
+
+    target = field.target_field if field.is_relation else field
+    if isinstance(target, models.UUIDField):
+        # 32 hex digits (as SQLite returns uuids to hand-written SQL) pass as they are.
+        return lambda v: v.hex if v.__class__ is UUID else (v if v.__class__ is str and len(v) == 32 else (
+            UUID(str(v)).hex if v is not None else None))
+    if isinstance(field, models.JSONField):
+        return lambda v: json.dumps(v, cls=field.encoder)
+    if sqlite and isinstance(field, models.DateTimeField):
+        return lambda v: v.astimezone(UTC).replace(tzinfo=None).isoformat(" ") if isinstance(v, datetime) else v
+    if sqlite and isinstance(field, models.DateField):
+        return lambda v: v.isoformat() if isinstance(v, date) else v
+    if sqlite and isinstance(field, models.BooleanField):
+        return lambda v: None if v is None else int(bool(v))
+    return None
+
+
+def bulk_insert(model, rows: list[dict], *, now=None, batch_size: int = 5000, same: dict | None = None) -> list:
+    """Insert model rows given as dicts of field names (foreign keys by `<name>_id`), through bulk_copy:
+    the ORM's per-value preparation costs more than the write itself at tens of thousands of rows.
+    Missing fields get their default (auto_now / auto_now_add: `now`). `same`: values every row shares (by
+    attname), converted once instead of per row. No signals, no save(); returns the primary keys in order
+    (generated here when the primary key has a default, e.g. uuid7)."""
+    from django.db.models import NOT_PROVIDED
+    from django.utils import timezone
+
+    if not rows:
+        return []
+    now = now or timezone.now()
+    sqlite = is_sqlite()
+    fields = [f for f in model._meta.concrete_fields if not (f.primary_key and f.default is NOT_PROVIDED)]
+    pk = model._meta.pk
+    columns, getters = [], []
+    same = same or {}
+    same_columns, same_values = [], []
+    for f in fields:
+        key = f.attname
+        if key in same and key != pk.attname:
+            convert = _to_db(f, sqlite)
+            value = same[key]
+            same_columns.append(f.column)
+            same_values.append(convert(value) if convert is not None and value is not None else value)
+            continue
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            fallback = lambda now=now: now  # noqa: E731
+        elif f.has_default() or (f.empty_strings_allowed and not f.null):
+            fallback = f.get_default  # "" for text fields, as the ORM does
+        elif f.null:
+            fallback = lambda: None  # noqa: E731
+        else:
+            fallback = None
+        columns.append(f.column)
+        getters.append((key, f.name, fallback, _to_db(f, sqlite)))
+    keys = []
+    out = []
+    for row in rows:
+        values = []
+        for key, name, fallback, convert in getters:
+            if key in row:
+                value = row[key]
+            elif name in row:
+                value = row[name]
+                value = getattr(value, "pk", value)
+            elif fallback is not None:
+                value = fallback()
+                if key == pk.attname:
+                    keys.append(value)
+            else:
+                raise ValueError(f"{model.__name__}.{name} has no value and no default")
+            if key == pk.attname and key in row:
+                keys.append(value)
+            values.append(convert(value) if convert is not None and value is not None else value)
+        if same_values:
+            values.extend(same_values)
+        out.append(values)
+    bulk_copy(model._meta.db_table, columns + same_columns, out, batch_size=batch_size)
+    return keys
+
+
+class RowReader:
+    """Model instances from the rows of hand-written SQL, converted as the ORM converts them (SQLite's
+    uuid text, booleans and datetimes). For a hot path where building a query with the ORM costs more
+    CPU than the database takes to answer it. Fields left out (`exclude`) are deferred, as with only()."""
+
+    def __init__(self, model, *, exclude: tuple[str, ...] = ()):
+        self.model = model
+        self.fields = [f for f in model._meta.concrete_fields if f.name not in exclude]
+        self.attnames = [f.attname for f in self.fields]
+        self._converters: dict[str, list] = {}
+
+    def columns(self, alias: str) -> str:
+        qn = connection.ops.quote_name
+        return ", ".join(f"{alias}.{qn(f.column)}" for f in self.fields)
+
+    def convert(self, values, db=None) -> list:
+        db = db or connections[DEFAULT_DB_ALIAS]  # the thread's own connection: the proxy costs per access
+        converters = self._converters.get(db.vendor)
+        if converters is None:
+            converters = []
+            for field in self.fields:
+                col = field.get_col(self.model._meta.db_table)
+                converters.append((col, db.ops.get_db_converters(col) + field.get_db_converters(db)))
+            self._converters[db.vendor] = converters
+        out = []
+        for value, (col, functions) in zip(values, converters, strict=True):
+            for function in functions:
+                value = function(value, col, db)
+            out.append(value)
+        return out
+
+    def build(self, values, db=None):
+        db = db or connections[DEFAULT_DB_ALIAS]
+        return self.model.from_db(db.alias, self.attnames, self.convert(values, db))
+
+
+def placeholders(n: int) -> str:
+    return ", ".join(["%s"] * n)

@@ -107,3 +107,5 @@ def test_serve_refuses_bad_arguments():
         call_command("serve", port=0, no_worker=True)
     with pytest.raises(CommandError):
         call_command("serve", port=8000, threads=0, no_worker=True)
+    with pytest.raises(CommandError):
+        call_command("serve", port=8000, workers=0, no_worker=True)

@@ -22,14 +22,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--threads", type=int, default=4, help="request threads of the one web process")
+        parser.add_argument("--threads", type=int, default=4, help="request threads of each web process")
+        parser.add_argument("--workers", type=int, default=1,
+                            help="web processes (1 keeps the demo small; about one per core for production-like loads)")
         parser.add_argument("--no-worker", action="store_true", help="do not start the background worker")
 
-    def handle(self, *, host, port, threads, no_worker, **options):
+    def handle(self, *, host, port, threads, workers, no_worker, **options):
         if not 0 < port < 65536:
             raise CommandError("--port must be between 1 and 65535")
         if threads < 1:
             raise CommandError("--threads must be at least 1")
+        if workers < 1:
+            raise CommandError("--workers must be at least 1")
         url = f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
         worker = None if no_worker else self._start_worker()
         parent = os.getpid()
@@ -46,7 +50,7 @@ class Command(BaseCommand):
 
         app = _GunicornApp({
             "bind": f"{host}:{port}",
-            "workers": 1,
+            "workers": workers,
             "threads": threads,
             "worker_class": "gthread",
             "timeout": 120,
