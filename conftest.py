@@ -22,6 +22,16 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Per-process caches (lachan.core.caching) must not carry a rolled-back test's rows into the next."""
+    from lachan.core.caching import caches_clear_all
+
+    caches_clear_all()
+    yield
+    caches_clear_all()
+
+
+@pytest.fixture(autouse=True)
 def _english_messages(settings):
     """Tests read messages in English (the msgids); the Vietnamese default is tested on its own
     (tests/test_i18n.py) and browsers ask for Vietnamese as a Vietnamese phone does."""
@@ -90,3 +100,16 @@ def staff(units, make_user):
         commune=make_user(Role.COMMUNE_STATION, unit=units.commune, username="commune"),
         other_commune=make_user(Role.COMMUNE_STATION, unit=units.other_commune, username="othercommune"),
     )
+
+
+@pytest.fixture
+def token_for(db):
+    """API headers for a user: token_for(user) → {"HTTP_AUTHORIZATION": "Bearer …"}."""
+    from lachan.accounts.models import ApiToken
+
+    def make(user):
+        raw = ApiToken.generate()
+        ApiToken.objects.create(user=user, name="test", prefix=raw[:8], key_hash=ApiToken.hash(raw))
+        return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+    return make

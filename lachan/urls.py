@@ -15,6 +15,9 @@ urlpatterns = [
     path("notifications/", include("lachan.notifications.urls")),
     path("units/", include("lachan.geo.urls")),
     path("venues/", include("lachan.venues.urls")),
+    path("labs/", include("lachan.workflows.lab_urls")),  # results (they set off cases and tracing)
+    path("labs/", include("lachan.labs.urls")),
     path("c/", include("lachan.venues.urls_public")),
+    path("ket-qua/", include("lachan.labs.lookup_urls")),  # citizens' results (the address in the SMS)
     path("", include("lachan.web.urls")),
 ]

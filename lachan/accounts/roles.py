@@ -29,22 +29,26 @@ class Perm(models.TextChoices):
     CASES_VIEW = "cases.view", _("view cases, contacts and tracing reports")
     CASES_EDIT = "cases.edit", _("confirm cases, run tracing, enter interview contacts")
     CONTACTS_CALL = "contacts.call", _("work the contact call list")
+    LABS_VIEW = "labs.view", _("view samples and test results")
+    LABS_SAMPLE = "labs.sample", _("plan sampling and register samples")
+    LABS_RESULT = "labs.result", _("receive samples, enter and import results")
 
 
 _STAFF_READ = {Perm.PEOPLE_VIEW}
 _STAFF_WORK = _STAFF_READ | {Perm.PEOPLE_EDIT, Perm.PEOPLE_EXPORT}
 _CASE_WORK = {Perm.CASES_VIEW, Perm.CASES_EDIT, Perm.CONTACTS_CALL}
+_SAMPLING = {Perm.LABS_VIEW, Perm.LABS_SAMPLE}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.PROVINCE_ADMIN: frozenset(Perm.values),
-    Role.EPIDEMIOLOGIST: frozenset(_STAFF_WORK | _CASE_WORK | {Perm.PEOPLE_MERGE, Perm.NOTIFICATIONS_VIEW}),
-    Role.DISTRICT_OFFICER: frozenset(_STAFF_WORK | _CASE_WORK | {Perm.PEOPLE_MERGE}),
-    Role.COMMUNE_STATION: frozenset(_STAFF_WORK | _CASE_WORK | {Perm.PEOPLE_MERGE}),
-    Role.LAB_STAFF: frozenset(_STAFF_WORK),
-    Role.ENTERPRISE_OFFICER: frozenset(_STAFF_WORK),
+    Role.EPIDEMIOLOGIST: frozenset(_STAFF_WORK | _CASE_WORK | _SAMPLING | {Perm.PEOPLE_MERGE, Perm.NOTIFICATIONS_VIEW}),
+    Role.DISTRICT_OFFICER: frozenset(_STAFF_WORK | _CASE_WORK | _SAMPLING | {Perm.PEOPLE_MERGE}),
+    Role.COMMUNE_STATION: frozenset(_STAFF_WORK | _CASE_WORK | _SAMPLING | {Perm.PEOPLE_MERGE}),
+    Role.LAB_STAFF: frozenset(_STAFF_WORK | {Perm.LABS_VIEW, Perm.LABS_SAMPLE, Perm.LABS_RESULT}),
+    Role.ENTERPRISE_OFFICER: frozenset(_STAFF_WORK | {Perm.LABS_VIEW}),
     Role.VENUE_OWNER: frozenset(),
     Role.CHECKPOINT_OFFICER: frozenset(_STAFF_READ),
-    Role.IOC_OPERATOR: frozenset(_STAFF_READ | {Perm.NOTIFICATIONS_VIEW, Perm.CASES_VIEW}),
+    Role.IOC_OPERATOR: frozenset(_STAFF_READ | {Perm.NOTIFICATIONS_VIEW, Perm.CASES_VIEW, Perm.LABS_VIEW}),
     Role.CITIZEN: frozenset(),
 }
 

@@ -1,14 +1,16 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from lachan.core.widgets import DateInput
+
 from .models import ChannelKind, MessageStatus
 
 
 class OutboxFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("any"))] + MessageStatus.choices)
     channel = forms.ChoiceField(label=_("Channel"), required=False, choices=[("", _("any"))] + ChannelKind.choices)
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
     to = forms.CharField(label=_("Recipient"), required=False, max_length=254)
     template = forms.CharField(label=_("Template"), required=False, max_length=64)
 

@@ -98,12 +98,15 @@ OLD_MOBILE_PREFIXES: dict[str, str] = {
     "0123": "083", "0124": "084", "0125": "085", "0127": "081", "0129": "082",
     "0186": "056", "0188": "058", "0199": "059",
 }
-_MOBILE = re.compile(r"0(?:3[0-9]|5[2689]|7[06789]|8[1-9]|9[0-9])[0-9]{7}")
+# What phone_normalize returns fully matches this (bulk importers test it before calling).
+MOBILE_NUMBER = re.compile(r"0(?:3[0-9]|5[2689]|7[06789]|8[1-9]|9[0-9])[0-9]{7}")
 _SEPARATORS = re.compile(r"[\s.\-()/]")
 
 
 def phone_normalize(raw: str) -> str:
     """A Vietnamese mobile number as 10 digits starting with 0 ("+84 162 345 6789" → "0323456789")."""
+    if raw and MOBILE_NUMBER.fullmatch(raw):  # already normalised (most input): nothing to rewrite
+        return raw
     value = _SEPARATORS.sub("", raw or "")
     if value.startswith("+"):
         value = "0" + value[3:] if value.startswith("+84") else ""
@@ -115,7 +118,7 @@ def phone_normalize(raw: str) -> str:
         value = "0" + value  # typed without the trunk zero
     if value.isascii() and value.isdigit() and len(value) == 11 and value[:4] in OLD_MOBILE_PREFIXES:
         value = OLD_MOBILE_PREFIXES[value[:4]] + value[4:]
-    if not _MOBILE.fullmatch(value):
+    if not MOBILE_NUMBER.fullmatch(value):
         raise DomainError(
             PeopleErrorCode.PHONE_INVALID,
             _("%(phone)s is not a Vietnamese mobile number.") % {"phone": raw or '""'}, field="phone",

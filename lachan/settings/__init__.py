@@ -115,7 +115,8 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'lachan.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Kept open like PostgreSQL's: closing the last connection to a WAL database checkpoints it, which
+    # cost more than the whole request when every request opened and closed its own.
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the worker write while pages read; IMMEDIATE avoids upgrade deadlocks.
         "init_command": (
@@ -222,3 +223,9 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# Django's cache holds the public result look-up's rate limits and a few figures kept for minutes. The default,
+# each process's own memory, needs nothing; with several web processes each counts attempts on its own, so
+# production sets CACHE=db (one table, `manage.py createcachetable`) to count them once for all.
+if os.environ.get("CACHE", "") == "db":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "lachan_cache"}}

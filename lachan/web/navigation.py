@@ -24,7 +24,7 @@ def capabilities() -> list[NavItem]:
         NavItem("people", _("People"), _("Everyone known to the platform, searchable; duplicates merged."), "people:list", Perm.PEOPLE_VIEW),
         NavItem("cases", _("Cases and tracing"), _("Confirmed cases (F0), contacts F1/F2/F3 with their evidence, clusters, transmission chains."), "cases:list", Perm.CASES_VIEW),
         NavItem("venues", _("Venues and QR check-in"), _("Venue registry, QR posters, check-ins, paper logbook import."), "venues:list", roles=(Role.VENUE_OWNER,)),
-        NavItem("labs", _("Laboratory"), _("Sampling, pooled tests, result import, results online.")),
+        NavItem("labs", _("Laboratory"), _("Sampling, pooled tests, result import, results online."), "labs:home", Perm.LABS_VIEW),
         NavItem("quarantine", _("Quarantine"), _("Orders, daily monitoring, geofence alerts, facilities, release.")),
         NavItem("enterprises", _("Enterprises"), _("Workers, workshops, teams, shifts, buses, dormitories; on-site groups.")),
         NavItem("vaccination", _("Vaccination"), _("Doses, coverage, signed certificates and their verification.")),

@@ -117,3 +117,37 @@ def test_api_obtain_token_and_lockout(client, staff):
     assert locked.status_code == 429 and locked.json()["code"] == "locked_out"
     still = client.post(url, {"username": "district", "password": PASSWORD}, content_type="application/json")
     assert still.status_code == 429
+
+
+def test_token_cache_sees_changes_from_other_processes_within_its_ttl(client, staff, monkeypatch):
+    """Another process revoking the token (here: an update() that sends no signal) is seen once the
+    cached entry is older than TOKEN_CACHE_SECONDS; a save in this process is seen at once."""
+    from lachan.accounts import authentication
+    from lachan.core import caching
+
+    clock = [1000.0]
+    monkeypatch.setattr(caching.time, "monotonic", lambda: clock[0])
+    token, raw = api_token_create(user=staff.district, name="scanner")
+    assert client.get("/api/accounts/me", headers=auth(raw)).status_code == 200
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+    assert client.get("/api/accounts/me", headers=auth(raw)).status_code == 200  # still cached
+    clock[0] += authentication.TOKEN_CACHE_SECONDS + 1
+    assert client.get("/api/accounts/me", headers=auth(raw)).status_code == 401
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=None)
+    _, other = api_token_create(user=staff.district, name="other")  # a save clears the cache
+    assert client.get("/api/accounts/me", headers=auth(raw)).status_code == 200
+    staff.district.is_active = False
+    staff.district.save(update_fields=["is_active"])
+    assert client.get("/api/accounts/me", headers=auth(raw)).status_code == 401
+    assert client.get("/api/accounts/me", headers=auth(other)).status_code == 401
+
+
+def test_cached_user_is_copied_per_request(rf, staff):
+    from lachan.accounts.authentication import TokenAuth
+
+    _, raw = api_token_create(user=staff.district, name="scanner")
+    first, second = rf.get("/"), rf.get("/")
+    user = TokenAuth().authenticate(first, raw)
+    user.some_attribute = "set by a view"
+    again = TokenAuth().authenticate(second, raw)
+    assert again.pk == user.pk and again is not user and not hasattr(again, "some_attribute")
