@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from lachan.accounts.roles import Perm
-from lachan.cases.selectors import case_get
+from lachan.cases.selectors import case_get, cluster_get
 from lachan.cases.views import staff_view
 from lachan.core.errors import DomainError
 from lachan.core.pagination import page_of
@@ -82,8 +82,10 @@ def call_mark(request, contact_id):
 
 @staff_view(Perm.CASES_VIEW)
 def chain(request):
-    data = selectors.transmission_chain(user=request.user, cluster_id=request.GET.get("cluster") or None)
-    return render(request, "tracing/chain.html", {**data, "svg": chain_svg(data["cases"])})
+    # ?cluster=<id>: one cluster's chain (a cluster outside the jurisdiction, or a bad id, is a 404).
+    cluster = cluster_get(user=request.user, cluster_id=request.GET["cluster"]) if request.GET.get("cluster") else None
+    data = selectors.transmission_chain(user=request.user, cluster_id=cluster.pk if cluster else None)
+    return render(request, "tracing/chain.html", {**data, "svg": chain_svg(data["cases"]), "filtered_cluster": cluster})
 
 
 @staff_view(Perm.CASES_EDIT)

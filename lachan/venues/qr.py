@@ -13,6 +13,7 @@ from lachan.core.errors import DomainError, NotFound
 
 from .errors import VenueErrorCode
 from .models import Venue, new_venue_code
+from .sql import venues_by_code
 
 SALT = "lachan.venue-qr"
 SIGNATURE_LENGTH = 16
@@ -43,6 +44,13 @@ def qr_path(venue: Venue) -> str:
 
 def qr_verify(token: str) -> Venue:
     """The venue of a scanned token; a DomainError (never a crash) for malformed, forged or unknown."""
+    found = qr_verify_many([token])[token]
+    if isinstance(found, DomainError):
+        raise found
+    return found
+
+
+def _code_of(token: str, keys: list) -> str:
     token = (token or "").strip()
     if "/c/" in token:  # a whole scanned URL
         token = token.rsplit("/c/", 1)[1]
@@ -50,12 +58,30 @@ def qr_verify(token: str) -> Venue:
     code, sep, signature = token.rpartition(".")
     if not sep or not code or not signature or len(token) > MAX_TOKEN or not token.isascii():
         raise DomainError(VenueErrorCode.QR_MALFORMED, _("This is not a Lá Chắn venue code."), field="qr")
-    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
     if not any(constant_time_compare(signature, _signature(code, key)) for key in keys):
         raise DomainError(VenueErrorCode.QR_FORGED, _("This venue code is not genuine. Do not check in with it."), field="qr")
-    venue = Venue.objects.select_related("place", "place__commune").filter(code=code).first()
-    if venue is None:
-        raise NotFound(VenueErrorCode.QR_UNKNOWN, _("This venue is no longer registered."), field="qr")
-    if not venue.place.is_active:
-        raise DomainError(VenueErrorCode.INACTIVE, _("This venue is closed."), field="qr")
-    return venue
+    return code
+
+
+def qr_verify_many(tokens: list[str]) -> dict[str, Venue | DomainError]:
+    """Each distinct token's venue (place and commune loaded) or its error, with one query for all."""
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    codes: dict[str, str | DomainError] = {}
+    for token in dict.fromkeys(tokens):
+        try:
+            codes[token] = _code_of(token, keys)
+        except DomainError as exc:
+            codes[token] = exc
+    venues = venues_by_code({c for c in codes.values() if isinstance(c, str)})
+    result: dict[str, Venue | DomainError] = {}
+    for token, code in codes.items():
+        venue = venues.get(code) if isinstance(code, str) else None
+        if isinstance(code, DomainError):
+            result[token] = code
+        elif venue is None:
+            result[token] = NotFound(VenueErrorCode.QR_UNKNOWN, _("This venue is no longer registered."), field="qr")
+        elif not venue.place.is_active:
+            result[token] = DomainError(VenueErrorCode.INACTIVE, _("This venue is closed."), field="qr")
+        else:
+            result[token] = venue
+    return result

@@ -13,9 +13,10 @@ from uuid import UUID
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from lachan.accounts.jurisdiction import scope_for
+from lachan.accounts.jurisdiction import scope_for, unit_in_scope
 from lachan.accounts.roles import Role
 from lachan.core.errors import NotFound
+from lachan.geo.models import AdminLevel
 
 from .errors import VenueErrorCode
 from .models import CheckIn, Venue
@@ -72,6 +73,19 @@ def venues_in_scope(user) -> QuerySet[Venue]:
     if scope.kind == "unit":
         return queryset.filter(scope.commune_q("place__commune"))
     return queryset.none()
+
+
+def venue_in_scope(user, venue: Venue) -> bool:
+    """venues_in_scope(user) contains this venue, decided without a query when the venue's place and
+    commune (and the user's jurisdiction unit) are loaded: the check-in API asks it on every call."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.role == Role.VENUE_OWNER:
+        return venue.owner_id == user.pk or (user.jurisdiction_place_id is not None
+                                             and venue.place_id == user.jurisdiction_place_id)
+    scope = scope_for(user)
+    commune = venue.place.commune
+    return commune is not None and commune.level == AdminLevel.COMMUNE and unit_in_scope(scope, commune)
 
 
 def venue_list(*, user, query: str = "", kind: str = "") -> QuerySet[Venue]:

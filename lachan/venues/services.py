@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +24,7 @@ from lachan.people.identity import phone_normalize
 from lachan.people.models import Person
 from lachan.people.services import person_create
 
+from . import sql
 from .errors import VenueErrorCode
 from .models import CheckIn, CheckInSource, Venue, VenueKind, VenueSize
 from .policy import CheckInRules, checkin_rules
@@ -162,44 +165,135 @@ def _check_time(at: datetime, *, now: datetime, rules: CheckInRules, field: str)
         )
 
 
+@dataclass
+class CheckInItem:
+    """One visit to record: the person as a record or its id (already checked to exist)."""
+
+    venue: Venue
+    person: Person | UUID
+    checked_in_at: datetime | None = None
+    client_key: str = ""
+
+    @property
+    def person_id(self) -> UUID:
+        return self.person.pk if isinstance(self.person, Person) else self.person
+
+
 def checkin_create(
     *, venue: Venue, person: Person, source: str = CheckInSource.QR, checked_in_at: datetime | None = None,
     client_key: str = "", now: datetime | None = None,
 ) -> tuple[CheckIn, bool]:
     """Record a visit; (check-in, created). A retry with the same client_key, or a second scan of the
     same venue within the dedupe window while the stay is open, returns the existing check-in."""
+    result = checkins_record(items=[CheckInItem(venue=venue, person=person, checked_in_at=checked_in_at,
+                                                client_key=client_key)], source=source, now=now)[0]
+    if isinstance(result, DomainError):
+        raise result
+    return result
+
+
+def checkins_record(*, items: list[CheckInItem], source: str = CheckInSource.QR, now: datetime | None = None
+                    ) -> list[tuple[CheckIn, bool] | DomainError]:
+    """Record many visits at once (a gate scanner's batch, or one); for each item (check-in, created) or
+    its DomainError, in order. Each item is validated on its own and is idempotent on its own (client_key,
+    dedupe window, also against earlier items of the same batch). One query finds the retries and the
+    open stays, one INSERT writes all the new check-ins."""
     now = now or timezone.now()
-    at = checked_in_at or now
-    rules = checkin_rules(timezone.localdate(at))
-    _check_time(at, now=now, rules=rules, field="checked_in_at")
-    client_key = (client_key or "").strip()
-    if len(client_key) > 64 or (client_key and not client_key.isprintable()):
-        raise DomainError(VenueErrorCode.CLIENT_KEY_INVALID, _("The client key has at most 64 characters."), field="client_key")
-    if source not in CheckInSource.values:
-        raise DomainError("invalid", _("Unknown source."), field="source")
-    if client_key:
-        existing = CheckIn.objects.filter(person=person, client_key=client_key).first()
-        if existing is not None:
-            return existing, False
-    existing = (
-        CheckIn.objects.filter(person=person, venue=venue, checkout_assumed=True,
-                               checked_in_at__gte=at - rules.dedupe, checked_in_at__lte=at + rules.dedupe,
-                               checked_out_at__gt=at)
-        .order_by("-checked_in_at").first()
-    )
-    if existing is not None:
-        return existing, False
-    checkin = CheckIn(venue=venue, person=person, checked_in_at=at, source=source, client_key=client_key,
-                      checked_out_at=at + timedelta(minutes=rules.stay_minutes(venue.kind)), checkout_assumed=True)
-    try:
-        with transaction.atomic():
-            checkin.save()
-    except IntegrityError:  # the same retry arriving twice at once
-        existing = CheckIn.objects.filter(person=person, client_key=client_key).first() if client_key else None
+    results: list[Any] = [None] * len(items)
+    valid: list[tuple[int, CheckInItem, datetime, str, CheckInRules]] = []
+    rules_on: dict = {}
+    for n, item in enumerate(items):
+        at = item.checked_in_at or now
+        day = timezone.localdate(at)
+        rules = rules_on.get(day) or rules_on.setdefault(day, checkin_rules(day))
+        client_key = (item.client_key or "").strip()
+        try:
+            _check_time(at, now=now, rules=rules, field="checked_in_at")
+            if len(client_key) > 64 or (client_key and not client_key.isprintable()):
+                raise DomainError(VenueErrorCode.CLIENT_KEY_INVALID, _("The client key has at most 64 characters."),
+                                  field="client_key")
+            if source not in CheckInSource.values:
+                raise DomainError("invalid", _("Unknown source."), field="source")
+        except DomainError as exc:
+            results[n] = exc
+            continue
+        valid.append((n, item, at, client_key, rules))
+    if not valid:
+        return results
+    by_key, stays = _checkins_near(valid)
+    new: list[tuple[int, CheckIn]] = []
+    for n, item, at, client_key, rules in valid:
+        person_id = item.person_id
+        existing = by_key.get((person_id, client_key)) if client_key else None
         if existing is None:
-            raise
-        return existing, False
-    return checkin, True
+            existing = max((c for c in stays.get((person_id, item.venue.pk), ())
+                            if at - rules.dedupe <= c.checked_in_at <= at + rules.dedupe and c.checked_out_at > at),
+                           key=lambda c: c.checked_in_at, default=None)
+        if existing is not None:
+            results[n] = (existing, False)
+            continue
+        checkin = CheckIn(venue=item.venue, checked_in_at=at, source=source, client_key=client_key,
+                          checked_out_at=at + timedelta(minutes=rules.stay_minutes(item.venue.kind)),
+                          checkout_assumed=True)
+        if isinstance(item.person, Person):
+            checkin.person = item.person
+        else:
+            checkin.person_id = item.person
+        results[n] = (checkin, True)
+        new.append((n, checkin))
+        # Later items of this batch are retries or second scans of this one.
+        if client_key:
+            by_key[(person_id, client_key)] = checkin
+        stays.setdefault((person_id, item.venue.pk), []).append(checkin)
+    if new:
+        _checkins_insert(new, results)
+    return results
+
+
+def _checkins_near(valid) -> tuple[dict, dict]:
+    """The stored check-ins the items could be retries (same person and client key) or second scans
+    (same person and venue, an open stay within the dedupe window) of, in one query."""
+    people = {item.person_id for _n, item, *_rest in valid}
+    keys = {key for _n, _item, _at, key, _rules in valid if key}
+    low = min(at - rules.dedupe for _n, _item, at, _key, rules in valid)
+    high = max(at + rules.dedupe for _n, _item, at, _key, rules in valid)
+    venues = {item.venue.pk for _n, item, *_rest in valid}
+    by_key: dict = {}
+    stays: dict = {}
+    for checkin in sql.checkins_near(people=people, venues=venues, keys=keys, low=low, high=high):
+        if checkin.client_key:
+            by_key[(checkin.person_id, checkin.client_key)] = checkin
+        if checkin.checkout_assumed and low <= checkin.checked_in_at <= high:
+            stays.setdefault((checkin.person_id, checkin.venue_id), []).append(checkin)
+    return by_key, stays
+
+
+def _checkins_insert(new: list[tuple[int, CheckIn]], results: list) -> None:
+    rows = [checkin for _n, checkin in new]
+    try:
+        if len(rows) <= sql.INSERT_CHUNK and not connection.in_atomic_block:
+            sql.checkins_insert(rows)  # one statement, atomic on its own: no BEGIN / COMMIT round trips
+        else:
+            with transaction.atomic():
+                sql.checkins_insert(rows)
+        return
+    except IntegrityError:  # a retry of one of them arrived at the same time: one by one
+        pass
+    replaced: dict[int, CheckIn] = {}
+    for _n, checkin in new:
+        checkin.pk = None
+        try:
+            with transaction.atomic():
+                checkin.save(force_insert=True)
+        except IntegrityError:
+            existing = (CheckIn.objects.filter(person_id=checkin.person_id, client_key=checkin.client_key).first()
+                        if checkin.client_key else None)
+            if existing is None:
+                raise
+            replaced[id(checkin)] = existing
+    for n, result in enumerate(results):  # also the later items of the batch that were retries of it
+        if isinstance(result, tuple) and id(result[0]) in replaced:
+            results[n] = (replaced[id(result[0])], False)
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -100,6 +101,11 @@ def venue_detail(request, venue_id):
                 if result.ok:
                     messages.success(request, _("%(n)d check-ins imported (%(p)d new people).")
                                      % {"n": result.created, "p": result.people_created})
+                    if result.duplicates:
+                        messages.info(request, ngettext(
+                            "%(n)d row repeats a check-in already recorded; it was skipped.",
+                            "%(n)d rows repeat a check-in already recorded; they were skipped.",
+                            result.duplicates) % {"n": result.duplicates})
                     return redirect("venues:detail", venue_id=venue.pk)
                 request.session[f"logbook-errors-{venue.pk}"] = result.errors_csv()[:2_000_000]
     since = timezone.now() - timezone.timedelta(days=1)

@@ -26,13 +26,16 @@ class ProximitySource:
         min_minutes = int(policy["f1_min_minutes_proximity"])
         earliest = min(w.start for w in windows)
         latest = max(w.end for w in windows)
-        encounters = ProximityEncounter.objects.filter(
-            Q(reporter_id__in=[d.pk for d in devices.values()]) | Q(other_id__in=list(devices)),
-            started_at__gte=earliest, started_at__lte=latest, distance_m__lte=max_m, duration_minutes__gte=min_minutes,
-            reporter__revoked_at__isnull=True,
-        ).values_list("reporter_id", "reporter__anonymous_id", "reporter__person_id", "other_id", "started_at",
-                      "duration_minutes", "distance_m")
-        encounters = list(encounters)
+        # Two index scans (what the subject's phones saw, who saw them) rather than one OR the planner
+        # may answer with a table scan.
+        encounters = []
+        for seen in (Q(reporter_id__in=[d.pk for d in devices.values()]), Q(other_id__in=list(devices))):
+            encounters.extend(ProximityEncounter.objects.filter(
+                seen, started_at__gte=earliest, started_at__lte=latest, distance_m__lte=max_m,
+                duration_minutes__gte=min_minutes, reporter__revoked_at__isnull=True,
+            ).values_list("reporter_id", "reporter__anonymous_id", "reporter__person_id", "other_id", "started_at",
+                          "duration_minutes", "distance_m"))
+        encounters = list(dict.fromkeys(encounters))  # a pair of two subjects' phones comes back twice
         others = {row[3] for row in encounters} - set(devices)
         other_people = dict(ProximityDevice.objects.filter(anonymous_id__in=others, revoked_at__isnull=True)
                             .values_list("anonymous_id", "person_id"))

@@ -1,42 +1,80 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
-from functools import reduce
-from operator import or_
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
-from django.db.models import Q
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from lachan.core.db import db_datetime
 
 from .base import CLOSE, NOTICE, Evidence, Window
 
 CHUNK = 200  # OR-ed conditions per query: one query per batch of windows or visits, not one per row
 
 
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+_uuids: dict[str, UUID] = {}
+
+
+def _uuid(value) -> UUID:
+    # SQLite gives ids as hex text; the same venues and people recur on every row, so parse each once.
+    if isinstance(value, UUID):
+        return value
+    found = _uuids.get(value)
+    if found is None:
+        if len(_uuids) > 200_000:
+            _uuids.clear()
+        found = _uuids[value] = UUID(value)
+    return found
+
+
+def _db_id(value: UUID):
+    return value.hex if connection.vendor == "sqlite" else value
+
+
 class VenueSource:
     """Co-presence at venues: the subject's own check-ins in the window, then everyone whose stay at the
     same venue overlapped. A small enclosed room for long enough is close contact; a large space (a
-    supermarket) is an exposure notice, so one visit does not quarantine hundreds of shoppers."""
+    supermarket) is an exposure notice, so one visit does not quarantine hundreds of shoppers.
+
+    Plain SQL on the covering indexes (venue, check-in, check-out, person) and (person, check-in): building
+    hundreds of OR-ed ORM conditions cost more than running them."""
 
     name = "venue"
 
     def exposures(self, *, person, start, end, policy):
         return self.exposures_many(windows=[Window(person, start, end)], policy=policy)
 
+    def _rows(self, term: str, params_of, items) -> list[tuple]:
+        from lachan.venues.models import CheckIn
+
+        table = connection.ops.quote_name(CheckIn._meta.db_table)
+        rows: list[tuple] = []
+        with connection.cursor() as cursor:
+            for i in range(0, len(items), CHUNK):
+                chunk = items[i:i + CHUNK]
+                sql = (f"SELECT person_id, venue_id, checked_in_at, checked_out_at FROM {table} WHERE "
+                       + " OR ".join([f"({term})"] * len(chunk)))
+                cursor.execute(sql, [p for item in chunk for p in params_of(item)])
+                rows.extend(cursor.fetchall())
+        return rows
+
     def exposures_many(self, *, windows: list[Window], policy):
-        from lachan.venues.models import CheckIn, Venue, VenueSize
+        from lachan.venues.models import Venue, VenueSize
 
         by_person = {w.person_id: w for w in windows}
         visits = []  # (subject, venue, start, end), clipped to the subject's window
-        items = list(by_person.values())
-        for i in range(0, len(items), CHUNK):
-            cond = reduce(or_, (Q(person_id=w.person_id, checked_in_at__lt=w.end, checked_out_at__gt=w.start)
-                                for w in items[i:i + CHUNK]))
-            for pid, vid, cin, cout in CheckIn.objects.filter(cond).values_list(
-                    "person_id", "venue_id", "checked_in_at", "checked_out_at"):
-                w = by_person[pid]
-                visits.append((pid, vid, max(cin, w.start), min(cout, w.end)))
+        own = self._rows("person_id = %s AND checked_in_at < %s AND checked_out_at > %s",
+                         lambda w: (_db_id(w.person_id), db_datetime(w.end), db_datetime(w.start)), list(by_person.values()))
+        for pid, vid, cin, cout in own:
+            w = by_person[_uuid(pid)]
+            visits.append((w.person_id, _uuid(vid), max(_aware(cin), w.start), min(_aware(cout), w.end)))
         if not visits:
             return []
         venues = {v["pk"]: v for v in Venue.objects.filter(pk__in={v[1] for v in visits}).values(
@@ -48,41 +86,41 @@ class VenueSource:
             if not visits:
                 return []
         max_stay = timedelta(minutes=int(policy["max_stay_minutes"]))
+        # A bounded stay turns "overlaps the visit" into a range scan on (venue, check-in time).
+        rows = self._rows("venue_id = %s AND checked_in_at >= %s AND checked_in_at < %s AND checked_out_at > %s",
+                          lambda v: (_db_id(v[1]), db_datetime(v[2] - max_stay), db_datetime(v[3]), db_datetime(v[2])), visits)
+        by_venue = defaultdict(list)
+        for pid, vid, cin, cout in rows:
+            by_venue[_uuid(vid)].append((pid, _aware(cin), _aware(cout)))
         overlap = defaultdict(int)  # (subject, venue, visit start, contact) -> minutes
         first_seen = {}
-        for i in range(0, len(visits), CHUNK):
-            chunk = visits[i:i + CHUNK]
-            cond = reduce(or_, (Q(venue_id=vid, checked_in_at__gte=vs - max_stay, checked_in_at__lt=ve,
-                                  checked_out_at__gt=vs) for _p, vid, vs, ve in chunk))
-            rows = list(CheckIn.objects.filter(cond).values_list("person_id", "venue_id", "checked_in_at",
-                                                                   "checked_out_at"))
-            by_venue = defaultdict(list)
-            for row in rows:
-                by_venue[row[1]].append(row)
-            for subject, vid, vs, ve in chunk:
-                for contact, _v, cin, cout in by_venue[vid]:
-                    if contact == subject:
-                        continue
-                    start, end = max(vs, cin), min(ve, cout)
-                    if end <= start:
-                        continue
-                    key = (subject, vid, vs, contact)
-                    overlap[key] += int((end - start).total_seconds() // 60) or 1
-                    first_seen[key] = min(first_seen.get(key, start), start)
+        for subject, vid, vs, ve in visits:
+            subject_key = _db_id(subject) if connection.vendor == "sqlite" else subject
+            for contact, cin, cout in by_venue[vid]:
+                if contact == subject_key:
+                    continue
+                start, end = max(vs, cin), min(ve, cout)
+                if end <= start:
+                    continue
+                key = (subject, vid, vs, contact)
+                overlap[key] += int((end - start).total_seconds() // 60) or 1
+                seen = first_seen.get(key)
+                if seen is None or start < seen:
+                    first_seen[key] = start
         min_minutes = int(policy["f1_min_minutes_small_room"])
+        together = _("%(venue)s, %(when)s, %(minutes)s min together")
+        large_space = " · " + _("large space")
         found = []
-        for (subject, vid, _vs, contact), minutes in overlap.items():
+        for key, minutes in overlap.items():
+            subject, vid, _vs, contact = key
             venue = venues.get(vid, {})
             small = venue.get("size") == VenueSize.SMALL_ENCLOSED
-            room_rule = small or not large_is_notice
-            grade = CLOSE if room_rule and minutes >= min_minutes else NOTICE
-            start = first_seen[(subject, vid, _vs, contact)]
-            text = _("%(venue)s, %(when)s, %(minutes)s min together") % {
-                "venue": venue.get("place__name", "?"),
-                "when": timezone.localtime(start).strftime("%d/%m/%Y %H:%M"), "minutes": minutes,
-            }
+            grade = CLOSE if (small or not large_is_notice) and minutes >= min_minutes else NOTICE
+            start = first_seen[key]
+            text = together % {"venue": venue.get("place__name", "?"),
+                               "when": timezone.localtime(start).strftime("%d/%m/%Y %H:%M"), "minutes": minutes}
             if not small:
-                text += " · " + _("large space")
-            found.append(Evidence(person_id=contact, source=self.name, grade=grade, start=start, minutes=minutes,
+                text += large_space
+            found.append(Evidence(person_id=_uuid(contact), source=self.name, grade=grade, start=start, minutes=minutes,
                                   small_room=small, ref=str(vid), text=text[:300], subject_id=subject))
         return found

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -111,6 +111,33 @@ def test_f2_only_after_the_f1_was_exposed(world, epi):
     assert f2.via_id == world.wife.pk and f2.commune_id == world.units.commune2.pk
 
 
+def test_f2_window_ends_when_the_f1_is_quarantined(world, epi):
+    # The wife (F1) is marked quarantined at +20 h; she meets a friend at +30 h (after: not an F2) and
+    # another at +10 h (before: an F2).
+    checkin(world.wife, world.cafe, at(10), 60)
+    checkin(world.cafe_friend, world.cafe, at(10), 60)
+    checkin(world.wife, world.cafe, at(30), 60)
+    checkin(world.friend_of_wife, world.cafe, at(30), 60)
+    case = make_case(world.an, epi)
+    trace_case(case=case, by=epi, now=at(24 * 5))
+    assert tiers(case)["Hồ Thị Giang"] == 2  # before the quarantine mark, the +30 h meeting counts
+    Contact.objects.filter(index_case=case, person=world.wife).update(call_status="quarantined", called_at=at(20))
+    trace_case(case=case, by=epi, now=at(24 * 5))
+    got = tiers(case)
+    assert "Hồ Thị Giang" not in got
+    assert got[world.cafe_friend.full_name] == 2
+
+
+def test_f2_window_ends_when_the_f1_is_isolated_as_a_case(world, epi):
+    checkin(world.wife, world.cafe, at(30), 60)
+    checkin(world.friend_of_wife, world.cafe, at(30), 60)
+    case = make_case(world.an, epi)
+    wife_case = make_case(world.wife, epi, onset=date(2021, 8, 10), sample=date(2021, 8, 10), confirmed=at(20))  # isolated at confirmation
+    assert wife_case.isolated_at == at(20)
+    trace_case(case=case, by=epi, now=at(24 * 5))
+    assert "Hồ Thị Giang" not in tiers(case)
+
+
 def test_a_person_gets_the_lowest_tier(world, epi):
     # The café friend is reached both directly (F1) and through the wife (F2): F1 wins, once.
     checkin(world.an, world.cafe, at(1), 60)
@@ -175,3 +202,55 @@ def test_window_ends_at_isolation(world, epi):
     checkin(world.cafe_friend, world.cafe, case.isolated_at + timedelta(hours=2), 60)
     trace_case(case=case, by=epi)
     assert "Lê Văn Cường" not in tiers(case)
+
+
+def _snapshot(case):
+    return sorted((c.person_id, c.tier, c.via_id, c.exposures.count()) for c in Contact.objects.filter(index_case=case))
+
+
+def test_tracing_cases_together_gives_what_tracing_each_alone_gives(world, epi):
+    # Two cases whose windows differ and whose contacts overlap: the café friend meets both; the wife (F1 of
+    # An) meets the friend of the wife after being exposed; the shopper is a notice for both.
+    checkin(world.an, world.cafe, at(1), 60)
+    checkin(world.cafe_friend, world.cafe, at(1), 60)
+    checkin(world.cafe_friend, world.cafe, at(40), 60)
+    checkin(world.stranger, world.cafe, at(40), 60)
+    checkin(world.wife, world.cafe, at(30), 60)
+    checkin(world.friend_of_wife, world.cafe, at(30), 60)
+    checkin(world.an, world.mart, at(5), 30)
+    checkin(world.stranger, world.mart, at(5), 30)
+    checkin(world.shopper, world.mart, at(5), 30)
+    a = make_case(world.an, epi)
+    b = make_case(world.stranger, epi, onset=date(2021, 8, 12), sample=date(2021, 8, 12))
+    from lachan.tracing.engine import trace_cases
+
+    runs = trace_cases(cases=[a, b], by=epi, now=at(24 * 5))
+    assert [r.case_id for r in runs] == [a.pk, b.pk]
+    together = {a.pk: _snapshot(a), b.pk: _snapshot(b)}
+    assert together[a.pk] and together[b.pk]
+    Contact.objects.all().delete()
+    for case in (a, b):
+        trace_case(case=case, by=epi, now=at(24 * 5))
+    assert {a.pk: _snapshot(a), b.pk: _snapshot(b)} == together
+
+
+def test_tracing_cases_together_is_all_or_nothing(world, epi, monkeypatch):
+    checkin(world.an, world.cafe, at(1), 60)
+    checkin(world.cafe_friend, world.cafe, at(1), 60)
+    a = make_case(world.an, epi)
+    b = make_case(world.stranger, epi)
+    from lachan.tracing import engine
+
+    calls = []
+
+    def fail_on_second(case, found, **kwargs):
+        calls.append(case)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return original(case, found, **kwargs)
+
+    original = engine._write
+    monkeypatch.setattr(engine, "_write", fail_on_second)
+    with pytest.raises(RuntimeError):
+        engine.trace_cases(cases=[a, b], by=epi)
+    assert not Contact.objects.exists() and not TracingRun.objects.exists()

@@ -41,6 +41,22 @@ def test_workflow_confirms_traces_and_queues_notices(traced, world):
     assert case_retrace(case=traced.case, by=world.staff.epidemiologist).notified == 0
 
 
+def test_workflow_traces_many_cases_together_and_notifies_each_contact(world, epi):
+    from lachan.cases.services import case_confirm
+    from lachan.workflows.case_confirmation import cases_trace_and_notify
+
+    checkin(world.an, world.cafe, at(1), 60)
+    checkin(world.cafe_friend, world.cafe, at(1), 60)
+    checkin(world.stranger, world.mart, at(5), 60)
+    checkin(world.shopper, world.mart, at(5), 60)
+    cases = [case_confirm(person=p, onset_date=date(2021, 8, 12), sample_date=date(2021, 8, 13), origin="community",
+                          confirmed_at=at(96), by=epi) for p in (world.an, world.stranger)]
+    done = cases_trace_and_notify(cases=cases, by=epi)
+    assert [d.run.counts["f1"] for d in done] == [2, 0] and done[1].run.counts["notices"] == 1
+    assert {m.person_id for m in Message.objects.filter(template_code__startswith="tracing.")} == {
+        world.wife.pk, world.cafe_friend.pk, world.shopper.pk}
+
+
 def test_workflow_failure_leaves_no_case(world, epi):
     from lachan.cases.models import Case
     from lachan.core.errors import DomainError
