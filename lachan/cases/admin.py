@@ -20,6 +20,7 @@ class CaseAdmin(admin.ModelAdmin):
 
 @admin.register(Cluster)
 class ClusterAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "opened_on", "commune"]
+    list_display = ["name", "kind", "opened_on", "closed_on", "commune"]
     list_filter = ["kind"]
+    search_fields = ["name"]
     raw_id_fields = ["commune"]

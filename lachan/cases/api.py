@@ -1,16 +1,20 @@
-"""Cases API (reads and status). Confirming a case traces it: POST /api/workflows/cases (lachan.workflows)."""
+"""Cases API (reads and status) and clusters. Confirming a case traces it: POST /api/workflows/cases
+(lachan.workflows)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 from uuid import UUID
 
-from ninja import Router, Schema
+from django.conf import settings
+from ninja import Field, Router, Schema, Status
 
 from lachan.core.pagination import page_of
+from lachan.geo.models import AdminUnit
 
 from . import selectors, services
-from .models import Case
+from .models import Case, Cluster, ClusterKind
 
 router = Router(tags=["cases"])
 
@@ -56,9 +60,146 @@ class ErrorOut(Schema):
     code: str
     message: str
     field: str | None = None
+    errors: list[dict] | None = None
 
 
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+
+
+class ClusterOut(Schema):
+    id: UUID
+    name: str
+    kind: str
+    high_risk_kind: bool  # Decision 2686: unknown source, industrial park, school, supermarket
+    source_description: str
+    commune_code: str | None
+    commune_name: str | None
+    opened_on: date
+    closed_on: date | None
+    closed_reason: str
+    case_count: int  # every case of the cluster, including those outside the caller's jurisdiction
+    active_count: int
+    first_case_at: datetime | None
+    last_case_at: datetime | None
+    days_since_last_case: int | None
+
+    @staticmethod
+    def resolve_high_risk_kind(obj: Cluster) -> bool:
+        return obj.is_high_risk_kind
+
+    @staticmethod
+    def resolve_commune_code(obj: Cluster) -> str | None:
+        return obj.commune.code if obj.commune else None
+
+    @staticmethod
+    def resolve_commune_name(obj: Cluster) -> str | None:
+        return obj.commune.name if obj.commune else None
+
+
+class ClusterDetailOut(ClusterOut):
+    cases: list[CaseOut]  # those in the caller's jurisdiction, in order of confirmation (first 500)
+
+    @staticmethod
+    def resolve_cases(obj: Cluster) -> list[Case]:
+        return obj.visible_cases
+
+
+class ClusterPage(Schema):
+    items: list[ClusterOut]
+    page: int
+    has_next: bool
+
+
+KIND_HELP = "One of: " + ", ".join(ClusterKind.values)
+
+
+class ClusterIn(Schema):
+    name: str
+    kind: str = Field(..., description=KIND_HELP)
+    commune: str  # official code of the commune, e.g. "28261"
+    source_description: str = ""
+    opened_on: date | None = None  # empty: today
+
+
+class ClusterPatch(Schema):
+    name: str | None = None
+    kind: str | None = Field(None, description=KIND_HELP)
+    commune: str | None = None
+    source_description: str | None = None
+
+
+class ClusterCloseIn(Schema):
+    closed_on: date
+    reason: str
+
+
+class ClusterReopenIn(Schema):
+    reason: str
+
+
+class ClusterCasesIn(Schema):
+    codes: list[str] = Field(..., max_length=200)
+    move: bool = False  # also move cases that are in another cluster
+
+
+def _cluster_detail(request, cluster_id, *, audit: bool = False) -> Cluster:
+    cluster = selectors.cluster_get(user=request.user, cluster_id=cluster_id, audit=audit)
+    cluster.visible_cases = list(selectors.cluster_cases(user=request.user, cluster=cluster)[:500])
+    return cluster
+
+
+@router.get("/clusters", response={200: ClusterPage, **ERRORS}, summary="Clusters in your jurisdiction")
+def list_clusters(request, query: str = "", kind: str = "", commune: str = "",
+                  status: Literal["open", "closed"] | None = None, page: int = 1):
+    commune_id = None
+    if commune:
+        unit = AdminUnit.objects.filter(tree=settings.LACHAN_ADMIN_TREE, code=commune).first()
+        commune_id = unit.pk if unit else -1  # an unknown commune lists nothing
+    queryset = selectors.cluster_list(user=request.user, query=query, kind=kind, commune_id=commune_id,
+                                      status=status or "")
+    result = page_of(queryset, page=page)
+    return {"items": result.items, "page": result.number, "has_next": result.has_next}
+
+
+@router.post("/clusters", response={201: ClusterOut, **ERRORS}, summary="Open a cluster")
+def create_cluster(request, payload: ClusterIn):
+    cluster = services.cluster_create(by=request.user, **payload.dict())
+    return Status(201, selectors.cluster_get(user=request.user, cluster_id=cluster.pk))
+
+
+@router.get("/clusters/{cluster_id}", response={200: ClusterDetailOut, **ERRORS}, summary="One cluster with its cases")
+def get_cluster(request, cluster_id: UUID):
+    return _cluster_detail(request, cluster_id, audit=True)
+
+
+@router.patch("/clusters/{cluster_id}", response={200: ClusterOut, **ERRORS}, summary="Change a cluster")
+def update_cluster(request, cluster_id: UUID, payload: ClusterPatch):
+    cluster = selectors.cluster_get(user=request.user, cluster_id=cluster_id)
+    services.cluster_update(cluster=cluster, by=request.user, **payload.dict(exclude_unset=True))
+    return selectors.cluster_get(user=request.user, cluster_id=cluster_id)
+
+
+@router.post("/clusters/{cluster_id}/close", response={200: ClusterOut, **ERRORS},
+             summary="Close a cluster (not before its last case; active cases are allowed, see active_count)")
+def close_cluster(request, cluster_id: UUID, payload: ClusterCloseIn):
+    cluster = selectors.cluster_get(user=request.user, cluster_id=cluster_id)
+    services.cluster_close(cluster=cluster, closed_on=payload.closed_on, reason=payload.reason, by=request.user)
+    return selectors.cluster_get(user=request.user, cluster_id=cluster_id)
+
+
+@router.post("/clusters/{cluster_id}/reopen", response={200: ClusterOut, **ERRORS}, summary="Reopen a closed cluster")
+def reopen_cluster(request, cluster_id: UUID, payload: ClusterReopenIn):
+    cluster = selectors.cluster_get(user=request.user, cluster_id=cluster_id)
+    services.cluster_reopen(cluster=cluster, reason=payload.reason, by=request.user)
+    return selectors.cluster_get(user=request.user, cluster_id=cluster_id)
+
+
+@router.post("/clusters/{cluster_id}/cases", response={200: ClusterDetailOut, **ERRORS},
+             summary="Add cases to a cluster by their codes (all or none)")
+def add_cluster_cases(request, cluster_id: UUID, payload: ClusterCasesIn):
+    cluster = selectors.cluster_get(user=request.user, cluster_id=cluster_id)
+    services.cluster_add_cases(cluster=cluster, codes=payload.codes, move=payload.move, by=request.user)
+    return _cluster_detail(request, cluster_id)
 
 
 @router.get("/", response={200: CasePage, **ERRORS}, summary="Cases in your jurisdiction")

@@ -1,7 +1,9 @@
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lachan.core.models import BaseModel
+from lachan.core.text import fold
 from lachan.geo.models import AdminUnit
 from lachan.people.models import Person
 
@@ -35,15 +37,23 @@ class ClusterKind(models.TextChoices):
     UNKNOWN = "unknown", _("unknown source")
 
 
+# Decision 2686: a cluster of unknown source or in an industrial park, a school or a supermarket puts
+# its commune at the highest risk level.
+HIGH_RISK_KINDS = (ClusterKind.UNKNOWN, ClusterKind.INDUSTRIAL_PARK, ClusterKind.SCHOOL, ClusterKind.SUPERMARKET)
+
+
 class Cluster(BaseModel):
     """Cases with a common source (ổ dịch); the kind matters for the risk level (Decision 2686)."""
 
     name = models.CharField(_("name"), max_length=200)
+    search_name = models.CharField(max_length=200, blank=True, editable=False)  # fold(name), set on save
     kind = models.CharField(_("kind"), max_length=20, choices=ClusterKind.choices)
     source_description = models.TextField(_("common source"), blank=True)
     commune = models.ForeignKey(AdminUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                 verbose_name=_("commune"))
     opened_on = models.DateField(_("opened on"))
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)  # null: still open
+    closed_reason = models.CharField(_("reason for closing"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-opened_on", "name"]
@@ -51,6 +61,27 @@ class Cluster(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.search_name = fold(self.name)[:200]
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_on is None
+
+    @property
+    def is_high_risk_kind(self) -> bool:
+        return self.kind in HIGH_RISK_KINDS
+
+    @property
+    def days_since_last_case(self) -> int | None:
+        """From the `last_case_at` that the cluster selectors annotate."""
+        last = getattr(self, "last_case_at", None)
+        return None if last is None else (timezone.localdate() - timezone.localdate(last)).days
 
 
 class Case(BaseModel):

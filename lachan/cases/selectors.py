@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import date, timedelta
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import Count, F, Max, Min, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lachan.accounts.audit import audit_record
@@ -12,9 +15,11 @@ from lachan.accounts.jurisdiction import scope_for
 from lachan.accounts.roles import Perm
 from lachan.core.errors import NotFound
 from lachan.core.text import fold
+from lachan.geo.models import AdminUnit
 
 from .errors import CaseErrorCode
-from .models import Case, Cluster
+from .models import ACTIVE_STATUSES, Case, Cluster
+from .scope import cluster_scope_q
 from .services import require_perm
 
 
@@ -23,6 +28,8 @@ def cases_in_scope(user) -> QuerySet[Case]:
     if user is None:
         return queryset
     return queryset.filter(scope_for(user).person_q(person_field="person"))
+
+CURVE_TAIL_DAYS = 28  # two incubation periods without a new case
 
 
 def case_list(*, user, query: str = "", status: str = "", origin: str = "", cluster: UUID | None = None) -> QuerySet[Case]:
@@ -56,14 +63,78 @@ def case_active_of_person(*, person_id) -> Case | None:
     return Case.objects.filter(person_id=person_id).order_by("-confirmed_at").first()
 
 
-def cluster_list(*, user) -> QuerySet[Cluster]:
-    require_perm(user, Perm.CASES_VIEW)
-    return Cluster.objects.select_related("commune").order_by("-opened_on", "name")
+def clusters_in_scope(user) -> QuerySet[Cluster]:
+    queryset = Cluster.objects.select_related("commune", "commune__parent")
+    if user is None:
+        return queryset
+    return queryset.filter(cluster_scope_q(user))
 
 
-def cluster_get(*, user, cluster_id) -> Cluster:
+def _with_counts(queryset: QuerySet[Cluster]) -> QuerySet[Cluster]:
+    """Counts over all the cluster's cases (figures, not people): a cluster's size does not shrink
+    because some of its cases live outside the reader's jurisdiction."""
+    return queryset.annotate(
+        case_count=Count("cases"),
+        active_count=Count("cases", filter=Q(cases__status__in=ACTIVE_STATUSES)),
+        first_case_at=Min("cases__confirmed_at"),
+        last_case_at=Max("cases__confirmed_at"),
+    )
+
+
+def cluster_list(*, user, query: str = "", kind: str = "", commune_id: int | None = None,
+                 status: str = "") -> QuerySet[Cluster]:
+    """Clusters in the user's jurisdiction with their counts; open ones first, newest first.
+    `status`: "open", "closed" or "" (both)."""
     require_perm(user, Perm.CASES_VIEW)
-    cluster = Cluster.objects.filter(pk=cluster_id).first()
+    queryset = _with_counts(clusters_in_scope(user))
+    if query and fold(query):
+        queryset = queryset.filter(search_name__contains=fold(query))
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if commune_id:
+        queryset = queryset.filter(commune_id=commune_id)
+    if status == "open":
+        queryset = queryset.filter(closed_on__isnull=True)
+    elif status == "closed":
+        queryset = queryset.filter(closed_on__isnull=False)
+    return queryset.order_by(F("closed_on").asc(nulls_first=True), "-opened_on", "name", "pk")
+
+
+def cluster_communes(*, user) -> QuerySet[AdminUnit]:
+    """The communes of the clusters the user sees (the list page's filter)."""
+    require_perm(user, Perm.CASES_VIEW)
+    return AdminUnit.objects.filter(pk__in=clusters_in_scope(user).values("commune_id")).order_by("name")
+
+
+def cluster_get(*, user, cluster_id, audit: bool = False) -> Cluster:
+    require_perm(user, Perm.CASES_VIEW)
+    try:
+        cluster_id = UUID(str(cluster_id))
+    except ValueError:
+        cluster_id = None
+    cluster = _with_counts(clusters_in_scope(user)).filter(pk=cluster_id).first() if cluster_id else None
     if cluster is None:
         raise NotFound(CaseErrorCode.CLUSTER_NOT_FOUND, _("Cluster not found."))
+    if audit:
+        audit_record(actor=user, action="cluster.view", object_type="cluster", object_id=cluster.pk)
     return cluster
+
+
+def cluster_cases(*, user, cluster: Cluster) -> QuerySet[Case]:
+    """The cluster's cases that the user may see, in the order they were confirmed."""
+    require_perm(user, Perm.CASES_VIEW)
+    return cases_in_scope(user).filter(cluster=cluster).order_by("confirmed_at", "id")
+
+
+def cluster_daily_counts(*, cluster: Cluster, until: date | None = None) -> list[tuple[date, int]]:
+    """Cases per day of confirmation (local days), every day from the first case to the last, or on to
+    `until` (at most CURVE_TAIL_DAYS after the last case): the empty days after the last case are what
+    tells a cluster is dying out."""
+    days = Counter(timezone.localdate(at) for at in Case.objects.filter(cluster=cluster).values_list(
+        "confirmed_at", flat=True))
+    if not days:
+        return []
+    first, last = min(days), max(days)
+    if until is not None:
+        last = max(last, min(until, last + timedelta(days=CURVE_TAIL_DAYS)))
+    return [(first + timedelta(days=n), days.get(first + timedelta(days=n), 0)) for n in range((last - first).days + 1)]

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lachan.accounts.audit import audit_record
-from lachan.accounts.jurisdiction import scope_for
+from lachan.accounts.jurisdiction import scope_for, unit_in_scope
 from lachan.accounts.roles import Perm
-from lachan.core.errors import DomainError, NotFound, PermissionDenied
+from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from lachan.core.policies import policy_in_force
+from lachan.geo.models import AdminLevel, AdminUnit
 from lachan.people.models import Person
 
 from .errors import CaseErrorCode
@@ -26,9 +32,14 @@ from .models import (
     Cluster,
     ClusterKind,
 )
+from .scope import cluster_scope_q
 
 RECONFIRM_AFTER_DAYS = 90  # a new confirmation within this time is the same infection
 DEFAULT_DAYS_BEFORE_ONSET = 2
+CLUSTER_FIELDS = ("name", "kind", "source_description", "commune")
+SOURCE_MAX = 2000
+MAX_CODES = 200  # case codes added to a cluster at once
+_CODE_SEPARATORS = re.compile(r"[\s,;]+")
 
 
 def require_perm(user, perm: str) -> None:
@@ -155,22 +166,231 @@ def case_set_status(*, case: Case, status: str, since: datetime | None = None, n
     return case
 
 
+def _clean_text(value, *, field: str, limit: int, lines: bool = False, required_code=None,
+                required_message: str = "") -> str:
+    """Stripped text (spaces collapsed unless it keeps its lines), refused when too long or required and empty."""
+    text = str(value or "").strip() if lines else " ".join(str(value or "").split())
+    if required_code and not text:
+        raise DomainError(required_code, required_message, field=field)
+    if len(text) > limit:
+        raise DomainError(CaseErrorCode.CLUSTER_TEXT_TOO_LONG, _("At most %(n)d characters.") % {"n": limit},
+                          field=field)
+    return text
+
+
+def _cluster_name(value) -> str:
+    return _clean_text(value, field="name", limit=200, required_code=CaseErrorCode.CLUSTER_NAME_REQUIRED,
+                       required_message=_("A cluster needs a name."))
+
+
+def _cluster_kind(value) -> str:
+    if value not in ClusterKind.values:
+        raise DomainError(CaseErrorCode.CLUSTER_KIND_INVALID, _("Unknown kind of cluster."), field="kind")
+    return value
+
+
+def _cluster_commune(value, *, by) -> AdminUnit:
+    """A commune of the deployment's tree (unit, pk or official code) inside the actor's jurisdiction."""
+    unit = None
+    if isinstance(value, AdminUnit):
+        unit = value
+    elif isinstance(value, int) or (isinstance(value, str) and value.strip()):
+        lookup = {"pk": value} if isinstance(value, int) else {"code": value.strip()}
+        unit = AdminUnit.objects.filter(tree=settings.LACHAN_ADMIN_TREE, **lookup).first()
+    if unit is None or unit.level != AdminLevel.COMMUNE:
+        raise DomainError(CaseErrorCode.CLUSTER_COMMUNE_REQUIRED, _("Choose the commune of the cluster."),
+                          field="commune")
+    if by is not None and not unit_in_scope(scope_for(by), unit):
+        raise DomainError(CaseErrorCode.CLUSTER_COMMUNE_OUT_OF_SCOPE,
+                          _("%(commune)s is outside your jurisdiction.") % {"commune": unit.name}, field="commune")
+    return unit
+
+
+def cluster_managed_by(cluster: Cluster, user) -> bool:
+    """Whether the user's jurisdiction holds the cluster's commune: only it edits, closes and reopens the
+    cluster; others who see it through their residents' cases may add their cases to it."""
+    if user is None or cluster.commune is None:
+        return True
+    return unit_in_scope(scope_for(user), cluster.commune)
+
+
+def _cluster_locked(cluster: Cluster, by, *, manage: bool = True) -> Cluster:
+    """The cluster re-read under a row lock, if the actor may see it (else 404, as for a read) and,
+    with `manage`, if it lies in the actor's jurisdiction (else 403)."""
+    current = Cluster.objects.select_for_update().filter(cluster_scope_q(by), pk=cluster.pk).first()
+    if current is None:
+        raise NotFound(CaseErrorCode.CLUSTER_NOT_FOUND, _("Cluster not found."))
+    if manage and not cluster_managed_by(current, by):
+        raise PermissionDenied(CaseErrorCode.CLUSTER_NOT_MANAGED,
+                               _("Only the health service of %(commune)s's jurisdiction can change this cluster.")
+                               % {"commune": current.commune.name})
+    return current
+
+
+def _refuse_closed(cluster: Cluster) -> None:
+    if cluster.closed_on is not None:
+        raise DomainError(CaseErrorCode.CLUSTER_CLOSED,
+                          _("The cluster was closed on %(date)s; reopen it first.")
+                          % {"date": cluster.closed_on.strftime("%d/%m/%Y")}, field="cluster")
+
+
 @transaction.atomic
 def cluster_create(*, name: str, kind: str, source_description: str = "", commune=None,
                    opened_on: date | None = None, by) -> Cluster:
     require_perm(by, Perm.CASES_EDIT)
-    name = (name or "").strip()
-    if not name:
-        raise DomainError(CaseErrorCode.CLUSTER_NAME_REQUIRED, _("A cluster needs a name."), field="name")
-    if kind not in ClusterKind.values:
-        raise DomainError(CaseErrorCode.CLUSTER_KIND_INVALID, _("Unknown kind of cluster."), field="kind")
+    name = _cluster_name(name)
+    kind = _cluster_kind(kind)
+    unit = _cluster_commune(commune, by=by)
+    source = _clean_text(source_description, field="source_description", limit=SOURCE_MAX, lines=True)
     opened_on = opened_on or timezone.localdate()
     if opened_on > timezone.localdate():
         raise DomainError(CaseErrorCode.DATE_IN_FUTURE, _("This date is in the future."), field="opened_on")
-    cluster = Cluster.objects.create(name=name[:200], kind=kind, source_description=source_description,
-                                     commune=commune, opened_on=opened_on, created_by=by, changed_by=by)
-    audit_record(actor=by, action="cluster.create", object_type="cluster", object_id=cluster.pk, detail={"name": name})
+    cluster = Cluster.objects.create(name=name, kind=kind, source_description=source,
+                                     commune=unit, opened_on=opened_on, created_by=by, changed_by=by)
+    audit_record(actor=by, action="cluster.create", object_type="cluster", object_id=cluster.pk,
+                 detail={"name": name, "kind": kind, "commune": unit.code})
     return cluster
+
+
+@transaction.atomic
+def cluster_update(*, cluster: Cluster, by, **changes: Any) -> Cluster:
+    """Change the given fields among CLUSTER_FIELDS."""
+    require_perm(by, Perm.CASES_EDIT)
+    unknown = sorted(set(changes) - set(CLUSTER_FIELDS))
+    if unknown:
+        raise DomainError(CaseErrorCode.CLUSTER_FIELD_UNKNOWN,
+                          _("%(field)s cannot be changed.") % {"field": unknown[0]}, field=unknown[0])
+    current = _cluster_locked(cluster, by)
+    cleaned: dict[str, Any] = {}
+    if "name" in changes:
+        cleaned["name"] = _cluster_name(changes["name"])
+    if "kind" in changes:
+        cleaned["kind"] = _cluster_kind(changes["kind"])
+    if "source_description" in changes:
+        cleaned["source_description"] = _clean_text(changes["source_description"], field="source_description",
+                                                    limit=SOURCE_MAX, lines=True)
+    if "commune" in changes:
+        cleaned["commune"] = _cluster_commune(changes["commune"], by=by)
+    changed = sorted(f for f, v in cleaned.items() if getattr(current, f) != v)
+    for field in changed:
+        setattr(current, field, cleaned[field])
+    if changed:
+        current.changed_by = by
+        current.save()
+        audit_record(actor=by, action="cluster.update", object_type="cluster", object_id=current.pk,
+                     detail={"fields": changed})
+    return current
+
+
+@transaction.atomic
+def cluster_close(*, cluster: Cluster, closed_on: date | None, reason: str, by) -> Cluster:
+    """Close the cluster on a day: not in the future, not before it opened nor before its last case.
+    Active cases do not block closing (the pages warn about them)."""
+    require_perm(by, Perm.CASES_EDIT)
+    current = _cluster_locked(cluster, by)
+    if current.closed_on is not None:
+        raise DomainError(CaseErrorCode.CLUSTER_ALREADY_CLOSED, _("The cluster is already closed."),
+                          field="closed_on")
+    if closed_on is None:
+        raise DomainError(CaseErrorCode.CLUSTER_CLOSE_DATE_REQUIRED, _("Enter the date the cluster closed."),
+                          field="closed_on")
+    if closed_on > timezone.localdate():
+        raise DomainError(CaseErrorCode.DATE_IN_FUTURE, _("This date is in the future."), field="closed_on")
+    if closed_on < current.opened_on:
+        raise DomainError(CaseErrorCode.CLUSTER_CLOSE_BEFORE_OPEN,
+                          _("The cluster opened on %(date)s; it cannot close before.")
+                          % {"date": current.opened_on.strftime("%d/%m/%Y")}, field="closed_on")
+    last = Case.objects.filter(cluster=current).aggregate(last=Max("confirmed_at"))["last"]
+    if last is not None and closed_on < timezone.localdate(last):
+        raise DomainError(CaseErrorCode.CLUSTER_CLOSE_BEFORE_LAST_CASE,
+                          _("Its last case was confirmed on %(date)s; the cluster cannot close before.")
+                          % {"date": timezone.localdate(last).strftime("%d/%m/%Y")}, field="closed_on")
+    reason = _clean_text(reason, field="reason", limit=300, required_code=CaseErrorCode.CLUSTER_REASON_REQUIRED,
+                         required_message=_("Give the reason."))
+    current.closed_on = closed_on
+    current.closed_reason = reason
+    current.changed_by = by
+    current.save()
+    audit_record(actor=by, action="cluster.close", object_type="cluster", object_id=current.pk,
+                 detail={"closed_on": closed_on.isoformat(), "reason": reason})
+    return current
+
+
+@transaction.atomic
+def cluster_reopen(*, cluster: Cluster, reason: str, by) -> Cluster:
+    """A closed cluster with a new case is reopened; the closing and the reason are kept in the audit trail."""
+    require_perm(by, Perm.CASES_EDIT)
+    current = _cluster_locked(cluster, by)
+    if current.closed_on is None:
+        raise DomainError(CaseErrorCode.CLUSTER_NOT_CLOSED, _("The cluster is open."), field="reason")
+    reason = _clean_text(reason, field="reason", limit=300, required_code=CaseErrorCode.CLUSTER_REASON_REQUIRED,
+                         required_message=_("Give the reason."))
+    detail = {"was_closed_on": current.closed_on.isoformat(), "closed_reason": current.closed_reason,
+              "reason": reason}
+    current.closed_on = None
+    current.closed_reason = ""
+    current.changed_by = by
+    current.save()
+    audit_record(actor=by, action="cluster.reopen", object_type="cluster", object_id=current.pk, detail=detail)
+    return current
+
+
+def parse_case_codes(codes: str | Iterable[str]) -> list[str]:
+    """Codes typed or pasted: separated by spaces, commas, semicolons or lines; upper-cased, each once."""
+    parts = [codes] if isinstance(codes, str) else list(codes or [])
+    seen: dict[str, None] = {}
+    for part in parts:
+        for code in _CODE_SEPARATORS.split(str(part or "")):
+            if code:
+                seen.setdefault(code.upper(), None)
+    return list(seen)
+
+
+@transaction.atomic
+def cluster_add_cases(*, cluster: Cluster, codes: str | Iterable[str], move: bool = False, by) -> list[Case]:
+    """Put cases (by code) into the cluster: all of them or, if any code is bad, none.
+    A case already in another cluster is moved only when `move` is set."""
+    require_perm(by, Perm.CASES_EDIT)
+    current = _cluster_locked(cluster, by, manage=False)  # a case of one's own may join anyone's cluster
+    _refuse_closed(current)
+    wanted = parse_case_codes(codes)
+    if not wanted:
+        raise DomainError(CaseErrorCode.CLUSTER_CODES_REQUIRED, _("Enter at least one case code."), field="codes")
+    if len(wanted) > MAX_CODES:
+        raise DomainError(CaseErrorCode.CLUSTER_TOO_MANY_CODES,
+                          _("At most %(n)d case codes at once.") % {"n": MAX_CODES}, field="codes")
+    visible = Case.objects.filter(code__in=wanted)
+    if by is not None:
+        visible = visible.filter(scope_for(by).person_q(person_field="person"))
+    found = {c.code: c for c in visible.select_for_update(of=("self",))}
+    others = dict(Cluster.objects.filter(
+        pk__in={c.cluster_id for c in found.values() if c.cluster_id not in (None, current.pk)}
+    ).values_list("pk", "name"))
+    errors: list[DomainError] = []
+    for code in wanted:
+        case = found.get(code)
+        if case is None:  # unknown or outside the jurisdiction: the same answer, nothing revealed
+            errors.append(DomainError(CaseErrorCode.CLUSTER_CASE_NOT_FOUND,
+                                      _("No case %(code)s in your jurisdiction.") % {"code": code},
+                                      field="codes", case_code=code))
+        elif case.cluster_id in others and not move:
+            errors.append(DomainError(CaseErrorCode.CLUSTER_CASE_IN_OTHER,
+                                      _("%(code)s is already in the cluster %(cluster)s.")
+                                      % {"code": code, "cluster": others[case.cluster_id]},
+                                      field="codes", case_code=code))
+    if errors:
+        raise ValidationFailed(errors)
+    added = [found[code] for code in wanted if found[code].cluster_id != current.pk]
+    now = timezone.now()
+    for case in added:
+        previous = case.cluster_id
+        case.cluster = current
+        case.changed_by = by
+        case.changed_at = now
+        audit_record(actor=by, action="case.cluster", object_type="case", object_id=case.pk, person_id=case.person_id,
+                     detail={"cluster": str(current.pk), "from": str(previous or "")})
+    Case.objects.bulk_update(added, ["cluster", "changed_by", "changed_at"])
+    return added
 
 
 @transaction.atomic
@@ -178,6 +398,8 @@ def case_add_to_cluster(*, case: Case, cluster: Cluster | None, by) -> Case:
     require_perm(by, Perm.CASES_EDIT)
     if not _person_visible(by, case.person):
         raise NotFound(CaseErrorCode.NOT_FOUND, _("Case not found."))
+    if cluster is not None and cluster.pk != case.cluster_id:
+        _refuse_closed(_cluster_locked(cluster, by, manage=False))
     case.cluster = cluster
     case.changed_by = by
     case.save(update_fields=["cluster", "changed_by", "changed_at"])
