@@ -1,6 +1,28 @@
 from django.apps import AppConfig
 
 
+def _laboratory_people(place_id):
+    """Laboratory staff see the people whose swabs were sent to their laboratory, and nobody else."""
+    from .models import Swab
+
+    return Swab.objects.filter(sample__laboratory__place_id=place_id).values("person_id")
+
+
 class LabsConfig(AppConfig):
     name = "lachan.labs"
     label = "labs"
+
+    def ready(self):
+        from lachan.accounts.jurisdiction import register_place_people
+        from lachan.core.policies import register_policy_kind
+
+        from .policy import validate_rules
+
+        register_policy_kind("labs", validate_rules)
+        register_place_people("laboratory", _laboratory_people)
+
+        from lachan.core.scheduler import periodic
+
+        from .stats import result_stats_count
+
+        periodic("labs.count_results", every="daily", at="00:20")(result_stats_count)

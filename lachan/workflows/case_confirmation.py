@@ -13,7 +13,7 @@ from lachan.cases.models import Case
 from lachan.cases.services import case_confirm
 from lachan.notifications.services import notification_queue_many
 from lachan.people.models import Person
-from lachan.tracing.engine import trace_case
+from lachan.tracing.engine import trace_case, trace_cases
 from lachan.tracing.models import Contact, Exposure, Tier, TracingRun
 
 
@@ -71,3 +71,10 @@ def case_retrace(*, case: Case, by, now: datetime | None = None) -> Confirmed:
     """Trace again (new check-ins, interviews, proximity uploads); only new contacts are told."""
     run = trace_case(case=case, by=by, now=now)
     return Confirmed(case=case, run=run, notified=_notices_queue(case, by=by))
+
+
+@transaction.atomic
+def cases_trace_and_notify(*, cases: list[Case], by, now: datetime | None = None) -> list[Confirmed]:
+    """Trace newly confirmed cases together (the positives of one lab file) and queue their notices."""
+    runs = trace_cases(cases=cases, by=by, now=now)
+    return [Confirmed(case=case, run=run, notified=_notices_queue(case, by=by)) for case, run in zip(cases, runs, strict=True)]

@@ -1,0 +1,751 @@
+"""A laboratory's result file: CSV (UTF-8, Windows-1258 or UTF-16, as Vietnamese Excel saves them) or
+Excel (.xlsx), one row per sample or pool code, in the lab's own layout (a ColumnMapping, or the common
+headings recognised without one).
+
+Every row is validated before anything is written; the whole file is applied or nothing, and a refused file
+is kept with its row-by-row errors for the report. The same file twice changes nothing (its SHA-256 is
+unique per laboratory). Built for 50,000-row files: samples looked up with one query per batch of codes,
+written with one UPDATE per batch (executemany on SQLite, UPDATE … FROM unnest(…) on PostgreSQL).
+What follows a released result beyond the laboratory (cases, tracing) is lachan.workflows.lab_results.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from datetime import time as dtime
+from typing import Any
+from uuid import UUID
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl.utils.datetime import from_excel
+
+from lachan.accounts.audit import audit_record
+from lachan.accounts.jurisdiction import scope_for, unit_in_scope
+from lachan.accounts.models import AuditAction
+from lachan.accounts.roles import Perm
+from lachan.core.db import chunked, db_datetime, is_postgresql
+from lachan.core.errors import DomainError, NotFound, ValidationFailed
+from lachan.core.text import fold
+
+from .access import require_perm, user_laboratory
+from .errors import LabErrorCode
+from .models import (
+    ColumnMapping,
+    ImportStatus,
+    Laboratory,
+    Result,
+    ResultImport,
+    Sample,
+    SampleStatus,
+    Swab,
+)
+from .policy import lab_rules
+from .results import CLOCK_SKEW, Released, SampleFacts, parse_ct, result_problems, results_released
+
+MAX_BYTES = 50 * 1024 * 1024
+MAX_ROWS = 200_000
+MAX_KEPT_ERRORS = 50_000  # a refused file keeps this many row errors for its report
+HEADER_SEARCH_ROWS = 15  # labs put a title and the lab's name above the headings
+BATCH = 5000
+
+FIELDS = ("code", "result", "ct", "tested_at")
+FIELD_LABELS = {
+    "code": gettext_lazy("sample or pool code"), "result": gettext_lazy("result"), "ct": gettext_lazy("Ct value"),
+    "tested_at": gettext_lazy("test date"),
+}
+REQUIRED = ("code", "result")
+# Headings as labs send them, folded (lower case, no diacritics) → field.
+HEADINGS = {
+    "code": ("ma mau", "ma ong", "sample id", "sample code", "ma so mau", "ma mau gop", "ma gop", "ma ong mau",
+             "pool id", "pool code", "code", "ma", "ma xet nghiem", "barcode", "ma vach", "so hieu mau"),
+    "result": ("ket qua", "result", "ket qua xet nghiem", "kq", "kq xet nghiem", "test result", "ket luan"),
+    "ct": ("ct", "gia tri ct", "ct n gene", "ct gen n", "ct value", "ct n", "n gene", "gen n", "chi so ct"),
+    "tested_at": ("ngay xet nghiem", "ngay tra ket qua", "ngay tra kq", "ngay xn", "tested at", "test date",
+                  "date tested", "ngay thuc hien", "thoi gian xet nghiem", "ngay co ket qua", "result date", "date"),
+}
+# Result words, folded → Result. A mapping may add its own.
+RESULT_WORDS = {
+    "am tinh": Result.NEGATIVE, "am": Result.NEGATIVE, "negative": Result.NEGATIVE, "neg": Result.NEGATIVE,
+    "-": Result.NEGATIVE, "khong phat hien": Result.NEGATIVE, "not detected": Result.NEGATIVE, "(-)": Result.NEGATIVE,
+    "duong tinh": Result.POSITIVE, "duong": Result.POSITIVE, "positive": Result.POSITIVE, "pos": Result.POSITIVE,
+    "+": Result.POSITIVE, "phat hien": Result.POSITIVE, "detected": Result.POSITIVE, "(+)": Result.POSITIVE,
+    "nghi ngo": Result.INCONCLUSIVE, "khong xac dinh": Result.INCONCLUSIVE, "inconclusive": Result.INCONCLUSIVE,
+    "inc": Result.INCONCLUSIVE, "can xet nghiem lai": Result.INCONCLUSIVE, "equivocal": Result.INCONCLUSIVE,
+    "khong hop le": Result.INVALID, "invalid": Result.INVALID, "loi": Result.INVALID, "mau loi": Result.INVALID,
+}
+DATE_FORMATS = {  # the choices a mapping offers; blank: try the common ones, day first as in Vietnam
+    "%d/%m/%Y": "dd/mm/yyyy", "%m/%d/%Y": "mm/dd/yyyy", "%Y-%m-%d": "yyyy-mm-dd", "%d-%m-%Y": "dd-mm-yyyy",
+    "%d.%m.%Y": "dd.mm.yyyy",
+}
+EXCEL_SERIALS = (36526, 73051)  # Excel day numbers of 2000-01-01 and 2100-01-01
+_COMMON_DATES = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%y")
+_TIME_SUFFIXES = ("", " %H:%M", " %H:%M:%S", "T%H:%M:%S", "T%H:%M")
+
+
+def _word_key(value: Any) -> str:
+    """A result cell as looked up in the words: folded, or the sign itself ("+", "-", "(+)")."""
+    text = str(value or "").strip()
+    return fold(text) or text.replace(" ", "")
+
+
+class AlreadyImported(DomainError):
+    status = 409
+
+
+@dataclass
+class RowError:
+    row: int
+    field: str
+    message: str
+    code: str = ""  # the sample code on that row, when there is one
+    column: str = ""  # the heading in the file
+
+    def as_list(self) -> list:
+        return [self.row, self.column or self.field, self.code, self.message]
+
+
+def errors_csv(errors: list[list]) -> str:
+    """The row-by-row report of a refused file (rows as kept in ResultImport.errors)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("Row"), _("Column"), _("Sample code"), _("Error")])
+    writer.writerows(errors)
+    return out.getvalue()
+
+
+# ---- reading the file ----------------------------------------------------------------------------------------
+
+_VIETNAMESE = {unicodedata.normalize("NFC", base + tone) for base in "aăâeêioôơuưy" for tone in
+               ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")} | {"đ"}
+_VIETNAMESE |= {ch.upper() for ch in _VIETNAMESE}
+_FAMILIAR = set("–—‘’“”…°·×€ºª«»±µ²³½¼¾§©®™•")  # punctuation Excel users type; not a sign of a wrong encoding
+
+
+def _plausible(text: str) -> bool:
+    """Whether text decoded as Windows-1258 reads as Vietnamese (or plain ASCII), not as the garbage of another
+    encoding (TCVN3, VNI, a Chinese code page): few characters outside Vietnamese letters and common marks."""
+    odd = total = 0
+    for ch in text:
+        if ch.isascii():
+            continue
+        total += 1
+        if ch not in _VIETNAMESE and ch not in _FAMILIAR:
+            odd += 1
+    return total == 0 or odd <= max(2, total // 20)
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """(text, encoding) of a CSV file: UTF-8 (with or without BOM), UTF-16 (Excel's "Unicode text"), else
+    Windows-1258 (Vietnamese Excel's "CSV"). DomainError when none of them reads it."""
+    encoding = None
+    if data.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig"
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    elif data[:200].count(b"\x00") >= len(data[:200]) // 4 > 0:  # UTF-16 without its BOM
+        encoding = "utf-16-le" if data[1:2] == b"\x00" else "utf-16-be"
+    candidates = [encoding] if encoding else ["utf-8", "cp1258"]
+    for candidate in candidates:
+        try:
+            text = data.decode(candidate)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" in text:
+            break
+        if candidate == "cp1258":
+            text = unicodedata.normalize("NFC", text)  # cp1258 writes tones as combining marks
+            if not _plausible(text):
+                break
+        return text, candidate
+    raise DomainError(LabErrorCode.IMPORT_ENCODING, _(
+        "The file's encoding was not recognised (tried UTF-8, Windows-1258 and UTF-16). In Excel, save it as "
+        "“CSV UTF-8” or as an Excel workbook (.xlsx)."), field="file")
+
+
+def read_table(data: bytes, filename: str) -> tuple[list[list[Any]], str]:
+    """(rows, what was read: "xlsx" or the CSV's encoding). CSV cells are text; Excel cells keep their types."""
+    if not data:
+        raise DomainError(LabErrorCode.IMPORT_FILE, _("The file is empty."), field="file")
+    if len(data) > MAX_BYTES:
+        raise DomainError(LabErrorCode.IMPORT_FILE, _("The file is larger than %(mb)d MB.") % {"mb": MAX_BYTES // 2**20},
+                          field="file")
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise DomainError(LabErrorCode.IMPORT_FILE, _(
+            "This is an old Excel file (.xls). Save it as an Excel workbook (.xlsx) or as CSV."), field="file")
+    if data.startswith(b"PK\x03\x04"):
+        return _read_xlsx(data), "xlsx"
+    if (filename or "").lower().endswith((".xlsx", ".xlsm")):
+        raise DomainError(LabErrorCode.IMPORT_FILE, _("This is not a readable Excel file."), field="file")
+    text, encoding = decode_text(data)
+    head = text[:200].lstrip().lower()
+    if head.startswith(("<html", "<!doctype", "<table", "<?xml")):
+        raise DomainError(LabErrorCode.IMPORT_FILE, _(
+            "This file is a web page, not a table. Open it in Excel and save it as .xlsx or CSV."), field="file")
+    lines = text.splitlines()[:HEADER_SEARCH_ROWS]
+    sample = "\n".join(lines)
+    delimiter = max(("\t", ";", ","), key=sample.count)
+    try:
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error as exc:  # a cell of megabytes, a stray NUL: not a lab's table
+        raise DomainError(LabErrorCode.IMPORT_FILE, _("This file cannot be read as a table: %(error)s.")
+                          % {"error": exc}, field="file") from None
+    if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
+        raise DomainError(LabErrorCode.IMPORT_FILE, _("At most %(n)d rows per file.") % {"n": MAX_ROWS}, field="file")
+    return rows, encoding
+
+
+def _read_xlsx(data: bytes) -> list[list[Any]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        rows = [list(row) for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + HEADER_SEARCH_ROWS + 1)]
+        book.close()
+    except Exception as exc:  # openpyxl raises many kinds on a damaged file
+        raise DomainError(LabErrorCode.IMPORT_FILE, _("This is not a readable Excel file."), field="file") from exc
+    if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
+        raise DomainError(LabErrorCode.IMPORT_FILE, _("At most %(n)d rows per file.") % {"n": MAX_ROWS}, field="file")
+    return rows
+
+
+# ---- the layout: which column is which ------------------------------------------------------------------------
+
+@dataclass
+class Layout:
+    header_row: int  # 0-based index in the table
+    headings: list[str]
+    columns: dict[str, int]  # field → column index
+    words: dict[str, str]  # folded result word → Result
+    date_format: str = ""
+
+    def heading(self, name: str) -> str:
+        index = self.columns.get(name)
+        return self.headings[index] if index is not None else ""
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def guess_columns(headings: list[str]) -> dict[str, int]:
+    """The common headings recognised: field → column index (the first matching column wins)."""
+    found: dict[str, int] = {}
+    for index, heading in enumerate(headings):
+        key = fold(heading)
+        if not key:
+            continue
+        for name, names in HEADINGS.items():
+            if name in found:
+                continue
+            if key in names or (name == "ct" and key.startswith("ct ")):
+                found[name] = index
+                break
+    return found
+
+
+def find_header(table: list[list[Any]]) -> int | None:
+    """The first row (0-based) among the first few where the code and result headings are both recognised."""
+    for index, row in enumerate(table[:HEADER_SEARCH_ROWS]):
+        found = guess_columns([_cell_text(v) for v in row])
+        if all(name in found for name in REQUIRED):
+            return index
+    return None
+
+
+def layout_for(table: list[list[Any]], mapping: ColumnMapping | None) -> Layout:
+    """The mapping's layout, or the common headings found in the file. DomainError(IMPORT_COLUMNS) listing
+    what is missing."""
+    words = dict(RESULT_WORDS)
+    if mapping is not None:
+        words.update({_word_key(k): v for k, v in (mapping.result_words or {}).items() if v in Result.values})
+        index = max(mapping.header_row, 1) - 1
+        if index >= len(table):
+            raise DomainError(LabErrorCode.IMPORT_COLUMNS, _("The file has no row %(n)d with the headings.")
+                              % {"n": index + 1}, field="file")
+        headings = [_cell_text(v) for v in table[index]]
+        folded = [fold(h) for h in headings]
+        columns, missing = {}, []
+        for name in FIELDS:
+            wanted = (mapping.columns or {}).get(name)
+            if not wanted:
+                continue
+            if fold(wanted) in folded:
+                columns[name] = folded.index(fold(wanted))
+            else:
+                missing.append(wanted)
+        if missing or any(name not in columns for name in REQUIRED):
+            raise DomainError(LabErrorCode.IMPORT_COLUMNS, _(
+                "The file does not have the columns of the layout “%(name)s”: %(missing)s. Its headings (row %(row)d) "
+                "are: %(found)s.") % {"name": mapping.name, "missing": ", ".join(missing or REQUIRED), "row": index + 1,
+                                       "found": ", ".join(h for h in headings if h) or "—"}, field="file")
+        return Layout(index, headings, columns, words, mapping.date_format)
+    index = find_header(table)
+    if index is None:
+        first = next((row for row in table[:HEADER_SEARCH_ROWS] if any(_cell_text(v) for v in row)), [])
+        raise DomainError(LabErrorCode.IMPORT_COLUMNS, _(
+            "No sample code and result columns were found (e.g. “Mã mẫu” and “Kết quả”). The first headings are: "
+            "%(found)s. Choose or create the laboratory's file layout.")
+            % {"found": ", ".join(_cell_text(v) for v in first if _cell_text(v)) or "—"}, field="file")
+    headings = [_cell_text(v) for v in table[index]]
+    return Layout(index, headings, guess_columns(headings), words)
+
+
+# ---- checking every row ----------------------------------------------------------------------------------------
+
+@dataclass
+class Row:
+    number: int  # as in the spreadsheet (1-based)
+    code: str
+    result: str
+    ct: float | None
+    tested_at: datetime | None
+
+
+@dataclass
+class Checked:
+    """A file read and checked, nothing written yet."""
+
+    laboratory: Laboratory
+    mapping: ColumnMapping | None
+    filename: str
+    sha256: str
+    encoding: str = ""
+    layout: Layout | None = None
+    rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    # Rows to apply: (sample id, result, ct, tested at, code, pooled, collected at, row number); rows repeating a
+    # released result are left out (counted as unchanged).
+    apply: list[tuple] = field(default_factory=list)
+    unchanged: int = 0
+    began: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class _DateParser:
+    """Date cells → aware datetimes, each distinct text parsed once. A date without a time is taken as the
+    end of that day, or now if that is today (so that it is not before a collection earlier that day)."""
+
+    def __init__(self, date_format: str, now: datetime):
+        self.formats = [date_format + s for s in _TIME_SUFFIXES] if date_format else [
+            f + s for f in _COMMON_DATES for s in _TIME_SUFFIXES]
+        self.now = now
+        self.tz = timezone.get_current_timezone()
+        self.today = timezone.localdate(now)
+        self.memo: dict[str, datetime] = {}
+
+    def _day(self, day: date) -> datetime:
+        if day == self.today:
+            return self.now
+        # A later day stays in the future (refused); an earlier one ends before now.
+        return timezone.make_aware(datetime.combine(day, dtime.min if day > self.today else dtime(23, 59, 59)), self.tz)
+
+    def __call__(self, value: Any) -> datetime | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, datetime):
+            if value.time() == dtime.min:
+                return self._day(value.date())
+            return timezone.make_aware(value, self.tz) if timezone.is_naive(value) else value
+        if isinstance(value, date):
+            return self._day(value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and EXCEL_SERIALS[0] < value < EXCEL_SERIALS[1]:
+            return self(from_excel(value))  # a date cell formatted as a number: Excel's day count
+        text = str(value).strip()
+        if not text:
+            return None
+        got = self.memo.get(text)
+        if got is None:
+            got = self.memo[text] = self._parse(text)
+        return got
+
+    def _parse(self, text: str) -> datetime:
+        for fmt in self.formats:
+            try:
+                parsed = datetime.strptime(text, fmt)
+            except ValueError:
+                continue
+            if "%H" not in fmt:
+                return self._day(parsed.date())
+            return timezone.make_aware(parsed, self.tz)
+        raise ValueError(text)
+
+
+def _sample_facts(codes: list[str]) -> dict[str, tuple]:
+    """code → (id, status, test type, collected at, has swabs, laboratory id, pooled, result, ct): one query
+    per batch of codes."""
+    found: dict[str, tuple] = {}
+    swabs = Swab.objects.filter(sample_id=OuterRef("pk"))
+    for batch in chunked(codes, BATCH):
+        rows = (Sample.objects.filter(code__in=batch).annotate(has_swabs=Exists(swabs))
+                .values_list("code", "pk", "status", "test_type", "collected_at", "has_swabs", "laboratory_id",
+                             "pooled", "result", "ct_value"))
+        for code, *facts in rows:
+            found[code] = tuple(facts)
+    return found
+
+
+def import_check(*, laboratory: Laboratory, data: bytes, filename: str, mapping: ColumnMapping | None = None,
+                 by, now: datetime | None = None) -> Checked:
+    """Read and check a result file for `laboratory`. AlreadyImported when this laboratory applied the same
+    file before; DomainError for a file that cannot be read at all; row errors in the answer."""
+    require_perm(by, Perm.LABS_RESULT)
+    began = time.perf_counter()
+    now = now or timezone.now()
+    if mapping is not None and mapping.laboratory_id != laboratory.pk:
+        raise NotFound(LabErrorCode.MAPPING_NOT_FOUND, _("File layout not found."), field="mapping")
+    sha = hashlib.sha256(data).hexdigest()
+    earlier = (ResultImport.objects.filter(laboratory=laboratory, sha256=sha, status=ImportStatus.APPLIED)
+               .select_related("created_by").first())
+    if earlier is not None:
+        raise already_imported(earlier)
+    checked = Checked(laboratory=laboratory, mapping=mapping, filename=(filename or "")[-200:], sha256=sha, began=began)
+    table, checked.encoding = read_table(data, filename)
+    layout = checked.layout = layout_for(table, mapping)
+    _check_rows(checked, table, layout, now=now)
+    return checked
+
+
+def already_imported(earlier: ResultImport) -> AlreadyImported:
+    who = earlier.created_by.get_username() if earlier.created_by else _("the system")
+    return AlreadyImported(LabErrorCode.IMPORT_ALREADY, _(
+        "This file was already imported on %(date)s by %(user)s (%(rows)d rows); nothing was changed.") % {
+        "date": timezone.localtime(earlier.created_at).strftime("%d/%m/%Y %H:%M"), "user": who, "rows": earlier.rows},
+        field="file", import_id=str(earlier.pk))
+
+
+def _check_rows(checked: Checked, table: list[list[Any]], layout: Layout, *, now: datetime) -> None:
+    errors = checked.errors
+    i_code, i_result = layout.columns["code"], layout.columns["result"]
+    absent = 1 << 30
+    i_ct, i_date = layout.columns.get("ct", absent), layout.columns.get("tested_at", absent)
+    columns = {name: layout.heading(name) for name in FIELDS}
+    words = layout.words
+    parse_date = _DateParser(layout.date_format, now)
+    cts: dict[Any, float | None] = {}
+    rows: list[Row] = []
+    first_row: dict[str, int] = {}
+    for index in range(layout.header_row + 1, len(table)):
+        cells = table[index]
+        if not any(v is not None and str(v).strip() for v in cells):
+            continue
+        number = index + 1
+        n = len(cells)
+        code = _cell_text(cells[i_code] if i_code < n else None).upper()
+        problems = []
+        if not code:
+            problems.append(("code", _("The sample code is missing.")))
+        elif len(code) > 40:
+            problems.append(("code", _("A sample code has at most 40 characters.")))
+        elif code in first_row:
+            problems.append(("code", _("This code is also on row %(row)d.") % {"row": first_row[code]}))
+        else:
+            first_row[code] = number
+        raw_result = cells[i_result] if i_result < n else None
+        result = words.get(_word_key(raw_result))
+        if result is None:
+            problems.append(("result", _("Unknown result “%(value)s” (expected e.g. Âm tính, Dương tính, Negative, "
+                                         "Positive, NEG, POS).") % {"value": _cell_text(raw_result)}
+                             if _cell_text(raw_result) else _("The result is missing.")))
+        raw_ct = cells[i_ct] if i_ct < n else None
+        try:
+            if raw_ct.__class__ is str:  # CSV cells repeat ("", "-"): each text parsed once
+                ct = cts[raw_ct] if raw_ct in cts else cts.setdefault(raw_ct, parse_ct(raw_ct))
+            else:
+                ct = parse_ct(raw_ct)
+        except (ValueError, TypeError):
+            ct = None
+            problems.append(("ct", _("The Ct value “%(value)s” is not a number.") % {"value": _cell_text(raw_ct)}))
+        try:
+            tested_at = parse_date(cells[i_date] if i_date < n else None)
+        except ValueError:
+            tested_at = None
+            problems.append(("tested_at", _("“%(value)s” is not a date (dd/mm/yyyy).") % {
+                "value": _cell_text(cells[i_date])}))
+        if problems:
+            errors.extend(RowError(number, f, m, code, columns.get(f, "")) for f, m in problems)
+            continue
+        rows.append(Row(number, code, result, ct, tested_at))
+    checked.rows = len(rows) + len({e.row for e in errors})
+    if not checked.rows:
+        errors.append(RowError(layout.header_row + 2, "", _("The file has no rows under its headings.")))
+        return
+    facts = _sample_facts(list(first_row))
+    rules = lab_rules(timezone.localdate(now))
+    latest = now + CLOCK_SKEW
+    lab = checked.laboratory
+    for row in rows:
+        known = facts.get(row.code)
+        if known is None:
+            errors.append(RowError(row.number, "code", _("Unknown sample code %(code)s.") % {"code": row.code},
+                                   row.code, columns["code"]))
+            continue
+        sample_id, status, test_type, collected_at, has_swabs, lab_id, pooled, result, ct = known
+        problems = result_problems(SampleFacts(status, test_type, collected_at, int(has_swabs), lab_id),
+                                   result=row.result, ct_value=row.ct, tested_at=row.tested_at, laboratory=lab,
+                                   rules=rules, latest=latest)
+        if not problems and status == SampleStatus.RELEASED:
+            if result == row.result and ct == row.ct:
+                checked.unchanged += 1  # sent again in a later file: nothing to do
+                continue
+            problems.append((LabErrorCode.ALREADY_RELEASED, "result", _(
+                "The result of this sample was already released (%(result)s); a correction is entered on the "
+                "sample's page with its reason.") % {"result": Result(result).label if result else "—"}))
+        if problems:
+            errors.extend(RowError(row.number, f, str(m), row.code, columns.get(_FIELD_OF.get(f, f), ""))
+                          for _c, f, m in problems)
+            continue
+        checked.apply.append((sample_id, row.result, row.ct, row.tested_at or now, row.code, pooled, collected_at,
+                              row.number))
+    errors.sort(key=lambda e: e.row)
+
+
+_FIELD_OF = {"ct_value": "ct"}  # result_problems' field names → this file's
+
+
+# ---- writing ----------------------------------------------------------------------------------------------------
+
+def import_refused(*, checked: Checked, by) -> ResultImport:
+    """Keep a refused file with its errors (for the report and the history); nothing else is written."""
+    actor = by if getattr(by, "is_authenticated", False) else None
+    record = ResultImport.objects.create(
+        laboratory=checked.laboratory, mapping=checked.mapping, filename=checked.filename, sha256=checked.sha256,
+        status=ImportStatus.FAILED, rows=checked.rows, error_count=len(checked.errors),
+        errors=[e.as_list() for e in checked.errors[:MAX_KEPT_ERRORS]],
+        duration_ms=int((time.perf_counter() - checked.began) * 1000), created_by=actor, changed_by=actor)
+    audit_record(actor=by, action=AuditAction.IMPORT, object_type="labs_result_file", object_id=record.pk,
+                 detail={"status": "failed", "errors": len(checked.errors)})
+    return record
+
+
+_SETTABLE = ("collected", "received", "tested")  # a released or rejected sample is never overwritten here
+
+
+def import_apply(*, checked: Checked, release: bool = True, by, now: datetime | None = None
+                 ) -> tuple[ResultImport, Released | None]:
+    """Write a checked file's results (status released, or tested when `release` is False) and, when
+    released, what follows inside the laboratory (swab outcomes, messages, audit). Runs in the caller's
+    transaction: a failure after this (the workflow's cases) undoes it all."""
+    if not checked.ok:
+        raise DomainError(LabErrorCode.IMPORT_ROWS, _("The file has errors; nothing was imported."), field="file")
+    now = now or timezone.now()
+    actor = by if getattr(by, "is_authenticated", False) else None
+    try:
+        with transaction.atomic():
+            record = ResultImport.objects.create(
+                laboratory=checked.laboratory, mapping=checked.mapping, filename=checked.filename,
+                sha256=checked.sha256, status=ImportStatus.APPLIED, released=release, rows=checked.rows,
+                created_by=actor, changed_by=actor)
+    except IntegrityError:  # the same file applied meanwhile by someone else
+        earlier = ResultImport.objects.filter(laboratory=checked.laboratory, sha256=checked.sha256,
+                                              status=ImportStatus.APPLIED).first()
+        raise already_imported(earlier) from None
+    written = _update_samples(checked.apply, laboratory=checked.laboratory, record=record, release=release,
+                              actor=actor, now=now)
+    if written != len(checked.apply):
+        raise DomainError(LabErrorCode.IMPORT_ROWS, _(
+            "Some samples of this file were changed while it was being imported; import it again."), field="file")
+    released = None
+    if release:
+        released = results_released(
+            samples={r[0]: (r[4], r[5], r[1], r[6]) for r in checked.apply}, by=by, now=now,
+            detail={"import": str(record.pk)})
+    record.applied = written
+    record.positives = sum(1 for r in checked.apply if r[1] == Result.POSITIVE)
+    record.summary = {"unchanged": checked.unchanged, **(released.outcomes if released else {}),
+                      "notified": released.notified if released else 0}
+    record.duration_ms = int((time.perf_counter() - checked.began) * 1000)
+    record.save(update_fields=["applied", "positives", "summary", "duration_ms", "changed_at"])
+    audit_record(actor=by, action=AuditAction.IMPORT, object_type="labs_result_file", object_id=record.pk,
+                 detail={"status": "applied", "rows": written, "released": release})
+    return record, released
+
+
+def _update_samples(rows: list[tuple], *, laboratory: Laboratory, record: ResultImport, release: bool, actor,
+                    now: datetime) -> int:
+    """One UPDATE per batch: executemany on SQLite, UPDATE … FROM unnest(arrays) on PostgreSQL. Returns the
+    number of samples written (less than asked if some were released or rejected meanwhile)."""
+    table = connection.ops.quote_name(Sample._meta.db_table)
+    status = SampleStatus.RELEASED if release else SampleStatus.TESTED
+    actor_id = actor.pk if actor is not None else None
+    released_by = actor_id if release else None
+    settable = ", ".join(f"'{s}'" for s in _SETTABLE)
+    written = 0
+    with connection.cursor() as cursor:
+        if is_postgresql():
+            sql = (f"UPDATE {table} AS s SET status = %s, result = v.result, ct_value = v.ct, tested_at = v.tested_at, "
+                   "received_at = COALESCE(s.received_at, v.tested_at), laboratory_id = %s, released_at = %s, "
+                   "released_by_id = %s, result_import_id = %s, changed_at = %s, changed_by_id = %s "
+                   "FROM unnest(%s::uuid[], %s::text[], %s::float8[], %s::timestamptz[]) AS v(id, result, ct, tested_at) "
+                   f"WHERE s.id = v.id AND s.status IN ({settable})")
+            for batch in chunked(rows, BATCH * 4):
+                cursor.execute(sql, [status, laboratory.pk, now if release else None, released_by, record.pk, now,
+                                     actor_id, [r[0] for r in batch], [r[1] for r in batch], [r[2] for r in batch],
+                                     [r[3] for r in batch]])
+                written += cursor.rowcount
+        else:
+            sql = (f"UPDATE {table} SET status = ?, result = ?, ct_value = ?, tested_at = ?, "
+                   "received_at = COALESCE(received_at, ?), laboratory_id = ?, released_at = ?, released_by_id = ?, "
+                   f"result_import_id = ?, changed_at = ?, changed_by_id = ? WHERE id = ? AND status IN ({settable})")
+            lab, rec, at = laboratory.pk.hex, record.pk.hex, db_datetime(now)
+            released_at = at if release else None
+            raw = cursor.cursor
+            for batch in chunked(rows, BATCH):
+                params = []
+                for sample_id, result, ct, tested_at, *_rest in batch:
+                    tested = db_datetime(tested_at)
+                    params.append((status, result, ct, tested, tested, lab, released_at, released_by, rec, at, actor_id,
+                                   sample_id.hex))
+                raw.executemany(sql, params)
+                written += raw.rowcount
+    return written
+
+
+@transaction.atomic
+def import_release(*, result_import: ResultImport, by, now: datetime | None = None) -> Released:
+    """Release the results of a file imported as tested (the second step)."""
+    require_perm(by, Perm.LABS_RESULT)
+    now = now or timezone.now()
+    record = ResultImport.objects.select_for_update().get(pk=result_import.pk)
+    if record.status != ImportStatus.APPLIED or record.released:
+        raise DomainError(LabErrorCode.ALREADY_RELEASED, _("The results of this file were already released."))
+    samples = {pk: (code, pooled, result, collected_at) for pk, code, pooled, result, collected_at in
+               Sample.objects.filter(result_import=record, status=SampleStatus.TESTED)
+               .values_list("pk", "code", "pooled", "result", "collected_at")}
+    actor = by if getattr(by, "is_authenticated", False) else None
+    for batch in chunked(list(samples), BATCH):
+        Sample.objects.filter(pk__in=batch, status=SampleStatus.TESTED).update(
+            status=SampleStatus.RELEASED, released_at=now, released_by=actor, changed_at=now, changed_by=actor)
+    released = results_released(samples=samples, by=by, now=now, detail={"import": str(record.pk)})
+    record.released = True
+    record.summary = {**record.summary, **released.outcomes, "notified": released.notified}
+    record.save(update_fields=["released", "summary", "changed_at"])
+    audit_record(actor=by, action="labs.import_release", object_type="labs_result_file", object_id=record.pk,
+                 detail={"samples": len(samples)})
+    return released
+
+
+def import_summary_add(*, result_import: ResultImport, counts: dict[str, int]) -> None:
+    """Counts from what followed beyond the laboratory (cases confirmed, linked), kept with the import."""
+    result_import.summary = {**result_import.summary, **counts}
+    result_import.save(update_fields=["summary", "changed_at"])
+
+
+# ---- layouts (ColumnMapping) ------------------------------------------------------------------------------------
+
+def headings_of(data: bytes, filename: str, *, header_row: int | None = None) -> tuple[int, list[str], list[list[str]]]:
+    """(header row, 1-based; its headings; the first rows under it as text) of a sample file, for the page
+    that maps a lab's layout once."""
+    table, _encoding = read_table(data, filename)
+    if header_row:
+        index = header_row - 1
+    else:
+        found = find_header(table)
+        if found is None:  # headings unknown: the fullest of the first rows (titles fill one cell)
+            counts = [sum(1 for v in row if _cell_text(v)) for row in table[:HEADER_SEARCH_ROWS]]
+            found = counts.index(max(counts)) if counts else 0
+        index = found
+    if index >= len(table):
+        raise DomainError(LabErrorCode.IMPORT_COLUMNS, _("The file has no row %(n)d.") % {"n": index + 1},
+                          field="header_row")
+    headings = [_cell_text(v) for v in table[index]]
+    rows = [[_cell_text(v) for v in row] for row in table[index + 1:index + 201]]
+    return index + 1, headings, rows
+
+
+@transaction.atomic
+def mapping_save(*, laboratory: Laboratory, name: str, columns: dict[str, str], result_words: dict[str, str],
+                 date_format: str = "", header_row: int = 1, mapping: ColumnMapping | None = None, by) -> ColumnMapping:
+    """Create or change a laboratory's file layout."""
+    require_perm(by, Perm.LABS_RESULT)
+    errors = []
+    name = " ".join(str(name or "").split())
+    if not name or len(name) > 100:
+        errors.append(DomainError(LabErrorCode.MAPPING_INVALID, _("Give the layout a name (at most 100 characters)."),
+                                  field="name"))
+    elif ColumnMapping.objects.filter(laboratory=laboratory, name=name).exclude(
+            pk=mapping.pk if mapping else None).exists():
+        errors.append(DomainError(LabErrorCode.MAPPING_INVALID, _("This laboratory already has a layout with this name."),
+                                  field="name"))
+    clean_columns = {}
+    for key, heading in (columns or {}).items():
+        heading = " ".join(str(heading or "").split())
+        if key not in FIELDS:
+            errors.append(DomainError(LabErrorCode.MAPPING_INVALID, _("Unknown field %(name)s.") % {"name": key}, field=key))
+        elif heading:
+            clean_columns[key] = heading[:200]
+    for key in REQUIRED:
+        if key not in clean_columns:
+            errors.append(DomainError(LabErrorCode.MAPPING_INVALID, _("Choose the column of the %(field)s.")
+                                      % {"field": FIELD_LABELS[key]}, field=key))
+    chosen = [fold(h) for h in clean_columns.values()]
+    if len(set(chosen)) < len(chosen):
+        errors.append(DomainError(LabErrorCode.MAPPING_INVALID, _("A column is chosen for two fields."), field="columns"))
+    words = {}
+    for word, value in (result_words or {}).items():
+        if not value:
+            continue
+        if value not in Result.values:
+            errors.append(DomainError(LabErrorCode.MAPPING_INVALID, _("Unknown result “%(value)s”.") % {"value": value},
+                                      field="result_words"))
+        elif _word_key(word):
+            words[_word_key(word)] = value
+    if date_format and date_format not in DATE_FORMATS:
+        errors.append(DomainError(LabErrorCode.MAPPING_INVALID, _("Unknown date format."), field="date_format"))
+    if not isinstance(header_row, int) or not 1 <= header_row <= HEADER_SEARCH_ROWS:
+        errors.append(DomainError(LabErrorCode.MAPPING_INVALID, _("The headings are on one of the first %(n)d rows.")
+                                  % {"n": HEADER_SEARCH_ROWS}, field="header_row"))
+    if errors:
+        raise ValidationFailed(errors)
+    actor = by if getattr(by, "is_authenticated", False) else None
+    mapping = mapping or ColumnMapping(laboratory=laboratory, created_by=actor)
+    mapping.name, mapping.columns, mapping.result_words = name, clean_columns, words
+    mapping.date_format, mapping.header_row, mapping.changed_by = date_format, header_row, actor
+    mapping.save()
+    audit_record(actor=by, action="labs.mapping_save", object_type="labs_mapping", object_id=mapping.pk,
+                 detail={"name": name})
+    return mapping
+
+
+def result_words_default(values: list[str]) -> dict[str, str]:
+    """The result each distinct value of a file's result column is read as without setup ("" when unknown)."""
+    return {value: RESULT_WORDS.get(_word_key(value), "") for value in values}
+
+
+def import_laboratory(*, laboratory_id, by) -> Laboratory:
+    """The laboratory a user imports for: lab staff their own; others (province) any they name."""
+    require_perm(by, Perm.LABS_RESULT)
+    own = user_laboratory(by)
+    if own is not None:
+        if laboratory_id and str(laboratory_id) != str(own.pk):
+            raise NotFound(LabErrorCode.LAB_NOT_FOUND, _("Laboratory not found."), field="laboratory")
+        return own
+    if getattr(by, "jurisdiction_place_id", None):  # another kind of place: no laboratory to import for
+        raise NotFound(LabErrorCode.LAB_NOT_FOUND, _("Laboratory not found."), field="laboratory")
+    try:
+        UUID(str(laboratory_id))
+    except ValueError:
+        raise NotFound(LabErrorCode.LAB_NOT_FOUND, _("Choose the laboratory."), field="laboratory") from None
+    lab = Laboratory.objects.select_related("place__commune").filter(pk=laboratory_id).first()
+    if lab is None or (by is not None and not unit_in_scope(scope_for(by), lab.place.commune)):
+        raise NotFound(LabErrorCode.LAB_NOT_FOUND, _("Laboratory not found."), field="laboratory")
+    return lab
+

@@ -1,0 +1,830 @@
+"""Writes for sampling: campaigns and their sites, tube codes, samples (one person's swab or a pool), and
+the laboratory's side until a result: receiving tubes and rejecting unusable ones. Results are written by
+lachan.labs.results."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lachan.accounts.audit import audit_record, audit_record_many
+from lachan.accounts.roles import Perm
+from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from lachan.geo.models import AdminLevel, AdminUnit, Place
+from lachan.people.access import people_in_scope
+from lachan.people.identity import phone_looks_like, phone_normalize
+from lachan.people.models import Person
+
+from .access import (
+    campaign_managed_by,
+    campaign_scope_q,
+    commune_in_jurisdiction,
+    require_perm,
+    sample_scope_q,
+    user_laboratory,
+)
+from .errors import LabErrorCode
+from .models import (
+    Campaign,
+    CampaignKind,
+    Laboratory,
+    Sample,
+    SampleCodeCounter,
+    SampleStatus,
+    SamplingSite,
+    Swab,
+    SwabOutcome,
+    SwabReason,
+    TestType,
+)
+from .policy import lab_rules
+
+CAMPAIGN_FIELDS = ("name", "kind", "unit", "starts_on", "ends_on", "test_type", "pool_size", "laboratory", "notes")
+SITE_FIELDS = ("name", "commune", "address", "place")
+CODE_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9._/-]{3,39}")
+MAX_RECEIVE = 500  # codes received at once
+MAX_RESERVE = 500  # blank labels printed at once
+FUTURE_SLACK = timedelta(minutes=5)  # a phone's clock a little ahead is not "in the future"
+_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+# ---- small parsers ---------------------------------------------------------------------------------
+
+def _text(value, *, field: str, limit: int, required_message: str = "", lines: bool = False) -> str:
+    text = str(value or "").strip() if lines else " ".join(str(value or "").split())
+    if required_message and not text:
+        raise DomainError(LabErrorCode.CAMPAIGN_INVALID, required_message, field=field)
+    if len(text) > limit:
+        raise DomainError(LabErrorCode.CAMPAIGN_INVALID, _("At most %(n)d characters.") % {"n": limit}, field=field)
+    return text
+
+
+def _uuid(value) -> UUID | None:
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def _not_future(value: datetime | date | None, *, field: str, message: str = "") -> None:
+    if value is None:
+        return
+    if isinstance(value, datetime):
+        too_late = value > timezone.now() + FUTURE_SLACK
+    else:
+        too_late = value > timezone.localdate()
+    if too_late:
+        raise DomainError(LabErrorCode.DATE_IN_FUTURE, message or _("This date is in the future."), field=field)
+
+
+def _sane_time(value: datetime, *, field: str) -> datetime:
+    """An aware time within this century (a year 1 or 9999 from a bad client overflows time zones)."""
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value) if 2000 <= value.year <= 2100 else value.replace(tzinfo=UTC)
+    if not 2000 <= value.year <= 2100:
+        raise DomainError(LabErrorCode.DATE_INVALID, _("Enter a valid date and time."), field=field)
+    return value
+
+
+def code_normalize(raw) -> str:
+    """A tube code as stored: trimmed and upper-cased (scanners and hands disagree on case)."""
+    return str(raw or "").strip().upper()
+
+
+def code_check(raw, *, field: str = "code") -> str:
+    code = code_normalize(raw)
+    if not CODE_PATTERN.fullmatch(code):
+        raise DomainError(
+            LabErrorCode.SAMPLE_CODE_INVALID,
+            _("%(code)s is not a tube code: 4 to 40 letters, digits, dots, dashes or slashes.")
+            % {"code": code or '""'}, field=field, sample_code=code[:40])
+    return code
+
+
+def parse_codes(codes: str | Iterable[str]) -> list[str]:
+    """Codes typed, scanned or pasted: separated by spaces, commas, semicolons or lines; each once."""
+    parts = [codes] if isinstance(codes, str) else list(codes or [])
+    seen: dict[str, None] = {}
+    for part in parts:
+        for code in _SEPARATORS.split(str(part or "")):
+            if code:
+                seen.setdefault(code_normalize(code), None)
+    return list(seen)
+
+
+# ---- campaigns and sites ---------------------------------------------------------------------------
+
+def _unit(value) -> AdminUnit | None:
+    """A unit of the deployment's tree: the unit, its pk or its official code."""
+    if isinstance(value, AdminUnit):
+        return value
+    if isinstance(value, int) or (isinstance(value, str) and value.strip()):
+        lookup = {"pk": value} if isinstance(value, int) else {"code": value.strip()}
+        return AdminUnit.objects.filter(tree=settings.LACHAN_ADMIN_TREE, **lookup).first()
+    return None
+
+
+def _within(unit: AdminUnit, area: AdminUnit) -> bool:
+    return unit.path == area.path or unit.path.startswith(area.path + "/")
+
+
+def _save_changes(current, cleaned: dict[str, Any], *, by, action: str, object_type: str):
+    """Write the fields that changed, audited with their names."""
+    changed = sorted(f for f, v in cleaned.items() if getattr(current, f) != v)
+    for name in changed:
+        setattr(current, name, cleaned[name])
+    if changed:
+        current.changed_by = by
+        current.save()
+        audit_record(actor=by, action=action, object_type=object_type, object_id=current.pk,
+                     detail={"fields": changed})
+    return current
+
+
+def _campaign_unit(value, *, by) -> AdminUnit:
+    unit = _unit(value)
+    if unit is None:
+        raise DomainError(LabErrorCode.CAMPAIGN_INVALID, _("Choose the area of the campaign."), field="unit")
+    if not commune_in_jurisdiction(by, unit):
+        raise DomainError(LabErrorCode.CAMPAIGN_INVALID,
+                          _("%(unit)s is outside your jurisdiction.") % {"unit": unit.name}, field="unit")
+    return unit
+
+
+def _laboratory(value) -> Laboratory | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, Laboratory):
+        return value
+    pk = _uuid(value)
+    lab = Laboratory.objects.select_related("place").filter(pk=pk, place__is_active=True).first() if pk else None
+    if lab is None:
+        raise NotFound(LabErrorCode.LAB_NOT_FOUND, _("Unknown laboratory."), field="laboratory")
+    return lab
+
+
+def _pool_size(value, *, on: date) -> int:
+    rules = lab_rules(on)
+    try:
+        size = int(value)
+    except (TypeError, ValueError):
+        size = 0
+    if size != 1 and not rules["min_pool_size"] <= size <= rules["max_pool_size"]:
+        raise DomainError(
+            LabErrorCode.CAMPAIGN_INVALID,
+            _("The pool size is 1 (individual samples) or from %(min)d to %(max)d (the policy in force).")
+            % {"min": rules["min_pool_size"], "max": rules["max_pool_size"]}, field="pool_size")
+    return size
+
+
+def _campaign_clean(data: dict[str, Any], *, by, current: Campaign | None = None) -> dict[str, Any]:
+    """The given fields checked; dates against each other (with the current values for an update)."""
+    cleaned: dict[str, Any] = {}
+    if "name" in data:
+        cleaned["name"] = _text(data["name"], field="name", limit=200,
+                                required_message=_("A campaign needs a name."))
+    if "kind" in data:
+        if data["kind"] not in CampaignKind.values:
+            raise DomainError(LabErrorCode.CAMPAIGN_INVALID, _("Unknown kind of campaign."), field="kind")
+        cleaned["kind"] = data["kind"]
+    if "unit" in data:
+        cleaned["unit"] = _campaign_unit(data["unit"], by=by)
+    if "test_type" in data:
+        if data["test_type"] not in TestType.values:
+            raise DomainError(LabErrorCode.CAMPAIGN_INVALID, _("Unknown test."), field="test_type")
+        cleaned["test_type"] = data["test_type"]
+    for name in ("starts_on", "ends_on"):
+        if name in data:
+            value = data[name]
+            if value is not None and not isinstance(value, date):
+                raise DomainError(LabErrorCode.DATE_INVALID, _("Enter a valid date."), field=name)
+            cleaned[name] = value
+    if "starts_on" in cleaned and cleaned["starts_on"] is None:
+        raise DomainError(LabErrorCode.DATE_INVALID, _("Enter the first day of the campaign."), field="starts_on")
+    starts_on = cleaned.get("starts_on", current.starts_on if current else None)
+    ends_on = cleaned.get("ends_on", current.ends_on if current else None)
+    if starts_on and ends_on and ends_on < starts_on:
+        raise DomainError(LabErrorCode.DATE_INVALID, _("The campaign ends before it starts."), field="ends_on")
+    if "pool_size" in data:
+        cleaned["pool_size"] = _pool_size(data["pool_size"], on=timezone.localdate())
+    if "laboratory" in data:
+        cleaned["laboratory"] = _laboratory(data["laboratory"])
+    test_type = cleaned.get("test_type", current.test_type if current else TestType.RT_PCR)
+    lab = cleaned.get("laboratory", current.laboratory if current else None)
+    if lab is not None and test_type == TestType.RT_PCR and not lab.does_rt_pcr:
+        raise DomainError(LabErrorCode.CAMPAIGN_INVALID,
+                          _("%(lab)s does not run RT-PCR tests.") % {"lab": lab.place.name}, field="laboratory")
+    if "notes" in data:
+        cleaned["notes"] = _text(data["notes"], field="notes", limit=2000, lines=True)
+    return cleaned
+
+
+@transaction.atomic
+def campaign_create(*, name: str, kind: str, unit, starts_on: date | None, ends_on: date | None = None,
+                    test_type: str = TestType.RT_PCR, pool_size: int = 1, laboratory=None, notes: str = "",
+                    by) -> Campaign:
+    """A sampling campaign over an area of the actor's jurisdiction, starting at round 1."""
+    require_perm(by, Perm.LABS_SAMPLE)
+    data = {"name": name, "kind": kind, "unit": unit, "starts_on": starts_on, "ends_on": ends_on,
+            "test_type": test_type, "pool_size": pool_size, "laboratory": laboratory, "notes": notes}
+    cleaned = _campaign_clean(data, by=by)
+    campaign = Campaign.objects.create(**cleaned, current_round=1, created_by=by, changed_by=by)
+    audit_record(actor=by, action="campaign.create", object_type="campaign", object_id=campaign.pk,
+                 detail={"name": campaign.name, "unit": campaign.unit.code, "pool_size": campaign.pool_size})
+    return campaign
+
+
+def _campaign_locked(campaign: Campaign, by, *, manage: bool = True) -> Campaign:
+    current = (Campaign.objects.select_for_update(of=("self",)).select_related("unit", "laboratory__place")
+               .filter(campaign_scope_q(by), pk=campaign.pk).first())
+    if current is None:
+        raise NotFound(LabErrorCode.CAMPAIGN_NOT_FOUND, _("Campaign not found."), field="campaign")
+    if manage and not campaign_managed_by(current, by):
+        raise PermissionDenied(LabErrorCode.PERMISSION,
+                               _("Only the health service of %(unit)s can change this campaign.")
+                               % {"unit": current.unit.name})
+    return current
+
+
+@transaction.atomic
+def campaign_update(*, campaign: Campaign, by, **changes: Any) -> Campaign:
+    """Change the given fields among CAMPAIGN_FIELDS. The area may shrink only as far as its sites allow."""
+    require_perm(by, Perm.LABS_SAMPLE)
+    unknown = sorted(set(changes) - set(CAMPAIGN_FIELDS))
+    if unknown:
+        raise DomainError(LabErrorCode.CAMPAIGN_INVALID, _("%(field)s cannot be changed.") % {"field": unknown[0]},
+                          field=unknown[0])
+    current = _campaign_locked(campaign, by)
+    cleaned = _campaign_clean(changes, by=by, current=current)
+    unit = cleaned.get("unit")
+    if unit is not None and unit.pk != current.unit_id:
+        outside = [s.name for s in current.sites.select_related("commune") if not _within(s.commune, unit)]
+        if outside:
+            raise DomainError(LabErrorCode.CAMPAIGN_INVALID,
+                              _("The site %(site)s lies outside %(unit)s.") % {"site": outside[0], "unit": unit.name},
+                              field="unit")
+    return _save_changes(current, cleaned, by=by, action="campaign.update", object_type="campaign")
+
+
+@transaction.atomic
+def campaign_next_round(*, campaign: Campaign, by) -> Campaign:
+    """Start the next round (lần 2, 3…): everyone may be swabbed again. Refused while the current round
+    has no sample, so a double click does not skip a round."""
+    require_perm(by, Perm.LABS_SAMPLE)
+    current = _campaign_locked(campaign, by)
+    if not Sample.objects.filter(campaign=current, round=current.current_round).exists():
+        raise DomainError(LabErrorCode.CAMPAIGN_INVALID,
+                          _("Round %(n)d has no sample yet.") % {"n": current.current_round}, field="current_round")
+    if current.ends_on and current.ends_on < timezone.localdate():
+        raise DomainError(LabErrorCode.CAMPAIGN_INVALID,
+                          _("The campaign ended on %(date)s.") % {"date": current.ends_on.strftime("%d/%m/%Y")},
+                          field="current_round")
+    current.current_round += 1
+    current.changed_by = by
+    current.save(update_fields=["current_round", "changed_by", "changed_at"])
+    audit_record(actor=by, action="campaign.next_round", object_type="campaign", object_id=current.pk,
+                 detail={"round": current.current_round})
+    return current
+
+
+def _site_commune(value, *, campaign: Campaign, by) -> AdminUnit:
+    unit = _unit(value)
+    if unit is None or unit.level != AdminLevel.COMMUNE:
+        raise DomainError(LabErrorCode.CAMPAIGN_INVALID, _("Choose the commune of the site."), field="commune")
+    area = campaign.unit
+    if not _within(unit, area):
+        raise DomainError(LabErrorCode.CAMPAIGN_INVALID,
+                          _("%(commune)s is outside the campaign's area (%(area)s).")
+                          % {"commune": unit.name, "area": area.name}, field="commune")
+    if not commune_in_jurisdiction(by, unit):
+        raise DomainError(LabErrorCode.CAMPAIGN_INVALID,
+                          _("%(unit)s is outside your jurisdiction.") % {"unit": unit.name}, field="commune")
+    return unit
+
+
+def _site_place(value) -> Place | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, Place):
+        return value
+    pk = _uuid(value)
+    place = Place.objects.filter(pk=pk, is_active=True).first() if pk else None
+    if place is None:
+        raise DomainError(LabErrorCode.CAMPAIGN_INVALID, _("Unknown place."), field="place")
+    return place
+
+
+@transaction.atomic
+def site_create(*, campaign: Campaign, name: str, commune, address: str = "", place=None, by) -> SamplingSite:
+    """A sampling site in a commune of the campaign's area that is also in the actor's jurisdiction: a
+    commune station adds its own sites to a district-wide screening."""
+    require_perm(by, Perm.LABS_SAMPLE)
+    current = _campaign_locked(campaign, by, manage=False)
+    site = SamplingSite.objects.create(
+        campaign=current, name=_text(name, field="name", limit=200, required_message=_("A site needs a name.")),
+        commune=_site_commune(commune, campaign=current, by=by),
+        address=_text(address, field="address", limit=300), place=_site_place(place),
+        latitude=getattr(place, "latitude", None), longitude=getattr(place, "longitude", None),
+        created_by=by, changed_by=by,
+    )
+    audit_record(actor=by, action="site.create", object_type="sampling_site", object_id=site.pk,
+                 detail={"campaign": str(current.pk), "name": site.name, "commune": site.commune.code})
+    return site
+
+
+@transaction.atomic
+def site_update(*, site: SamplingSite, by, **changes: Any) -> SamplingSite:
+    require_perm(by, Perm.LABS_SAMPLE)
+    unknown = sorted(set(changes) - set(SITE_FIELDS))
+    if unknown:
+        raise DomainError(LabErrorCode.CAMPAIGN_INVALID, _("%(field)s cannot be changed.") % {"field": unknown[0]},
+                          field=unknown[0])
+    campaign = _campaign_locked(site.campaign, by, manage=False)
+    current = SamplingSite.objects.select_for_update().select_related("commune").get(pk=site.pk)
+    if not commune_in_jurisdiction(by, current.commune):
+        raise PermissionDenied(LabErrorCode.PERMISSION, _("This site is outside your jurisdiction."))
+    cleaned: dict[str, Any] = {}
+    if "name" in changes:
+        cleaned["name"] = _text(changes["name"], field="name", limit=200, required_message=_("A site needs a name."))
+    if "commune" in changes:
+        cleaned["commune"] = _site_commune(changes["commune"], campaign=campaign, by=by)
+    if "address" in changes:
+        cleaned["address"] = _text(changes["address"], field="address", limit=300)
+    if "place" in changes:
+        cleaned["place"] = _site_place(changes["place"])
+    return _save_changes(current, cleaned, by=by, action="site.update", object_type="sampling_site")
+
+
+# ---- tube codes -------------------------------------------------------------------------------------
+
+def code_prefix(on: date | None = None) -> str:
+    """"82-211122-": the province, the day (yymmdd); six digits follow."""
+    on = on or timezone.localdate()
+    return f"{settings.LACHAN_PROVINCE_CODE}-{on:%y%m%d}-"
+
+
+def sample_codes_generate(*, count: int = 1, on: date | None = None) -> list[str]:
+    """New unique readable codes ("82-211122-000123"), never handed out before and not typed on a tube."""
+    prefix = code_prefix(on)
+    codes: list[str] = []
+    with transaction.atomic():
+        counter = SampleCodeCounter.objects.select_for_update().filter(prefix=prefix).first()
+        if counter is None:
+            try:
+                with transaction.atomic():
+                    SampleCodeCounter.objects.create(prefix=prefix)
+            except IntegrityError:  # created at the same moment by another request
+                pass
+            counter = SampleCodeCounter.objects.select_for_update().get(prefix=prefix)
+        number = counter.last
+        while len(codes) < count:
+            wanted = count - len(codes)
+            batch = [f"{prefix}{n:06d}" for n in range(number + 1, number + wanted + 1)]
+            number += wanted
+            used = set(Sample.objects.filter(code__in=batch).values_list("code", flat=True))
+            codes.extend(c for c in batch if c not in used)
+        counter.last = number
+        counter.save(update_fields=["last"])
+    return codes
+
+
+@transaction.atomic
+def codes_reserve(*, campaign: Campaign, site: SamplingSite | None = None, count: int, by) -> list[str]:
+    """Codes for blank pre-printed labels: numbers taken from the counter, so no generated code repeats them."""
+    require_perm(by, Perm.LABS_SAMPLE)
+    current = _campaign_locked(campaign, by, manage=False)
+    if site is not None and site.campaign_id != current.pk:
+        raise NotFound(LabErrorCode.SITE_NOT_FOUND, _("Unknown sampling site."), field="site")
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_RESERVE:
+        raise DomainError(LabErrorCode.SAMPLE_CODE_INVALID,
+                          _("Print from 1 to %(n)d labels at once.") % {"n": MAX_RESERVE}, field="count")
+    codes = sample_codes_generate(count=count)
+    audit_record(actor=by, action="sample.codes_reserve", object_type="campaign", object_id=current.pk,
+                 detail={"site": str(site.pk) if site else "", "count": count, "first": codes[0], "last": codes[-1]})
+    return codes
+
+
+# ---- registering samples ----------------------------------------------------------------------------
+
+@dataclass
+class SwabIn:
+    """One person swabbed: a Person, their id, a CCCD or a phone number; a reason (else the sample's)."""
+
+    person: Any
+    reason: str = ""
+
+
+@dataclass
+class SampleIn:
+    campaign: Any
+    swabs: Sequence[Any]
+    site: Any = None
+    code: str = ""
+    generate_code: bool = False
+    pooled: bool | None = None
+    reason: str = SwabReason.SCREENING
+    collected_at: datetime | None = None
+
+
+def person_label(value) -> str:
+    if isinstance(value, Person):
+        return value.full_name
+    return str(value or "")[:40]
+
+
+def people_resolve(values: Sequence[Any], *, by) -> list[Person | DomainError]:
+    """Each value as a person of the actor's jurisdiction: a Person, an id, a 12-digit CCCD or a phone
+    number (one person only: a phone shared by a household must be picked by name)."""
+    visible = people_in_scope(by).select_related("commune")
+    ids, national_ids, phones = set(), set(), set()
+    keys: list[tuple[str, Any]] = []
+    for value in values:
+        if isinstance(value, Person):
+            ids.add(value.pk)
+            keys.append(("id", value.pk))
+            continue
+        raw = str(value or "").strip()
+        if not raw:
+            keys.append(("missing", ""))
+            continue
+        pk = _uuid(raw) if len(raw) >= 32 else None
+        compact = re.sub(r"[\s.\-]", "", raw)
+        if pk is not None:
+            ids.add(pk)
+            keys.append(("id", pk))
+        elif compact.isdigit() and len(compact) == 12:
+            national_ids.add(compact)
+            keys.append(("national_id", compact))
+        elif phone_looks_like(raw):
+            try:
+                phone = phone_normalize(raw)
+            except DomainError:
+                keys.append(("bad", raw))
+                continue
+            phones.add(phone)
+            keys.append(("phone", phone))
+        else:
+            keys.append(("bad", raw))
+    by_id = {p.pk: p for p in visible.filter(pk__in=ids)} if ids else {}
+    by_nid: dict[str, list[Person]] = {}
+    for p in visible.filter(national_id__in=national_ids) if national_ids else []:
+        by_nid.setdefault(p.national_id, []).append(p)
+    by_phone: dict[str, list[Person]] = {}
+    for p in visible.filter(phone__in=phones) if phones else []:
+        by_phone.setdefault(p.phone, []).append(p)
+    out: list[Person | DomainError] = []
+    for kind, key in keys:
+        found = [by_id[key]] if kind == "id" and key in by_id else (
+            by_nid.get(key, []) if kind == "national_id" else by_phone.get(key, []) if kind == "phone" else [])
+        if kind == "missing":
+            out.append(DomainError(LabErrorCode.PERSON_NOT_FOUND,
+                                   _("Give the person: their id, CCCD or phone number."), field="swabs"))
+        elif len(found) == 1:
+            out.append(found[0])
+        elif len(found) > 1:
+            out.append(DomainError(LabErrorCode.PERSON_NOT_FOUND,
+                                   _("%(key)s belongs to %(n)d people: pick the person by name.")
+                                   % {"key": key, "n": len(found)}, field="swabs"))
+        else:
+            message = (_("No person %(key)s in your jurisdiction.") % {"key": key} if kind != "id"
+                       else _("This person is not in your jurisdiction."))
+            out.append(NotFound(LabErrorCode.PERSON_NOT_FOUND, message, field="swabs"))
+    return out
+
+
+def _campaign_for_sampling(value, by) -> Campaign:
+    if isinstance(value, Campaign):
+        pk = value.pk
+    else:
+        pk = _uuid(value)
+    campaign = (Campaign.objects.select_related("unit", "laboratory__place").filter(campaign_scope_q(by), pk=pk).first()
+                if pk else None)
+    if campaign is None:
+        raise NotFound(LabErrorCode.CAMPAIGN_NOT_FOUND, _("Unknown sampling campaign."), field="campaign")
+    return campaign
+
+
+def _site_for_sampling(value, campaign: Campaign) -> SamplingSite | None:
+    if value in (None, ""):
+        return None
+    pk = value.pk if isinstance(value, SamplingSite) else _uuid(value)
+    site = SamplingSite.objects.select_related("commune").filter(pk=pk, campaign=campaign).first() if pk else None
+    if site is None:
+        raise NotFound(LabErrorCode.SITE_NOT_FOUND, _("Unknown sampling site for this campaign."), field="site")
+    return site
+
+
+def _retests_pending(person_ids: list[UUID], *, pooled: bool) -> dict[UUID, Swab]:
+    """Each person's latest swab waiting to be taken again: a rejected tube or an unclear result, and
+    for an individual sample also a positive pool (the re-test it asks for)."""
+    outcomes = [SwabOutcome.REJECTED, SwabOutcome.INCONCLUSIVE] + ([] if pooled else [SwabOutcome.RETEST])
+    pending: dict[UUID, Swab] = {}
+    for swab in (Swab.objects.select_for_update().filter(person_id__in=person_ids, outcome__in=outcomes,
+                                                         retest_done=False).order_by("created_at")):
+        pending[swab.person_id] = swab
+    return pending
+
+
+def sample_register(*, campaign, swabs: Sequence[Any], site=None, code: str = "", generate_code: bool = False,
+                    pooled: bool | None = None, reason: str = SwabReason.SCREENING,
+                    collected_at: datetime | None = None, by) -> Sample:
+    """Register one tube: an individual sample (one swab) or a pool (min..max swabs of the labs policy),
+    in the campaign's current round, sent to the campaign's laboratory. All or nothing; every problem is
+    reported at once (ValidationFailed) with the field it concerns.
+
+    `swabs`: SwabIn or bare person values (Person, id, CCCD, phone). `pooled` defaults to "more than one swab".
+    An individual sample of someone whose pool was positive is their re-test (linked to the pooled swab)."""
+    require_perm(by, Perm.LABS_SAMPLE)
+    with transaction.atomic():
+        return _sample_register(campaign=campaign, swabs=swabs, site=site, code=code, generate_code=generate_code,
+                                pooled=pooled, reason=reason, collected_at=collected_at, by=by)
+
+
+def _sample_register(*, campaign, swabs, site, code, generate_code, pooled, reason, collected_at, by) -> Sample:
+    campaign = _campaign_for_sampling(campaign, by)
+    site = _site_for_sampling(site, campaign)
+    now = timezone.now()
+    collected_at = collected_at or now
+    errors: list[DomainError] = []
+    existing = None
+    try:
+        collected_at = _sane_time(collected_at, field="collected_at")
+    except DomainError as exc:
+        errors.append(exc)
+        collected_at = now
+    if collected_at > now + FUTURE_SLACK:
+        errors.append(DomainError(LabErrorCode.DATE_IN_FUTURE, _("The collection time is in the future."),
+                                  field="collected_at"))
+    elif timezone.localdate(collected_at) < campaign.starts_on:
+        errors.append(DomainError(LabErrorCode.DATE_INVALID,
+                                  _("The campaign starts on %(date)s, after this collection time.")
+                                  % {"date": campaign.starts_on.strftime("%d/%m/%Y")}, field="collected_at"))
+    elif campaign.ends_on and timezone.localdate(collected_at) > campaign.ends_on:
+        errors.append(DomainError(LabErrorCode.DATE_INVALID,
+                                  _("The campaign ended on %(date)s.") % {"date": campaign.ends_on.strftime("%d/%m/%Y")},
+                                  field="collected_at"))
+    if generate_code and not code_normalize(code):
+        code = ""
+    else:
+        try:
+            if not code_normalize(code):
+                raise DomainError(LabErrorCode.SAMPLE_CODE_INVALID,
+                                  _("Scan or type the tube code, or ask for a new code."), field="code")
+            code = code_check(code)
+            existing = Sample.objects.filter(code=code).first()
+            if existing is not None:
+                raise DomainError(LabErrorCode.SAMPLE_CODE_TAKEN,
+                                  _("The tube code %(code)s is already used.") % {"code": code}, field="code",
+                                  sample_code=code)
+        except DomainError as exc:
+            errors.append(exc)
+    if reason not in SwabReason.values:
+        errors.append(DomainError(LabErrorCode.CAMPAIGN_INVALID, _("Unknown reason for the test."), field="reason"))
+        reason = SwabReason.SCREENING
+    items = [s if isinstance(s, SwabIn) else SwabIn(person=s) for s in swabs or []]
+    pooled = len(items) > 1 if pooled is None else bool(pooled)
+    rules = lab_rules(timezone.localdate(collected_at))
+    if not items:
+        errors.append(DomainError(LabErrorCode.PERSON_NOT_FOUND, _("Add the person swabbed."), field="swabs"))
+    elif pooled and len(items) < rules["min_pool_size"]:
+        errors.append(DomainError(LabErrorCode.POOL_TOO_SMALL,
+                                  _("A pool needs at least %(min)d people; it has %(n)d.")
+                                  % {"min": rules["min_pool_size"], "n": len(items)}, field="swabs"))
+    elif pooled and len(items) > rules["max_pool_size"]:
+        errors.append(DomainError(LabErrorCode.POOL_TOO_LARGE,
+                                  _("A pool holds at most %(max)d people; it has %(n)d.")
+                                  % {"max": rules["max_pool_size"], "n": len(items)}, field="swabs"))
+    elif not pooled and len(items) > 1:
+        errors.append(DomainError(LabErrorCode.POOL_TOO_LARGE,
+                                  _("An individual sample is one person's; it has %(n)d.") % {"n": len(items)},
+                                  field="swabs"))
+    people = people_resolve([i.person for i in items], by=by)
+    seen: dict[UUID, int] = {}
+    for n, (item, person) in enumerate(zip(items, people, strict=True), start=1):
+        if isinstance(person, DomainError):
+            person.params["position"] = n
+            errors.append(person)
+            continue
+        if person.pk in seen:
+            errors.append(DomainError(LabErrorCode.PERSON_TWICE,
+                                      _("%(name)s is twice in this pool (lines %(a)d and %(b)d).")
+                                      % {"name": person.full_name, "a": seen[person.pk], "b": n},
+                                      field="swabs", position=n))
+        seen.setdefault(person.pk, n)
+        item_reason = item.reason or reason
+        if item_reason not in SwabReason.values:
+            errors.append(DomainError(LabErrorCode.CAMPAIGN_INVALID, _("Unknown reason for the test."),
+                                      field="reason", position=n))
+        elif item_reason == SwabReason.POOL_RETEST and pooled:
+            errors.append(DomainError(LabErrorCode.CAMPAIGN_INVALID,
+                                      _("A re-test after a positive pool is an individual sample."),
+                                      field="reason", position=n))
+    person_ids = [p.pk for p in people if isinstance(p, Person)]
+    if pooled and person_ids:
+        others = (Swab.objects.filter(campaign=campaign, round=campaign.current_round, pooled=True,
+                                      person_id__in=person_ids)
+                  .exclude(outcome__in=[SwabOutcome.REJECTED, SwabOutcome.INCONCLUSIVE])
+                  .select_related("sample", "person"))
+        for other in others:
+            errors.append(DomainError(
+                LabErrorCode.PERSON_IN_OTHER_POOL,
+                _("%(name)s is already in pool %(code)s of round %(round)d.")
+                % {"name": other.person.full_name, "code": other.sample.code, "round": campaign.current_round},
+                field="swabs", sample_code=other.sample.code))
+    pending = _retests_pending(person_ids, pooled=pooled) if person_ids else {}
+    if not pooled:
+        for item, person in zip(items, people, strict=True):
+            if (isinstance(person, Person) and (item.reason or reason) == SwabReason.POOL_RETEST
+                    and getattr(pending.get(person.pk), "outcome", "") != SwabOutcome.RETEST):
+                errors.append(DomainError(LabErrorCode.CAMPAIGN_INVALID,
+                                          _("%(name)s has no positive pool waiting for a re-test.")
+                                          % {"name": person.full_name}, field="reason"))
+    if existing is not None and _same_sample(existing, campaign, person_ids, len(items)):
+        existing.created = False  # a retry of a sample already registered (a scanner app resending)
+        return existing
+    if errors:
+        raise ValidationFailed(errors)
+    if not code:
+        code = sample_codes_generate(count=1, on=timezone.localdate(collected_at))[0]
+    try:
+        with transaction.atomic():
+            sample = Sample.objects.create(
+                code=code, pooled=pooled, test_type=campaign.test_type, campaign=campaign, site=site,
+                round=campaign.current_round, laboratory=campaign.laboratory, status=SampleStatus.COLLECTED,
+                collected_at=collected_at, collected_by=by, created_by=by, changed_by=by,
+            )
+            rows = []
+            for n, (item, person) in enumerate(zip(items, people, strict=True), start=1):
+                retest = pending.get(person.pk)
+                item_reason = item.reason or reason
+                if retest is not None and retest.outcome == SwabOutcome.RETEST and item_reason == SwabReason.SCREENING:
+                    item_reason = SwabReason.POOL_RETEST
+                rows.append(Swab(sample=sample, person=person, campaign=campaign, round=campaign.current_round,
+                                 pooled=pooled, position=n, reason=item_reason, retest_of=retest,
+                                 created_by=by, changed_by=by))
+            Swab.objects.bulk_create(rows)
+            if pending:
+                Swab.objects.filter(pk__in=[s.pk for s in pending.values()]).update(retest_done=True, changed_at=now)
+    except IntegrityError:
+        # Another desk took the code or put one of these people in a pool at the same moment.
+        if Sample.objects.filter(code=code).exists():
+            raise DomainError(LabErrorCode.SAMPLE_CODE_TAKEN,
+                              _("The tube code %(code)s is already used.") % {"code": code}, field="code") from None
+        raise DomainError(LabErrorCode.PERSON_IN_OTHER_POOL,
+                          _("Someone in this pool was just put in another pool of this round."),
+                          field="swabs") from None
+    audit_record_many(actor=by, action="sample.register", object_type="person", person_ids=person_ids,
+                      detail={"sample": str(sample.pk), "code": code, "pooled": pooled})
+    sample.created = True
+    return sample
+
+
+def _same_sample(existing: Sample, campaign: Campaign, person_ids: list[UUID], count: int) -> bool:
+    """Whether a tube already registered holds exactly these people for this campaign."""
+    return (existing.campaign_id == campaign.pk and len(person_ids) == count
+            and sorted(existing.swabs.values_list("person_id", flat=True)) == sorted(person_ids))
+
+
+def samples_register_many(*, items: Sequence[SampleIn], by) -> list[Sample | DomainError]:
+    """Many samples as a scanner app sends them, each registered or refused on its own (all or nothing
+    for each sample), answered in order."""
+    require_perm(by, Perm.LABS_SAMPLE)
+    results: list[Sample | DomainError] = []
+    for item in items:
+        try:
+            with transaction.atomic():
+                results.append(_sample_register(
+                    campaign=item.campaign, swabs=item.swabs, site=item.site, code=item.code,
+                    generate_code=item.generate_code, pooled=item.pooled, reason=item.reason,
+                    collected_at=item.collected_at, by=by))
+        except DomainError as exc:
+            results.append(exc)
+    return results
+
+
+# ---- the laboratory: receiving and rejecting ---------------------------------------------------------
+
+@dataclass
+class Received:
+    code: str
+    sample: Sample | None = None
+    error: DomainError | None = None
+
+
+def samples_receive(*, codes: str | Iterable[str], by, received_at: datetime | None = None) -> list[Received]:
+    """Tubes arriving at the laboratory, scanned or pasted: each code received or refused on its own,
+    with its reason (unknown code, another laboratory's tube, already received, tested or rejected).
+    Laboratory staff receive for their laboratory; a tube sent to no laboratory becomes theirs."""
+    require_perm(by, Perm.LABS_RESULT)
+    wanted = parse_codes(codes)
+    if not wanted:
+        raise DomainError(LabErrorCode.SAMPLE_NOT_FOUND, _("Scan or paste at least one tube code."), field="codes")
+    if len(wanted) > MAX_RECEIVE:
+        raise DomainError(LabErrorCode.SAMPLE_NOT_FOUND,
+                          _("At most %(n)d tube codes at once.") % {"n": MAX_RECEIVE}, field="codes")
+    now = timezone.now()
+    received_at = _sane_time(received_at or now, field="received_at")
+    _not_future(received_at, field="received_at", message=_("The time received is in the future."))
+    lab = user_laboratory(by)
+    if by is not None and lab is None and by.jurisdiction_place_id:
+        raise PermissionDenied(LabErrorCode.PERMISSION, _("Only laboratory staff receive samples."))
+    results: list[Received] = []
+    with transaction.atomic():
+        found = {s.code: s for s in Sample.objects.select_for_update(of=("self",)).select_related(
+            "laboratory__place").filter(code__in=wanted)}
+        visible = set(found)
+        if by is not None and lab is None:  # a unit user receives only what they may see
+            visible = set(Sample.objects.filter(sample_scope_q(by), code__in=wanted).values_list("code", flat=True))
+        todo = []
+        for code in wanted:
+            sample = found.get(code) if code in visible else None
+            error = None
+            if sample is None:
+                error = NotFound(LabErrorCode.SAMPLE_NOT_FOUND, _("No sample has the code %(code)s.") % {"code": code},
+                                 field="codes", sample_code=code)
+            elif lab is not None and sample.laboratory_id not in (None, lab.pk):
+                error = DomainError(LabErrorCode.STATUS_INVALID,
+                                    _("%(code)s was sent to another laboratory (%(lab)s).")
+                                    % {"code": code, "lab": sample.laboratory.place.name},
+                                    field="codes", sample_code=code)
+            elif sample.status == SampleStatus.RECEIVED:
+                error = DomainError(LabErrorCode.STATUS_INVALID,
+                                    _("%(code)s was already received on %(at)s.")
+                                    % {"code": code, "at": timezone.localtime(sample.received_at).strftime("%d/%m/%Y %H:%M")},
+                                    field="codes", sample_code=code)
+            elif sample.status == SampleStatus.REJECTED:
+                error = DomainError(LabErrorCode.STATUS_INVALID,
+                                    _("%(code)s was rejected: %(reason)s") % {"code": code,
+                                                                             "reason": sample.rejected_reason},
+                                    field="codes", sample_code=code)
+            elif sample.status != SampleStatus.COLLECTED:
+                error = DomainError(LabErrorCode.STATUS_INVALID, _("%(code)s is already tested.") % {"code": code},
+                                    field="codes", sample_code=code)
+            elif received_at < sample.collected_at - FUTURE_SLACK:
+                error = DomainError(LabErrorCode.DATE_INVALID,
+                                    _("%(code)s was collected after that time.") % {"code": code},
+                                    field="received_at", sample_code=code)
+            if error is None:
+                sample.status = SampleStatus.RECEIVED
+                sample.received_at = received_at
+                sample.received_by = by
+                if sample.laboratory_id is None and lab is not None:
+                    sample.laboratory = lab
+                sample.changed_by = by
+                sample.changed_at = now
+                todo.append(sample)
+            results.append(Received(code=code, sample=sample if error is None else None, error=error))
+        if todo:
+            Sample.objects.bulk_update(todo, ["status", "received_at", "received_by", "laboratory", "changed_by",
+                                              "changed_at"])
+            audit_record(actor=by, action="sample.receive", object_type="laboratory",
+                         object_id=lab.pk if lab else "", detail={"codes": [s.code for s in todo]})
+    return results
+
+
+REJECTABLE = (SampleStatus.COLLECTED, SampleStatus.RECEIVED)
+
+
+@transaction.atomic
+def sample_reject(*, sample: Sample, reason: str, by) -> Sample:
+    """The tube cannot be tested (leaked, unlabelled, too old…): everyone in it must be swabbed again."""
+    require_perm(by, Perm.LABS_RESULT)
+    current = (Sample.objects.select_for_update(of=("self",)).filter(sample_scope_q(by), pk=sample.pk).first())
+    if current is None:
+        raise NotFound(LabErrorCode.SAMPLE_NOT_FOUND, _("Sample not found."))
+    lab = user_laboratory(by)
+    if lab is not None and current.laboratory_id not in (None, lab.pk):
+        raise NotFound(LabErrorCode.SAMPLE_NOT_FOUND, _("Sample not found."))
+    if current.status not in REJECTABLE:
+        raise DomainError(LabErrorCode.STATUS_INVALID,
+                          _("Only a sample waiting for its test can be rejected; this one is %(status)s.")
+                          % {"status": current.get_status_display()}, field="status")
+    reason = " ".join(str(reason or "").split())
+    if not reason:
+        raise DomainError(LabErrorCode.STATUS_INVALID, _("Give the reason for the rejection."), field="reason")
+    if len(reason) > 200:
+        raise DomainError(LabErrorCode.STATUS_INVALID, _("At most %(n)d characters.") % {"n": 200}, field="reason")
+    now = timezone.now()
+    current.status = SampleStatus.REJECTED
+    current.rejected_reason = reason
+    current.rejected_at = now
+    current.rejected_by = by
+    current.changed_by = by
+    current.save(update_fields=["status", "rejected_reason", "rejected_at", "rejected_by", "changed_by", "changed_at"])
+    swabs = list(current.swabs.all())
+    # Each swab now waits to be taken again (retest_done False): the next sample of the person links to it.
+    Swab.objects.filter(sample=current).update(outcome=SwabOutcome.REJECTED, retest_done=False, changed_at=now)
+    audit_record_many(actor=by, action="sample.reject", object_type="person", person_ids=[s.person_id for s in swabs],
+                      detail={"sample": str(current.pk), "code": current.code, "reason": reason})
+    return current
