@@ -7,6 +7,7 @@ demo database except to start a server on it for the memory figure.
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import os
 import platform
 import random
@@ -65,6 +66,34 @@ def prepare_database(url: str) -> None:
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def generate(url: str, steps: list[list[str]], entry: dict, *, out, err, timeout: float = 7200) -> bool:
+    """Re-create the database at `url` and run the management commands `steps` on it, one after another;
+    each one's seconds go in `entry` under its name (or entry["error"]). Returns whether all succeeded."""
+    prepare_database(url)
+    for step in steps:
+        began = time.monotonic()
+        done = manage(step, database_url=url, timeout=timeout)
+        entry[step[0]] = round(time.monotonic() - began, 1)
+        if done.returncode:
+            err(done.stdout[-2000:] + done.stderr[-2000:])
+            entry["error"] = f"{step[0]} failed"
+            return False
+        out(f"   {step[0]}: {entry[step[0]]:.0f} s")
+    return True
+
+
+def measure_child(args: list[str], url: str, entry: dict, *, err, timeout: float = 7200) -> None:
+    """Run a benchmark command's `--child` on the database at `url`; its RESULT line goes into `entry`
+    (or entry["error"] with the child's output written to `err`)."""
+    done = manage(args, database_url=url, timeout=timeout)
+    line = next((x for x in done.stdout.splitlines() if x.startswith("RESULT ")), None)
+    if line is None:
+        err(done.stdout[-2000:] + done.stderr[-3000:])
+        entry["error"] = "measuring failed"
+    else:
+        entry.update(json.loads(line[7:]))
 
 
 def percentile(values: list[float], q: float) -> float:

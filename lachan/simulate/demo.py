@@ -16,6 +16,7 @@ from lachan.geo.models import AdminLevel, AdminUnit, Place, PlaceKind
 from lachan.geo.services import admin_units_load
 from lachan.people.models import Person
 
+from .labs import labs_demo
 from .province import SYNTH_ID_LIMIT, province_generate, synthetic_exists
 
 DEMO_PASSWORD = "demo12345!"
@@ -56,7 +57,9 @@ def demo_setup(*, people: int, seed: int, tree: str | None = None, province_code
         )
         log(f"Generated in {report.seconds:.1f} s.")
         _demo_epidemic(seed=seed, log=log)
-    return _accounts(tree=tree, province_code=province_code)
+    logins = _accounts(tree=tree, province_code=province_code)
+    labs_demo(log=log)  # after the accounts: it samples as the commune station, for the lab account's laboratory
+    return logins
 
 
 DEMO_CHECKIN_DAYS = 14

@@ -40,6 +40,7 @@ from lachan.people.models import DuplicateCandidate, Household, Person
 from lachan.venues.models import Venue
 
 from . import data
+from .labs import labs_synthetic_delete
 from .models import SyntheticRun
 
 SYNTH_EPOCH_MS = 946_684_800_000  # 2000-01-01T00:00:00Z
@@ -210,6 +211,7 @@ def synthetic_delete() -> None:
     places = Place.objects.filter(id__lt=limit)
     User.objects.filter(jurisdiction_place__in=places).update(jurisdiction_place=None, is_active=False)
     Person.objects.filter(id__lt=limit, account__isnull=False).update(account=None)
+    labs_synthetic_delete(limit)  # tubes and campaigns of its laboratories and people, before them
     for model in (Worker, Team, Workshop, Enterprise, Venue, Laboratory, Checkpoint):
         model.objects.filter(id__lt=limit)._raw_delete(model.objects.db)
     DuplicateCandidate.objects.filter(person_a_id__lt=limit).delete()
