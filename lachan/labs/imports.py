@@ -567,11 +567,12 @@ def import_apply(*, checked: Checked, release: bool = True, by, now: datetime | 
     if release:
         released = results_released(
             samples={r[0]: (r[4], r[5], r[1], r[6]) for r in checked.apply}, by=by, now=now,
-            detail={"import": str(record.pk)})
+            detail={"import": str(record.pk)}, import_id=record.pk)
+        record.refresh_from_db(fields=["summary"])  # a telling task run at once (tests) counted in it already
     record.applied = written
     record.positives = sum(1 for r in checked.apply if r[1] == Result.POSITIVE)
     record.summary = {"unchanged": checked.unchanged, **(released.outcomes if released else {}),
-                      "notified": released.notified if released else 0}
+                      **_told(record, released)}
     record.duration_ms = int((time.perf_counter() - checked.began) * 1000)
     record.save(update_fields=["applied", "positives", "summary", "duration_ms", "changed_at"])
     audit_record(actor=by, action=AuditAction.IMPORT, object_type="labs_result_file", object_id=record.pk,
@@ -634,13 +635,34 @@ def import_release(*, result_import: ResultImport, by, now: datetime | None = No
     for batch in chunked(list(samples), BATCH):
         Sample.objects.filter(pk__in=batch, status=SampleStatus.TESTED).update(
             status=SampleStatus.RELEASED, released_at=now, released_by=actor, changed_at=now, changed_by=actor)
-    released = results_released(samples=samples, by=by, now=now, detail={"import": str(record.pk)})
+    released = results_released(samples=samples, by=by, now=now, detail={"import": str(record.pk)},
+                                import_id=record.pk)
+    record.refresh_from_db(fields=["summary"])
     record.released = True
-    record.summary = {**record.summary, **released.outcomes, "notified": released.notified}
+    record.summary = {**record.summary, **released.outcomes, **_told(record, released)}
     record.save(update_fields=["released", "summary", "changed_at"])
     audit_record(actor=by, action="labs.import_release", object_type="labs_result_file", object_id=record.pk,
                  detail={"samples": len(samples)})
     return released
+
+
+def _told(record: ResultImport, released: Released | None) -> dict[str, int]:
+    """The summary's "notified" (people told so far) and "telling" (people left to background tasks)."""
+    if released is None:
+        return {"notified": 0}
+    told = {"notified": record.summary.get("notified", 0) + released.notified}
+    if released.telling:
+        told["telling"] = released.telling
+    return told
+
+
+def import_told(*, import_id, told: int) -> None:
+    """A telling task's count of people told, added to its file's summary."""
+    with transaction.atomic():
+        record = ResultImport.objects.select_for_update().filter(pk=import_id).first()
+        if record is not None:
+            record.summary = {**record.summary, "notified": record.summary.get("notified", 0) + told}
+            record.save(update_fields=["summary", "changed_at"])
 
 
 def import_summary_add(*, result_import: ResultImport, counts: dict[str, int]) -> None:

@@ -194,6 +194,10 @@ class Swab(BaseModel):
     retest_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retests",
                                   db_index=False)
     retest_done = models.BooleanField(default=False)  # a re-test swab was taken for this one
+    # Kept by the result services (and checked below) from the outcome, so that the partial indexes read these
+    # and not `outcome`: turning a file's 250,000 pending swabs negative then rewrites no index entry.
+    voided = models.BooleanField(default=False)  # rejected or unreadable: this tube does not count
+    retest_due = models.BooleanField(default=False)  # to be swabbed again, and not yet re-swabbed
     notified_at = models.DateTimeField(null=True, blank=True)
     # The case this positive confirmed, or the person's case it was linked to (one case however many positives).
     case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
@@ -206,15 +210,21 @@ class Swab(BaseModel):
             models.UniqueConstraint(fields=["sample", "person"], name="labs_swab_once_per_sample"),
             # A person is in one pool per round of a campaign (an individual re-test is not a pool); a pool
             # the lab rejected, or could not read, does not count: its members are swabbed again.
-            models.UniqueConstraint(fields=["campaign", "round", "person"],
-                                    condition=Q(pooled=True) & ~Q(outcome__in=["rejected", "inconclusive"]),
+            models.UniqueConstraint(fields=["campaign", "round", "person"], condition=Q(pooled=True, voided=False),
                                     name="labs_swab_one_pool_per_round"),
+            models.CheckConstraint(condition=Q(voided=True, outcome__in=["rejected", "inconclusive"])
+                                   | (Q(voided=False) & ~Q(outcome__in=["rejected", "inconclusive"])),
+                                   name="labs_swab_voided_follows_outcome"),
+            models.CheckConstraint(condition=Q(retest_due=True, outcome__in=["retest", "inconclusive", "rejected"],
+                                               retest_done=False)
+                                   | (Q(retest_due=False) & ~Q(outcome__in=["retest", "inconclusive", "rejected"],
+                                                              retest_done=False)),
+                                   name="labs_swab_retest_due_follows_outcome"),
         ]
         indexes = [
-            models.Index(fields=["person", "outcome"], name="labs_swab_person"),
+            models.Index(fields=["person"], name="labs_swab_person"),
             # The re-tests due, only: a result file turning 250,000 swabs negative does not touch it.
-            models.Index(fields=["outcome", "retest_done"], name="labs_swab_retest", condition=Q(
-                outcome__in=["retest", "inconclusive", "rejected"], retest_done=False)),
+            models.Index(fields=["retest_due"], name="labs_swab_retest", condition=Q(retest_due=True)),
             # Deleting swabs (a tube removed, old data purged) checks who re-tests them: without an index,
             # one scan of the whole table per deleted swab. Partial: almost every swab re-tests nobody.
             models.Index(fields=["retest_of"], condition=Q(retest_of__isnull=False), name="labs_swab_retest_of"),
@@ -222,6 +232,12 @@ class Swab(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.sample.code} · {self.person_id}"
+
+    @staticmethod
+    def flags(outcome: str, *, retest_done: bool = False) -> dict[str, bool]:
+        """voided and retest_due as the constraints above require them for this outcome."""
+        return {"voided": outcome in ("rejected", "inconclusive"),
+                "retest_due": outcome in ("retest", "inconclusive", "rejected") and not retest_done}
 
 
 class ColumnMapping(BaseModel):

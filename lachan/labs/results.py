@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 from uuid import UUID
 
@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from lachan.accounts.audit import audit_record, audit_record_many
 from lachan.accounts.roles import Perm
+from lachan.core import request_context
 from lachan.core.db import chunked, db_datetime, is_postgresql, placeholders
 from lachan.core.errors import DomainError, NotFound, ValidationFailed
 from lachan.core.text import fold
@@ -161,16 +162,26 @@ class PositiveSwab:
 class Released:
     samples: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)  # swabs per outcome
-    notified: int = 0
+    notified: int = 0  # people told at once
+    telling: int = 0  # people (swabs) whose telling was handed to a background task: a big file
     positives: list[PositiveSwab] = field(default_factory=list)
 
 
+# A hand-entered result or a small file is told at once; a lab file that releases more swabs than this is
+# told by background tasks (queued in the same transaction, so none is lost), each this many samples.
+TELL_AT_ONCE_MAX = 2000
+TELL_TASK_SAMPLES = 5000
+# The outcomes that send the person to be swabbed again, and those where the tube did not count at all.
+_VOIDING = (SwabOutcome.REJECTED, SwabOutcome.INCONCLUSIVE)
+
+
 def results_released(*, samples: dict[UUID, tuple[str, bool, str, datetime]], by, now: datetime,
-                     detail: dict | None = None) -> Released:
+                     detail: dict | None = None, import_id: UUID | None = None) -> Released:
     """Samples whose result was just released — sample id → (code, pooled, result, collected at): each swab's
-    outcome, one message per person with a mobile number (sent after commit), one audit event per person.
-    Runs in the caller's transaction. Hand-written SQL, a few statements per batch of samples: a lab file
-    releases 50,000 tubes holding 250,000 people, where the ORM's per-row work cost more than the writes."""
+    outcome and the positives for the workflow; each person told through the outbox and one audit event per
+    person (results_tell), at once for a few hundred people, else by background tasks queued here. Runs in
+    the caller's transaction. Hand-written SQL, a few statements per batch of samples: a lab file releases
+    50,000 tubes holding 250,000 people, where the ORM's per-row work cost more than the writes."""
     out = Released(samples=len(samples))
     native = _native_id
     by_key = {native(pk): (pk, *facts) for pk, facts in samples.items()}
@@ -178,44 +189,114 @@ def results_released(*, samples: dict[UUID, tuple[str, bool, str, datetime]], by
     for key, (_pk, _code, pooled, result, _at) in by_key.items():
         by_outcome[outcome_for(result, pooled)].append(key)
     at = db_datetime(now)
-    for outcome, keys in by_outcome.items():  # notified_at: undone below for those with no mobile number
-        _swabs_update("outcome = %s, changed_at = %s, notified_at = %s", [outcome, at, at], "sample_id", keys)
+    for outcome, keys in by_outcome.items():
+        _swabs_set_outcome(outcome, keys, at)
+        out.outcomes[outcome] = _swabs_count(keys)
+    for swab_id, sample_key, person_id, _phone in _swabs_of(by_outcome.get(SwabOutcome.POSITIVE, [])):
+        pk, code, _pooled, _result, collected_at = by_key[sample_key]
+        out.positives.append(PositiveSwab(_uuid(swab_id), _uuid(person_id), pk, code, collected_at))
+    people = sum(out.outcomes.values())
+    if people <= TELL_AT_ONCE_MAX:
+        out.notified = results_tell(sample_keys=list(by_key), by=by, detail=detail)
+        return out
+    from .tasks import results_tell_task  # tasks import these services
+
+    ctx = request_context.current()
+    actor_id = by.pk if getattr(by, "is_authenticated", False) else None
+    for batch in chunked(sorted(str(pk) for pk in samples), TELL_TASK_SAMPLES):
+        results_tell_task.enqueue(sample_ids=batch, actor_id=actor_id, detail=detail or {},
+                                  import_id=str(import_id) if import_id else None,
+                                  context={"ip": ctx.ip, "user_agent": ctx.user_agent, "path": ctx.path,
+                                           "channel": ctx.channel})
+    out.telling = people
+    return out
+
+
+def _swabs_set_outcome(outcome: str, keys: list, at) -> None:
+    """Each swab of these samples gets `outcome`. The flags the partial indexes read (voided, retest_due) are
+    written only where they change (a corrected result is told again: notified_at cleared), so that turning 250,000 pending swabs negative rewrites no index entry
+    (on PostgreSQL the updates stay HOT, on SQLite no index is touched)."""
+    if outcome in RETEST_OUTCOMES:
+        voided = "TRUE" if outcome in _VOIDING else "FALSE"
+        _swabs_update(f"outcome = %s, changed_at = %s, notified_at = NULL, voided = {voided}, retest_due = NOT retest_done",
+                      [outcome, at], "sample_id", keys)
+        return
+    # A correction from a re-test outcome: clear the flags of the few swabs that had them.
+    _swabs_update("outcome = %s, changed_at = %s, notified_at = NULL, voided = FALSE, retest_due = FALSE", [outcome, at], "sample_id",
+                  keys, where="(voided OR retest_due)")
+    _swabs_update("outcome = %s, changed_at = %s, notified_at = NULL", [outcome, at], "sample_id", keys,
+                  where="NOT voided AND NOT retest_due")
+
+
+def _swabs_count(sample_keys: list) -> int:
+    table = connection.ops.quote_name(Swab._meta.db_table)
+    total = 0
+    with connection.cursor() as cursor:
+        if is_postgresql():
+            cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE sample_id = ANY(%s)", [sample_keys])
+            return cursor.fetchone()[0]
+        for batch in chunked(sample_keys, BATCH):
+            cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE sample_id IN ({placeholders(len(batch))})", batch)
+            total += cursor.fetchone()[0]
+    return total
+
+
+def results_tell(*, sample_keys: list, by, detail: dict | None = None) -> int:
+    """Tell everyone swabbed in these released samples their own outcome: one message per person with a
+    mobile number (sent after commit), swab.notified_at set for them, and one audit event per person (so a
+    person's trail is complete). Swabs already told are skipped, so a task run twice tells nobody twice.
+    Returns the number of people told. `sample_keys`: ids as the database gives them (or uuids)."""
+    keys = [_native_id(k if isinstance(k, UUID) else UUID(k)) for k in sample_keys]
     messages: dict[str, list] = defaultdict(list)
-    untold, people = [], []
+    told, people = [], []
     is_mobile = MOBILE_NUMBER.fullmatch
     contexts: dict = {}
-    positive = SwabOutcome.POSITIVE
-    counts = out.outcomes
-    outcome_of = {key: outcome_for(facts[3], facts[2]) for key, facts in by_key.items()}
     # Ids stay as the database gives them (hex text on SQLite): 250,000 uuids made and unmade cost seconds.
-    for swab_id, sample_key, person_id, phone in _swabs_of(list(by_key)):
-        outcome = outcome_of[sample_key]
+    for swab_id, sample_key, person_id, phone, outcome, code, collected_at in _swabs_to_tell(keys):
         people.append(person_id)
-        counts[outcome] = counts.get(outcome, 0) + 1
-        if outcome == positive:
-            pk, code, _pooled, _result, collected_at = by_key[sample_key]
-            out.positives.append(PositiveSwab(_uuid(swab_id), _uuid(person_id), pk, code, collected_at))
-        if phone and is_mobile(phone):
+        if phone and is_mobile(phone) and outcome in TEMPLATES:
             context = contexts.get(sample_key)
             if context is None:  # the same dict for everyone in the tube: rendered once
-                _pk, code, _pooled, _result, collected_at = by_key[sample_key]
-                day = timezone.localtime(collected_at).strftime("%d/%m/%Y")
+                day = timezone.localtime(_aware(collected_at)).strftime("%d/%m/%Y")
                 context = contexts[sample_key] = {"code": code, "date": day, "url": RESULT_LOOKUP_PATH}
             messages[outcome].append((phone, context, person_id))
-        else:
-            untold.append(swab_id)
+            told.append(swab_id)
     actor = by if getattr(by, "is_authenticated", False) else None
     # Written in person order: the person indexes of the messages and the audit trail then grow in
     # sequence rather than at random places (about a third less time on SQLite).
     for outcome, items in messages.items():
         items.sort(key=itemgetter(2))
         notification_queue_many(template=TEMPLATES[outcome], channel="sms", items=items, by=actor)
-    if untold:
-        _swabs_update("notified_at = NULL", [], "id", untold)
-    out.notified = len(people) - len(untold)
+    if told:
+        _swabs_update("notified_at = %s", [db_datetime(timezone.now())], "id", told)
     people.sort()
     audit_record_many(actor=by, action="labs.result", object_type="swab", person_ids=people, detail=detail or {})
-    return out
+    return len(told)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)  # SQLite keeps UTC without an offset
+
+
+def _swabs_to_tell(sample_keys: list):
+    """(swab id, sample id, person id, phone, outcome, sample code, collected at) of the released samples'
+    swabs not told yet."""
+    qn = connection.ops.quote_name
+    swab, person, sample = qn(Swab._meta.db_table), qn(Person._meta.db_table), qn(Sample._meta.db_table)
+    sql = (f"SELECT w.id, w.sample_id, w.person_id, p.phone, w.outcome, s.code, s.collected_at FROM {swab} w "
+           f"JOIN {person} p ON p.id = w.person_id JOIN {sample} s ON s.id = w.sample_id "
+           f"WHERE s.status = %s AND w.notified_at IS NULL AND ")
+    with connection.cursor() as cursor:
+        for batch in chunked(sample_keys, BATCH):
+            if is_postgresql():
+                cursor.execute(sql + "w.sample_id = ANY(%s)", [SampleStatus.RELEASED, batch])
+            else:
+                cursor.execute(sql + f"w.sample_id IN ({placeholders(len(batch))})", [SampleStatus.RELEASED, *batch])
+            for row in cursor.fetchall():
+                collected = row[6]
+                if isinstance(collected, str):  # SQLite gives text
+                    collected = datetime.fromisoformat(collected)
+                yield (*row[:6], collected)
 
 
 def _uuid(value) -> UUID:
@@ -243,15 +324,17 @@ def _swabs_of(sample_keys: list):
             yield from cursor.fetchall()
 
 
-def _swabs_update(assignments: str, params: list, column: str, keys: list) -> None:
-    """UPDATE labs_swab SET <assignments> WHERE <column> is one of `keys` (ids as the database gives them)."""
+def _swabs_update(assignments: str, params: list, column: str, keys: list, *, where: str = "") -> None:
+    """UPDATE labs_swab SET <assignments> WHERE <column> is one of `keys` (ids as the database gives them)
+    [AND <where>]."""
     table = connection.ops.quote_name(Swab._meta.db_table)
+    extra = f" AND {where}" if where else ""
     with connection.cursor() as cursor:
         if is_postgresql():
-            cursor.execute(f"UPDATE {table} SET {assignments} WHERE {column} = ANY(%s)", [*params, keys])
+            cursor.execute(f"UPDATE {table} SET {assignments} WHERE {column} = ANY(%s){extra}", [*params, keys])
             return
         for batch in chunked(keys, BATCH):
-            cursor.execute(f"UPDATE {table} SET {assignments} WHERE {column} IN ({placeholders(len(batch))})",
+            cursor.execute(f"UPDATE {table} SET {assignments} WHERE {column} IN ({placeholders(len(batch))}){extra}",
                            [*params, *batch])
 
 

@@ -20,7 +20,6 @@ from lachan.geo.models import AdminUnit, PlaceKind
 from .access import require_perm, sample_scope_q, swab_scope_q, user_laboratory
 from .errors import LabErrorCode
 from .models import ColumnMapping, Laboratory, ResultImport, Sample, SampleStatus, Swab, SwabOutcome
-from .results import RETEST_OUTCOMES
 
 
 def _is_uuid(value) -> bool:
@@ -114,7 +113,7 @@ def retests_due(*, user, commune: AdminUnit | None = None, query: str = "") -> Q
     sample — who have no new sample yet, within the user's jurisdiction (stations: the people living in
     their commune). Oldest first: the longest waiting are called first."""
     require_perm(user, Perm.LABS_VIEW)
-    queryset = (Swab.objects.filter(outcome__in=RETEST_OUTCOMES, retest_done=False,
+    queryset = (Swab.objects.filter(retest_due=True,
                                     sample__status__in=[SampleStatus.RELEASED, SampleStatus.REJECTED])
                 .filter(swab_scope_q(user))
                 .select_related("person", "person__commune", "sample", "sample__laboratory__place"))

@@ -675,7 +675,8 @@ def _sample_register(*, campaign, swabs, site, code, generate_code, pooled, reas
                                  created_by=by, changed_by=by))
             Swab.objects.bulk_create(rows)
             if pending:
-                Swab.objects.filter(pk__in=[s.pk for s in pending.values()]).update(retest_done=True, changed_at=now)
+                Swab.objects.filter(pk__in=[s.pk for s in pending.values()]).update(retest_done=True, retest_due=False,
+                                                                                 changed_at=now)
     except IntegrityError:
         # Another desk took the code or put one of these people in a pool at the same moment.
         if Sample.objects.filter(code=code).exists():
@@ -824,7 +825,8 @@ def sample_reject(*, sample: Sample, reason: str, by) -> Sample:
     current.save(update_fields=["status", "rejected_reason", "rejected_at", "rejected_by", "changed_by", "changed_at"])
     swabs = list(current.swabs.all())
     # Each swab now waits to be taken again (retest_done False): the next sample of the person links to it.
-    Swab.objects.filter(sample=current).update(outcome=SwabOutcome.REJECTED, retest_done=False, changed_at=now)
+    Swab.objects.filter(sample=current).update(outcome=SwabOutcome.REJECTED, retest_done=False, retest_due=True,
+                                                  voided=True, changed_at=now)
     audit_record_many(actor=by, action="sample.reject", object_type="person", person_ids=[s.person_id for s in swabs],
                       detail={"sample": str(current.pk), "code": current.code, "reason": reason})
     return current

@@ -140,7 +140,7 @@ def tubes_generate(*, samples: int, seed: int, days: int, tag: str, picks: int) 
                 outcome = outcome_for(result, pooled)
         tubes.append(row)
         swabs.append([{"person_id": pid, "campaign_id": campaign.pk, "round": round_, "pooled": pooled,
-                       "position": n, "outcome": outcome} for n, (pid, _c, _b) in enumerate(members, start=1)])
+                       "position": n, "outcome": outcome, **Swab.flags(outcome)} for n, (pid, _c, _b) in enumerate(members, start=1)])
         if row["status"] == SampleStatus.RELEASED and rng.random() < 0.05:
             births = [b for _p, _c, b in members]
             alone = [b for b in births if births.count(b) == 1]

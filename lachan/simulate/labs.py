@@ -110,7 +110,7 @@ def _release(sample: Sample, result: str, ct: float | None, outcome: str, by, at
     """A result as the laboratory's release would leave it (the demo does not go through the workflow)."""
     Sample.objects.filter(pk=sample.pk).update(status=SampleStatus.RELEASED, result=result, ct_value=ct,
                                                tested_at=at, released_at=at, released_by=by)
-    Swab.objects.filter(sample=sample).update(outcome=outcome)
+    Swab.objects.filter(sample=sample).update(outcome=outcome, **Swab.flags(outcome))
 
 
 def labs_synthetic_delete(limit) -> None:

@@ -39,7 +39,8 @@ def tube(people, *, lab, status, collected_at, released_at=None, result="", pool
                                    site=site, campaign=site.campaign if site else None, status=status,
                                    collected_at=collected_at, released_at=released_at, result=result)
     outcome = outcome_for(result, pooled) if status == SampleStatus.RELEASED else "pending"
-    Swab.objects.bulk_create([Swab(sample=sample, person=p, pooled=pooled, position=n, outcome=outcome)
+    Swab.objects.bulk_create([Swab(sample=sample, person=p, pooled=pooled, position=n, outcome=outcome,
+                                    **Swab.flags(outcome))
                               for n, p in enumerate(people, start=1)])
     return sample
 

@@ -335,7 +335,7 @@ def test_pool_retest_links_the_positive_pool(campaign, staff, people):
     pool = register(campaign, people.here[:5], staff.commune, code="T-0001")
     with pytest.raises(ValidationFailed, match="no positive pool waiting"):
         register(campaign, [people.here[0]], staff.commune, code="T-0002", reason=SwabReason.POOL_RETEST)
-    Swab.objects.filter(sample=pool).update(outcome=SwabOutcome.RETEST)  # what the result of a positive pool does
+    Swab.objects.filter(sample=pool).update(outcome=SwabOutcome.RETEST, **Swab.flags(SwabOutcome.RETEST))  # what the result of a positive pool does
     with pytest.raises(ValidationFailed, match="individual sample"):
         register(campaign, people.here[:2], staff.commune, code="T-0002", reason=SwabReason.POOL_RETEST)
     retest = register(campaign, [people.here[0]], staff.commune, code="T-0002")
