@@ -32,6 +32,16 @@ class TTLCache:
         self._data[key] = (now + self.ttl, value)
         return value
 
+    def peek(self, key: Hashable) -> Any:
+        """The value if cached and fresh, else None."""
+        hit = self._data.get(key)
+        return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+
+    def put(self, key: Hashable, value: Any) -> None:
+        if len(self._data) >= self.maxsize:
+            self._data.clear()
+        self._data[key] = (time.monotonic() + self.ttl, value)
+
     def discard(self, key: Hashable) -> None:
         self._data.pop(key, None)
 

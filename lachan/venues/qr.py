@@ -9,6 +9,7 @@ from django.core import signing
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
+from lachan.core.caching import TTLCache
 from lachan.core.errors import DomainError, NotFound
 
 from .errors import VenueErrorCode
@@ -63,6 +64,31 @@ def _code_of(token: str, keys: list) -> str:
     return code
 
 
+# A venue scanned at the door is scanned again a few seconds later: each web process keeps the venues it has
+# read for a few seconds (a change made in another process, e.g. a venue closed, is seen within that time).
+VENUE_CACHE_SECONDS = 10
+_venue_cache = TTLCache(VENUE_CACHE_SECONDS, maxsize=50_000)
+
+
+def _venues_cached(codes: set[str]) -> dict[str, Venue]:
+    found, missing = {}, set()
+    for code in codes:
+        venue = _venue_cache.peek(code)
+        if venue is None:
+            missing.add(code)
+        else:
+            found[code] = venue
+    for code, venue in venues_by_code(missing).items():
+        _venue_cache.put(code, venue)
+        found[code] = venue
+    return found
+
+
+def venue_cache_clear(**_kwargs) -> None:
+    """Connected to saves of venues and places: this process sees its own changes at once."""
+    _venue_cache.clear()
+
+
 def qr_verify_many(tokens: list[str]) -> dict[str, Venue | DomainError]:
     """Each distinct token's venue (place and commune loaded) or its error, with one query for all."""
     keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
@@ -72,7 +98,7 @@ def qr_verify_many(tokens: list[str]) -> dict[str, Venue | DomainError]:
             codes[token] = _code_of(token, keys)
         except DomainError as exc:
             codes[token] = exc
-    venues = venues_by_code({c for c in codes.values() if isinstance(c, str)})
+    venues = _venues_cached({c for c in codes.values() if isinstance(c, str)})
     result: dict[str, Venue | DomainError] = {}
     for token, code in codes.items():
         venue = venues.get(code) if isinstance(code, str) else None

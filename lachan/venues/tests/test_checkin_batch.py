@@ -209,3 +209,17 @@ def test_outside_a_transaction_a_concurrent_retry_is_caught_too(units, monkeypat
     assert result == (stored, False)
     (fresh,) = services.checkins_record(items=[services.CheckInItem(venue=owner_venue, person=b.pk)], source="api")
     assert fresh[1] is True and CheckIn.objects.get(pk=fresh[0].pk).person_id == b.pk
+
+
+def test_venue_read_once_then_kept_briefly_and_forgotten_when_changed(client, owner, venue, units, token_for):
+    a, b = _people(units, 2)
+    token, auth = qr.qr_token(venue), token_for(owner)
+    assert post(client, BATCH, {"checkins": [{"qr": token, "person_id": str(a.pk)}]}, **auth).status_code == 200
+    with CaptureQueriesContext(connection) as queries:  # the second scan of the door's code: no venue query
+        post(client, BATCH, {"checkins": [{"qr": token, "person_id": str(b.pk)}]}, **auth)
+    assert not [q for q in queries if "venues_venue" in q["sql"] and q["sql"].lstrip().startswith("SELECT")]
+    venue.place.is_active = False  # closed in this process: refused at once, not after the cache's seconds
+    venue.place.save(update_fields=["is_active"])
+    body = post(client, BATCH, {"checkins": [{"qr": token, "person_id": str(a.pk), "client_key": "late"}]},
+                **auth).json()
+    assert body["results"][0]["error"]["code"] == "venue_inactive"
