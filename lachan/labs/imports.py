@@ -656,12 +656,15 @@ def _told(record: ResultImport, released: Released | None) -> dict[str, int]:
     return told
 
 
-def import_told(*, import_id, told: int) -> None:
-    """A telling task's count of people told, added to its file's summary."""
+def import_told(*, import_id, told: int, reached: int) -> None:
+    """A telling task's counts added to its file's summary: people told by SMS, people handled ("told" counts
+    only those with a mobile number; the page shows the telling going on until everyone was handled)."""
     with transaction.atomic():
         record = ResultImport.objects.select_for_update().filter(pk=import_id).first()
         if record is not None:
-            record.summary = {**record.summary, "notified": record.summary.get("notified", 0) + told}
+            summary = record.summary
+            record.summary = {**summary, "notified": summary.get("notified", 0) + told,
+                              "told_so_far": summary.get("told_so_far", 0) + reached}
             record.save(update_fields=["summary", "changed_at"])
 
 

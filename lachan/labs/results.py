@@ -197,7 +197,7 @@ def results_released(*, samples: dict[UUID, tuple[str, bool, str, datetime]], by
         out.positives.append(PositiveSwab(_uuid(swab_id), _uuid(person_id), pk, code, collected_at))
     people = sum(out.outcomes.values())
     if people <= TELL_AT_ONCE_MAX:
-        out.notified = results_tell(sample_keys=list(by_key), by=by, detail=detail)
+        out.notified, _reached = results_tell(sample_keys=list(by_key), by=by, detail=detail)
         return out
     from .tasks import results_tell_task  # tasks import these services
 
@@ -241,11 +241,11 @@ def _swabs_count(sample_keys: list) -> int:
     return total
 
 
-def results_tell(*, sample_keys: list, by, detail: dict | None = None) -> int:
+def results_tell(*, sample_keys: list, by, detail: dict | None = None) -> tuple[int, int]:
     """Tell everyone swabbed in these released samples their own outcome: one message per person with a
     mobile number (sent after commit), swab.notified_at set for them, and one audit event per person (so a
     person's trail is complete). Swabs already told are skipped, so a task run twice tells nobody twice.
-    Returns the number of people told. `sample_keys`: ids as the database gives them (or uuids)."""
+    Returns (people told by SMS, people handled). `sample_keys`: ids as the database gives them (or uuids)."""
     keys = [_native_id(k if isinstance(k, UUID) else UUID(k)) for k in sample_keys]
     messages: dict[str, list] = defaultdict(list)
     told, people = [], []
@@ -271,7 +271,7 @@ def results_tell(*, sample_keys: list, by, detail: dict | None = None) -> int:
         _swabs_update("notified_at = %s", [db_datetime(timezone.now())], "id", told)
     people.sort()
     audit_record_many(actor=by, action="labs.result", object_type="swab", person_ids=people, detail=detail or {})
-    return len(told)
+    return len(told), len(people)
 
 
 def _aware(value: datetime) -> datetime:

@@ -20,9 +20,9 @@ def results_tell_task(*, sample_ids: list[str], actor_id: int | None, detail: di
     try:
         with transaction.atomic():
             actor = User.objects.filter(pk=actor_id).first() if actor_id else None
-            told = results_tell(sample_keys=sample_ids, by=actor, detail=detail)
+            told, reached = results_tell(sample_keys=sample_ids, by=actor, detail=detail)
             if import_id:
-                import_told(import_id=import_id, told=told)
+                import_told(import_id=import_id, told=told, reached=reached)
         return told
     finally:
         request_context.deactivate(token)

@@ -6,7 +6,7 @@ of request to both and compare the answers.
 
 Anything unusual goes to Django unchanged, which answers it as usual: another path or method, no bearer
 token (a browser session), a token that is not valid, a payload that does not validate, a NUL character,
-a host not allowed, plain HTTP where HTTPS is required."""
+a host not allowed, plain HTTP where HTTPS is required (the redirect)."""
 
 from __future__ import annotations
 
@@ -58,9 +58,7 @@ class CheckInFastPath:
     def __call__(self, environ: dict, start_response):
         path = environ.get("PATH_INFO", "")
         if (environ.get("REQUEST_METHOD") != "POST" or path not in (CHECKIN_PATH, BATCH_PATH)
-                or not environ.get("HTTP_AUTHORIZATION", "").startswith("Bearer ")
-                or environ.get("wsgi.url_scheme") == "https" or settings.SECURE_SSL_REDIRECT):
-            # HTTPS answers carry HSTS, which only SecurityMiddleware adds: those go the usual way.
+                or not environ.get("HTTP_AUTHORIZATION", "").startswith("Bearer ")):
             return self.django_app(environ, start_response)
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -78,14 +76,18 @@ class CheckInFastPath:
         if answer is None:
             environ["wsgi.input"] = BytesIO(body)
             return self.django_app(environ, start_response)
-        status, content, language = answer
-        start_response(_REASONS.get(status, f"{status} Error"), [
-            ("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(content))),
-            ("Vary", "Accept-Language"), ("Content-Language", language), *self.headers])
+        status, content, language, secure = answer
+        headers = [("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(content))),
+                   ("Vary", "Accept-Language"), ("Content-Language", language), *self.headers]
+        if secure and settings.SECURE_HSTS_SECONDS:  # as SecurityMiddleware
+            hsts = f"max-age={settings.SECURE_HSTS_SECONDS}"
+            hsts += "; includeSubDomains" if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS else ""
+            headers.append(("Strict-Transport-Security", hsts + ("; preload" if settings.SECURE_HSTS_PRELOAD else "")))
+        start_response(_REASONS.get(status, f"{status} Error"), headers)
         return [content]
 
-    def _answer(self, environ: dict, path: str, body: bytes) -> tuple[int, bytes, str] | None:
-        """(status, JSON, language) or None: let Django answer."""
+    def _answer(self, environ: dict, path: str, body: bytes) -> tuple[int, bytes, str, bool] | None:
+        """(status, JSON, language, over HTTPS) or None: let Django answer."""
         from lachan.accounts.authentication import TokenAuth
 
         from .api import CheckInBatchIn, CheckInIn, batch_answer, checkin_answer
@@ -96,6 +98,9 @@ class CheckInFastPath:
         try:
             request.get_host()
         except DisallowedHost:
+            return None
+        secure = request.is_secure()  # directly, or through the proxy's header (SECURE_PROXY_SSL_HEADER)
+        if settings.SECURE_SSL_REDIRECT and not secure:
             return None
         user = TokenAuth().authenticate(request, environ["HTTP_AUTHORIZATION"][7:].strip())
         if user is None:
@@ -120,7 +125,7 @@ class CheckInFastPath:
             status, data = 500, {"code": "server_error", "message": "Server error."}
         finally:
             request_context.deactivate(ctx)
-        return status, _json(data), language
+        return status, _json(data), language, secure
 
 
 def _json(data: Any) -> bytes:

@@ -128,3 +128,31 @@ def test_layout_mapped_from_an_example_and_a_result_by_hand(page, lab_world):
     sample.refresh_from_db()
     assert sample.result == "positive" and sample.ct_value == 29.5
     screenshot(page, "labs-sample-result")
+
+
+def test_big_file_summary_while_its_people_are_told(page, lab_world, monkeypatch):
+    """A file releasing more swabs than are told at once: the summary says the telling goes on in the
+    background, and shows the count once the worker has run."""
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from lachan.labs import results
+    from lachan.labs.tasks import results_tell_task
+
+    monkeypatch.setattr(results, "TELL_AT_ONCE_MAX", 3)
+    w = lab_world
+    w.make_sample("82-211122-BIG001", w.people[0:5], lab=w.lab, campaign=w.campaign)
+    today = timezone.localdate().strftime("%d/%m/%Y")
+    login(page, "labtech")
+    page.goto("/labs/results/")
+    page.set_input_files("#id_file", _file([["82-211122-BIG001", "Âm tính", "", today]]))
+    page.click("[data-testid=import-form] button[type=submit]")
+    summary = page.locator("[data-testid=import-summary]")
+    summary.wait_for()
+    assert "trong nền" in summary.inner_text()  # "being told in the background"
+    screenshot(page, "labs-import-telling")
+    for row in DBTaskResult.objects.filter(task_path__endswith="results_tell_task"):
+        results_tell_task.call(**row.args_kwargs["kwargs"])
+    page.reload()
+    done = page.locator("[data-testid=import-summary]").inner_text()
+    assert "trong nền" not in done  # everyone handled: the note is gone, five people told by SMS

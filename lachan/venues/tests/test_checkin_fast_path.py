@@ -139,3 +139,18 @@ def test_other_requests_go_to_django(apps, world):
     # no bearer token (a browser's session): Django's CSRF check and the session apply, as for any page
     answer = call(fast, CHECKIN_PATH, {"qr": code, "person_id": str(people[0].pk)})
     assert answer.status == 403 and not CheckIn.objects.exists()
+
+
+def test_behind_a_tls_proxy_the_same_security_headers(apps, world, settings):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.SECURE_HSTS_SECONDS, settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = 31536000, True
+    django_app, fast = WSGIHandler(), CheckInFastPath(WSGIHandler())
+    _venue, people, token, code = world
+    item = {"qr": code, "person_id": str(people[0].pk), "client_key": "tls"}
+    quick = call(fast, CHECKIN_PATH, item, token=token, HTTP_X_FORWARDED_PROTO="https")
+    slow = call(django_app, CHECKIN_PATH, item, token=token, HTTP_X_FORWARDED_PROTO="https")
+    assert (quick.status, slow.status) == (201, 200) and quick.headers == slow.headers
+    assert quick.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    # HTTPS required and the call came over plain HTTP: Django's redirect
+    settings.SECURE_SSL_REDIRECT = True  # read when the middleware is built
+    assert call(CheckInFastPath(WSGIHandler()), CHECKIN_PATH, item, token=token).status == 301
