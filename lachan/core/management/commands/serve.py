@@ -106,8 +106,10 @@ def _GunicornApp(options: dict):  # noqa: N802  (a class built lazily: gunicorn 
                     self.cfg.set(key, value)
 
         def load(self):
-            from lachan.wsgi import application
+            # settings.WSGI_APPLICATION (lachan.wsgi, with the check-in fast path), loaded by name as Django's
+            # runserver does: core stays below the domain apps that module wraps in.
+            from django.core.servers.basehttp import get_internal_wsgi_application
 
-            return application
+            return get_internal_wsgi_application()
 
     return GunicornApp(options)
