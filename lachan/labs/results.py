@@ -190,8 +190,7 @@ def results_released(*, samples: dict[UUID, tuple[str, bool, str, datetime]], by
         by_outcome[outcome_for(result, pooled)].append(key)
     at = db_datetime(now)
     for outcome, keys in by_outcome.items():
-        _swabs_set_outcome(outcome, keys, at)
-        out.outcomes[outcome] = _swabs_count(keys)
+        out.outcomes[outcome] = _swabs_set_outcome(outcome, keys, at)
     for swab_id, sample_key, person_id, _phone in _swabs_of(by_outcome.get(SwabOutcome.POSITIVE, [])):
         pk, code, _pooled, _result, collected_at = by_key[sample_key]
         out.positives.append(PositiveSwab(_uuid(swab_id), _uuid(person_id), pk, code, collected_at))
@@ -212,33 +211,19 @@ def results_released(*, samples: dict[UUID, tuple[str, bool, str, datetime]], by
     return out
 
 
-def _swabs_set_outcome(outcome: str, keys: list, at) -> None:
-    """Each swab of these samples gets `outcome`. The flags the partial indexes read (voided, retest_due) are
-    written only where they change (a corrected result is told again: notified_at cleared), so that turning 250,000 pending swabs negative rewrites no index entry
-    (on PostgreSQL the updates stay HOT, on SQLite no index is touched)."""
+def _swabs_set_outcome(outcome: str, keys: list, at) -> int:
+    """Each swab of these samples gets `outcome` (and is told again: notified_at cleared); the number of swabs.
+    The flags the partial indexes read (voided, retest_due) are written only where they change, so that turning
+    250,000 pending swabs negative rewrites no index entry (PostgreSQL: HOT updates; SQLite: no index touched)."""
+    assign = "outcome = %s, changed_at = %s, notified_at = NULL"
     if outcome in RETEST_OUTCOMES:
         voided = "TRUE" if outcome in _VOIDING else "FALSE"
-        _swabs_update(f"outcome = %s, changed_at = %s, notified_at = NULL, voided = {voided}, retest_due = NOT retest_done",
-                      [outcome, at], "sample_id", keys)
-        return
-    # A correction from a re-test outcome: clear the flags of the few swabs that had them.
-    _swabs_update("outcome = %s, changed_at = %s, notified_at = NULL, voided = FALSE, retest_due = FALSE", [outcome, at], "sample_id",
-                  keys, where="(voided OR retest_due)")
-    _swabs_update("outcome = %s, changed_at = %s, notified_at = NULL", [outcome, at], "sample_id", keys,
-                  where="NOT voided AND NOT retest_due")
-
-
-def _swabs_count(sample_keys: list) -> int:
-    table = connection.ops.quote_name(Swab._meta.db_table)
-    total = 0
-    with connection.cursor() as cursor:
-        if is_postgresql():
-            cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE sample_id = ANY(%s)", [sample_keys])
-            return cursor.fetchone()[0]
-        for batch in chunked(sample_keys, BATCH):
-            cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE sample_id IN ({placeholders(len(batch))})", batch)
-            total += cursor.fetchone()[0]
-    return total
+        return _swabs_update(f"{assign}, voided = {voided}, retest_due = NOT retest_done", [outcome, at], "sample_id",
+                             keys)
+    # A correction from a re-test outcome: the few swabs with a flag set get it cleared.
+    flagged = _swabs_update(f"{assign}, voided = FALSE, retest_due = FALSE", [outcome, at], "sample_id", keys,
+                            where="(voided OR retest_due)")
+    return flagged + _swabs_update(assign, [outcome, at], "sample_id", keys, where="NOT voided AND NOT retest_due")
 
 
 def results_tell(*, sample_keys: list, by, detail: dict | None = None) -> tuple[int, int]:
@@ -324,18 +309,21 @@ def _swabs_of(sample_keys: list):
             yield from cursor.fetchall()
 
 
-def _swabs_update(assignments: str, params: list, column: str, keys: list, *, where: str = "") -> None:
+def _swabs_update(assignments: str, params: list, column: str, keys: list, *, where: str = "") -> int:
     """UPDATE labs_swab SET <assignments> WHERE <column> is one of `keys` (ids as the database gives them)
-    [AND <where>]."""
+    [AND <where>]; the number of swabs updated."""
     table = connection.ops.quote_name(Swab._meta.db_table)
     extra = f" AND {where}" if where else ""
     with connection.cursor() as cursor:
         if is_postgresql():
             cursor.execute(f"UPDATE {table} SET {assignments} WHERE {column} = ANY(%s){extra}", [*params, keys])
-            return
+            return cursor.rowcount
+        updated = 0
         for batch in chunked(keys, BATCH):
             cursor.execute(f"UPDATE {table} SET {assignments} WHERE {column} IN ({placeholders(len(batch))}){extra}",
                            [*params, *batch])
+            updated += cursor.rowcount
+        return updated
 
 
 def swabs_link_case(*, links: dict[UUID, UUID]) -> None:
