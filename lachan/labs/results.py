@@ -176,11 +176,12 @@ _VOIDING = (SwabOutcome.REJECTED, SwabOutcome.INCONCLUSIVE)
 
 
 def results_released(*, samples: dict[UUID, tuple[str, bool, str, datetime]], by, now: datetime,
-                     detail: dict | None = None, import_id: UUID | None = None) -> Released:
+                     detail: dict | None = None, import_id: UUID | None = None, corrected: bool = False) -> Released:
     """Samples whose result was just released — sample id → (code, pooled, result, collected at): each swab's
     outcome and the positives for the workflow; each person told through the outbox and one audit event per
     person (results_tell), at once for a few hundred people, else by background tasks queued here. Runs in
-    the caller's transaction. Hand-written SQL, a few statements per batch of samples: a lab file releases
+    the caller's transaction; `corrected` for a result released before (its swabs may carry flags and
+    notified_at). Hand-written SQL, a few statements per batch of samples: a lab file releases
     50,000 tubes holding 250,000 people, where the ORM's per-row work cost more than the writes."""
     out = Released(samples=len(samples))
     native = _native_id
@@ -190,7 +191,7 @@ def results_released(*, samples: dict[UUID, tuple[str, bool, str, datetime]], by
         by_outcome[outcome_for(result, pooled)].append(key)
     at = db_datetime(now)
     for outcome, keys in by_outcome.items():
-        out.outcomes[outcome] = _swabs_set_outcome(outcome, keys, at)
+        out.outcomes[outcome] = _swabs_set_outcome(outcome, keys, at, corrected=corrected)
     for swab_id, sample_key, person_id, _phone in _swabs_of(by_outcome.get(SwabOutcome.POSITIVE, [])):
         pk, code, _pooled, _result, collected_at = by_key[sample_key]
         out.positives.append(PositiveSwab(_uuid(swab_id), _uuid(person_id), pk, code, collected_at))
@@ -211,11 +212,14 @@ def results_released(*, samples: dict[UUID, tuple[str, bool, str, datetime]], by
     return out
 
 
-def _swabs_set_outcome(outcome: str, keys: list, at) -> int:
-    """Each swab of these samples gets `outcome` (and is told again: notified_at cleared); the number of swabs.
-    The flags the partial indexes read (voided, retest_due) are written only where they change, so that turning
-    250,000 pending swabs negative rewrites no index entry (PostgreSQL: HOT updates; SQLite: no index touched)."""
-    assign = "outcome = %s, changed_at = %s, notified_at = NULL"
+def _swabs_set_outcome(outcome: str, keys: list, at, *, corrected: bool) -> int:
+    """Each swab of these samples gets `outcome` (a corrected one is told again: notified_at cleared); the number
+    of swabs. The flags the partial indexes read (voided, retest_due) are written only where they change, so that
+    turning 250,000 pending swabs negative rewrites no index entry (PostgreSQL: HOT updates; SQLite: no index
+    touched). Swabs of a sample released for the first time are pending, with no flag and never told."""
+    assign = "outcome = %s, changed_at = %s" + (", notified_at = NULL" if corrected else "")
+    if not corrected and outcome not in RETEST_OUTCOMES:
+        return _swabs_update(assign, [outcome, at], "sample_id", keys)
     if outcome in RETEST_OUTCOMES:
         voided = "TRUE" if outcome in _VOIDING else "FALSE"
         return _swabs_update(f"{assign}, voided = {voided}, retest_due = NOT retest_done", [outcome, at], "sample_id",
@@ -436,7 +440,7 @@ def result_correct(*, sample: Sample, result: str, ct_value: float | None = None
     sample.save(update_fields=["result", "ct_value", "changed_by", "changed_at"])
     # Swabs already re-tested keep that mark; the outcomes themselves follow the corrected result.
     released = results_released(samples=_released_of(sample), by=by, now=now,
-                                detail={"sample": sample.code, "correction": True})
+                                detail={"sample": sample.code, "correction": True}, corrected=True)
     return sample, released
 
 

@@ -63,9 +63,20 @@ def _person_ids(seed: int) -> list[str]:
     return ids
 
 
+def _vacuum() -> None:
+    """PostgreSQL: clear the dead rows of earlier runs (each inserts 277,000 swabs and deletes them), as autovacuum
+    does in use; measured on a table carrying 2.7 million dead swabs, the import took 11–13 s instead of 9."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        for model in (Sample, Swab):
+            cursor.execute(f"VACUUM {connection.ops.quote_name(model._meta.db_table)}")
+
+
 def tubes_generate(*, rows: int, seed: int, positive_rate: float, tag: str) -> tuple[bytes, dict]:
     """`rows` tubes collected the day before the reference date and received by the benchmark laboratory,
     and the lab's result file for them (CSV as a lab sends it, `positive_rate` of the rows positive)."""
+    _vacuum()
     lab, _user, campaign = _laboratory()
     rng = random.Random(seed)
     people = _person_ids(seed)
@@ -92,6 +103,11 @@ def tubes_generate(*, rows: int, seed: int, positive_rate: float, tag: str) -> t
                  for n, pid in enumerate(members, start=1)]
         for batch in chunked(swabs, 50000):
             bulk_insert(Swab, batch)
+    # The planner's statistics for the new rows, as autovacuum (PostgreSQL) keeps them for tubes registered
+    # over a day; without them a few hundred positives' swabs were read by scanning whole tables.
+    with connection.cursor() as cursor:
+        for model in (Sample, Swab):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     generated = time.perf_counter() - began
     out = io.StringIO()
     writer = csv.writer(out)
