@@ -17,7 +17,7 @@ from lachan.accounts.audit import audit_record
 from lachan.accounts.jurisdiction import scope_for, unit_in_scope
 from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
-from lachan.core.policies import policy_in_force
+from lachan.core.policies import policy_rules
 from lachan.geo.models import AdminLevel, AdminUnit
 from lachan.people.models import Person
 
@@ -55,9 +55,8 @@ def _person_visible(user, person: Person) -> bool:
 
 def infectious_days_before(on: date) -> int:
     """The policy's days before onset (or sample); the tracing policy owns the number."""
-    try:
-        rules = policy_in_force("tracing", on).rules
-    except NotFound:
+    rules = policy_rules("tracing", on)
+    if rules is None:
         return DEFAULT_DAYS_BEFORE_ONSET
     return int(rules.get("infectious_days_before_onset", DEFAULT_DAYS_BEFORE_ONSET))
 

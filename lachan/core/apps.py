@@ -7,4 +7,10 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
         from . import tasks  # noqa: F401  registers the core periodic jobs
+        from .policies import policy_rules_clear
+
+        post_save.connect(policy_rules_clear, sender="core.Policy", dispatch_uid="lachan_policy_rules_save")
+        post_delete.connect(policy_rules_clear, sender="core.Policy", dispatch_uid="lachan_policy_rules_delete")

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from .caching import TTLCache
 from .errors import DomainError, NotFound
 
 RulesValidator = Callable[[dict[str, Any]], list[str]]  # returns problems, empty when valid
@@ -35,6 +36,29 @@ def policy_in_force(kind: str, on: date):
     if policy is None:
         raise NotFound("policy_missing", _("No %(kind)s policy is in force on %(date)s.") % {"kind": kind, "date": on})
     return policy
+
+
+# Rules read many times a second (each case confirmed from a lab file, each check-in) are kept per process for a
+# minute; a version saved or deleted in this process clears them at once (policy_rules_clear, connected in
+# CoreConfig.ready), other processes see it within the minute.
+_rules = TTLCache(60)
+
+
+def policy_rules(kind: str, on: date) -> dict[str, Any] | None:
+    """The rules of the version in force on a date, or None when no version is."""
+
+    def load():
+        try:
+            return policy_in_force(kind, on).rules or {}
+        except NotFound:
+            return None
+
+    return _rules.get((kind, on), load)
+
+
+def policy_rules_clear(**_kwargs) -> None:
+    _rules.clear()
+    transaction.on_commit(_rules.clear)  # what another thread read meanwhile (before this commit) goes too
 
 
 @transaction.atomic

@@ -31,3 +31,16 @@ def test_bad_versions_are_refused(db):
         with pytest.raises(DomainError) as err:
             policy_create(**{"kind": "sample", "version": "x", "valid_to": None, **kwargs})
         assert err.value.code == code
+
+
+def test_rules_kept_briefly_and_forgotten_when_a_version_is_saved(db, django_assert_num_queries):
+    from lachan.core.models import Policy
+    from lachan.core.policies import policy_rules
+
+    assert policy_rules("sample", date(2022, 1, 1)) is None  # none in force: said so, not guessed
+    policy_create(kind="sample", version="v1", valid_from=date(2021, 12, 1), valid_to=None, rules={"days": 7})
+    assert policy_rules("sample", date(2022, 1, 1)) == {"days": 7}  # the save cleared the "none" kept above
+    with django_assert_num_queries(0):
+        assert policy_rules("sample", date(2022, 1, 1)) == {"days": 7}
+    Policy.objects.filter(version="v1").first().delete()
+    assert policy_rules("sample", date(2022, 1, 1)) is None
