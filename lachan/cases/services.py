@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -66,26 +67,27 @@ def infectious_window_start(*, onset_date: date | None, sample_date: date) -> da
     return anchor - timedelta(days=infectious_days_before(anchor))
 
 
-def _next_code(person: Person) -> str:
+def _code_prefix(person: Person) -> str:
     parts = (person.commune.path or "").split("/")
     province = parts[1] if len(parts) > 1 else "00"
-    prefix = f"F0-{province}-"
+    return f"F0-{province}-"
+
+
+def _last_number(prefix: str) -> int:
     last = Case.objects.filter(code__startswith=prefix).order_by("-code").values_list("code", flat=True).first()
-    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{number:06d}"
+    return int(last.rsplit("-", 1)[1]) if last else 0
 
 
-@transaction.atomic
-def case_confirm(
-    *, person: Person, onset_date: date | None, sample_date: date | None, origin: str,
-    confirmed_at: datetime | None = None, notes: str = "", by,
-) -> Case:
-    """A new F0. The infectious window follows the tracing policy in force; isolation defaults to now."""
-    require_perm(by, Perm.CASES_EDIT)
+def _next_code(person: Person) -> str:
+    prefix = _code_prefix(person)
+    return f"{prefix}{_last_number(prefix) + 1:06d}"
+
+
+def _check_confirmation(*, person: Person | None, onset_date: date | None, sample_date: date | None, origin: str,
+                        confirmed_at: datetime, now: datetime, by) -> None:
+    """The checks of a new F0 that need no lock (DomainError for the first problem)."""
     if person is None or person.merged_into_id or not _person_visible(by, person):
         raise NotFound(CaseErrorCode.PERSON_NOT_FOUND, _("Person not found."), field="person")
-    now = timezone.now()
-    confirmed_at = confirmed_at or now
     today = timezone.localdate(now)
     if origin not in CaseOrigin.values:
         raise DomainError(CaseErrorCode.ORIGIN_INVALID, _("Choose community or detected in quarantine."), field="origin")
@@ -107,9 +109,9 @@ def case_confirm(
     if onset_date is not None and onset_date > sample_date:
         raise DomainError(CaseErrorCode.ONSET_AFTER_SAMPLE, _("The onset date is after the sample date."),
                           field="onset_date")
-    # Lock the person so two simultaneous confirmations cannot both pass the check below.
-    Person.objects.select_for_update().filter(pk=person.pk).first()
-    previous = Case.objects.filter(person=person).order_by("-confirmed_at").first()
+
+
+def _check_not_a_case(person: Person, previous: Case | None, confirmed_at: datetime) -> None:
     if previous is not None and (
         previous.status in ACTIVE_STATUSES or previous.confirmed_at > confirmed_at - timedelta(days=RECONFIRM_AFTER_DAYS)
     ):
@@ -119,26 +121,117 @@ def case_confirm(
             % {"name": person.full_name, "code": previous.code, "date": timezone.localdate(previous.confirmed_at)},
             field="person",
         )
-    infectious_from = infectious_window_start(onset_date=onset_date, sample_date=sample_date)
+
+
+def _new_case(*, person: Person, onset_date: date | None, sample_date: date, origin: str, confirmed_at: datetime,
+              notes: str, code: str, by) -> Case:
     status = CaseStatus.ISOLATING_FACILITY if origin == CaseOrigin.IN_QUARANTINE else CaseStatus.ISOLATING_HOME
+    return Case(person=person, code=code, confirmed_at=confirmed_at, onset_date=onset_date, sample_date=sample_date,
+                origin=origin, status=status, status_since=confirmed_at,
+                infectious_from=infectious_window_start(onset_date=onset_date, sample_date=sample_date),
+                isolated_at=confirmed_at, notes=notes, created_by=by, changed_by=by)
+
+
+def _confirmed(cases: list[Case], *, by) -> None:
+    """What follows the rows of new cases: their first status and the audit trail."""
+    CaseStatusChange.objects.bulk_create([CaseStatusChange(case=case, status=case.status, since=case.confirmed_at,
+                                                           note=_("confirmed"), changed_by=by) for case in cases])
+    for case in cases:
+        audit_record(actor=by, action="case.confirm", object_type="case", object_id=case.pk, person_id=case.person_id,
+                     detail={"code": case.code, "origin": case.origin})
+
+
+@transaction.atomic
+def case_confirm(
+    *, person: Person, onset_date: date | None, sample_date: date | None, origin: str,
+    confirmed_at: datetime | None = None, notes: str = "", by,
+) -> Case:
+    """A new F0. The infectious window follows the tracing policy in force; isolation defaults to now."""
+    require_perm(by, Perm.CASES_EDIT)
+    now = timezone.now()
+    confirmed_at = confirmed_at or now
+    _check_confirmation(person=person, onset_date=onset_date, sample_date=sample_date, origin=origin,
+                        confirmed_at=confirmed_at, now=now, by=by)
+    # Lock the person so two simultaneous confirmations cannot both pass the check below.
+    Person.objects.select_for_update().filter(pk=person.pk).first()
+    _check_not_a_case(person, Case.objects.filter(person=person).order_by("-confirmed_at").first(), confirmed_at)
     for _attempt in range(5):
         try:
             with transaction.atomic():
-                case = Case.objects.create(
-                    person=person, code=_next_code(person), confirmed_at=confirmed_at, onset_date=onset_date,
-                    sample_date=sample_date, origin=origin, status=status, status_since=confirmed_at,
-                    infectious_from=infectious_from, isolated_at=confirmed_at, notes=notes,
-                    created_by=by, changed_by=by,
-                )
+                case = _new_case(person=person, onset_date=onset_date, sample_date=sample_date, origin=origin,
+                                 confirmed_at=confirmed_at, notes=notes, code=_next_code(person), by=by)
+                case.save(force_insert=True)
             break
         except IntegrityError:  # two confirmations took the same number; take the next
             continue
     else:  # pragma: no cover
         raise DomainError(CaseErrorCode.ALREADY_CASE, _("Could not number the case; try again."))
-    CaseStatusChange.objects.create(case=case, status=status, since=confirmed_at, note=_("confirmed"), changed_by=by)
-    audit_record(actor=by, action="case.confirm", object_type="case", object_id=case.pk, person_id=person.pk,
-                 detail={"code": case.code, "origin": origin})
+    _confirmed([case], by=by)
     return case
+
+
+@dataclass(frozen=True)
+class CaseToConfirm:
+    person: Person
+    sample_date: date
+    origin: str
+    confirmed_at: datetime
+    notes: str = ""
+    onset_date: date | None = None
+
+
+@transaction.atomic
+def cases_confirm_many(*, items: list[CaseToConfirm], by) -> list[Case]:
+    """Many new F0s at once (a lab file's positives), as case_confirm would confirm each, with a few queries
+    for all. All or nothing: a DomainError names the item it is about (params["index"])."""
+    require_perm(by, Perm.CASES_EDIT)
+    if not items:
+        return []
+    now = timezone.now()
+    for index, item in enumerate(items):
+        try:
+            _check_confirmation(person=item.person, onset_date=item.onset_date, sample_date=item.sample_date,
+                                origin=item.origin, confirmed_at=item.confirmed_at, now=now, by=by)
+        except DomainError as exc:
+            exc.params["index"] = index
+            raise
+    ids = [item.person.pk for item in items]
+    seen: set = set()
+    for index, pk in enumerate(ids):
+        if pk in seen:
+            raise DomainError(CaseErrorCode.ALREADY_CASE, _("A person is named twice."), field="person", index=index)
+        seen.add(pk)
+    list(Person.objects.select_for_update().filter(pk__in=ids).values_list("pk", flat=True))
+    latest: dict = {}
+    for case in Case.objects.filter(person_id__in=ids).order_by("-confirmed_at"):
+        latest.setdefault(case.person_id, case)
+    for index, item in enumerate(items):
+        try:
+            _check_not_a_case(item.person, latest.get(item.person.pk), item.confirmed_at)
+        except DomainError as exc:
+            exc.params["index"] = index
+            raise
+    for _attempt in range(5):
+        numbers: dict[str, int] = {}
+        cases = []
+        for item in items:
+            prefix = _code_prefix(item.person)
+            if prefix not in numbers:
+                numbers[prefix] = _last_number(prefix)
+            numbers[prefix] += 1
+            cases.append(_new_case(person=item.person, onset_date=item.onset_date, sample_date=item.sample_date,
+                                   origin=item.origin, confirmed_at=item.confirmed_at, notes=item.notes,
+                                   code=f"{prefix}{numbers[prefix]:06d}", by=by))
+        try:
+            with transaction.atomic():
+                Case.objects.bulk_create(cases)
+            break
+        except IntegrityError:  # another confirmation took a number meanwhile; number again
+            continue
+    else:  # pragma: no cover
+        raise DomainError(CaseErrorCode.ALREADY_CASE, _("Could not number the case; try again."))
+    _confirmed(cases, by=by)
+    return cases
 
 
 @transaction.atomic

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from lachan.accounts.audit import audit_record
 from lachan.cases.models import ACTIVE_STATUSES, Case, CaseOrigin
-from lachan.cases.services import RECONFIRM_AFTER_DAYS, case_confirm
+from lachan.cases.services import RECONFIRM_AFTER_DAYS, CaseToConfirm, cases_confirm_many
 from lachan.core.errors import DomainError
 from lachan.labs import imports
 from lachan.labs.models import ColumnMapping, Laboratory, ResultImport, Sample
@@ -118,21 +118,26 @@ def cases_from_positives(positives: list[PositiveSwab], *, laboratory: str, by, 
         existing.setdefault(case.person_id, []).append(case)
     quarantined = _in_quarantine(list(first), {pid: s.collected_at for pid, s in first.items()})
     case_of: dict[UUID, Case] = {}
+    to_confirm: list[tuple[UUID, PositiveSwab]] = []
     for person_id, swab in first.items():
         case = _current_case(existing.get(person_id, []), now)
         if case is not None:
             case_of[person_id] = case
-            continue
-        try:
-            case = case_confirm(
-                person=people[person_id], onset_date=None, sample_date=timezone.localdate(swab.collected_at),
-                origin=CaseOrigin.IN_QUARANTINE if person_id in quarantined else CaseOrigin.COMMUNITY,
-                confirmed_at=now, notes=_("Confirmed from the positive sample %(code)s (%(lab)s).")
-                % {"code": swab.sample_code, "lab": laboratory}, by=None)
-        except DomainError as exc:
-            raise DomainError(exc.code, _("Sample %(code)s: the case cannot be confirmed: %(error)s")
-                              % {"code": swab.sample_code, "error": exc.message}, field="code",
-                              sample=swab.sample_code) from exc
+        else:
+            to_confirm.append((person_id, swab))
+    items = [CaseToConfirm(
+        person=people[person_id], sample_date=timezone.localdate(swab.collected_at),
+        origin=CaseOrigin.IN_QUARANTINE if person_id in quarantined else CaseOrigin.COMMUNITY, confirmed_at=now,
+        notes=_("Confirmed from the positive sample %(code)s (%(lab)s).") % {"code": swab.sample_code, "lab": laboratory})
+        for person_id, swab in to_confirm]
+    try:
+        confirmed = cases_confirm_many(items=items, by=None)
+    except DomainError as exc:
+        swab = to_confirm[exc.params.get("index", 0)][1]
+        raise DomainError(exc.code, _("Sample %(code)s: the case cannot be confirmed: %(error)s")
+                          % {"code": swab.sample_code, "error": exc.message}, field="code",
+                          sample=swab.sample_code) from exc
+    for (person_id, swab), case in zip(to_confirm, confirmed, strict=True):
         case_of[person_id] = case
         follow.confirmed.append(case)
         audit_record(actor=by, action="labs.case_confirm", object_type="case", object_id=case.pk, person_id=person_id,

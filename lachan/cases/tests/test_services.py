@@ -118,3 +118,38 @@ def test_selectors_are_scoped(person, staff):
     assert selectors.case_get(user=staff.district, case_id=case.pk) == case
     assert list(selectors.case_list(user=staff.province, query="F0-82-000001")) == [case]
     assert list(selectors.case_list(user=staff.province, query="van an")) == [case]
+
+
+def test_many_confirmed_at_once_as_one_by_one(person, staff, django_assert_max_num_queries):
+    epi = staff.epidemiologist
+    confirm(person, epi)  # F0-82-000001
+    others = [Person.objects.create(full_name=f"Người {i}", commune=person.commune) for i in range(3)]
+    items = [services.CaseToConfirm(person=p, sample_date=date(2021, 8, 13), origin=origin, confirmed_at=CONFIRMED,
+                                    notes="from a lab file")
+             for p, origin in zip(others, ["community", "in_quarantine", "community"], strict=True)]
+    with django_assert_max_num_queries(20):  # per case only the visibility check and the audit event
+        cases = services.cases_confirm_many(items=items, by=epi)
+    assert [c.code for c in cases] == ["F0-82-000002", "F0-82-000003", "F0-82-000004"]
+    assert [c.status for c in cases] == ["isolating_home", "isolating_facility", "isolating_home"]
+    assert all(c.infectious_from == date(2021, 8, 11) and c.notes == "from a lab file" for c in cases)
+    assert CaseStatusChange.objects.filter(case__in=cases).count() == 3
+    assert AuditEvent.objects.filter(action="case.confirm", person_id__in=[p.pk for p in others]).count() == 3
+
+
+def test_many_all_or_nothing_with_the_item_named(person, staff):
+    epi = staff.epidemiologist
+    confirm(person, epi)
+    fresh = Person.objects.create(full_name="Mới", commune=person.commune)
+
+    def item(p, **kw):
+        return services.CaseToConfirm(**{"person": p, "sample_date": date(2021, 8, 13), "origin": "community",
+                                         "confirmed_at": CONFIRMED, **kw})
+
+    for items, code, index in (
+            ([item(fresh), item(person)], "cases_already_confirmed", 1),  # already a case
+            ([item(fresh), item(fresh)], "cases_already_confirmed", 1),  # the same person twice
+            ([item(fresh, sample_date=date(2021, 8, 15))], "cases_sample_after_confirmation", 0)):
+        with pytest.raises(DomainError) as err:
+            services.cases_confirm_many(items=items, by=epi)
+        assert (err.value.code, err.value.params["index"]) == (code, index)
+    assert Case.objects.count() == 1  # nothing half-saved
