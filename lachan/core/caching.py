@@ -27,9 +27,7 @@ class TTLCache:
         if hit is not None and hit[0] > now:
             return hit[1]
         value = load()
-        if len(self._data) >= self.maxsize:
-            self._data.clear()  # rare (a flood of distinct keys): start over rather than track ages
-        self._data[key] = (now + self.ttl, value)
+        self.put(key, value)
         return value
 
     def peek(self, key: Hashable) -> Any:
@@ -39,7 +37,7 @@ class TTLCache:
 
     def put(self, key: Hashable, value: Any) -> None:
         if len(self._data) >= self.maxsize:
-            self._data.clear()
+            self._data.clear()  # rare (a flood of distinct keys): start over rather than track ages
         self._data[key] = (time.monotonic() + self.ttl, value)
 
     def discard(self, key: Hashable) -> None:

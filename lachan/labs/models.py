@@ -176,6 +176,12 @@ class SwabOutcome(models.TextChoices):
     REJECTED = "rejected", _("sample rejected: sample again")
 
 
+# What a commune station must sample again (a positive pool's members, an unclear result, a rejected tube), and
+# the outcomes where the tube did not count at all (its pool does not take the person's place in the round).
+RETEST_OUTCOMES = (SwabOutcome.RETEST, SwabOutcome.INCONCLUSIVE, SwabOutcome.REJECTED)
+VOIDING_OUTCOMES = (SwabOutcome.REJECTED, SwabOutcome.INCONCLUSIVE)
+
+
 class Swab(BaseModel):
     """One person's specimen in a sample. `outcome` is that person's result, derived from the sample's."""
 
@@ -212,12 +218,12 @@ class Swab(BaseModel):
             # the lab rejected, or could not read, does not count: its members are swabbed again.
             models.UniqueConstraint(fields=["campaign", "round", "person"], condition=Q(pooled=True, voided=False),
                                     name="labs_swab_one_pool_per_round"),
-            models.CheckConstraint(condition=Q(voided=True, outcome__in=["rejected", "inconclusive"])
-                                   | (Q(voided=False) & ~Q(outcome__in=["rejected", "inconclusive"])),
+            models.CheckConstraint(condition=Q(voided=True, outcome__in=VOIDING_OUTCOMES)
+                                   | (Q(voided=False) & ~Q(outcome__in=VOIDING_OUTCOMES)),
                                    name="labs_swab_voided_follows_outcome"),
-            models.CheckConstraint(condition=Q(retest_due=True, outcome__in=["retest", "inconclusive", "rejected"],
+            models.CheckConstraint(condition=Q(retest_due=True, outcome__in=RETEST_OUTCOMES,
                                                retest_done=False)
-                                   | (Q(retest_due=False) & ~Q(outcome__in=["retest", "inconclusive", "rejected"],
+                                   | (Q(retest_due=False) & ~Q(outcome__in=RETEST_OUTCOMES,
                                                               retest_done=False)),
                                    name="labs_swab_retest_due_follows_outcome"),
         ]
@@ -236,8 +242,7 @@ class Swab(BaseModel):
     @staticmethod
     def flags(outcome: str, *, retest_done: bool = False) -> dict[str, bool]:
         """voided and retest_due as the constraints above require them for this outcome."""
-        return {"voided": outcome in ("rejected", "inconclusive"),
-                "retest_due": outcome in ("retest", "inconclusive", "rejected") and not retest_done}
+        return {"voided": outcome in VOIDING_OUTCOMES, "retest_due": outcome in RETEST_OUTCOMES and not retest_done}
 
 
 class ColumnMapping(BaseModel):

@@ -33,6 +33,8 @@ from lachan.people.models import Person
 from .access import require_perm, user_laboratory
 from .errors import LabErrorCode
 from .models import (
+    RETEST_OUTCOMES,
+    VOIDING_OUTCOMES,
     Laboratory,
     Result,
     ResultCorrection,
@@ -55,8 +57,6 @@ TEMPLATES = {
     SwabOutcome.RETEST: "labs.pool_retest",
     SwabOutcome.INCONCLUSIVE: "labs.result_inconclusive",
 }
-# What a commune station must sample again: a positive pool's members, an unclear result, a rejected tube.
-RETEST_OUTCOMES = (SwabOutcome.RETEST, SwabOutcome.INCONCLUSIVE, SwabOutcome.REJECTED)
 
 
 def outcome_for(result: str, pooled: bool) -> str:
@@ -171,8 +171,6 @@ class Released:
 # told by background tasks (queued in the same transaction, so none is lost), each this many samples.
 TELL_AT_ONCE_MAX = 2000
 TELL_TASK_SAMPLES = 5000
-# The outcomes that send the person to be swabbed again, and those where the tube did not count at all.
-_VOIDING = (SwabOutcome.REJECTED, SwabOutcome.INCONCLUSIVE)
 
 
 def results_released(*, samples: dict[UUID, tuple[str, bool, str, datetime]], by, now: datetime,
@@ -221,7 +219,7 @@ def _swabs_set_outcome(outcome: str, keys: list, at, *, corrected: bool) -> int:
     if not corrected and outcome not in RETEST_OUTCOMES:
         return _swabs_update(assign, [outcome, at], "sample_id", keys)
     if outcome in RETEST_OUTCOMES:
-        voided = "TRUE" if outcome in _VOIDING else "FALSE"
+        voided = "TRUE" if outcome in VOIDING_OUTCOMES else "FALSE"
         return _swabs_update(f"{assign}, voided = {voided}, retest_due = NOT retest_done", [outcome, at], "sample_id",
                              keys)
     # A correction from a re-test outcome: the few swabs with a flag set get it cleared.
