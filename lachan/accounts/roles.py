@@ -32,23 +32,28 @@ class Perm(models.TextChoices):
     LABS_VIEW = "labs.view", _("view samples and test results")
     LABS_SAMPLE = "labs.sample", _("plan sampling and register samples")
     LABS_RESULT = "labs.result", _("receive samples, enter and import results")
+    QUARANTINE_VIEW = "quarantine.view", _("view quarantine and isolation orders, monitoring and alerts")
+    QUARANTINE_EDIT = "quarantine.edit", _("create and change quarantine orders, record daily check-ins")
+    QUARANTINE_ALERTS = "quarantine.alerts", _("handle quarantine alerts")
 
 
 _STAFF_READ = {Perm.PEOPLE_VIEW}
 _STAFF_WORK = _STAFF_READ | {Perm.PEOPLE_EDIT, Perm.PEOPLE_EXPORT}
 _CASE_WORK = {Perm.CASES_VIEW, Perm.CASES_EDIT, Perm.CONTACTS_CALL}
 _SAMPLING = {Perm.LABS_VIEW, Perm.LABS_SAMPLE}
+_QUARANTINE = {Perm.QUARANTINE_VIEW, Perm.QUARANTINE_EDIT, Perm.QUARANTINE_ALERTS}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.PROVINCE_ADMIN: frozenset(Perm.values),
-    Role.EPIDEMIOLOGIST: frozenset(_STAFF_WORK | _CASE_WORK | _SAMPLING | {Perm.PEOPLE_MERGE, Perm.NOTIFICATIONS_VIEW}),
-    Role.DISTRICT_OFFICER: frozenset(_STAFF_WORK | _CASE_WORK | _SAMPLING | {Perm.PEOPLE_MERGE}),
-    Role.COMMUNE_STATION: frozenset(_STAFF_WORK | _CASE_WORK | _SAMPLING | {Perm.PEOPLE_MERGE}),
+    Role.EPIDEMIOLOGIST: frozenset(_STAFF_WORK | _CASE_WORK | _SAMPLING | _QUARANTINE | {Perm.PEOPLE_MERGE, Perm.NOTIFICATIONS_VIEW}),
+    Role.DISTRICT_OFFICER: frozenset(_STAFF_WORK | _CASE_WORK | _SAMPLING | _QUARANTINE | {Perm.PEOPLE_MERGE}),
+    Role.COMMUNE_STATION: frozenset(_STAFF_WORK | _CASE_WORK | _SAMPLING | _QUARANTINE | {Perm.PEOPLE_MERGE}),
     Role.LAB_STAFF: frozenset(_STAFF_WORK | {Perm.LABS_VIEW, Perm.LABS_SAMPLE, Perm.LABS_RESULT}),
     Role.ENTERPRISE_OFFICER: frozenset(_STAFF_WORK | {Perm.LABS_VIEW}),
     Role.VENUE_OWNER: frozenset(),
     Role.CHECKPOINT_OFFICER: frozenset(_STAFF_READ),
-    Role.IOC_OPERATOR: frozenset(_STAFF_READ | {Perm.NOTIFICATIONS_VIEW, Perm.CASES_VIEW, Perm.LABS_VIEW}),
+    Role.IOC_OPERATOR: frozenset(_STAFF_READ | {Perm.NOTIFICATIONS_VIEW, Perm.CASES_VIEW, Perm.LABS_VIEW,
+                                                  Perm.QUARANTINE_VIEW, Perm.QUARANTINE_ALERTS}),
     Role.CITIZEN: frozenset(),
 }
 

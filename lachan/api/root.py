@@ -54,6 +54,7 @@ def _mount() -> None:
     from lachan.cases.api import router as cases_router
     from lachan.geo.api import router as geo_router
     from lachan.labs.api import router as labs_router
+    from lachan.quarantine.api import router as quarantine_router
     from lachan.labs.lookup_api import router as lab_lookup_router
     from lachan.labs.results_api import router as lab_results_router
     from lachan.notifications.api import router as notifications_router
@@ -75,6 +76,7 @@ def _mount() -> None:
     api.add_router("/labs", lab_results_router)
     api.add_router("/labs", lab_results_workflow_router)  # results that set off cases and tracing
     api.add_router("/labs", lab_lookup_router)  # citizens' results: no log-in
+    api.add_router("/quarantine", quarantine_router)
 
 
 _mount()

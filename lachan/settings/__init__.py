@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "lachan.cases",
     "lachan.tracing",
     "lachan.labs",
+    "lachan.quarantine",
     "lachan.checkpoints",
     "lachan.web",
     "lachan.simulate",

@@ -1,0 +1,10 @@
+"""Quarantine API: orders and facilities (orders_api), daily check-ins, location pings and alerts (monitoring_api)."""
+
+from ninja import Router
+
+from .monitoring_api import router as monitoring_router
+from .orders_api import router as orders_router
+
+router = Router(tags=["quarantine"])
+router.add_router("", orders_router)
+router.add_router("", monitoring_router)
