@@ -85,14 +85,15 @@ def _venue_device():
     return venue, user, raw
 
 
-def _serve(*, workers: int, threads: int) -> tuple[subprocess.Popen, int, Path]:
-    """`manage.py serve --no-worker` on a free port against this process's database (DATABASE_URL is
-    in the environment); returns once it answers."""
+def _serve(*, workers: int, threads: int, server: str = "granian") -> tuple[subprocess.Popen, int, Path]:
+    """`manage.py serve --no-worker --server <server>` on a free port against this process's database
+    (DATABASE_URL is in the environment); returns once it answers. Granian by default: what
+    docs/deployment.md advises for hosts that answer the check-in API."""
     port = _free_port()
     log = Path(tempfile.mkstemp(prefix="lachan-bench-serve-", suffix=".log")[1])
     with log.open("w") as out:
         proc = subprocess.Popen([sys.executable, MANAGE, "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port),
-                                 "--workers", str(workers), "--threads", str(threads)],
+                                 "--workers", str(workers), "--threads", str(threads), "--server", server],
                                 env={**os.environ, "LACHAN_TESTING": "0"},  # as in production: no static finders
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 60
@@ -137,7 +138,7 @@ API_VENUES = 13  # prime
 
 
 def measure_checkin_api(*, seconds: float = 10.0, workers: int = 2, threads: int = 1, clients: int = 2,
-                        connections: int = 4, batch: int = 0, warmup: float = 2.0) -> dict:
+                        connections: int = 4, batch: int = 0, warmup: float = 2.0, server: str = "granian") -> dict:
     """POST /api/venues/checkins (or /checkins/batch with `batch` check-ins a request) with a device's
     bearer token against a real `manage.py serve` on this database, from `clients` load-generator
     processes keeping `connections` requests in flight each, for `seconds` after a warm-up. One request
@@ -155,7 +156,7 @@ def measure_checkin_api(*, seconds: float = 10.0, workers: int = 2, threads: int
     people = [str(p) for p in Person.objects.filter(id__lt=SYNTH_ID_LIMIT).order_by("id").values_list("id", flat=True)[:200000]]
     run_id = f"{os.getpid()}-{int(time.time())}"
     db_connections.close_all()  # neither the server nor the forked load generators share this connection
-    proc, port, log = _serve(workers=workers, threads=threads)
+    proc, port, log = _serve(workers=workers, threads=threads, server=server)
     try:
         start_at = time.time() + warmup
         cpu: dict[str, float] = {}
@@ -182,8 +183,8 @@ def measure_checkin_api(*, seconds: float = 10.0, workers: int = 2, threads: int
     result = {"per_second": round(outcome.ok / seconds, 1), "ok": outcome.ok, "created": outcome.created,
               "failed": outcome.failed,
               "requests": outcome.requests, "connection_errors": outcome.errors, "seconds": seconds,
-              "workers": workers, "threads": threads, "clients": clients, "connections": clients * connections,
-              "batch": batch, "deleted": deleted,
+              "server": server, "workers": workers, "threads": threads, "clients": clients,
+              "connections": clients * connections, "batch": batch, "deleted": deleted,
               # What the server itself used: on a shared machine its rate is what it got of the cores.
               "server_cores": round((cpu["stop"] - cpu["start"]) / seconds, 2),
               "server_cpu_ms": round((cpu["stop"] - cpu["start"]) * 1000 / max(1, outcome.ok), 3),
@@ -196,32 +197,49 @@ def measure_checkin_api(*, seconds: float = 10.0, workers: int = 2, threads: int
     return result
 
 
-def measure_logbook(*, rows: int = 50000) -> dict:
-    venue, user, _raw = _venue_device()
-    people = list(Person.objects.filter(id__lt=SYNTH_ID_LIMIT).exclude(phone="").order_by("id").values_list(
-        "full_name", "phone", "birth_year", "commune__code")[:rows])
-    now = timezone.now()
+def _logbook_csv(people: list, *, seed: int, now) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["Full name", "Phone", "Year of birth", "Commune", "Check-in"])
-    rng = random.Random(3)
-    for i in range(rows):
-        name, phone, year, commune = people[i % len(people)]
+    rng = random.Random(seed)
+    for name, phone, year, commune in people:
         at = timezone.localtime(now - timedelta(days=1 + rng.random() * 5))
         writer.writerow([name, phone, year, commune, at.strftime("%Y-%m-%d %H:%M")])
-    data = out.getvalue().encode()
+    return out.getvalue().encode()
+
+
+def _logbook_run(venue, user, data: bytes) -> tuple[object, int, float, float]:
+    """(result, rows written, seconds, CPU seconds) of one import, rolled back: the data stay as they were."""
     before = CheckIn.objects.count()
     began, cpu_began = time.perf_counter(), time.process_time()
     with transaction.atomic():
         result = logbook_import(venue=venue, data=data, filename="bench.csv", by=user)
         elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu_began
         written = CheckIn.objects.count() - before
-        transaction.set_rollback(True)  # leave the benchmark data as it was
+        transaction.set_rollback(True)
+    return result, written, elapsed, cpu
+
+
+def measure_logbook(*, rows: int = 50000, warmup_rows: int = 5000) -> dict:
+    """One paper logbook of `rows` visits imported at a venue (rolled back). A smaller file of *other*
+    people is imported first and not counted, as a running server has already imported files: it loads
+    the code and warms the connection's page cache, not the pages of the measured rows (a repeat of the
+    same file would find its people's index pages hot and look faster than it is)."""
+    venue, user, _raw = _venue_device()
+    people = list(Person.objects.filter(id__lt=SYNTH_ID_LIMIT).exclude(phone="").order_by("id").values_list(
+        "full_name", "phone", "birth_year", "commune__code")[:rows + warmup_rows])
+    now = timezone.now()
+    measured, others = people[:rows], people[rows:]
+    measured = [measured[i % len(measured)] for i in range(rows)]
+    if warmup_rows and others:
+        _logbook_run(venue, user, _logbook_csv(others, seed=4, now=now))
+    result, written, elapsed, cpu = _logbook_run(venue, user, _logbook_csv(measured, seed=3, now=now))
     # CPU seconds of this process (on PostgreSQL without the server's) and the load: on a busy machine the
     # wall-clock rate says more about the other processes than about the import.
     return {"rows": rows, "written": written, "errors": len(getattr(result, "errors", []) or []),
             "duplicates": getattr(result, "duplicates", 0), "rows_per_second": round(rows / elapsed, 0),
-            "seconds": round(elapsed, 2), "cpu_seconds": round(cpu, 2), "load": round(os.getloadavg()[0], 1)}
+            "seconds": round(elapsed, 2), "cpu_seconds": round(cpu, 2), "load": round(os.getloadavg()[0], 1),
+            "warmup_rows": warmup_rows if others else 0}
 
 
 def measure_all(*, samples: int, api_seconds: float, logbook_rows: int, only: str = "", api_batch: int = 100) -> dict:

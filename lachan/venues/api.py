@@ -16,7 +16,7 @@ from . import selectors, services
 from .errors import VenueErrorCode
 from .models import CheckIn, CheckInSource, Venue
 from .qr import qr_path, qr_verify_many
-from .sql import people_active, person_of_account
+from .sql import person_of_account
 
 router = Router(tags=["venues"])
 
@@ -139,6 +139,7 @@ def _checkins(user, payloads: list[CheckInIn]) -> list[tuple[CheckIn, bool] | Do
     themself in; a venue's device or staff checks in given people at venues in their scope. Every
     venue, every person and every earlier check-in needed is read with one query for all."""
     citizen = getattr(user, "is_citizen", False)
+    own = None
     tokens = [p.qr or (f"{p.code}.{p.signature}" if p.code or p.signature else "") for p in payloads]
     venues = qr_verify_many(tokens)
     results: list = [None] * len(payloads)
@@ -161,22 +162,19 @@ def _checkins(user, payloads: list[CheckInIn]) -> list[tuple[CheckIn, bool] | Do
         todo.append((n, payload, venue))
     if citizen and todo:
         own = person_of_account(user.pk)
-    elif todo:
-        known = people_active({p.person_id for _n, p, _v in todo})
     items, where = [], []
     for n, payload, venue in todo:
         if citizen and (own is None or (payload.person_id and payload.person_id != own.pk)):
             results[n] = NotFound(VenueErrorCode.PERSON_UNKNOWN, _("Your account is not linked to a person record yet."),
                                   field="person_id")
-        elif not citizen and payload.person_id not in known:
-            results[n] = NotFound(VenueErrorCode.PERSON_UNKNOWN, _("No such person."), field="person_id")
-        else:
+        else:  # a person given by id is looked up with the earlier check-ins (checkins_record, check_people)
             items.append(services.CheckInItem(venue=venue, person=own if citizen else payload.person_id,
                                               checked_in_at=payload.checked_in_at, client_key=payload.client_key))
             where.append(n)
     if items:
         source = CheckInSource.QR if citizen else CheckInSource.API
-        for n, result in zip(where, services.checkins_record(items=items, source=source), strict=True):
+        recorded = services.checkins_record(items=items, source=source, check_people=not citizen)
+        for n, result in zip(where, recorded, strict=True):
             results[n] = result
     return results
 

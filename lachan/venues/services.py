@@ -192,12 +192,13 @@ def checkin_create(
     return result
 
 
-def checkins_record(*, items: list[CheckInItem], source: str = CheckInSource.QR, now: datetime | None = None
-                    ) -> list[tuple[CheckIn, bool] | DomainError]:
+def checkins_record(*, items: list[CheckInItem], source: str = CheckInSource.QR, now: datetime | None = None,
+                    check_people: bool = False) -> list[tuple[CheckIn, bool] | DomainError]:
     """Record many visits at once (a gate scanner's batch, or one); for each item (check-in, created) or
     its DomainError, in order. Each item is validated on its own and is idempotent on its own (client_key,
     dedupe window, also against earlier items of the same batch). One query finds the retries and the
-    open stays, one INSERT writes all the new check-ins."""
+    open stays (check_people: and whether the people given by id exist, unmerged), one INSERT writes all
+    the new check-ins."""
     now = now or timezone.now()
     results: list[Any] = [None] * len(items)
     valid: list[tuple[int, CheckInItem, datetime, str, CheckInRules]] = []
@@ -220,10 +221,13 @@ def checkins_record(*, items: list[CheckInItem], source: str = CheckInSource.QR,
         valid.append((n, item, at, client_key, rules))
     if not valid:
         return results
-    by_key, stays = _checkins_near(valid)
+    by_key, stays, active = _checkins_near(valid, check_people=check_people)
     new: list[tuple[int, CheckIn]] = []
     for n, item, at, client_key, rules in valid:
         person_id = item.person_id
+        if active is not None and person_id not in active:
+            results[n] = NotFound(VenueErrorCode.PERSON_UNKNOWN, _("No such person."), field="person_id")
+            continue
         existing = by_key.get((person_id, client_key)) if client_key else None
         if existing is None:
             existing = max((c for c in stays.get((person_id, item.venue.pk), ())
@@ -250,9 +254,10 @@ def checkins_record(*, items: list[CheckInItem], source: str = CheckInSource.QR,
     return results
 
 
-def _checkins_near(valid) -> tuple[dict, dict]:
+def _checkins_near(valid, *, check_people: bool = False) -> tuple[dict, dict, set | None]:
     """The stored check-ins the items could be retries (same person and client key) or second scans
-    (same person and venue, an open stay within the dedupe window) of, in one query."""
+    (same person and venue, an open stay within the dedupe window) of, and (check_people) which of the
+    people exist, in one query."""
     people = {item.person_id for _n, item, *_rest in valid}
     keys = {key for _n, _item, _at, key, _rules in valid if key}
     low = min(at - rules.dedupe for _n, _item, at, _key, rules in valid)
@@ -260,12 +265,14 @@ def _checkins_near(valid) -> tuple[dict, dict]:
     venues = {item.venue.pk for _n, item, *_rest in valid}
     by_key: dict = {}
     stays: dict = {}
-    for checkin in sql.checkins_near(people=people, venues=venues, keys=keys, low=low, high=high):
+    found, active = sql.checkins_near(people=people, venues=venues, keys=keys, low=low, high=high,
+                                      with_people=check_people)
+    for checkin in found:
         if checkin.client_key:
             by_key[(checkin.person_id, checkin.client_key)] = checkin
         if checkin.checkout_assumed and low <= checkin.checked_in_at <= high:
             stays.setdefault((checkin.person_id, checkin.venue_id), []).append(checkin)
-    return by_key, stays
+    return by_key, stays, active
 
 
 def _checkins_insert(new: list[tuple[int, CheckIn]], results: list) -> None:

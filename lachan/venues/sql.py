@@ -54,14 +54,8 @@ def _venues_sql(vendor: str, n: int) -> str:
             f"WHERE v.{_column(Venue, 'code')} IN ({placeholders(n)})")
 
 
-@lru_cache(maxsize=256)
-def _people_sql(vendor: str, n: int) -> str:
-    return (f"SELECT {_person_ids.columns('x')} FROM {_table(Person)} x WHERE x.{_column(Person, 'id')} "
-            f"IN ({placeholders(n)}) AND x.{_column(Person, 'merged_into')} IS NULL")
-
-
 @lru_cache(maxsize=1024)
-def _near_sql(vendor: str, people: int, venues: int, keys: int) -> str:
+def _near_sql(vendor: str, people: int, venues: int, keys: int, with_people: bool = False) -> str:
     c = {name: f"x.{_column(CheckIn, name)}" for name in ("person", "venue", "checkout_assumed", "checked_in_at",
                                                           "checked_out_at", "client_key")}
     sql = (f"SELECT {_checkins.columns('x')} FROM {_table(CheckIn)} x WHERE {c['person']} IN ({placeholders(people)}) "
@@ -69,7 +63,12 @@ def _near_sql(vendor: str, people: int, venues: int, keys: int) -> str:
            f"AND {c['checked_in_at']} >= %s AND {c['checked_in_at']} <= %s AND {c['checked_out_at']} > %s)")
     if keys:  # "<> ''" lets both databases use the partial unique index on (person, client_key)
         sql += f" OR ({c['client_key']} IN ({placeholders(keys)}) AND {c['client_key']} <> '')"
-    return sql + ")"
+    sql += ")"
+    if with_people:  # and, in the same round trip, which of the people exist (rows with no check-in id)
+        empty = ", ".join("NULL" if f.name != "person" else f"p.{_column(Person, 'id')}" for f in _checkins.fields)
+        sql += (f" UNION ALL SELECT {empty} FROM {_table(Person)} p WHERE p.{_column(Person, 'id')} "
+                f"IN ({placeholders(people)}) AND p.{_column(Person, 'merged_into')} IS NULL")
+    return sql
 
 
 @lru_cache(maxsize=256)
@@ -99,16 +98,6 @@ def venues_by_code(codes: set[str]) -> dict[str, Venue]:
     return found
 
 
-def people_active(ids: set[UUID]) -> set[UUID]:
-    """Which of these people exist and are not merged into another record."""
-    if not ids:
-        return set()
-    db = _db()
-    with db.cursor() as cursor:
-        cursor.execute(_people_sql(db.vendor, len(ids)), [_prep(Person, "id", i, db) for i in ids])
-        return {_person_ids.convert(row, db)[0] for row in cursor.fetchall()}
-
-
 @lru_cache(maxsize=4)
 def _own_person_sql(vendor: str) -> str:
     return (f"SELECT {_person_ids.columns('x')} FROM {_table(Person)} x WHERE x.{_column(Person, 'account')} = %s "
@@ -124,19 +113,33 @@ def person_of_account(user_id: int) -> Person | None:
     return _person_ids.build(row, db) if row else None
 
 
-def checkins_near(*, people: set[UUID], venues: set[UUID], keys: set[str], low: datetime, high: datetime
-                  ) -> list[CheckIn]:
+def checkins_near(*, people: set[UUID], venues: set[UUID], keys: set[str], low: datetime, high: datetime,
+                  with_people: bool = False) -> tuple[list[CheckIn], set[UUID] | None]:
     """These people's check-ins with one of these client keys, or at one of these venues with an open
-    (assumed) stay that began in [low, high] and ends after low. Both databases use the
-    (person, checked_in_at) index, and PostgreSQL the (person, client_key) one for the keys."""
+    (assumed) stay that began in [low, high] and ends after low; with_people: also which of the people
+    exist and are not merged (else None), in the same query. Both databases use the (person,
+    checked_in_at) index, and PostgreSQL the (person, client_key) one for the keys."""
     db = _db()
-    params = [_prep(CheckIn, "person", p, db) for p in people] + [_prep(CheckIn, "venue", v, db) for v in venues]
+    person_ids = [_prep(CheckIn, "person", p, db) for p in people]
+    params = person_ids + [_prep(CheckIn, "venue", v, db) for v in venues]
     params += [_prep(CheckIn, "checkout_assumed", True, db), _prep(CheckIn, "checked_in_at", low, db),
                _prep(CheckIn, "checked_in_at", high, db), _prep(CheckIn, "checked_out_at", low, db)]
     params += list(keys)
+    if with_people:
+        params += person_ids
     with db.cursor() as cursor:
-        cursor.execute(_near_sql(db.vendor, len(people), len(venues), len(keys)), params)
-        return [_checkins.build(row, db) for row in cursor.fetchall()]
+        cursor.execute(_near_sql(db.vendor, len(people), len(venues), len(keys), with_people), params)
+        rows = cursor.fetchall()
+    if not with_people:
+        return [_checkins.build(row, db) for row in rows], None
+    found, active = [], set()
+    person_at = [f.name for f in _checkins.fields].index("person")
+    for row in rows:
+        if row[0] is None:
+            active.add(_checkins.convert(row, db)[person_at])
+        else:
+            found.append(_checkins.build(row, db))
+    return found, active
 
 
 def checkins_insert(checkins: list[CheckIn]) -> None:

@@ -109,3 +109,34 @@ def test_serve_refuses_bad_arguments():
         call_command("serve", port=8000, threads=0, no_worker=True)
     with pytest.raises(CommandError):
         call_command("serve", port=8000, workers=0, no_worker=True)
+
+
+def test_serve_with_granian_answers_pages_and_the_api_and_stops(embedded, tmp_path):
+    port = _free_port()
+    log = open(tmp_path / "serve.log", "w+")
+    serve = subprocess.Popen([sys.executable, MANAGE, "serve", "--port", str(port), "--server", "granian",
+                              "--workers", "1", "--threads", "1", "--no-worker"], env=embedded, stdout=log,
+                             stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+
+        def answers():
+            assert serve.poll() is None, (tmp_path / "serve.log").read_text()
+            try:
+                with urllib.request.urlopen(url + "accounts/login/", timeout=5) as response:
+                    return response.status == 200 and "csrfmiddlewaretoken" in response.read().decode()
+            except OSError:
+                return False
+
+        assert _wait(answers, timeout=60), (tmp_path / "serve.log").read_text()
+        request = urllib.request.Request(url + "api/venues/checkins", data=b'{"qr": "x"}', method="POST",
+                                         headers={"Content-Type": "application/json", "Authorization": "Bearer nope"})
+        try:
+            urllib.request.urlopen(request, timeout=10)
+            raise AssertionError("an unknown token was accepted")
+        except urllib.error.HTTPError as exc:  # the fast path hands it to Django, which refuses it as always
+            assert exc.code == 403 and "detail" in exc.read().decode()
+    finally:
+        os.killpg(serve.pid, signal.SIGTERM)
+        serve.wait(timeout=30)
+    assert f"running on {url}" in (tmp_path / "serve.log").read_text()

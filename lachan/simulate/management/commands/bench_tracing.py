@@ -119,6 +119,7 @@ def _api_cell(a: dict) -> str:
         return a.get("error", "?")
     kind = f"batches of {a['batch']}" if a.get("batch") else "single"
     shape = f"{a['workers']}×{a['threads']} threads" if "workers" in a else f"{a['threads']} threads"
+    shape = f"{a['server']} {shape}" if a.get("server") else shape
     p50 = f", p50 {a['p50_ms']:.0f} ms / p99 {a['p99_ms']:.0f} ms" if a.get("p50_ms") is not None else ""
     cpu = (f", server {a['server_cpu_ms']:.2f} ms CPU per check-in on {a['server_cores']:.1f} cores"
            if "server_cpu_ms" in a else "")
