@@ -17,6 +17,7 @@ urlpatterns = [
     path("venues/", include("lachan.venues.urls")),
     path("labs/", include("lachan.workflows.lab_urls")),  # results (they set off cases and tracing)
     path("labs/", include("lachan.labs.urls")),
+    path("quarantine/", include("lachan.workflows.quarantine_urls")),  # from cases and tracing; tests due
     path("quarantine/", include("lachan.quarantine.urls")),
     path("c/", include("lachan.venues.urls_public")),
     path("ket-qua/", include("lachan.labs.lookup_urls")),  # citizens' results (the address in the SMS)

@@ -54,15 +54,16 @@ def _mount() -> None:
     from lachan.cases.api import router as cases_router
     from lachan.geo.api import router as geo_router
     from lachan.labs.api import router as labs_router
-    from lachan.quarantine.api import router as quarantine_router
     from lachan.labs.lookup_api import router as lab_lookup_router
     from lachan.labs.results_api import router as lab_results_router
     from lachan.notifications.api import router as notifications_router
     from lachan.people.api import router as people_router
+    from lachan.quarantine.api import router as quarantine_router
     from lachan.tracing.api import router as tracing_router
     from lachan.venues.api import router as venues_router
     from lachan.workflows.api import router as workflows_router
     from lachan.workflows.lab_results_api import router as lab_results_workflow_router
+    from lachan.workflows.quarantine_api import router as quarantine_workflow_router
 
     api.add_router("/accounts", accounts_router)
     api.add_router("/geo", geo_router)
@@ -77,6 +78,7 @@ def _mount() -> None:
     api.add_router("/labs", lab_results_workflow_router)  # results that set off cases and tracing
     api.add_router("/labs", lab_lookup_router)  # citizens' results: no log-in
     api.add_router("/quarantine", quarantine_router)
+    api.add_router("/quarantine", quarantine_workflow_router)  # from cases and tracing; tests due
 
 
 _mount()

@@ -50,6 +50,7 @@ def case_detail(request, case_id):
         "case": case, "history": case.status_changes.all(), "statuses": CaseStatus.choices,
         "clusters": clusters, "cluster_kinds": ClusterKind.choices,
         "can_edit": request.user.has_perm_code(Perm.CASES_EDIT),
+        "can_isolate": request.user.has_perm_code(Perm.QUARANTINE_EDIT) and case.is_active,
     })
 
 

@@ -5,7 +5,7 @@ domain that applies it, with a validator for its rules, so a bad version is refu
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -89,3 +89,40 @@ def policy_create(*, kind: str, version: str, valid_from: date, valid_to: date |
         )
     return Policy.objects.create(kind=kind, version=version, valid_from=valid_from, valid_to=valid_to,
                                  rules=rules, source=source, created_by=by)
+
+
+@transaction.atomic
+def policy_supersede(*, kind: str, version: str, valid_from: date, rules: dict[str, Any], source: str = "",
+                     valid_to: date | None = None, by=None):
+    """A new version from `valid_from`, ending the open-ended version in force then on the day before (a
+    province adopting its own rules, a new dispatch). What was decided under the old version keeps it (records
+    point at their version). Refused when no open-ended version would be cut short by it, when that version
+    starts on or after `valid_from` (it would be left with no day), or when the new dates overlap another."""
+    from .models import Policy
+
+    if kind not in _kinds:
+        raise DomainError("policy_unknown_kind", _("Unknown kind of policy: %(kind)s.") % {"kind": kind}, field="kind")
+    version = " ".join(str(version or "").split())
+    if not version or len(version) > 80:
+        raise DomainError("policy_version", _("Name the version (at most 80 characters)."), field="version")
+    if Policy.objects.filter(kind=kind, version=version).exists():
+        raise DomainError("policy_version", _("There is already a version %(version)s.") % {"version": version},
+                          field="version")
+    if not isinstance(valid_from, date):
+        raise DomainError("policy_dates", _("Enter the first day of the new version."), field="valid_from")
+    current = (Policy.objects.select_for_update().filter(kind=kind, valid_to__isnull=True, valid_from__lte=valid_from)
+               .order_by("-valid_from").first())
+    if current is None:
+        raise DomainError("policy_overlap", _("No open-ended version is in force on %(date)s to be superseded.")
+                          % {"date": valid_from}, field="valid_from")
+    if current.valid_from >= valid_from:
+        raise DomainError("policy_dates",
+                          _("Version %(version)s starts on %(start)s: the new version must start after it.")
+                          % {"version": current.version, "start": current.valid_from}, field="valid_from")
+    problems = _kinds[kind](rules)
+    if problems:  # checked before the old version is cut short, so a refused version changes nothing
+        raise DomainError("policy_rules", "; ".join(problems), field="rules")
+    current.valid_to = valid_from - timedelta(days=1)
+    current.save(update_fields=["valid_to"])
+    return policy_create(kind=kind, version=version, valid_from=valid_from, valid_to=valid_to, rules=rules,
+                         source=source, by=by)

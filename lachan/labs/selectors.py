@@ -16,9 +16,10 @@ from lachan.accounts.jurisdiction import scope_for
 from lachan.accounts.roles import Perm
 from lachan.core.errors import NotFound
 from lachan.geo.models import AdminLevel, AdminUnit
+from lachan.people import selectors as people_selectors
 from lachan.people.access import people_in_scope
 from lachan.people.models import Person
-from lachan.people.selectors import ORDERING, person_search_q
+from lachan.people.selectors import person_search_q
 
 from .access import (
     campaign_managed_by,
@@ -296,19 +297,7 @@ def person_candidates(*, user, query: str, limit: int = 20) -> list[Person]:
     """People of the user's jurisdiction matching a name, a CCCD or a phone number (as the people
     search reads them), best first. The search is audited like the people list's."""
     require_perm(user, Perm.LABS_SAMPLE)
-    search = person_search_q(query)
-    if search is None or not (query or "").strip():
-        return []
-    queryset = people_in_scope(user).select_related("commune")
-    if isinstance(search, list):
-        where = Q()
-        for word in search:
-            where &= Q(search_name__startswith=word) | Q(search_name__contains=" " + word)
-        queryset = queryset.filter(where)
-    else:
-        queryset = queryset.filter(search)
-    audit_record(actor=user, action="search", object_type="person", detail={"query": query, "for": "sampling"})
-    return list(queryset.order_by(*ORDERING)[:limit])
+    return people_selectors.person_candidates(user=user, query=query, purpose="sampling", limit=limit)
 
 
 def query_is_identifier(query: str) -> bool:

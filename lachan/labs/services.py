@@ -24,6 +24,7 @@ from lachan.people.access import people_in_scope
 from lachan.people.identity import phone_looks_like, phone_normalize
 from lachan.people.models import Person
 
+from . import hooks
 from .access import (
     campaign_managed_by,
     campaign_scope_q,
@@ -685,6 +686,7 @@ def _sample_register(*, campaign, swabs, site, code, generate_code, pooled, reas
         raise DomainError(LabErrorCode.PERSON_IN_OTHER_POOL,
                           _("Someone in this pool was just put in another pool of this round."),
                           field="swabs") from None
+    hooks.sample_registered(sample=sample, swabs=rows)  # other domains' follow-ups (lachan.workflows.apps)
     audit_record_many(actor=by, action="sample.register", object_type="person", person_ids=person_ids,
                       detail={"sample": str(sample.pk), "code": code, "pooled": pooled})
     sample.created = True

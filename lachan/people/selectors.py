@@ -163,6 +163,25 @@ def person_search(*, user, query: str, **filters: Any) -> PersonResults:
     return person_list(user=user, query=query, **filters)
 
 
+def person_candidates(*, user, query: str, purpose: str, limit: int = 20) -> list[Person]:
+    """People of the user's jurisdiction matching a name, a CCCD or a phone number, best first, for a desk
+    that picks one person (sampling, a quarantine order); the caller checks its own permission. Audited like
+    the people search, with the purpose."""
+    search = person_search_q(query)
+    if search is None or not (query or "").strip():
+        return []
+    queryset = people_in_scope(user).select_related("commune")
+    if isinstance(search, list):
+        where = Q()
+        for word in search:
+            where &= Q(search_name__startswith=word) | Q(search_name__contains=" " + word)
+        queryset = queryset.filter(where)
+    else:
+        queryset = queryset.filter(search)
+    audit_record(actor=user, action="search", object_type="person", detail={"query": query[:100], "for": purpose})
+    return list(queryset.order_by(*ORDERING)[:limit])
+
+
 def person_get(*, user, person_id: UUID | str, audit: bool = True) -> Person:
     """One person in the user's jurisdiction (404 otherwise, whether or not they exist)."""
     if user is None or not getattr(user, "is_citizen", False):

@@ -22,3 +22,12 @@ class QuarantineErrorCode(StrEnum):
     NO_CONSENT = "quarantine_no_location_consent"
     ALERT_NOT_FOUND = "quarantine_alert_not_found"
     ALERT_TRANSITION = "quarantine_alert_transition"
+    # Monitoring (daily check-ins, pings, alerts)
+    LINK_INVALID = "quarantine_link_invalid"
+    NO_PHONE = "quarantine_no_phone"
+    # Orders and facilities
+    ORDER_INVALID = "quarantine_order_invalid"
+    FACILITY_INVALID = "quarantine_facility_invalid"
+    ROOM_INVALID = "quarantine_room_invalid"
+    RELEASE_TOO_EARLY = "quarantine_release_too_early"
+    BATCH_INVALID = "quarantine_batch_invalid"

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "lachan.labs",
     "lachan.quarantine",
     "lachan.checkpoints",
+    "lachan.workflows",  # no models: its AppConfig hangs cross-domain follow-ups on the domains' hooks
     "lachan.web",
     "lachan.simulate",
 ]
@@ -113,6 +114,10 @@ TEMPLATES = [
 ]
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+# The address citizens reach the platform at, for links sent by SMS (e.g. a quarantined person's daily
+# check-in page) from places with no request at hand (background tasks).
+PUBLIC_URL = os.environ.get("LACHAN_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'lachan.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -217,6 +217,7 @@ def synthetic_delete() -> None:
     DuplicateCandidate.objects.filter(person_a_id__lt=limit).delete()
     DuplicateCandidate.objects.filter(person_b_id__lt=limit).delete()
     _records_of_synthetic_people_delete(limit)
+    _quarantine_facilities_delete(limit)  # the demo's, once their orders (of synthetic people) are gone
     Place.objects.filter(id__lt=limit)._raw_delete(Place.objects.db)
     Person.objects.filter(id__lt=limit)._raw_delete(Person.objects.db)
     Household.objects.filter(id__lt=limit)._raw_delete(Household.objects.db)
@@ -236,6 +237,13 @@ def _records_of_synthetic_people_delete(limit) -> None:
         if model in done or relation.many_to_many:
             continue
         model.objects.filter(**{f"{relation.field.attname}__lt": limit}).delete()
+
+
+def _quarantine_facilities_delete(limit) -> None:
+    from lachan.quarantine.models import Facility, FacilityRoom
+
+    FacilityRoom.objects.filter(facility_id__lt=limit).delete()
+    Facility.objects.filter(id__lt=limit).delete()
 
 
 def _check_foreign_keys() -> None:

@@ -28,7 +28,9 @@ from .models import CallStatus, Tier
 
 @staff_view(Perm.CASES_VIEW)
 def report(request, case_id):
-    return render(request, "tracing/report.html", selectors.tracing_report(user=request.user, case_id=case_id))
+    return render(request, "tracing/report.html", {
+        **selectors.tracing_report(user=request.user, case_id=case_id),
+        "can_quarantine": request.user.has_perm_code(Perm.QUARANTINE_EDIT)})
 
 
 @staff_view(Perm.CASES_VIEW)

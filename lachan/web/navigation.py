@@ -25,7 +25,7 @@ def capabilities() -> list[NavItem]:
         NavItem("cases", _("Cases and tracing"), _("Confirmed cases (F0), contacts F1/F2/F3 with their evidence, clusters, transmission chains."), "cases:list", Perm.CASES_VIEW),
         NavItem("venues", _("Venues and QR check-in"), _("Venue registry, QR posters, check-ins, paper logbook import."), "venues:list", roles=(Role.VENUE_OWNER,)),
         NavItem("labs", _("Laboratory"), _("Sampling, pooled tests, result import, results online."), "labs:home", Perm.LABS_VIEW),
-        NavItem("quarantine", _("Quarantine"), _("Orders, daily monitoring, geofence alerts, facilities, release.")),
+        NavItem("quarantine", _("Quarantine"), _("Orders, daily monitoring, geofence alerts, facilities, release."), "quarantine:orders", Perm.QUARANTINE_VIEW),
         NavItem("enterprises", _("Enterprises"), _("Workers, workshops, teams, shifts, buses, dormitories; on-site groups.")),
         NavItem("vaccination", _("Vaccination"), _("Doses, coverage, signed certificates and their verification.")),
         NavItem("risk", _("Risk levels and map"), _("Each unit's level from the data under the policy in force; the map.")),

@@ -1,0 +1,63 @@
+"""Who may see which orders and facilities; shared by the selectors (reads) and the services (which re-check
+on write).
+
+An order belongs to its `commune` (the home's for home quarantine, the facility's otherwise): unit users
+(province, district, commune station) see the orders of the communes in their unit. Facilities are not
+personal data: a unit user sees those in their unit and, for a commune station, those of its district
+(the district runs the facilities its communes send people to)."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from lachan.accounts.jurisdiction import Scope, scope_for, unit_in_scope
+from lachan.core.errors import PermissionDenied
+from lachan.geo.models import AdminLevel, AdminUnit
+
+from .errors import QuarantineErrorCode
+
+
+def require_perm(user, perm: str) -> None:
+    """System work (user None) may do anything; a person only what their role allows."""
+    if user is not None and not user.has_perm_code(perm):
+        raise PermissionDenied(QuarantineErrorCode.PERMISSION, _("You do not have permission to do this."))
+
+
+def order_scope_q(user, scope: Scope | None = None, *, field: str = "commune") -> Q:
+    """A filter on Order (or, with `field`, on a model reaching an order's commune, e.g. "order__commune")."""
+    if user is None:
+        return Q()
+    scope = scope or scope_for(user)
+    return scope.commune_q(field)
+
+
+def commune_in_jurisdiction(user, commune: AdminUnit) -> bool:
+    return user is None or unit_in_scope(scope_for(user), commune)
+
+
+def _facility_area(scope: Scope) -> str:
+    """The path under which a user sees facilities: their unit, or a commune's parent (its district)."""
+    if scope.kind != "unit":
+        return ""
+    parts = scope.unit_path.split("/")
+    unit = AdminUnit.objects.filter(pk=scope.unit_id).only("level", "parent_id").first()
+    if unit is not None and unit.level == AdminLevel.COMMUNE and len(parts) > 2:
+        return "/".join(parts[:-1])
+    return scope.unit_path
+
+
+def facility_scope_q(user, scope: Scope | None = None) -> Q:
+    """A filter on Facility."""
+    if user is None:
+        return Q()
+    scope = scope or scope_for(user)
+    area = _facility_area(scope)
+    if not area:
+        return Q(pk__in=[])
+    return Q(place__commune__path=area) | Q(place__commune__path__startswith=area + "/")
+
+
+def facility_managed_by(facility, user) -> bool:
+    """Whether the facility's commune lies in the user's jurisdiction: only then may they change it."""
+    return commune_in_jurisdiction(user, facility.place.commune)

@@ -1,0 +1,321 @@
+"""Reads of orders and facilities, scoped to the reader's jurisdiction (lachan.quarantine.access): the order
+list (filters, search on the person), one order with its tests and history, facilities with their
+occupancy, the people a desk may pick, and the policy versions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lachan.accounts.audit import audit_record, audit_record_many
+from lachan.accounts.jurisdiction import scope_for
+from lachan.accounts.roles import Perm
+from lachan.core.errors import NotFound
+from lachan.core.models import Policy
+from lachan.core.policies import policy_in_force
+from lachan.geo.models import AdminLevel, AdminUnit
+from lachan.people import selectors as people_selectors
+from lachan.people.access import people_in_scope
+from lachan.people.models import Person
+from lachan.people.selectors import person_search_q
+
+from .access import facility_managed_by, facility_scope_q, order_scope_q, require_perm
+from .errors import QuarantineErrorCode as Code
+from .models import Facility, FacilityRoom, Order, OrderEvent, OrderKind, OrderStatus, RequiredTest, Setting
+from .services import POLICY_KIND
+
+__all__ = ["facility_managed_by"]  # re-exported for views and the API
+DUE_CHOICES = ("today", "overdue", "due")  # ends today; ended before today and still in force; either
+
+
+def _uuid(value) -> UUID | None:
+    try:
+        return value if isinstance(value, UUID) else UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+# ---- orders ------------------------------------------------------------------------------------------
+
+def orders_in_scope(user) -> QuerySet[Order]:
+    queryset = Order.objects.select_related("person", "commune", "facility__place", "room")
+    if user is None:
+        return queryset
+    return queryset.filter(order_scope_q(user))
+
+
+def order_communes(*, user) -> QuerySet[AdminUnit]:
+    """The communes of the user's jurisdiction (a filter of the list; where a home order may be)."""
+    scope = scope_for(user)
+    if scope.kind != "unit":
+        return AdminUnit.objects.none()
+    return (AdminUnit.objects.filter(Q(pk=scope.unit_id) | Q(path__startswith=scope.unit_path + "/"),
+                                     level=AdminLevel.COMMUNE).select_related("parent").order_by("path"))
+
+
+def _text_q(query: str) -> Q | None:
+    """A search on the person (name, CCCD, phone) or the order's number; None when it can match nobody."""
+    raw = (query or "").strip()[:100]
+    if not raw:
+        return Q()
+    if raw.upper().startswith("QD-"):
+        return Q(code__istartswith=raw.upper())
+    search = person_search_q(raw)
+    if search is None:
+        return None
+    if isinstance(search, list):
+        where = Q()
+        for word in search:
+            where &= Q(person__search_name__startswith=word) | Q(person__search_name__contains=" " + word)
+        return where
+    return Q(person__in=Person.objects.filter(search).values("pk"))
+
+
+def order_list(*, user, kind: str = "", setting: str = "", status: str = "", commune: AdminUnit | int | None = None,
+               due: str = "", query: str = "", facility: Facility | None = None, today: date | None = None
+               ) -> QuerySet[Order]:
+    """Orders the user sees, newest first. `status` "" means in force; "all" every status. `due`: "today" (last
+    day today), "overdue" (last day passed, not yet released) or "due" (either): in force only."""
+    require_perm(user, Perm.QUARANTINE_VIEW)
+    today = today or timezone.localdate()
+    queryset = orders_in_scope(user)
+    if kind in OrderKind.values:
+        queryset = queryset.filter(kind=kind)
+    if setting in Setting.values:
+        queryset = queryset.filter(setting=setting)
+    if status in OrderStatus.values:
+        queryset = queryset.filter(status=status)
+    elif status != "all":
+        queryset = queryset.filter(status=OrderStatus.ACTIVE)
+    if commune:
+        queryset = queryset.filter(commune_id=commune.pk if isinstance(commune, AdminUnit) else int(commune))
+    if facility is not None:
+        queryset = queryset.filter(facility=facility)
+    if due in DUE_CHOICES:
+        queryset = queryset.filter(status=OrderStatus.ACTIVE)
+        queryset = queryset.filter(ends_on=today) if due == "today" else queryset.filter(
+            ends_on__lt=today) if due == "overdue" else queryset.filter(ends_on__lte=today)
+    where = _text_q(query)
+    if where is None:
+        return queryset.none()
+    if where:
+        queryset = queryset.filter(where)
+    if due in DUE_CHOICES:
+        return queryset.order_by("ends_on", "code")
+    return queryset.order_by("-starts_on", "-code")
+
+
+def orders_audited(*, user, orders, action: str = "order.list") -> None:
+    """A page of orders read: one audit event per person shown."""
+    person_ids = [o.person_id for o in orders]
+    if person_ids:
+        audit_record_many(actor=user, action=action, object_type="person", person_ids=person_ids)
+
+
+def order_get(*, user, order_id, audit: bool = True, perm: str = Perm.QUARANTINE_VIEW) -> Order:
+    """One order the user sees (else 404, whether or not it exists)."""
+    require_perm(user, perm)
+    pk = _uuid(order_id)
+    order = (orders_in_scope(user).select_related("policy", "person__commune", "ended_by", "created_by")
+             .filter(pk=pk).first()) if pk else None
+    if order is None:
+        raise NotFound(Code.ORDER_NOT_FOUND, _("Order not found."))
+    if audit:
+        audit_record(actor=user, action="order.view", object_type="quarantine_order", object_id=order.pk,
+                     person_id=order.person_id, detail={"code": order.code})
+    return order
+
+
+def order_by_code(*, user, code: str) -> Order | None:
+    code = str(code or "").strip().upper()[:32]
+    return orders_in_scope(user).filter(code=code).first() if code else None
+
+
+def order_tests(order: Order) -> list[RequiredTest]:
+    return list(order.tests.select_related("sample").order_by("due_on", "day"))
+
+
+def order_history(order: Order) -> list[OrderEvent]:
+    return list(order.events.select_related("by").order_by("at", "id"))
+
+
+def person_orders(*, user, person_id) -> list[Order]:
+    """A person's orders (newest first) that the user sees: the person page's section."""
+    return list(orders_in_scope(user).filter(person_id=person_id).order_by("-starts_on"))
+
+
+@dataclass
+class Progress:
+    day: int  # day N of the order (1 on its first day; 0 before it starts)
+    days: int  # M: its length
+    left: int  # days left after today
+    due: bool  # its last day is today or passed (in force: to be released)
+    overdue: bool
+
+
+def order_progress(order: Order, today: date | None = None) -> Progress:
+    today = today or timezone.localdate()
+    days = (order.ends_on - order.starts_on).days + 1
+    last = order.ended_on if order.status != OrderStatus.ACTIVE and order.ended_on else today
+    day = max(0, min(order.day_number(min(last, order.ends_on)), days))
+    active = order.status == OrderStatus.ACTIVE
+    return Progress(day=day, days=days, left=max(0, (order.ends_on - today).days) if active else 0,
+                    due=active and order.ends_on <= today, overdue=active and order.ends_on < today)
+
+
+def order_regime_day(order: Order, on: date | None = None) -> int | None:
+    """Day of the regime (from the last exposure for contacts), as the policy counts test days."""
+    on = on or timezone.localdate()
+    rules = order.policy.rules or {}
+    regimes = rules.get(order.kind) or {}
+    r = regimes.get(order.immunity if order.immunity in regimes else "none") or {}
+    if r.get("count_from") == "exposure" and order.exposed_on:
+        return (on - order.exposed_on).days + 1
+    return order.day_number(on)
+
+
+# ---- facilities --------------------------------------------------------------------------------------
+
+def facilities_in_scope(user) -> QuerySet[Facility]:
+    return Facility.objects.select_related("place__commune").filter(facility_scope_q(user))
+
+
+@dataclass
+class RoomUse:
+    room: FacilityRoom
+    beds: int
+    in_use: int
+
+    @property
+    def free(self) -> int:
+        return max(0, self.beds - self.in_use)
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.in_use / self.beds)) if self.beds else 100
+
+
+@dataclass
+class FacilityUse:
+    facility: Facility
+    rooms: list[RoomUse]
+
+    @property
+    def beds(self) -> int:
+        return sum(r.beds for r in self.rooms)
+
+    @property
+    def in_use(self) -> int:
+        return sum(r.in_use for r in self.rooms)
+
+    @property
+    def free(self) -> int:
+        return sum(r.free for r in self.rooms)
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.in_use / self.beds)) if self.beds else 0
+
+
+def _in_facility_on(today: date) -> Q:
+    """Orders staying in their room on a day: in force, started, not yet gone home nor ended."""
+    return (Q(status=OrderStatus.ACTIVE, room__isnull=False, starts_on__lte=today)
+            & (Q(home_from__isnull=True, ends_on__gte=today) | Q(home_from__gt=today)))
+
+
+def facilities_occupancy(facilities, *, on: date | None = None) -> list[FacilityUse]:
+    """Each facility's rooms with their beds and the people in them on a day (today)."""
+    on = on or timezone.localdate()
+    facilities = list(facilities)
+    rooms = list(FacilityRoom.objects.filter(facility__in=facilities).order_by("facility_id", "name"))
+    used = dict(Order.objects.filter(_in_facility_on(on), room__in=rooms).values("room_id")
+                .annotate(n=Count("pk")).values_list("room_id", "n").order_by())
+    by_facility: dict = {f.pk: [] for f in facilities}
+    for room in rooms:
+        by_facility[room.facility_id].append(RoomUse(room=room, beds=room.beds, in_use=used.get(room.pk, 0)))
+    return [FacilityUse(facility=f, rooms=by_facility[f.pk]) for f in facilities]
+
+
+def facility_list(*, user, query: str = "", isolation: bool | None = None, active: bool | None = True
+                  ) -> QuerySet[Facility]:
+    require_perm(user, Perm.QUARANTINE_VIEW)
+    queryset = facilities_in_scope(user)
+    if query and query.strip():
+        queryset = queryset.filter(place__name__icontains=query.strip()[:100])
+    if isolation is not None:
+        queryset = queryset.filter(for_isolation=isolation)
+    if active is not None:
+        queryset = queryset.filter(is_active=active)
+    return queryset.order_by("place__name", "pk")
+
+
+def facility_get(*, user, facility_id, perm: str = Perm.QUARANTINE_VIEW) -> Facility:
+    require_perm(user, perm)
+    pk = _uuid(facility_id)
+    facility = facilities_in_scope(user).filter(pk=pk).first() if pk else None
+    if facility is None:
+        raise NotFound(Code.FACILITY_NOT_FOUND, _("Facility not found."))
+    return facility
+
+
+def room_get(*, user, room_id, perm: str = Perm.QUARANTINE_VIEW) -> FacilityRoom:
+    require_perm(user, perm)
+    pk = _uuid(room_id)
+    room = (FacilityRoom.objects.select_related("facility__place__commune")
+            .filter(pk=pk, facility__in=facilities_in_scope(user)).first()) if pk else None
+    if room is None:
+        raise NotFound(Code.ROOM_NOT_FOUND, _("Room not found."))
+    return room
+
+
+def facility_choices(*, user, kind: str) -> list[FacilityUse]:
+    """The active facilities a user may send people of an order kind to, with their free beds today."""
+    queryset = facilities_in_scope(user).filter(is_active=True, for_isolation=kind == OrderKind.ISOLATION)
+    return facilities_occupancy(queryset.order_by("place__name"))
+
+
+def facility_communes(*, user) -> QuerySet[AdminUnit]:
+    """Where the user may open a facility: the communes of their jurisdiction."""
+    return order_communes(user=user)
+
+
+# ---- people and policies -----------------------------------------------------------------------------
+
+def person_candidates(*, user, query: str, limit: int = 20) -> list[Person]:
+    """People of the user's jurisdiction matching a name, a CCCD or a phone number, best first (audited like the
+    people search)."""
+    require_perm(user, Perm.QUARANTINE_EDIT)
+    return people_selectors.person_candidates(user=user, query=query, purpose="quarantine", limit=limit)
+
+
+def person_get(*, user, person_id) -> Person | None:
+    pk = _uuid(person_id)
+    return people_in_scope(user).select_related("commune").filter(pk=pk).first() if pk else None
+
+
+def policy_on(on: date | None = None) -> Policy | None:
+    """The quarantine policy version in force on a day (today), or None."""
+    try:
+        return policy_in_force(POLICY_KIND, on or timezone.localdate())
+    except NotFound:
+        return None
+
+
+def policy_versions() -> QuerySet[Policy]:
+    return Policy.objects.filter(kind=POLICY_KIND).order_by("-valid_from")
+
+
+def due_counts(*, user, today: date | None = None) -> dict[str, int]:
+    """In force, due for release today and overdue, within the user's jurisdiction: the list page's cards."""
+    today = today or timezone.localdate()
+    queryset = Order.objects.filter(order_scope_q(user), status=OrderStatus.ACTIVE)
+    row = queryset.aggregate(active=Count("pk"), due_today=Count("pk", filter=Q(ends_on=today)),
+                             overdue=Count("pk", filter=Q(ends_on__lt=today)))
+    row["tests_today"] = RequiredTest.objects.filter(order__in=queryset.values("pk"), due_on=today,
+                                                     status="planned").count()
+    return {k: v or 0 for k, v in row.items()}

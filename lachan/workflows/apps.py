@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class WorkflowsConfig(AppConfig):
+    """Cross-domain use cases. An app only so that its wiring runs in every process (web, worker, commands):
+    the follow-ups it hangs on the domains' hooks."""
+
+    name = "lachan.workflows"
+    label = "workflows"
+
+    def ready(self):
+        from lachan.labs.hooks import on_sample_registered
+
+        from .quarantine_orders import quarantine_tests_sampled
+
+        on_sample_registered(quarantine_tests_sampled)

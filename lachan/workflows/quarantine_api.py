@@ -1,0 +1,148 @@
+"""Quarantine API across domains (mounted under /api/quarantine): a case's F1s quarantined at once, a case's
+isolation order, and the tests due (the laboratory's sampling tasks)."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from ninja import Field, Router, Schema, Status
+
+from lachan.cases.selectors import case_get
+from lachan.core.pagination import page_of
+from lachan.quarantine.models import Immunity, RequiredTest, Setting
+from lachan.quarantine.orders_api import ERRORS, BatchOut, OrderDetailOut
+from lachan.quarantine.services import unit_get
+
+from .quarantine_orders import (
+    case_contacts_plan,
+    case_contacts_quarantine,
+    case_isolate,
+    tests_audited,
+    tests_due,
+)
+
+router = Router(tags=["quarantine"])
+
+
+class PlanOut(Schema):
+    case_code: str
+    starts_on: date
+    policy_version: str
+    no_quarantine: bool = Field(..., description="the policy in force quarantines no contacts")
+    f1: int
+    to_order: int
+    in_order: int
+    cases: int
+    over: int = Field(..., description="their days counted from the exposure are already past")
+    outside: int = Field(..., description="living outside your jurisdiction")
+
+
+def _plan_out(plan) -> dict:
+    return {"case_code": plan.case.code, "starts_on": plan.starts_on, "policy_version": plan.policy_version,
+            "no_quarantine": plan.no_quarantine, "f1": plan.f1, "to_order": len(plan.to_order),
+            "in_order": len(plan.in_order), "cases": len(plan.cases), "over": len(plan.over), "outside": plan.outside}
+
+
+class ContactsIn(Schema):
+    starts_on: date | None = Field(None, description="empty: today")
+
+
+class ContactsOut(BatchOut):
+    plan: PlanOut
+    marked: int = Field(..., description="contacts marked quarantined on the call list")
+
+
+@router.get("/cases/{uuid:case_id}/contacts", response={200: PlanOut, **ERRORS},
+            summary="What quarantining a case's F1s would do")
+def contacts_preview(request, case_id: UUID, starts_on: date | None = None):
+    case = case_get(user=request.user, case_id=case_id, audit=False)
+    return _plan_out(case_contacts_plan(case=case, user=request.user, starts_on=starts_on))
+
+
+@router.post("/cases/{uuid:case_id}/contacts", response={200: ContactsOut, **ERRORS},
+             summary="Quarantine a case's F1s at once")
+def contacts_quarantine(request, case_id: UUID, payload: ContactsIn):
+    """Orders at home for the F1s who need one (all or none); those already in an order are skipped and listed."""
+    case = case_get(user=request.user, case_id=case_id, audit=False)
+    done = case_contacts_quarantine(case=case, by=request.user, starts_on=payload.starts_on, tell=True,
+                                    base_url=request.build_absolute_uri("/"))
+    return {"created": done.result.created, "skipped": done.result.skipped, "plan": _plan_out(done.plan),
+            "marked": done.marked}
+
+
+class IsolateIn(Schema):
+    setting: str = Field(Setting.HOME, description="One of: " + ", ".join(Setting.values))
+    facility: UUID | None = None
+    room: UUID | None = None
+    starts_on: date | None = Field(None, description="empty: the day the case was isolated")
+    immunity: str = Field(Immunity.UNKNOWN, description="One of: " + ", ".join(Immunity.values))
+    address: str = Field("", max_length=300)
+
+
+@router.post("/cases/{uuid:case_id}/isolate", response={201: OrderDetailOut, **ERRORS},
+             summary="A case's isolation order")
+def isolate(request, case_id: UUID, payload: IsolateIn):
+    """A quarantine order in force for the person ends the day before; the case's status follows the setting."""
+    case = case_get(user=request.user, case_id=case_id, audit=False)
+    return Status(201, case_isolate(case=case, by=request.user, tell=True, base_url=request.build_absolute_uri("/"),
+                                     **payload.dict()))
+
+
+class TestDueOut(Schema):
+    order_id: UUID
+    order_code: str
+    person_id: UUID
+    person_name: str
+    phone: str
+    commune_code: str
+    setting: str
+    address: str
+    day: int
+    due_on: date
+    status: str
+
+    @staticmethod
+    def resolve_order_code(obj: RequiredTest) -> str:
+        return obj.order.code
+
+    @staticmethod
+    def resolve_person_id(obj: RequiredTest) -> UUID:
+        return obj.order.person_id
+
+    @staticmethod
+    def resolve_person_name(obj: RequiredTest) -> str:
+        return obj.order.person.full_name
+
+    @staticmethod
+    def resolve_phone(obj: RequiredTest) -> str:
+        return obj.order.person.phone
+
+    @staticmethod
+    def resolve_commune_code(obj: RequiredTest) -> str:
+        return obj.order.commune.code
+
+    @staticmethod
+    def resolve_setting(obj: RequiredTest) -> str:
+        return obj.order.setting
+
+    @staticmethod
+    def resolve_address(obj: RequiredTest) -> str:
+        return obj.order.address
+
+
+class TestsDuePage(Schema):
+    items: list[TestDueOut]
+    page: int
+    has_next: bool
+
+
+@router.get("/tests-due", response={200: TestsDuePage, **ERRORS},
+            summary="Required tests due on a day (and overdue): whom to swab")
+def list_tests_due(request, on: date | None = None, commune: str = "", overdue: bool = True, page: int = 1):
+    unit = unit_get(commune[:10]) if commune else None
+    queryset = tests_due(user=request.user, on=on, overdue=overdue,
+                         commune_id=(unit.pk if unit else -1) if commune else None)
+    result = page_of(queryset, page=page, size=100)
+    tests_audited(user=request.user, tests=result.items)
+    return {"items": result.items, "page": result.number, "has_next": result.has_next}
