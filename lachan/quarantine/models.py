@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lachan.core.models import BaseModel
 from lachan.geo.models import AdminUnit, Place
@@ -251,7 +252,7 @@ class AlertKind(models.TextChoices):
 
 
 class AlertStatus(models.TextChoices):
-    OPEN = "open", _("open")
+    OPEN = "open", pgettext_lazy("alert status", "open")
     ACKNOWLEDGED = "acknowledged", _("acknowledged")
     HANDLED = "handled", _("handled")
     CLOSED = "closed", _("closed")
