@@ -16,6 +16,7 @@ import logging
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -40,6 +41,11 @@ ONE_OPEN = (AlertKind.VIOLATION, AlertKind.SILENT, AlertKind.SYMPTOMS)  # later 
 ONE_A_DAY = (AlertKind.MISSED_REPORT, AlertKind.TEST_DUE)
 NOTE_MAX = 500
 ALERTS_PATH = "/quarantine/alerts/"
+# For SMS (ASCII, short: the template holds only the frame, one SMS with the variables).
+SMS_KIND_VI = {"violation": "ROI NOI CACH LY", "silent": "MAT TIN HIEU VI TRI", "symptoms": "TRIEU CHUNG NANG",
+               "missed_report": "CHUA KHAI BAO Y TE", "test_due": "DEN HAN XET NGHIEM"}
+SMS_KIND_EN = {"violation": "LEFT QUARANTINE", "silent": "NO LOCATION", "symptoms": "ALARMING SYMPTOMS",
+               "missed_report": "MISSED CHECK-IN", "test_due": "TEST DUE"}
 # For e-mail subjects (a subject is short: the words, not a template's conditions).
 KIND_VI = {"violation": "rời nơi cách ly", "silent": "mất tín hiệu vị trí", "symptoms": "triệu chứng nặng",
            "missed_report": "chưa khai báo y tế", "test_due": "đến hạn xét nghiệm"}
@@ -78,14 +84,26 @@ def _queue(template: str, recipients: list[tuple[str, str, str]], context: dict)
     return queued
 
 
+def _digest_sms(counts: dict[str, int], *, vi: bool) -> str:
+    words = ({"missed_report": "nguoi chua khai bao y te", "test_due": "nguoi den han xet nghiem",
+              "silent": "nguoi mat tin hieu vi tri"}
+             if vi else {"missed_report": "missed check-ins", "test_due": "tests due", "silent": "without location"})
+    return "; ".join(f"{counts[kind]} {word}" for kind, word in words.items() if counts.get(kind))
+
+
 def _alert_context(alert: Alert, order: Order) -> dict[str, Any]:
     person = order.person
     # SMS are ASCII (a Vietnamese name without its marks is still read right by the station).
     return {"kind": alert.kind, "code": order.code, "name": fold(person.full_name).title(),
             "full_name": person.full_name, "phone": person.phone or "-",
             "address": order.address or person.address_line or "-",
-            "when": timezone.localtime(alert.raised_at).strftime("%H:%M %d/%m"), "url": ALERTS_PATH,
-            "detail": _detail_text(alert), "kind_vi": KIND_VI[alert.kind], "kind_en": KIND_EN[alert.kind]}
+            "when": timezone.localtime(alert.raised_at).strftime("%H:%M %d/%m"), "url": _alerts_url(),
+            "detail": _detail_text(alert), "kind_vi": KIND_VI[alert.kind], "kind_en": KIND_EN[alert.kind],
+            "sms_vi": SMS_KIND_VI[alert.kind], "sms_en": SMS_KIND_EN[alert.kind]}
+
+
+def _alerts_url() -> str:
+    return settings.PUBLIC_URL + ALERTS_PATH
 
 
 def _detail_text(alert: Alert) -> str:
@@ -236,7 +254,8 @@ def alerts_digest_queue(*, counts: dict[int, dict[str, int]], on: date) -> int:
     for commune_id, kinds in counts.items():
         recipients = addresses.get(commune_id, [])
         if recipients and any(kinds.values()):
-            context = {"day": on.strftime("%d/%m"), "url": ALERTS_PATH,
-                       **{kind: kinds.get(kind, 0) for kind in AlertKind.values}}
+            counts = {kind: kinds.get(kind, 0) for kind in AlertKind.values}
+            context = {"day": on.strftime("%d/%m"), "url": _alerts_url(), **counts,
+                       "sms_vi": _digest_sms(counts, vi=True), "sms_en": _digest_sms(counts, vi=False)}
             queued += _queue(DIGEST_TEMPLATE, recipients, context)
     return queued

@@ -176,6 +176,10 @@ def order_tell(*, order: Order, by=None, base_url: str = ""):
     message = notification_queue(
         template=ORDER_NOTICE_TEMPLATE, channel="sms", to=phone, person_id=order.person_id, by=by,
         context={"code": order.code, "kind": order.kind, "setting": order.setting,
+                 "what_vi": ("cach ly F0" if order.kind == "isolation" else "cach ly")
+                 + (" tai nha" if order.setting == "home" else " tai co so"),
+                 "what_en": ("Isolation" if order.kind == "isolation" else "Quarantine")
+                 + (" at home" if order.setting == "home" else " in a facility"),
                  "starts": order.starts_on.strftime("%d/%m/%Y"), "ends": order.ends_on.strftime("%d/%m/%Y"),
                  "url": url})
     audit_record(actor=by, action="create", object_type="quarantine_order_notice", object_id=order.pk,

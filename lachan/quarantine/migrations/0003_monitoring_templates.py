@@ -4,12 +4,6 @@ SMS are ASCII; all are sensitive (health data): the context is not kept and the 
 
 from django.db import migrations
 
-KIND_VI = ("{% if kind == 'violation' %}ROI NOI CACH LY{% elif kind == 'symptoms' %}TRIEU CHUNG NANG"
-           "{% elif kind == 'silent' %}MAT TIN HIEU VI TRI{% elif kind == 'missed_report' %}CHUA KHAI BAO Y TE"
-           "{% else %}DEN HAN XET NGHIEM{% endif %}")
-KIND_EN = ("{% if kind == 'violation' %}LEFT QUARANTINE{% elif kind == 'symptoms' %}ALARMING SYMPTOMS"
-           "{% elif kind == 'silent' %}NO LOCATION{% elif kind == 'missed_report' %}MISSED CHECK-IN"
-           "{% else %}TEST DUE{% endif %}")
 KIND_VI_MAIL = ("{% if kind == 'violation' %}Rời nơi cách ly{% elif kind == 'symptoms' %}Triệu chứng nặng"
                 "{% elif kind == 'silent' %}Mất tín hiệu vị trí{% elif kind == 'missed_report' %}Chưa khai báo y tế"
                 "{% else %}Đến hạn xét nghiệm{% endif %}")
@@ -19,22 +13,18 @@ KIND_EN_MAIL = ("{% if kind == 'violation' %}Left the place of quarantine{% elif
 
 TEMPLATES = [  # (code, channel, language, subject, body, description)
     ("quarantine.order_notice", "sms", "vi", "",
-     "La Chan: QD {% if kind == 'isolation' %}cach ly F0{% else %}cach ly{% endif %} {{ code }} "
-     "{% if setting == 'home' %}tai nha{% else %}tai co so{% endif %} tu {{ starts }} den het {{ ends }}. "
-     "Khai bao suc khoe moi ngay tai {{ url }}",
+     "La Chan: QD {{ what_vi }} {{ code }} tu {{ starts }} den het {{ ends }}. Khai bao suc khoe hang ngay: {{ url }}",
      "Quarantine order told to the person"),
     ("quarantine.order_notice", "sms", "en", "",
-     "La Chan: {% if kind == 'isolation' %}Isolation{% else %}Quarantine{% endif %} order {{ code }} "
-     "{% if setting == 'home' %}at home{% else %}in a facility{% endif %} from {{ starts }} to {{ ends }} inclusive. "
-     "Report your health daily at {{ url }}",
+     "La Chan: {{ what_en }} order {{ code }} from {{ starts }} to {{ ends }}. Report your health daily: {{ url }}",
      "Quarantine order told to the person"),
     ("quarantine.alert", "sms", "vi", "",
-     "La Chan: " + KIND_VI + ": {{ name }} ({{ code }}), DT {{ phone }}{% if detail %}, {{ detail }}{% endif %}, "
-     "luc {{ when }}. Xem {{ url }}",
+     "La Chan: {{ sms_vi }}: {{ name }} ({{ code }}), DT {{ phone }}{% if detail %}, {{ detail }}{% endif %} "
+     "luc {{ when }}. {{ url }}",
      "Quarantine alert to the commune station"),
     ("quarantine.alert", "sms", "en", "",
-     "La Chan: " + KIND_EN + ": {{ name }} ({{ code }}), tel {{ phone }}{% if detail %}, {{ detail }}{% endif %}, "
-     "at {{ when }}. See {{ url }}",
+     "La Chan: {{ sms_en }}: {{ name }} ({{ code }}), tel {{ phone }}{% if detail %}, {{ detail }}{% endif %} "
+     "at {{ when }}. {{ url }}",
      "Quarantine alert to the commune station"),
     ("quarantine.alert", "email", "vi", "[Lá Chắn] Cảnh báo cách ly {{ code }}: {{ kind_vi }}",
      KIND_VI_MAIL + " lúc {{ when }}.\n\nNgười: {{ full_name }}\nQuyết định: {{ code }}\nĐiện thoại: {{ phone }}\n"
@@ -45,14 +35,10 @@ TEMPLATES = [  # (code, channel, language, subject, body, description)
      "Address: {{ address }}\n{% if detail %}Detail: {{ detail }}\n{% endif %}\nAlert queue: {{ url }}",
      "Quarantine alert to the commune station"),
     ("quarantine.alert_digest", "sms", "vi", "",
-     "La Chan {{ day }}: {% if missed_report %}{{ missed_report }} nguoi chua khai bao y te; {% endif %}"
-     "{% if test_due %}{{ test_due }} nguoi den han xet nghiem; {% endif %}"
-     "{% if silent %}{{ silent }} nguoi mat tin hieu vi tri; {% endif %}xem {{ url }}",
+     "La Chan {{ day }}: {{ sms_vi }}. Xem {{ url }}",
      "What a monitoring job raised, per commune"),
     ("quarantine.alert_digest", "sms", "en", "",
-     "La Chan {{ day }}: {% if missed_report %}{{ missed_report }} missed check-ins; {% endif %}"
-     "{% if test_due %}{{ test_due }} tests due; {% endif %}"
-     "{% if silent %}{{ silent }} without location; {% endif %}see {{ url }}",
+     "La Chan {{ day }}: {{ sms_en }}. See {{ url }}",
      "What a monitoring job raised, per commune"),
     ("quarantine.alert_digest", "email", "vi", "[Lá Chắn] Cảnh báo cách ly ngày {{ day }}",
      "{% if missed_report %}{{ missed_report }} người chưa khai báo y tế hôm nay.\n{% endif %}"
