@@ -45,6 +45,10 @@ from lachan.people.models import Person
 from .access import commune_in_jurisdiction, facility_scope_q, order_scope_q, require_perm
 from .errors import QuarantineErrorCode as Code
 from .models import (
+    OPEN_ALERT_STATUSES,
+    Alert,
+    AlertKind,
+    AlertStatus,
     Facility,
     FacilityRoom,
     Immunity,
@@ -803,9 +807,17 @@ def order_move(*, order: Order, setting: str, by, facility=None, room=None, addr
     return _changed(current, before, kind=kind, by=by, note=reason, action="order.move")
 
 
-def _settle(order: Order, *, on: date) -> None:
-    """What ending an order does besides its status: its fixes deleted, its planned tests settled."""
+# Alerts that mean nothing once the order has ended (symptoms stay: the person may still be ill).
+MOOT_WHEN_ENDED = (AlertKind.VIOLATION, AlertKind.SILENT, AlertKind.MISSED_REPORT, AlertKind.TEST_DUE)
+
+
+def _settle(order: Order, *, on: date, by=None) -> None:
+    """What ending an order does besides its status: its fixes deleted, its planned tests settled, its open
+    alerts about leaving, silence, check-ins and tests closed (the queue keeps what still needs someone)."""
     LocationPing.objects.filter(order=order).delete()
+    Alert.objects.filter(order=order, kind__in=MOOT_WHEN_ENDED, status__in=OPEN_ALERT_STATUSES).update(
+        status=AlertStatus.CLOSED, closed_at=timezone.now(), closed_by=by if getattr(by, "pk", None) else None,
+        note=_("Closed: the order ended."))
     RequiredTest.objects.filter(order=order, status=TestStatus.PLANNED, due_on__lt=on).update(status=TestStatus.MISSED)
     RequiredTest.objects.filter(order=order, status=TestStatus.PLANNED).update(status=TestStatus.CANCELLED)
 
@@ -822,7 +834,7 @@ def order_end_early(*, order: Order, reason: str, by, on: date | None = None) ->
         raise DomainError(Code.DATES_INVALID, _("This date is in the future."), field="on")
     before = _snapshot(current)
     current.status, current.ended_on, current.end_reason, current.ended_by = OrderStatus.ENDED_EARLY, on, reason, by
-    _settle(current, on=on)
+    _settle(current, on=on, by=by)
     return _changed(current, before, kind=OrderEventKind.ENDED_EARLY, by=by, note=reason, action="order.end_early")
 
 
@@ -841,7 +853,7 @@ def order_release(*, order: Order, by, on: date | None = None) -> Order:
                           % {"code": current.code, "date": current.ends_on.strftime("%d/%m/%Y")}, field="on")
     before = _snapshot(current)
     current.status, current.ended_on, current.ended_by = OrderStatus.RELEASED, on, by
-    _settle(current, on=on)
+    _settle(current, on=on, by=by)
     return _changed(current, before, kind=OrderEventKind.RELEASED, by=by, action="order.release")
 
 

@@ -15,6 +15,7 @@ from lachan.core.policies import policy_in_force, policy_supersede
 from lachan.people.models import Person
 from lachan.quarantine import services
 from lachan.quarantine.models import (
+    Alert,
     Facility,
     LocationPing,
     Order,
@@ -298,7 +299,14 @@ def test_end_early_and_release(exercise, people, staff):
     assert_refused("quarantine_reason_required", lambda: services.order_end_early(order=order, reason="", by=by))
     assert_refused("quarantine_release_too_early", lambda: services.order_release(order=order, by=by), field="on")
     RequiredTest.objects.filter(order=order, day=7).update(due_on=TODAY() - days(1))
+    alerts = {kind: Alert.objects.create(kind=kind, order=order, commune=order.commune, raised_at=timezone.now(),
+                                         about_on=TODAY() if kind == "missed_report" else None)
+              for kind in ("violation", "missed_report", "symptoms")}
     order = services.order_end_early(order=order, reason="Xác định là F0", by=by)
+    # What meant nothing any more is closed; symptoms stay for someone to see to.
+    assert {kind: Alert.objects.get(pk=a.pk).status for kind, a in alerts.items()} == {
+        "violation": "closed", "missed_report": "closed", "symptoms": "open"}
+    assert Alert.objects.get(pk=alerts["violation"].pk).closed_by == by
     assert (order.status, order.ended_on, order.end_reason, order.ended_by) == (
         "ended_early", TODAY(), "Xác định là F0", by)
     assert not LocationPing.objects.filter(order=order).exists()
