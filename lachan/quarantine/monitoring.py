@@ -9,6 +9,7 @@ exist, so a job run twice (or late) raises nothing twice."""
 
 from __future__ import annotations
 
+import logging
 import math
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -43,6 +44,8 @@ from .monitoring_selectors import order_monitoring_rules, order_reachable, requi
 TEMPERATURE_RANGE = (Decimal("34.0"), Decimal("43.0"))
 SPO2_RANGE = (50, 100)
 OTHER_MAX = 300
+logger = logging.getLogger(__name__)
+
 ORDER_NOTICE_TEMPLATE = "quarantine.order_notice"
 
 
@@ -208,15 +211,18 @@ def orders_tell_new(*, order_ids: list, by, base_url: str = "") -> int:
 
 
 def orders_tell(*, order_ids: list, by, base_url: str = "") -> int:
-    """order_tell for each of these orders now, skipping people without a phone; how many were told."""
+    """order_tell for each of these orders now; how many were told. Telling is not what makes the order: one
+    that cannot be told (no phone, ended meanwhile, no message template) is logged and left to the station's
+    call, the others are told."""
     told = 0
     for order in Order.objects.filter(pk__in=order_ids).select_related("person"):
         try:
-            order_tell(order=order, by=by, base_url=base_url)
+            with transaction.atomic():
+                order_tell(order=order, by=by, base_url=base_url)
             told += 1
         except DomainError as exc:
             if exc.code not in (QuarantineErrorCode.NO_PHONE, QuarantineErrorCode.ORDER_NOT_ACTIVE):
-                raise  # (an order ended before the worker came to it is not told)
+                logger.warning("Order %s not told: %s", order.code, exc)
     return told
 
 
