@@ -34,6 +34,8 @@ from lachan.labs.results import (
     swabs_link_case,
 )
 from lachan.people.models import Person
+from lachan.quarantine.models import Order as QuarantineOrder
+from lachan.quarantine.models import OrderKind
 from lachan.tracing.models import CallStatus, Contact, Tier
 
 from .case_confirmation import cases_trace_and_notify
@@ -79,9 +81,17 @@ def _current_case(cases: list[Case], at: datetime) -> Case | None:
 
 
 def _in_quarantine(person_ids: list[UUID], first_sample: dict[UUID, datetime]) -> set[UUID]:
-    """People who were F1 contacts marked quarantined, recently exposed, when their positive sample was taken."""
+    """People in quarantine when their positive sample was taken: under a quarantine order that covered that
+    day, or F1 contacts marked quarantined on the call list (before orders were made), recently exposed."""
     earliest = min(first_sample.values()) - timedelta(days=QUARANTINE_DAYS)
     found = set()
+    for person_id, starts_on, ends_on, ended_on in QuarantineOrder.objects.filter(
+            person_id__in=person_ids, kind=OrderKind.QUARANTINE,
+            starts_on__lte=timezone.localdate(max(first_sample.values())),
+    ).values_list("person_id", "starts_on", "ends_on", "ended_on"):
+        day = timezone.localdate(first_sample[person_id])
+        if starts_on <= day <= min(ends_on, ended_on or ends_on):
+            found.add(person_id)
     for person_id, exposed_at, called_at in Contact.objects.filter(
             person_id__in=person_ids, tier=Tier.F1, call_status=CallStatus.QUARANTINED, exposed_at__gte=earliest
     ).values_list("person_id", "exposed_at", "called_at"):

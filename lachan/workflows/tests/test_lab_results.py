@@ -103,6 +103,29 @@ def test_positive_in_quarantine_is_not_a_community_case(lab_world):
     assert Case.objects.get(person=w.people[0]).origin == CaseOrigin.COMMUNITY
 
 
+def test_positive_under_a_quarantine_order_is_detected_in_quarantine(lab_world):
+    """A quarantine order covering the day of the sample makes the case "detected in quarantine" (not a
+    community case for the risk levels); an order that ended before the sample does not."""
+    from lachan.core.policies import policy_supersede
+    from lachan.quarantine import services as orders
+    from lachan.quarantine.tests.orders_fixtures import EXERCISE_RULES
+
+    w = lab_world
+    today = timezone.localdate()
+    policy_supersede(kind="quarantine", version="test", valid_from=today - timedelta(days=60), rules=EXERCISE_RULES)
+    inside, ended = w.people[1], w.people[2]
+    orders.order_create(person=inside, kind="quarantine", setting="home", starts_on=today - timedelta(days=3),
+                        by=None)
+    done = orders.order_create(person=ended, kind="quarantine", setting="home", starts_on=today - timedelta(days=9),
+                               by=None)
+    orders.order_end_early(order=done, reason="moved away", on=today - timedelta(days=2), by=None)
+    w.make_sample("S-IN", [inside], lab=w.lab)
+    w.make_sample("S-OUT", [ended], lab=w.lab)
+    assert import_file(w, [["S-IN", "Dương tính", "22"], ["S-OUT", "Dương tính", "23"]]).ok
+    assert Case.objects.get(person=inside).origin == CaseOrigin.IN_QUARANTINE
+    assert Case.objects.get(person=ended).origin == CaseOrigin.COMMUNITY
+
+
 def test_positive_pool_flags_members_for_their_commune_station(lab_world, make_user):
     w = lab_world
     w.make_sample("P-A", w.people[3:9], lab=w.lab)  # 3 in the first commune, 3 in the second
