@@ -175,6 +175,12 @@ class TestStatus(models.TextChoices):
     CANCELLED = "cancelled", _("cancelled")
 
 
+# The person's own result of a required test (the outcome of their swab, which a pool's result is not).
+TEST_RESULT_LABELS = {"negative": _("negative"), "positive": _("positive"),
+                      "retest": _("positive pool: individual re-test needed"),
+                      "inconclusive": _("inconclusive: sample again"), "rejected": _("sample rejected: sample again")}
+
+
 class RequiredTest(models.Model):
     """A test the policy requires on a day of the order; the lab module samples it (a sampling task)."""
 
@@ -190,6 +196,10 @@ class RequiredTest(models.Model):
         ordering = ["due_on"]
         indexes = [models.Index(fields=["status", "due_on"], name="quarantine_test_due")]
         constraints = [models.UniqueConstraint(fields=["order", "day"], name="quarantine_test_day")]
+
+    @property
+    def result_display(self) -> str:
+        return str(TEST_RESULT_LABELS.get(self.result, self.result))
 
 
 class ReportSource(models.TextChoices):

@@ -27,7 +27,7 @@ MM = 72 / 25.4
 TEST_STATUS_VI = {TestStatus.PLANNED: "chưa lấy mẫu", TestStatus.SAMPLED: "đã lấy mẫu", TestStatus.DONE: "có kết quả",
                   TestStatus.MISSED: "không lấy được mẫu", TestStatus.CANCELLED: "không cần"}
 RESULT_VI = {"negative": "âm tính", "positive": "dương tính", "inconclusive": "không xác định",
-             "invalid": "không hợp lệ"}
+             "invalid": "không hợp lệ", "retest": "mẫu gộp dương tính, lấy mẫu lại", "rejected": "mẫu bị từ chối"}
 SEX_VI = {"M": "Nam", "F": "Nữ"}
 
 
@@ -251,7 +251,8 @@ def certificate_pdf(order: Order) -> bytes:
         story.append(Paragraph("Kết quả xét nghiệm trong thời gian cách ly:", st["base"]))
         rows = [["Ngày thứ", "Ngày lấy mẫu", "Tình trạng", "Kết quả"]]
         for t in tests:
-            result = t.result or (t.sample.result if t.sample_id and t.sample.result else "")
+            # The person's own result (a pool's result is not theirs).
+            result = t.result or (t.sample.result if t.sample_id and t.sample.result and not t.sample.pooled else "")
             rows.append([str(t.day), _d(t.due_on), TEST_STATUS_VI.get(t.status, t.status),
                          RESULT_VI.get(result, result or "—")])
         table = Table(rows, colWidths=[25 * MM, 35 * MM, 55 * MM, 45 * MM])

@@ -9,8 +9,10 @@ class WorkflowsConfig(AppConfig):
     label = "workflows"
 
     def ready(self):
+        from lachan.core.scheduler import periodic
         from lachan.labs.hooks import on_sample_registered
 
-        from .quarantine_orders import quarantine_tests_sampled
+        from .quarantine_orders import quarantine_tests_results, quarantine_tests_sampled
 
         on_sample_registered(quarantine_tests_sampled)
+        periodic("workflows.quarantine_tests_results", every_minutes=5)(quarantine_tests_results)

@@ -202,3 +202,35 @@ def quarantine_tests_sampled(*, sample, swabs) -> int:
     marked sampled with this sample."""
     on = timezone.localdate(sample.collected_at)
     return orders.tests_mark_sampled(swabs=[(s.person_id, sample.pk, on) for s in swabs])
+
+
+FINAL_OUTCOMES = ("negative", "positive")  # labs.SwabOutcome values that answer a required test
+
+
+def quarantine_tests_results() -> int:
+    """Required tests sampled whose tube has a released result get it (a periodic job, lachan.workflows.apps):
+    negative or positive → done with that result; a positive pool's member, an unclear result or a rejected
+    tube → planned again (to be swabbed again, the result kept as why). Returns how many tests changed."""
+    from lachan.labs.models import Swab
+
+    sampled = list(RequiredTest.objects.filter(status=TestStatus.SAMPLED, sample__released_at__isnull=False)
+                   .values_list("pk", "sample_id", "order__person_id")[:20000])
+    if not sampled:
+        return 0
+    outcome_of = {(sample_id, person_id): outcome for sample_id, person_id, outcome in Swab.objects.filter(
+        sample_id__in={s for _pk, s, _p in sampled}, person_id__in={p for _pk, _s, p in sampled},
+    ).exclude(outcome="pending").values_list("sample_id", "person_id", "outcome")}
+    by_outcome: dict[str, list] = {}
+    for pk, sample_id, person_id in sampled:
+        outcome = outcome_of.get((sample_id, person_id))
+        if outcome:
+            by_outcome.setdefault(outcome, []).append(pk)
+    changed = 0
+    with transaction.atomic():
+        for outcome, pks in by_outcome.items():
+            if outcome in FINAL_OUTCOMES:
+                changed += RequiredTest.objects.filter(pk__in=pks).update(status=TestStatus.DONE, result=outcome)
+            else:
+                changed += RequiredTest.objects.filter(pk__in=pks).update(status=TestStatus.PLANNED, sample=None,
+                                                                          result=outcome)
+    return changed

@@ -112,6 +112,23 @@ def test_tests_due_and_a_swab_marks_them_sampled(exercise, people, staff, units)
     assert (test.status, test.sample_id) == ("sampled", sample.pk)
     assert [t.order_id for t in flow.tests_due(user=staff.commune)] == [late.pk]
 
+    # The result: nothing until the lab releases it; negative → done; a positive pool → to be swabbed again.
+    from lachan.labs.models import Sample, Swab
+
+    swab = Swab.objects.get(sample=sample, person=people.here[1])
+    Swab.objects.filter(pk=swab.pk).update(outcome="negative")
+    assert flow.quarantine_tests_results() == 0
+    Sample.objects.filter(pk=sample.pk).update(released_at=timezone.now())
+    assert flow.quarantine_tests_results() == 1
+    test.refresh_from_db()
+    assert (test.status, test.result) == ("done", "negative")
+    assert flow.quarantine_tests_results() == 0  # done is done
+    RequiredTest.objects.filter(pk=test.pk).update(status="sampled", result="")
+    Swab.objects.filter(pk=swab.pk).update(outcome="retest", retest_due=True)
+    assert flow.quarantine_tests_results() == 1
+    test.refresh_from_db()
+    assert (test.status, test.sample_id, test.result) == ("planned", None, "retest")
+
 
 def test_pages_from_tracing_and_cases(client, traced, staff):
     case, _contacts = traced
