@@ -29,6 +29,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -811,14 +812,17 @@ def order_move(*, order: Order, setting: str, by, facility=None, room=None, addr
 MOOT_WHEN_ENDED = (AlertKind.VIOLATION, AlertKind.SILENT, AlertKind.MISSED_REPORT, AlertKind.TEST_DUE)
 
 
-def _settle(order: Order, *, on: date, by=None) -> None:
+def _settle(order: Order, *, on: date, by=None, released: bool = False) -> None:
     """What ending an order does besides its status: its fixes deleted, its planned tests settled, its open
     alerts about leaving, silence, check-ins and tests closed (the queue keeps what still needs someone)."""
     LocationPing.objects.filter(order=order).delete()
     Alert.objects.filter(order=order, kind__in=MOOT_WHEN_ENDED, status__in=OPEN_ALERT_STATUSES).update(
         status=AlertStatus.CLOSED, closed_at=timezone.now(), closed_by=by if getattr(by, "pk", None) else None,
         note=_("Closed: the order ended."))
-    RequiredTest.objects.filter(order=order, status=TestStatus.PLANNED, due_on__lt=on).update(status=TestStatus.MISSED)
+    # A release settles the tests due up to its day (the last day's test not taken is missed, not "not needed");
+    # ending early, that day's test is not needed any more.
+    due_by = Q(due_on__lte=on) if released else Q(due_on__lt=on)
+    RequiredTest.objects.filter(due_by, order=order, status=TestStatus.PLANNED).update(status=TestStatus.MISSED)
     RequiredTest.objects.filter(order=order, status=TestStatus.PLANNED).update(status=TestStatus.CANCELLED)
 
 
@@ -853,7 +857,7 @@ def order_release(*, order: Order, by, on: date | None = None) -> Order:
                           % {"code": current.code, "date": current.ends_on.strftime("%d/%m/%Y")}, field="on")
     before = _snapshot(current)
     current.status, current.ended_on, current.ended_by = OrderStatus.RELEASED, on, by
-    _settle(current, on=on, by=by)
+    _settle(current, on=on, by=by, released=True)
     return _changed(current, before, kind=OrderEventKind.RELEASED, by=by, action="order.release")
 
 

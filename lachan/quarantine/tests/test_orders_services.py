@@ -426,3 +426,11 @@ def test_facilities_and_rooms(staff, units, exercise, people):
                                                               jurisdiction_unit=units.commune2)
     with pytest.raises(PermissionDenied):
         services.room_create(facility=camp, name="9", beds=1, by=commune2_station)
+
+
+def test_release_on_the_last_day_counts_its_test_not_taken_as_missed(exercise, people, staff):
+    by = staff.commune
+    order = home(people.here[2], by, starts_on=TODAY() - days(13), exposed_on=TODAY() - days(13))
+    assert order.ends_on == TODAY() and order.tests.get(day=14).due_on == TODAY()
+    released = services.order_release(order=order, by=by)
+    assert released.tests.get(day=14).status == "missed"  # not "not needed": the exit test was not taken
