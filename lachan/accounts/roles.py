@@ -35,6 +35,8 @@ class Perm(models.TextChoices):
     QUARANTINE_VIEW = "quarantine.view", _("view quarantine and isolation orders, monitoring and alerts")
     QUARANTINE_EDIT = "quarantine.edit", _("create and change quarantine orders, record daily check-ins")
     QUARANTINE_ALERTS = "quarantine.alerts", _("handle quarantine alerts")
+    RISK_VIEW = "risk.view", _("view risk levels and their reasons")
+    RISK_EDIT = "risk.edit", _("compute and override risk levels, enter vaccination and capacity inputs")
 
 
 _STAFF_READ = {Perm.PEOPLE_VIEW}
@@ -42,18 +44,20 @@ _STAFF_WORK = _STAFF_READ | {Perm.PEOPLE_EDIT, Perm.PEOPLE_EXPORT}
 _CASE_WORK = {Perm.CASES_VIEW, Perm.CASES_EDIT, Perm.CONTACTS_CALL}
 _SAMPLING = {Perm.LABS_VIEW, Perm.LABS_SAMPLE}
 _QUARANTINE = {Perm.QUARANTINE_VIEW, Perm.QUARANTINE_EDIT, Perm.QUARANTINE_ALERTS}
+_RISK = {Perm.RISK_VIEW, Perm.RISK_EDIT}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.PROVINCE_ADMIN: frozenset(Perm.values),
-    Role.EPIDEMIOLOGIST: frozenset(_STAFF_WORK | _CASE_WORK | _SAMPLING | _QUARANTINE | {Perm.PEOPLE_MERGE, Perm.NOTIFICATIONS_VIEW}),
-    Role.DISTRICT_OFFICER: frozenset(_STAFF_WORK | _CASE_WORK | _SAMPLING | _QUARANTINE | {Perm.PEOPLE_MERGE}),
+    Role.EPIDEMIOLOGIST: frozenset(_STAFF_WORK | _CASE_WORK | _SAMPLING | _QUARANTINE | _RISK
+                                   | {Perm.PEOPLE_MERGE, Perm.NOTIFICATIONS_VIEW}),
+    Role.DISTRICT_OFFICER: frozenset(_STAFF_WORK | _CASE_WORK | _SAMPLING | _QUARANTINE | {Perm.PEOPLE_MERGE, Perm.RISK_VIEW}),
     Role.COMMUNE_STATION: frozenset(_STAFF_WORK | _CASE_WORK | _SAMPLING | _QUARANTINE | {Perm.PEOPLE_MERGE}),
     Role.LAB_STAFF: frozenset(_STAFF_WORK | {Perm.LABS_VIEW, Perm.LABS_SAMPLE, Perm.LABS_RESULT}),
     Role.ENTERPRISE_OFFICER: frozenset(_STAFF_WORK | {Perm.LABS_VIEW}),
     Role.VENUE_OWNER: frozenset(),
     Role.CHECKPOINT_OFFICER: frozenset(_STAFF_READ),
     Role.IOC_OPERATOR: frozenset(_STAFF_READ | {Perm.NOTIFICATIONS_VIEW, Perm.CASES_VIEW, Perm.LABS_VIEW,
-                                                  Perm.QUARANTINE_VIEW, Perm.QUARANTINE_ALERTS}),
+                                                  Perm.QUARANTINE_VIEW, Perm.QUARANTINE_ALERTS, Perm.RISK_VIEW}),
     Role.CITIZEN: frozenset(),
 }
 

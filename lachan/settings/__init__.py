@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "lachan.tracing",
     "lachan.labs",
     "lachan.quarantine",
+    "lachan.risk",
     "lachan.checkpoints",
     "lachan.workflows",  # no models: its AppConfig hangs cross-domain follow-ups on the domains' hooks
     "lachan.web",

@@ -16,3 +16,8 @@ class WorkflowsConfig(AppConfig):
 
         on_sample_registered(quarantine_tests_sampled)
         periodic("workflows.quarantine_tests_results", every_minutes=5)(quarantine_tests_results)
+
+        # Risk levels: each morning, the day before's level of every unit (its window of cases is complete).
+        from .risk_levels import risk_levels_daily
+
+        periodic("workflows.risk_levels", every="daily", at="06:30")(risk_levels_daily)

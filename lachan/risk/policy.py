@@ -1,0 +1,223 @@
+"""The `risk` policy kind: how a unit's level (1 new normal … 4 very high) is decided, as versioned data
+(DESIGN §5, "Risk levels"). Three methods:
+
+matrix_4800 (Resolution 128/NQ-CP with Decision 4800/QĐ-BYT, 10/2021) and matrix_218 (Decision 218/QĐ-BYT,
+01/2022, same shape): criterion 1 puts the community cases per 100,000 people per week into a band; criterion 2
+(vaccination) is met when every coverage threshold is reached; the band's row of the matrix gives the level for
+"met" and "not met"; criterion 3 (treatment capacity) adjusts it:
+
+    {"method": "matrix_4800", "window_days": 7, "per": 100000,
+     "bands": [{"from": 0, "to": 20, "met": 1, "not_met": 2}, …, {"from": 150, "to": null, "met": 3, "not_met": 4}],
+     "vaccination": [{"input": "vax_adults_1dose", "min_percent": 70}, {"input": "vax_elderly_full", "min_percent": 80}],
+     "capacity": {"when_not_met": "not_lowered", "lookback_days": 7, "when_missing": "ignore"},
+     "upward": {"method": "matrix"}}
+
+A band holds rates from `from` (included) to `to` (excluded, null: no upper end); together the bands must cover
+0 … ∞ with no gap and no overlap. Capacity not met: "not_lowered" keeps the level at least the unit's latest level
+of the `lookback_days` before (our reading of "if not met, the level is not lowered"), "raise_one" raises it by one,
+"none" ignores the criterion. Capacity not entered: "ignore" (the matrix level stands, the result lists it as
+missing) or "not_met".
+
+clusters_2686 (Decision 2686/QĐ-BCĐQG, 05/2021): a commune's level from the nature of its clusters and cases:
+
+    {"method": "clusters_2686", "window_days": 14,
+     "very_high_cluster_kinds": ["unknown", "industrial_park", "school", "supermarket"],
+     "high_if_untraceable_case": true, "high_if_bordering_very_high": true, "neighbour_within_km": 3,
+     "upward": {"method": "shares", "rules": [{"level": 4, "min_level": 4, "share": 0.5}, …], "otherwise": 1}}
+
+A cluster open in the window of a very-high kind → 4; a community case linked to no cluster, or bordering a commune
+at 4 → 3; community cases (all of known source) → 2; none → 1. Bordering: the two boundaries share a point when both
+are imported, else (if `neighbour_within_km` is set) their centres are that close.
+
+`upward` says how districts and the province get theirs: "matrix" assesses them like a commune on their own totals
+(matrix methods only); "shares" applies the first rule whose share (or `count`) of the communes beneath at
+`min_level` or above is reached, else `otherwise`; "highest" takes the highest level of the units directly beneath.
+A province's own policy is another version of one of these methods with its own numbers."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .models import COVERAGE_KINDS
+
+POLICY_KIND = "risk"
+METHODS = {"matrix_4800": "matrix", "matrix_218": "matrix", "clusters_2686": "clusters"}
+UPWARD_METHODS = {"matrix": ("matrix", "shares", "highest"), "clusters": ("shares", "highest")}
+CAPACITY_NOT_MET = ("not_lowered", "raise_one", "none")
+CAPACITY_MISSING = ("ignore", "not_met")
+_COMMON_KEYS = {"method", "window_days", "upward", "note"}
+_KEYS = {
+    "matrix": _COMMON_KEYS | {"per", "bands", "vaccination", "capacity"},
+    "clusters": _COMMON_KEYS | {"very_high_cluster_kinds", "high_if_untraceable_case", "high_if_bordering_very_high",
+                                "neighbour_within_km"},
+}
+DEFAULT_WINDOW_DAYS = 7
+DEFAULT_PER = 100_000
+
+
+def _number(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def _whole(value: Any, low: int, high: int) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int) and low <= value <= high
+
+
+def _level(value: Any) -> bool:
+    return _whole(value, 1, 4)
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "∞"
+    return f"{value:g}" if _number(value) else repr(value)
+
+
+def band_label(band: dict[str, Any]) -> str:
+    return f"{_fmt(band['from'])}–<{_fmt(band['to'])}" if band.get("to") is not None else f"≥ {_fmt(band['from'])}"
+
+
+def _bands_problems(bands: Any) -> list[str]:
+    if not isinstance(bands, list) or not bands:
+        return ["bands must be a non-empty list of {from, to, met, not_met}"]
+    problems: list[str] = []
+    clean = []
+    for i, band in enumerate(bands, start=1):
+        if not isinstance(band, dict):
+            problems.append(f"band {i} must be an object")
+            continue
+        problems += [f"band {i}: unknown rule {key}" for key in band if key not in ("from", "to", "met", "not_met")]
+        low, high = band.get("from"), band.get("to")
+        if not _number(low) or low < 0:
+            problems.append(f"band {i}: from must be a number ≥ 0")
+            continue
+        if high is not None and (not _number(high) or high <= low):
+            problems.append(f"band {i}: to must be a number above from, or null for no upper end")
+            continue
+        for column in ("met", "not_met"):
+            if not _level(band.get(column)):
+                problems.append(f"band {i}: {column} must be a level from 1 to 4")
+        clean.append({"from": low, "to": high})
+    if problems:
+        return problems
+    clean.sort(key=lambda b: (b["from"], math.inf if b["to"] is None else b["to"]))
+    if clean[0]["from"] > 0:
+        problems.append(f"the bands leave a gap: no band covers 0–<{_fmt(clean[0]['from'])}")
+    for before, after in zip(clean, clean[1:], strict=False):
+        end = math.inf if before["to"] is None else before["to"]
+        if after["from"] < end:
+            problems.append(f"the bands overlap: {band_label(before)} and {band_label(after)}")
+        elif after["from"] > end:
+            problems.append(f"the bands leave a gap: no band covers {_fmt(end)}–<{_fmt(after['from'])}")
+    if clean[-1]["to"] is not None:
+        problems.append(f"the bands leave a gap: no band covers ≥ {_fmt(clean[-1]['to'])} "
+                        "(the last band must have no upper end, to: null)")
+    return problems
+
+
+def _vaccination_problems(criteria: Any) -> list[str]:
+    if not isinstance(criteria, list):
+        return ["vaccination must be a list of {input, min_percent}"]
+    problems, seen = [], set()
+    for i, criterion in enumerate(criteria, start=1):
+        if not isinstance(criterion, dict):
+            problems.append(f"vaccination criterion {i} must be an object")
+            continue
+        problems += [f"vaccination criterion {i}: unknown rule {key}" for key in criterion
+                     if key not in ("input", "min_percent")]
+        name = criterion.get("input")
+        if name not in COVERAGE_KINDS:
+            problems.append(f"vaccination criterion {i}: input must be one of {', '.join(COVERAGE_KINDS)}")
+        elif name in seen:
+            problems.append(f"vaccination criterion {i}: {name} is given twice")
+        seen.add(name)
+        threshold = criterion.get("min_percent")
+        if not _number(threshold) or not 0 <= threshold <= 100:
+            problems.append(f"vaccination criterion {i}: min_percent must be a number from 0 to 100")
+    return problems
+
+
+def _capacity_problems(capacity: Any) -> list[str]:
+    if capacity is None:
+        return []
+    if not isinstance(capacity, dict):
+        return ["capacity must be an object or null"]
+    problems = [f"capacity: unknown rule {key}" for key in capacity
+                if key not in ("when_not_met", "lookback_days", "when_missing")]
+    if capacity.get("when_not_met", "not_lowered") not in CAPACITY_NOT_MET:
+        problems.append(f"capacity.when_not_met must be one of {', '.join(CAPACITY_NOT_MET)}")
+    if not _whole(capacity.get("lookback_days", 7), 1, 31):
+        problems.append("capacity.lookback_days must be a whole number from 1 to 31")
+    if capacity.get("when_missing", "ignore") not in CAPACITY_MISSING:
+        problems.append(f"capacity.when_missing must be one of {', '.join(CAPACITY_MISSING)}")
+    return problems
+
+
+def _upward_problems(upward: Any, engine: str) -> list[str]:
+    allowed = UPWARD_METHODS[engine]
+    if not isinstance(upward, dict) or upward.get("method") not in allowed:
+        return [f"upward.method must be one of {', '.join(allowed)}"]
+    method = upward["method"]
+    if method != "shares":
+        return [f"upward: unknown rule {key}" for key in upward if key != "method"]
+    problems = [f"upward: unknown rule {key}" for key in upward if key not in ("method", "rules", "otherwise")]
+    if not _level(upward.get("otherwise", 1)):
+        problems.append("upward.otherwise must be a level from 1 to 4")
+    rules = upward.get("rules")
+    if not isinstance(rules, list) or not rules:
+        return [*problems, "upward.rules must be a non-empty list of {level, min_level, share or count}"]
+    for i, rule in enumerate(rules, start=1):
+        if not isinstance(rule, dict):
+            problems.append(f"upward rule {i} must be an object")
+            continue
+        problems += [f"upward rule {i}: unknown rule {key}" for key in rule
+                     if key not in ("level", "min_level", "share", "count")]
+        if not _level(rule.get("level")) or not _level(rule.get("min_level")):
+            problems.append(f"upward rule {i}: level and min_level must be levels from 1 to 4")
+        if ("share" in rule) == ("count" in rule):
+            problems.append(f"upward rule {i}: give either share (0–1] or count")
+        elif "share" in rule and (not _number(rule["share"]) or not 0 < rule["share"] <= 1):
+            problems.append(f"upward rule {i}: share must be a fraction above 0 and at most 1")
+        elif "count" in rule and not _whole(rule["count"], 1, 100_000):
+            problems.append(f"upward rule {i}: count must be a whole number from 1")
+    return problems
+
+
+def validate_rules(rules: Any) -> list[str]:
+    """The problems of a version's rules (empty when valid)."""
+    if not isinstance(rules, dict):
+        return ["rules must be an object"]
+    method = rules.get("method")
+    if method not in METHODS:
+        return [f"unknown method {method!r}: use one of {', '.join(METHODS)}"]
+    engine = METHODS[method]
+    problems = [f"unknown rule for {method}: {key}" for key in rules if key not in _KEYS[engine]]
+    if not _whole(rules.get("window_days", DEFAULT_WINDOW_DAYS), 1, 28):
+        problems.append("window_days must be a whole number of days from 1 to 28")
+    if engine == "matrix":
+        if not _whole(rules.get("per", DEFAULT_PER), 1, 10_000_000):
+            problems.append("per must be a whole number of people (e.g. 100000)")
+        problems += _bands_problems(rules.get("bands"))
+        problems += _vaccination_problems(rules.get("vaccination", []))
+        problems += _capacity_problems(rules.get("capacity"))
+    else:
+        kinds = rules.get("very_high_cluster_kinds")
+        if not isinstance(kinds, list) or not all(isinstance(k, str) and k.strip() for k in kinds):
+            problems.append("very_high_cluster_kinds must be a list of cluster kinds")
+        for key in ("high_if_untraceable_case", "high_if_bordering_very_high"):
+            if not isinstance(rules.get(key, True), bool):
+                problems.append(f"{key} must be true or false")
+        km = rules.get("neighbour_within_km")
+        if km is not None and (not _number(km) or not 0 < km <= 50):
+            problems.append("neighbour_within_km must be a distance above 0 and at most 50 km, or null")
+    problems += _upward_problems(rules.get("upward"), engine)
+    return problems
+
+
+def engine_of(rules: dict[str, Any]) -> str:
+    return METHODS[rules["method"]]
+
+
+def window_days(rules: dict[str, Any] | None) -> int:
+    return int((rules or {}).get("window_days", DEFAULT_WINDOW_DAYS))
