@@ -59,6 +59,7 @@ def _mount() -> None:
     from lachan.notifications.api import router as notifications_router
     from lachan.people.api import router as people_router
     from lachan.quarantine.api import router as quarantine_router
+    from lachan.risk.api import router as risk_router
     from lachan.tracing.api import router as tracing_router
     from lachan.venues.api import router as venues_router
     from lachan.workflows.api import router as workflows_router
@@ -78,6 +79,7 @@ def _mount() -> None:
     api.add_router("/labs", lab_results_workflow_router)  # results that set off cases and tracing
     api.add_router("/labs", lab_lookup_router)  # citizens' results: no log-in
     api.add_router("/quarantine", quarantine_router)
+    api.add_router("/risk", risk_router)
     api.add_router("/quarantine", quarantine_workflow_router)  # from cases and tracing; tests due
 
 
