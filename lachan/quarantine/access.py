@@ -8,6 +8,7 @@ personal data: a unit user sees those in their unit and, for a commune station, 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -24,12 +25,23 @@ def require_perm(user, perm: str) -> None:
         raise PermissionDenied(QuarantineErrorCode.PERMISSION, _("You do not have permission to do this."))
 
 
-def order_scope_q(user, scope: Scope | None = None, *, field: str = "commune") -> Q:
-    """A filter on Order (or, with `field`, on a model reaching an order's commune, e.g. "order__commune")."""
+def is_province(scope: Scope) -> bool:
+    return scope.kind == "unit" and scope.unit_path == f"{settings.LACHAN_ADMIN_TREE}/{settings.LACHAN_PROVINCE_CODE}"
+
+
+def order_scope_q(user, scope: Scope | None = None, *, prefix: str = "") -> Q:
+    """A filter on Order (or, with prefix "order__", on a record of an order): staff see the orders of the
+    communes in their unit, a citizen their own."""
     if user is None:
         return Q()
     scope = scope or scope_for(user)
-    return scope.commune_q(field)
+    if is_province(scope):
+        return Q()  # the deployment's province: every commune (no list of them in the query)
+    if scope.kind == "unit":
+        return Q(**{f"{prefix}commune_id__in": scope.commune_ids()})
+    if scope.kind == "self":
+        return Q(**{f"{prefix}person__account_id": scope.user_id})
+    return Q(pk__in=[])
 
 
 def commune_in_jurisdiction(user, commune: AdminUnit) -> bool:

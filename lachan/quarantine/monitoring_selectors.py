@@ -17,13 +17,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lachan.accounts.audit import audit_record_many
-from lachan.accounts.jurisdiction import Scope, scope_for, unit_in_scope
+from lachan.accounts.jurisdiction import scope_for, unit_in_scope
 from lachan.accounts.roles import Perm
 from lachan.core.caching import TTLCache
 from lachan.core.errors import NotFound, PermissionDenied
 from lachan.geo.models import AdminLevel, AdminUnit
 
 from . import policy as quarantine_policy
+from .access import is_province, order_scope_q
 from .errors import QuarantineErrorCode
 from .models import (
     OPEN_ALERT_STATUSES,
@@ -56,24 +57,6 @@ def require_staff(user, perm: str) -> None:
     if user is not None and getattr(user, "is_citizen", False):
         raise PermissionDenied(QuarantineErrorCode.PERMISSION, _("You do not have permission to do this."))
     require_perm(user, perm)
-
-
-def _is_province(scope: Scope) -> bool:
-    return scope.kind == "unit" and scope.unit_path == f"{settings.LACHAN_ADMIN_TREE}/{settings.LACHAN_PROVINCE_CODE}"
-
-
-def order_scope_q(user, scope: Scope | None = None, *, prefix: str = "") -> Q:
-    """A filter on Order (or, with prefix "order__", on a record of an order)."""
-    if user is None:
-        return Q()
-    scope = scope or scope_for(user)
-    if _is_province(scope):
-        return Q()  # the deployment's province: every commune (no list of them in the query)
-    if scope.kind == "unit":
-        return Q(**{f"{prefix}commune_id__in": scope.commune_ids()})
-    if scope.kind == "self":
-        return Q(**{f"{prefix}person__account_id": scope.user_id})
-    return Q(pk__in=[])
 
 
 def order_reachable(user, order: Order) -> bool:
@@ -315,7 +298,7 @@ def overview(*, user, on: date | None = None, district_id: int | None = None, hi
         communes = communes.filter(parent_id=district_id)
     communes = list(communes.order_by("parent__name", "name"))
     by_id = {c.pk: OverviewRow(commune=c) for c in communes}
-    narrow = Q(commune_id__in=list(by_id)) if (district_id or scope is None or not _is_province(scope)) else Q()
+    narrow = Q(commune_id__in=list(by_id)) if (district_id or scope is None or not is_province(scope)) else Q()
     orders = (Order.objects.filter(narrow, status=OrderStatus.ACTIVE).values("commune_id")
               .annotate(**{name: Count("pk", filter=q) for name, q in _COUNTS.items()},
                         release_due=Count("pk", filter=Q(ends_on__lte=on))).order_by())
