@@ -19,6 +19,10 @@ urlpatterns = [
     path("labs/", include("lachan.labs.urls")),
     path("quarantine/", include("lachan.workflows.quarantine_urls")),  # from cases and tracing; tests due
     path("quarantine/", include("lachan.quarantine.urls")),
+    path("risk/", include("lachan.workflows.risk_urls")),  # computing levels and trying a policy on past data
+    path("risk/", include("lachan.risk.urls")),
+    path("map/", include("lachan.workflows.map_urls")),  # the map gathers layers from every domain
+    path("ban-do/", include("lachan.workflows.map_urls_public")),  # the citizens' read-only map
     path("c/", include("lachan.venues.urls_public")),
     path("ket-qua/", include("lachan.labs.lookup_urls")),  # citizens' results (the address in the SMS)
     path("", include("lachan.web.urls")),

@@ -55,6 +55,8 @@ class PlaceKind(models.TextChoices):
     HOSPITAL = "hospital", _("hospital")
     QUARANTINE_FACILITY = "quarantine_facility", _("quarantine facility")
     TEST_SITE = "test_site", _("test site")
+    ESSENTIAL_SHOP = "essential_shop", _("essential goods shop")  # open in lockdowns (điểm bán hàng thiết yếu)
+    DECLARATION_POINT = "declaration_point", _("health declaration point")
 
 
 class Place(BaseModel):

@@ -1,12 +1,14 @@
 """Risk levels (cấp độ dịch) of administrative units, one assessment per unit and day, and the inputs a province
 enters by hand (vaccination coverage, treatment capacity) until the platform holds them itself."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from lachan.core.models import Policy
+from lachan.core.models import BaseModel, Policy
 from lachan.geo.models import AdminUnit
 
 
@@ -111,3 +113,47 @@ class RiskInput(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.kind} {self.value} ({self.as_of})"
+
+
+class LockdownArea(BaseModel):
+    """An area under lockdown (phong tỏa) or strict control for a period: drawn on the map or imported as GeoJSON.
+
+    `unit` is the smallest unit that holds the whole area: it decides who sees and edits it. `residents` is the
+    count the commune reports; `residents_estimate` is what the platform derives from the populations of the
+    communes it covers (their density times the area inside each), kept so a list never recomputes it."""
+
+    name = models.CharField(_("name"), max_length=200)
+    unit = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("administrative unit"))
+    geometry = models.JSONField(_("area (GeoJSON geometry)"))  # Polygon or MultiPolygon, WGS 84
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"), null=True, blank=True)  # null: until lifted
+    residents = models.PositiveIntegerField(_("residents (reported)"), null=True, blank=True)
+    residents_estimate = models.PositiveIntegerField(_("residents (estimated)"), null=True, blank=True)
+    area_km2 = models.FloatField(_("area (km²)"))
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    source = models.CharField(_("source"), max_length=20, default="drawn")  # drawn | imported
+    lifted_on = models.DateField(_("lifted on"), null=True, blank=True)
+    lifted_reason = models.CharField(_("reason for lifting"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-starts_on", "name"]
+        verbose_name = _("lockdown area")
+        verbose_name_plural = _("lockdown areas")
+        indexes = [models.Index(fields=["starts_on", "ends_on"], name="risk_lockdown_dates")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                                   name="risk_lockdown_dates_order"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def last_day(self):
+        """The last day in force: lifting early ends it the day before."""
+        ends = [d for d in (self.ends_on, self.lifted_on and self.lifted_on - timedelta(days=1)) if d]
+        return min(ends) if ends else None
+
+    def active_on(self, day) -> bool:
+        last = self.last_day
+        return self.starts_on <= day and (last is None or day <= last)

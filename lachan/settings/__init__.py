@@ -4,6 +4,7 @@ Defaults give the embedded set-up (SQLite, no broker, development secret); produ
 DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS and turns DEBUG off. See docs/deployment.md.
 """
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -43,6 +44,10 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 # "2025": province/commune). Codes are the official ones.
 LACHAN_ADMIN_TREE = os.environ.get("LACHAN_ADMIN_TREE", "2021")
 LACHAN_PROVINCE_CODE = os.environ.get("LACHAN_PROVINCE_CODE", "82")
+# The map's base tiles, e.g. a tile server inside the government network ("https://tiles.example.gov.vn/{z}/{x}/{y}.png").
+# Empty (the default): no base layer is loaded; the map shows unit boundaries or points over a plain background.
+LACHAN_MAP_TILE_URL = os.environ.get("LACHAN_MAP_TILE_URL", "")
+LACHAN_MAP_TILE_ATTRIBUTION = os.environ.get("LACHAN_MAP_TILE_ATTRIBUTION", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -169,6 +174,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+# Leaflet and Leaflet.draw come from the django-leaflet package (PyPI); only its static folder is used (the app
+# itself needs GeoDjango's GDAL, which the platform does not).
+STATICFILES_DIRS = [Path(importlib.util.find_spec("leaflet").origin).parent / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
