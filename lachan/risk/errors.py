@@ -13,3 +13,16 @@ class RiskErrorCode(StrEnum):
     REASON_REQUIRED = "risk_reason_required"
     NOT_OVERRIDDEN = "risk_not_overridden"
     INPUT_INVALID = "risk_input_invalid"
+
+
+class LockdownErrorCode(StrEnum):
+    PERMISSION = "lockdown_permission"
+    NOT_FOUND = "lockdown_not_found"
+    GEOMETRY_INVALID = "lockdown_geometry_invalid"
+    OUTSIDE_PROVINCE = "lockdown_outside_province"
+    OUTSIDE_JURISDICTION = "lockdown_outside_jurisdiction"
+    FILE_INVALID = "lockdown_file_invalid"
+    NAME_REQUIRED = "lockdown_name_required"
+    DATES_INVALID = "lockdown_dates_invalid"
+    RESIDENTS_INVALID = "lockdown_residents_invalid"
+    ALREADY_LIFTED = "lockdown_already_lifted"
