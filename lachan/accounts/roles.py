@@ -51,7 +51,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.EPIDEMIOLOGIST: frozenset(_STAFF_WORK | _CASE_WORK | _SAMPLING | _QUARANTINE | _RISK
                                    | {Perm.PEOPLE_MERGE, Perm.NOTIFICATIONS_VIEW}),
     Role.DISTRICT_OFFICER: frozenset(_STAFF_WORK | _CASE_WORK | _SAMPLING | _QUARANTINE | {Perm.PEOPLE_MERGE, Perm.RISK_VIEW}),
-    Role.COMMUNE_STATION: frozenset(_STAFF_WORK | _CASE_WORK | _SAMPLING | _QUARANTINE | {Perm.PEOPLE_MERGE}),
+    # A commune station reads its commune's level and the lockdown areas it enforces.
+    Role.COMMUNE_STATION: frozenset(_STAFF_WORK | _CASE_WORK | _SAMPLING | _QUARANTINE | {Perm.PEOPLE_MERGE, Perm.RISK_VIEW}),
     Role.LAB_STAFF: frozenset(_STAFF_WORK | {Perm.LABS_VIEW, Perm.LABS_SAMPLE, Perm.LABS_RESULT}),
     Role.ENTERPRISE_OFFICER: frozenset(_STAFF_WORK | {Perm.LABS_VIEW}),
     Role.VENUE_OWNER: frozenset(),

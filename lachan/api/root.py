@@ -64,7 +64,10 @@ def _mount() -> None:
     from lachan.venues.api import router as venues_router
     from lachan.workflows.api import router as workflows_router
     from lachan.workflows.lab_results_api import router as lab_results_workflow_router
+    from lachan.workflows.operations_api import router as operations_router
+    from lachan.workflows.map_api import router as map_router
     from lachan.workflows.quarantine_api import router as quarantine_workflow_router
+    from lachan.workflows.risk_api import router as risk_workflow_router
 
     api.add_router("/accounts", accounts_router)
     api.add_router("/geo", geo_router)
@@ -80,7 +83,10 @@ def _mount() -> None:
     api.add_router("/labs", lab_lookup_router)  # citizens' results: no log-in
     api.add_router("/quarantine", quarantine_router)
     api.add_router("/risk", risk_router)
+    api.add_router("/map", map_router)  # layers from every domain; lockdown areas
     api.add_router("/quarantine", quarantine_workflow_router)  # from cases and tracing; tests due
+    api.add_router("/risk", risk_workflow_router)  # computing levels now, trying rules on past data (reads cases)
+    api.add_router("/operations", operations_router)  # the operations-centre dashboard: indicators, curve, feed
 
 
 _mount()

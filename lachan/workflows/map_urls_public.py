@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import map_views
 
 app_name = "public_map"
-urlpatterns: list = []
+urlpatterns = [
+    path("", map_views.public_map, name="map"),  # /ban-do/: the citizens' map
+]

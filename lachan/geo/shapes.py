@@ -1,0 +1,156 @@
+"""Geometry of areas drawn or imported by users (lockdown areas, later others): GeoJSON checked with shapely, areas in
+km², and the shape of a province to check an area falls inside it.
+
+Coordinates are WGS 84 longitude/latitude (GeoJSON's order). Areas use a local equirectangular projection around
+the shape's own latitude: within a province (≤ 2° across) the error is well under 1 %."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import shapely
+from django.db.models import Q
+from shapely import make_valid, voronoi_polygons
+from shapely.geometry import MultiPoint, MultiPolygon, Point, Polygon, mapping, shape
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import unary_union
+from shapely.validation import explain_validity
+
+from .models import AdminLevel, AdminUnit
+
+KM_PER_DEGREE_LAT = 110.574
+KM_PER_DEGREE_LON_EQUATOR = 111.320
+# Without imported boundaries a province is the hull of its communes' centres grown by this much (≈ 5.5 km): a
+# commune's centre is often a few km inside its edge.
+POINTS_MARGIN_DEGREES = 0.05
+# An area may stick out of the province boundary by this much (≈ 100 m): boundaries from different sources differ.
+BOUNDARY_TOLERANCE_DEGREES = 0.001
+
+
+class ShapeError(ValueError):
+    """What is wrong with a geometry, in words for the user."""
+
+
+def geometry_parse(value: Any) -> BaseGeometry:
+    """A GeoJSON Polygon or MultiPolygon (or a Feature holding one), checked: closed rings, coordinates in range,
+    no self-intersection, not empty. Raises ShapeError."""
+    if isinstance(value, dict) and value.get("type") == "Feature":
+        value = value.get("geometry")
+    if not isinstance(value, dict) or value.get("type") not in ("Polygon", "MultiPolygon"):
+        raise ShapeError("the area must be a GeoJSON Polygon or MultiPolygon")
+    try:
+        geom = shape(value)
+    except (ValueError, TypeError, IndexError, AttributeError, KeyError) as exc:
+        raise ShapeError(f"the coordinates are not a polygon ({exc})") from None
+    if geom.is_empty:
+        raise ShapeError("the polygon is empty")
+    polygons = list(geom.geoms) if isinstance(geom, MultiPolygon) else [geom]
+    for polygon in polygons:
+        ring = list(polygon.exterior.coords)
+        if len(ring) < 4:
+            raise ShapeError("a polygon needs at least three corners")
+        for lon, lat, *_rest in ring:
+            if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+                raise ShapeError("the coordinates must be longitude, latitude in degrees (WGS 84)")
+    if not geom.is_valid:
+        raise ShapeError(f"the polygon is not valid: {explain_validity(geom)}")
+    if geom.area == 0:
+        raise ShapeError("the polygon has no area")
+    return geom
+
+
+def geometry_json(geom: BaseGeometry, *, digits: int = 6) -> dict[str, Any]:
+    """GeoJSON of a geometry with coordinates rounded (6 digits ≈ 10 cm)."""
+    rounded = shapely.transform(geom, lambda xy: xy.round(digits))
+    return json.loads(json.dumps(mapping(rounded)))  # tuples to lists: what a JSONField gives back
+
+
+def area_km2(geom: BaseGeometry) -> float:
+    lat = geom.centroid.y
+    kx = KM_PER_DEGREE_LON_EQUATOR * math.cos(math.radians(lat))
+    return shapely.transform(geom, lambda xy: xy * (kx, KM_PER_DEGREE_LAT)).area
+
+
+def unit_shape(unit: AdminUnit) -> BaseGeometry | None:
+    """A unit's imported boundary, repaired if it needs to be; None when it has none (or it is unusable)."""
+    if not unit.boundary:
+        return None
+    try:
+        geom = shape(unit.boundary)
+    except (ValueError, TypeError, IndexError, AttributeError, KeyError):
+        return None
+    return geom if geom.is_valid else make_valid(geom)
+
+
+@dataclass
+class UnitFootprint:
+    """Where a unit and its communes are: their imported boundaries, or — when those are missing — the hull of the
+    communes' centres and each commune's Voronoi cell within it (an approximation, said by `from_points`)."""
+
+    unit: AdminUnit
+    outline: BaseGeometry | None
+    communes: list[tuple[AdminUnit, BaseGeometry]]
+    from_points: bool
+
+    def covers(self, geom: BaseGeometry) -> bool:
+        if self.outline is None:
+            return True  # nothing known of where the unit is: nothing to check against
+        outline = self.outline if self.from_points else self.outline.buffer(BOUNDARY_TOLERANCE_DEGREES)
+        return outline.covers(geom)
+
+    def communes_touched(self, geom: BaseGeometry) -> list[tuple[AdminUnit, float]]:
+        """The communes the area lies in, each with the area (km²) of the part inside it."""
+        found = []
+        for commune, cell in self.communes:
+            if cell.intersects(geom):
+                part = area_km2(cell.intersection(geom))
+                if part > 0:
+                    found.append((commune, part))
+        if not found and self.communes and self.from_points:  # grown past the hull: the nearest centre's
+            centre = geom.centroid
+            nearest = min(self.communes, key=lambda cc: cc[1].distance(centre))[0]
+            found = [(nearest, area_km2(geom))]
+        return found
+
+    def residents_estimate(self, geom: BaseGeometry) -> int | None:
+        """The people living in the area if each commune's population were spread evenly over its area; None
+        when no commune touched has a population."""
+        total, known = 0.0, False
+        cells = dict((c.pk, cell) for c, cell in self.communes)
+        for commune, part in self.communes_touched(geom):
+            commune_km2 = commune.area_km2 or area_km2(cells[commune.pk])
+            if commune.population and commune_km2:
+                total += commune.population * min(1.0, part / commune_km2)
+                known = True
+        return round(total) if known else None
+
+
+def unit_footprint(unit: AdminUnit) -> UnitFootprint:
+    communes = list(AdminUnit.objects.filter(tree=unit.tree, level=AdminLevel.COMMUNE)
+                    .filter(Q(pk=unit.pk) | Q(path__startswith=unit.path + "/"))
+                    .only("id", "code", "name", "path", "parent_id", "level", "latitude", "longitude", "population",
+                          "area_km2", "boundary", "tree"))
+    shapes = [unit_shape(c) for c in communes]
+    if communes and all(s is not None for s in shapes):
+        own = unit_shape(unit) if unit.level != AdminLevel.COMMUNE else None
+        return UnitFootprint(unit, own or unary_union(shapes), list(zip(communes, shapes, strict=True)),
+                             from_points=False)
+    located = [c for c in communes if c.latitude is not None and c.longitude is not None]
+    if not located:
+        return UnitFootprint(unit, unit_shape(unit), [], from_points=True)
+    points = MultiPoint([(c.longitude, c.latitude) for c in located])
+    outline = points.convex_hull.buffer(POINTS_MARGIN_DEGREES)
+    regions = list(voronoi_polygons(points, extend_to=outline).geoms) if len(located) > 1 else [outline]
+    cells = []
+    for commune in located:  # each centre's cell: the Voronoi polygon that holds it, clipped to the outline
+        point = Point(commune.longitude, commune.latitude)
+        region = next((r for r in regions if r.covers(point)), outline)
+        cells.append((commune, region.intersection(outline)))
+    return UnitFootprint(unit, outline, cells, from_points=True)
+
+
+def polygon_parts(geom: BaseGeometry) -> list[Polygon]:
+    return list(geom.geoms) if isinstance(geom, MultiPolygon) else [geom]

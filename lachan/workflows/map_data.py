@@ -1,0 +1,243 @@
+"""The map's layers (DESIGN §2.7): each a GeoJSON FeatureCollection gathered from the domain that holds it, within
+the reader's jurisdiction — risk levels (risk), cases by commune of residence (cases), test sites, health stations,
+essential shops and declaration points (places), quarantine facilities with their beds (quarantine), lockdown areas
+(risk). The citizens' map reads the public layers of the whole province, with no personal data and no counts of
+cases.
+
+Units are drawn with their imported boundaries, else as points at their centres. Their geometry changes rarely and
+is the heavy part of the risk layer: it is kept per process for a few minutes (GEOMETRY_CACHE)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from lachan.accounts.jurisdiction import Scope, scope_for
+from lachan.accounts.roles import Perm
+from lachan.cases.models import Case, CaseOrigin
+from lachan.core.caching import TTLCache
+from lachan.core.errors import DomainError, PermissionDenied
+from lachan.geo.models import AdminLevel, AdminUnit, Place, PlaceKind
+from lachan.quarantine.selectors import facilities_in_scope, facilities_occupancy
+from lachan.risk.lockdown_selectors import in_force_q, lockdown_areas_in_scope
+from lachan.risk.models import LEVEL_COLOURS, LockdownArea, RiskAssessment
+
+GEOMETRY_CACHE = TTLCache(300)
+CASE_DAYS = 7  # the cases layer: confirmed in the last 7 days, and over 14 days for the trend
+
+
+@dataclass(frozen=True)
+class Layer:
+    key: str
+    title: Any
+    perm: str
+    public: bool
+    kind: str  # "units", "points", "areas"
+
+
+LAYERS: dict[str, Layer] = {layer.key: layer for layer in [
+    Layer("risk", gettext_lazy("Risk levels"), Perm.RISK_VIEW, True, "units"),
+    Layer("cases", gettext_lazy("Cases (last 7 days)"), Perm.CASES_VIEW, False, "points"),
+    Layer("test_sites", gettext_lazy("Test sites"), Perm.RISK_VIEW, True, "points"),
+    Layer("health_stations", gettext_lazy("Health stations"), Perm.RISK_VIEW, True, "points"),
+    Layer("quarantine_facilities", gettext_lazy("Quarantine facilities"), Perm.QUARANTINE_VIEW, False, "points"),
+    Layer("lockdowns", gettext_lazy("Lockdown areas"), Perm.RISK_VIEW, True, "areas"),
+    Layer("essential_shops", gettext_lazy("Essential shops"), Perm.RISK_VIEW, True, "points"),
+    Layer("declaration_points", gettext_lazy("Declaration points"), Perm.RISK_VIEW, True, "points"),
+]}
+PLACE_LAYERS = {"test_sites": PlaceKind.TEST_SITE, "health_stations": PlaceKind.HEALTH_STATION,
+                "essential_shops": PlaceKind.ESSENTIAL_SHOP, "declaration_points": PlaceKind.DECLARATION_POINT}
+
+
+def province_scope() -> Scope:
+    unit = AdminUnit.objects.filter(tree=settings.LACHAN_ADMIN_TREE, code=settings.LACHAN_PROVINCE_CODE).first()
+    if unit is None:
+        return Scope(kind="none")
+    return Scope(kind="unit", unit_path=unit.path, unit_id=unit.pk)
+
+
+def layers_for(user) -> list[Layer]:
+    """The layers a user may open (the public ones for an anonymous reader)."""
+    if user is None or not user.is_authenticated:
+        return [layer for layer in LAYERS.values() if layer.public]
+    return [layer for layer in LAYERS.values() if user.has_perm_code(layer.perm)]
+
+
+def _feature(geometry: dict[str, Any] | None, properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "Feature", "geometry": geometry, "properties": properties}
+
+
+def _point(lat, lon) -> dict[str, Any] | None:
+    return None if lat is None or lon is None else {"type": "Point", "coordinates": [lon, lat]}
+
+
+def _collection(features: list[dict[str, Any]], **meta) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "features": [f for f in features if f["geometry"] is not None], **meta}
+
+
+def _units_in(scope: Scope, admin_level: int):
+    return AdminUnit.objects.filter(tree=settings.LACHAN_ADMIN_TREE, level=admin_level).filter(
+        Q(path=scope.unit_path) | Q(path__startswith=scope.unit_path + "/"))
+
+
+def _unit_geometries(scope: Scope, admin_level: int) -> dict[int, tuple[str, str, dict[str, Any] | None]]:
+    """id → (code, name, geometry) of the units of a level within the scope: their boundary, else their centre."""
+    def load():
+        rows = _units_in(scope, admin_level).values_list("id", "code", "name", "boundary", "latitude", "longitude")
+        return {uid: (code, name, boundary or _point(lat, lon)) for uid, code, name, boundary, lat, lon in rows}
+
+    return GEOMETRY_CACHE.get((settings.LACHAN_ADMIN_TREE, scope.unit_path, admin_level), load)
+
+
+def _latest_day(unit_ids: list[int], on: date | None) -> date | None:
+    rows = RiskAssessment.objects.filter(unit_id__in=unit_ids[:1] or [0])
+    if on is not None:
+        rows = rows.filter(on__lte=on)
+    return rows.order_by("-on").values_list("on", flat=True).first()
+
+
+def risk_layer(scope: Scope, *, on: date | None, admin_level: int, public: bool) -> dict[str, Any]:
+    """Every unit of a level with the level that applies on a day (the last day assessed on or before `on`)."""
+    geometries = _unit_geometries(scope, admin_level)
+    ids = list(geometries)
+    day = _latest_day(ids, on)
+    levels: dict[int, tuple] = {}
+    if day is not None:
+        fields = ("unit_id", "level", "overridden") if public else (
+            "unit_id", "level", "overridden", "computed_level", "inputs")
+        rows = RiskAssessment.objects.filter(on=day, unit_id__in=ids).values_list(*fields)
+        levels = {row[0]: row[1:] for row in rows}
+    features = []
+    for uid, (code, name, geometry) in geometries.items():
+        found = levels.get(uid)
+        level = found[0] if found else None
+        props = {"code": code, "name": name, "level": level, "colour": LEVEL_COLOURS.get(level or 0, "grey"),
+                 "overridden": bool(found and found[1])}
+        if not public and found:
+            inputs = found[3] or {}
+            props.update(computed_level=found[2], cases=inputs.get("cases"), rate=inputs.get("rate"),
+                         population=inputs.get("population"))
+        features.append(_feature(geometry, props))
+    return _collection(features, on=day.isoformat() if day else None, admin_level=admin_level)
+
+
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def cases_layer(scope: Scope, *, on: date | None) -> dict[str, Any]:
+    """Cases confirmed in the 7 days ending on `on` (and the 7 before), by commune of residence, at the commune's
+    centre: counts only, no person."""
+    on = on or timezone.localdate()
+    end = _local_midnight(on + timedelta(days=1))
+    start, before = end - timedelta(days=CASE_DAYS), end - timedelta(days=2 * CASE_DAYS)
+    communes = _units_in(scope, AdminLevel.COMMUNE)
+    in_scope = Q() if scope.unit_path.count("/") == 1 else Q(person__commune__in=communes)
+    rows = (Case.objects.filter(in_scope, confirmed_at__gte=before, confirmed_at__lt=end)
+            .values_list("person__commune_id")
+            .annotate(week=Count("id", filter=Q(confirmed_at__gte=start)),
+                      community=Count("id", filter=Q(confirmed_at__gte=start, origin=CaseOrigin.COMMUNITY)),
+                      previous=Count("id", filter=Q(confirmed_at__lt=start)))
+            .order_by())
+    counts = {cid: (week, community, previous) for cid, week, community, previous in rows}
+    units = communes.filter(pk__in=list(counts)).values_list("id", "code", "name", "latitude", "longitude")
+    features = [_feature(_point(lat, lon), {"code": code, "name": name, "cases": counts[uid][0],
+                                            "community": counts[uid][1], "previous_week": counts[uid][2]})
+                for uid, code, name, lat, lon in units if counts[uid][0] or counts[uid][2]]
+    return _collection(features, on=on.isoformat(), days=CASE_DAYS)
+
+
+def places_layer(scope: Scope, *, kind: str) -> dict[str, Any]:
+    communes = _units_in(scope, AdminLevel.COMMUNE)
+    rows = (Place.objects.filter(kind=kind, is_active=True, commune__in=communes)
+            .values_list("name", "address", "phone", "latitude", "longitude", "commune__name").order_by("name"))
+    return _collection([_feature(_point(lat, lon), {"name": name, "address": address, "phone": phone,
+                                                    "commune": commune})
+                        for name, address, phone, lat, lon, commune in rows])
+
+
+def facilities_layer(user, *, on: date | None) -> dict[str, Any]:
+    facilities = facilities_in_scope(user).filter(is_active=True)
+    features = []
+    for use in facilities_occupancy(facilities, on=on):
+        place = use.facility.place
+        features.append(_feature(_point(place.latitude, place.longitude), {
+            "name": place.name, "address": place.address, "phone": place.phone, "commune": place.commune.name,
+            "isolation": use.facility.for_isolation, "beds": use.beds, "in_use": use.in_use, "free": use.free}))
+    return _collection(features)
+
+
+def lockdowns_layer(rows, *, on: date | None, public: bool) -> dict[str, Any]:
+    on = on or timezone.localdate()
+    rows = rows.filter(in_force_q(on)).order_by("starts_on")
+    features = []
+    for area in rows:
+        props = {"name": area.name, "starts_on": area.starts_on.isoformat(),
+                 "ends_on": area.last_day.isoformat() if area.last_day else None, "unit": area.unit.name,
+                 "residents": area.residents if area.residents is not None else area.residents_estimate,
+                 "residents_estimated": area.residents is None, "area_km2": area.area_km2, "reason": area.reason}
+        if not public:
+            props["id"] = str(area.pk)
+        features.append(_feature(area.geometry, props))
+    return _collection(features, on=on.isoformat())
+
+
+def map_layer(*, user, layer: str, on: date | None = None, admin_level: int = AdminLevel.COMMUNE) -> dict[str, Any]:
+    """One layer as GeoJSON within the user's jurisdiction; `user=None` reads the citizens' map (public layers of
+    the whole province)."""
+    spec = LAYERS.get(layer)
+    if spec is None:
+        raise DomainError("map_layer_unknown", _("Unknown layer %(layer)s: use one of %(layers)s.")
+                          % {"layer": layer, "layers": ", ".join(LAYERS)}, field="layer")
+    if admin_level not in AdminLevel.values:
+        raise DomainError("map_level_invalid", _("The administrative level is 1, 2 or 3."), field="admin_level")
+    if on is not None and on > timezone.localdate():
+        raise DomainError("map_date_invalid", _("The day is in the future."), field="on")
+    public = user is None
+    if public:
+        if not spec.public:
+            raise PermissionDenied("map_layer_private", _("This layer is not public."), field="layer")
+        scope = province_scope()
+    else:
+        if not user.has_perm_code(spec.perm):
+            raise PermissionDenied("map_permission", _("You do not have permission to see this layer."), field="layer")
+        scope = scope_for(user)
+    if scope.kind != "unit":
+        return _collection([])
+    builders: dict[str, Callable[[], dict[str, Any]]] = {
+        "risk": lambda: risk_layer(scope, on=on, admin_level=admin_level, public=public),
+        "cases": lambda: cases_layer(scope, on=on),
+        "quarantine_facilities": lambda: facilities_layer(user, on=on),
+        "lockdowns": lambda: lockdowns_layer(LockdownArea.objects.select_related("unit") if public
+                                             else lockdown_areas_in_scope(user), on=on, public=public),
+    }
+    if layer in PLACE_LAYERS:
+        return places_layer(scope, kind=PLACE_LAYERS[layer])
+    return builders[layer]()
+
+
+def map_layer_json(**kwargs) -> bytes:
+    return json.dumps(map_layer(**kwargs), ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def map_view_of(user) -> dict[str, Any]:
+    """Where the map opens: the centre and extent of the user's unit (the province for the public)."""
+    scope = province_scope() if user is None or not user.is_authenticated else scope_for(user)
+    if scope.kind != "unit":
+        scope = province_scope()
+    rows = list(_units_in(scope, AdminLevel.COMMUNE).filter(latitude__isnull=False)
+                .values_list("latitude", "longitude")) if scope.kind == "unit" else []
+    if not rows:
+        return {"bounds": None}
+    lats, lons = [r[0] for r in rows], [r[1] for r in rows]
+    pad = 0.02
+    return {"bounds": [[min(lats) - pad, min(lons) - pad], [max(lats) + pad, max(lons) + pad]]}

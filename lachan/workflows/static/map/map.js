@@ -1,0 +1,202 @@
+/* Lá Chắn map: Leaflet (served by the platform) with the layers of lachan.workflows.map_data.
+   LachanMap.mount(element, config) — config comes from the page (map_config in map_views.py):
+   {layers: [{key, title, url, visible, kind}], bounds, tiles: {url, attribution}, labels: {...},
+    refreshSeconds, draw: {input, form} | null, on: "YYYY-MM-DD" | null}. No request leaves the platform unless a
+   base-tile URL is configured. */
+(function () {
+  "use strict";
+  var LEVEL_HEX = {1: "#2e7d32", 2: "#f9a825", 3: "#ef6c00", 4: "#c62828"};
+  var NONE_HEX = "#9e9e9e";
+  var PLACE_STYLE = {
+    test_sites: {color: "#6a1b9a", letter: "XN"},
+    health_stations: {color: "#1565c0", letter: "YT"},
+    quarantine_facilities: {color: "#4e342e", letter: "CL"},
+    essential_shops: {color: "#00838f", letter: "TP"},
+    declaration_points: {color: "#37474f", letter: "KB"}
+  };
+
+  function esc(value) {
+    return String(value === null || value === undefined ? "" : value).replace(/[&<>"']/g, function (c) {
+      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
+    });
+  }
+
+  function levelHex(level) { return LEVEL_HEX[level] || NONE_HEX; }
+
+  function row(label, value) {
+    return value === null || value === undefined || value === "" ? "" :
+      "<tr><th>" + esc(label) + "</th><td>" + esc(value) + "</td></tr>";
+  }
+
+  function popupFor(key, p, L10N) {
+    var html = "<div class='map-popup'><strong>" + esc(p.name) + "</strong><table>";
+    if (key === "risk") {
+      html += row(L10N.level, p.level ? L10N["level" + p.level] : L10N.notAssessed);
+      if (p.overridden) { html += row("", L10N.overridden); }
+      html += row(L10N.cases, p.cases) + row(L10N.rate, p.rate) + row(L10N.population, p.population);
+      html += "</table>";
+      if (L10N.unitUrl && p.code) { html += "<a href='" + L10N.unitUrl.replace("CODE", encodeURIComponent(p.code)) + "'>" + esc(L10N.details) + "</a>"; }
+      return html + "</div>";
+    }
+    if (key === "cases") {
+      html += row(L10N.casesWeek, p.cases) + row(L10N.community, p.community) + row(L10N.previousWeek, p.previous_week);
+    } else if (key === "lockdowns") {
+      html += row(L10N.from, p.starts_on) + row(L10N.until, p.ends_on || L10N.untilLifted) + row(L10N.unit, p.unit) +
+        row(p.residents_estimated ? L10N.residentsEstimated : L10N.residents, p.residents) + row(L10N.areaKm2, p.area_km2) +
+        row(L10N.reason, p.reason);
+      html += "</table>";
+      if (L10N.lockdownUrl && p.id) { html += "<a href='" + L10N.lockdownUrl.replace("ID", p.id) + "'>" + esc(L10N.details) + "</a>"; }
+      return html + "</div>";
+    } else {
+      html += row(L10N.address, p.address) + row(L10N.commune, p.commune) + row(L10N.phone, p.phone);
+      if (p.beds !== undefined) { html += row(L10N.beds, p.beds) + row(L10N.inUse, p.in_use) + row(L10N.free, p.free); }
+    }
+    return html + "</table></div>";
+  }
+
+  function layerFor(spec, data, L10N) {
+    var key = spec.key;
+    return L.geoJSON(data, {
+      style: function (feature) {
+        if (key === "lockdowns") { return {color: "#b71c1c", weight: 2, dashArray: "6 4", fillColor: "#b71c1c", fillOpacity: 0.25}; }
+        var level = feature.properties.level;
+        return {color: "#ffffff", weight: 1, fillColor: levelHex(level), fillOpacity: 0.6};
+      },
+      pointToLayer: function (feature, latlng) {
+        var p = feature.properties;
+        if (key === "risk") {
+          return L.circleMarker(latlng, {radius: 8, color: "#ffffff", weight: 1, fillColor: levelHex(p.level), fillOpacity: 0.9});
+        }
+        if (key === "cases") {
+          return L.circleMarker(latlng, {radius: 4 + 3 * Math.sqrt(p.cases || 0), color: "#7f0000", weight: 1,
+            fillColor: "#d32f2f", fillOpacity: 0.55});
+        }
+        var style = PLACE_STYLE[key] || {color: "#333", letter: "•"};
+        return L.marker(latlng, {icon: L.divIcon({className: "map-pin", html: "<span style='background:" + style.color + "'>" +
+          style.letter + "</span>", iconSize: [26, 18], iconAnchor: [13, 9]}), title: p.name});
+      },
+      onEachFeature: function (feature, layer) {
+        layer.bindPopup(popupFor(key, feature.properties, L10N));
+        if (key === "risk" && feature.properties.name) { layer.bindTooltip(feature.properties.name, {sticky: true}); }
+      }
+    });
+  }
+
+  function legend(map, config) {
+    var control = L.control({position: "bottomright"});
+    control.onAdd = function () {
+      var div = L.DomUtil.create("div", "map-legend");
+      var L10N = config.labels;
+      var html = "<strong>" + esc(L10N.legend) + "</strong>";
+      [1, 2, 3, 4].forEach(function (lv) { html += "<div><i style='background:" + LEVEL_HEX[lv] + "'></i>" + esc(L10N["short" + lv]) + "</div>"; });
+      html += "<div><i style='background:" + NONE_HEX + "'></i>" + esc(L10N.notAssessed) + "</div>";
+      config.layers.forEach(function (spec) {
+        var s = PLACE_STYLE[spec.key];
+        if (s) { html += "<div><span class='map-pin-legend' style='background:" + s.color + "'>" + s.letter + "</span>" + esc(spec.title) + "</div>"; }
+        if (spec.key === "lockdowns") { html += "<div><i class='lockdown'></i>" + esc(spec.title) + "</div>"; }
+        if (spec.key === "cases") { html += "<div><i class='cases'></i>" + esc(spec.title) + "</div>"; }
+      });
+      div.innerHTML = html;
+      return div;
+    };
+    control.addTo(map);
+  }
+
+  function mount(element, config) {
+    var map = L.map(element, {preferCanvas: true, zoomSnap: 0.25, attributionControl: !!(config.tiles && config.tiles.url)});
+    if (config.tiles && config.tiles.url) {
+      L.tileLayer(config.tiles.url, {attribution: config.tiles.attribution || "", maxZoom: 19}).addTo(map);
+    }
+    if (config.bounds) { map.fitBounds(config.bounds); } else { map.setView([16, 106], 6); }
+    var control = L.control.layers(null, null, {collapsed: !!config.compact}).addTo(map);
+    var state = {map: map, layers: {}, on: config.on || null, status: element.parentNode.querySelector("[data-map-status]")};
+    element.lachanMap = state;
+
+    function url(spec) {
+      var u = spec.url;
+      if (state.on) { u += (u.indexOf("?") < 0 ? "?" : "&") + "on=" + encodeURIComponent(state.on); }
+      return u;
+    }
+
+    // One group per layer, added to the control in the page's order; a reload refills the group in place.
+    config.layers.forEach(function (spec) {
+      var group = L.featureGroup();
+      state.layers[spec.key] = group;
+      control.addOverlay(group, esc(spec.title));
+      if (spec.visible) { group.addTo(map); }
+    });
+
+    function load(spec) {
+      return fetch(url(spec), {credentials: "same-origin", headers: {"Accept": "application/geo+json"}}).then(function (r) {
+        if (!r.ok) { throw new Error(r.status); }
+        return r.json();
+      }).then(function (data) {
+        var group = state.layers[spec.key];
+        group.clearLayers();
+        group.addLayer(layerFor(spec, data, config.labels));
+        group.featureCount = data.features.length;
+        if (spec.key === "risk") { element.setAttribute("data-risk-day", data.on || ""); }
+        return data;
+      });
+    }
+
+    function loadAll() {
+      element.setAttribute("data-loaded", "0");
+      return Promise.all(config.layers.map(load)).then(function () {
+        element.setAttribute("data-loaded", "1");
+        if (state.status) { state.status.textContent = config.labels.updated + " " + new Date().toLocaleTimeString(); state.status.classList.remove("error"); }
+        if (state.layers.lockdowns && map.hasLayer(state.layers.lockdowns)) { state.layers.lockdowns.bringToFront(); }
+        var counts = {};
+        config.layers.forEach(function (spec) { counts[spec.key] = state.layers[spec.key].featureCount || 0; });
+        element.setAttribute("data-counts", JSON.stringify(counts));
+      }).catch(function () {
+        element.setAttribute("data-loaded", "error");
+        if (state.status) { state.status.textContent = config.labels.failed; state.status.classList.add("error"); }
+      });
+    }
+    state.reload = loadAll;
+    state.setDay = function (day) { state.on = day || null; return loadAll(); };
+    legend(map, config);
+    loadAll();
+    if (config.refreshSeconds) {
+      setInterval(function () { if (!document.hidden) { loadAll(); } }, config.refreshSeconds * 1000);
+    }
+    if (config.draw && L.Control.Draw) {
+      var drawn = new L.FeatureGroup().addTo(map);
+      map.addControl(new L.Control.Draw({
+        edit: {featureGroup: drawn, remove: true},
+        draw: {polygon: {allowIntersection: false, showArea: true}, rectangle: {}, polyline: false, circle: false,
+               marker: false, circlemarker: false}
+      }));
+      var input = document.querySelector(config.draw.input);
+      var sync = function () {
+        var shapes = drawn.toGeoJSON().features.map(function (f) { return f.geometry; });
+        var geometry = null;
+        if (shapes.length === 1) { geometry = shapes[0]; }
+        if (shapes.length > 1) { geometry = {type: "MultiPolygon", coordinates: shapes.map(function (g) { return g.coordinates; })}; }
+        input.value = geometry ? JSON.stringify(geometry) : "";
+        input.dispatchEvent(new Event("change"));
+      };
+      map.on(L.Draw.Event.CREATED, function (e) { drawn.addLayer(e.layer); sync(); });
+      map.on(L.Draw.Event.EDITED, sync);
+      map.on(L.Draw.Event.DELETED, sync);
+      state.drawn = drawn;
+    }
+    setTimeout(function () { map.invalidateSize(); }, 0);
+    return state;
+  }
+
+  window.LachanMap = {mount: mount};
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-lachan-map]").forEach(function (el) {
+      var config = JSON.parse(document.getElementById(el.getAttribute("data-lachan-map")).textContent);
+      mount(el, config);
+    });
+    document.querySelectorAll("[data-map-day]").forEach(function (input) {
+      input.addEventListener("change", function () {
+        var el = document.getElementById(input.getAttribute("data-map-day"));
+        if (el && el.lachanMap) { el.lachanMap.setDay(input.value); }
+      });
+    });
+  });
+})();
