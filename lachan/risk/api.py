@@ -1,16 +1,19 @@
 """Risk levels API: the levels of a day and a unit's history within the caller's jurisdiction, overrides with
-their reason, and the vaccination / capacity figures a province enters."""
+their reason, the vaccination / capacity figures a province enters, and the policy versions (a province adopting its
+own). Computing a day and trying rules on past data read cases: lachan.workflows.risk_api."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
 from django.conf import settings
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
-from lachan.core.errors import NotFound
+from lachan.core.errors import DomainError, NotFound
 from lachan.geo.models import AdminUnit
 
 from . import selectors, services
@@ -141,3 +144,89 @@ def input_record(request, payload: InputIn):
     recorded = services.risk_input_record(unit=_unit(payload.unit), kind=payload.kind, value=payload.value,
                                           as_of=payload.as_of, note=payload.note, by=request.auth)
     return Status(201, recorded)
+
+
+# ---- policies ----------------------------------------------------------------------------------------------------
+
+class PolicyOut(Schema):
+    id: int
+    version: str
+    valid_from: date
+    valid_to: date | None
+    source: str
+    method: str
+    in_force: bool
+    rules: dict[str, Any]
+
+    @staticmethod
+    def resolve_method(obj) -> str:
+        return (obj.rules or {}).get("method", "")
+
+    @staticmethod
+    def resolve_in_force(obj) -> bool:
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        return obj.valid_from <= today and (obj.valid_to is None or today <= obj.valid_to)
+
+
+class AdoptIn(Schema):
+    version: str = Field(..., description="the name of the new version, e.g. 'Tiền Giang 06/2022'")
+    valid_from: date = Field(..., description="its first day; the version in force then ends the day before")
+    source: str = Field(..., description="the legal source (the province's decision)")
+    rules: dict[str, Any] | str = Field(..., description="the rules (an object, or its JSON text); see "
+                                                         "GET /api/risk/policies for examples")
+
+
+def json_body(request) -> dict[str, Any]:
+    """The request's JSON object, or a clear error (a malformed body is the caller's mistake, not a 500)."""
+    try:
+        data = json.loads(request.body or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DomainError(Code.JSON_INVALID, _("The request body is not valid JSON: %(error)s.")
+                          % {"error": getattr(exc, "msg", str(exc))}, field="body") from None
+    if not isinstance(data, dict):
+        raise DomainError(Code.JSON_INVALID, _("The request body must be a JSON object."), field="body")
+    return data
+
+
+def body_date(data: dict[str, Any], name: str, *, required: bool = True) -> date | None:
+    value = data.get(name)
+    if value in (None, "") and not required:
+        return None
+    parsed = None
+    if isinstance(value, str):
+        try:
+            parsed = parse_date(value.strip())
+        except ValueError:
+            parsed = None
+    if parsed is None:
+        raise DomainError(Code.DATE_INVALID, _("%(name)s must be a date (YYYY-MM-DD).") % {"name": name}, field=name)
+    return parsed
+
+
+def body_text(data: dict[str, Any], name: str) -> str:
+    value = data.get(name, "")
+    if not isinstance(value, str):
+        raise DomainError(Code.POLICY_INVALID, _("%(name)s must be text.") % {"name": name}, field=name)
+    return value
+
+
+def _body_schema(schema) -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema.model_json_schema()}}}}
+
+
+@router.get("/policies", response=list[PolicyOut])
+def policies(request):
+    """Every version of the risk-level policy, newest first, with its dates, legal source and rules."""
+    return selectors.policy_versions(user=request.auth)
+
+
+@router.post("/policies", response={201: PolicyOut}, openapi_extra=_body_schema(AdoptIn))
+def policy_adopt(request):
+    """A province adopts its own rules from a day (only those who may change levels, for the whole province;
+    audited). Invalid rules: 400 `risk_policy_invalid` with every problem in `errors`; nothing is saved."""
+    data = json_body(request)
+    policy = services.risk_policy_adopt(version=body_text(data, "version"), valid_from=body_date(data, "valid_from"),
+                                        rules=data.get("rules"), source=body_text(data, "source"), by=request.auth)
+    return Status(201, policy)

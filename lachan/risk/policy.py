@@ -39,6 +39,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from .models import COVERAGE_KINDS
 
 POLICY_KIND = "risk"
@@ -80,61 +82,66 @@ def band_label(band: dict[str, Any]) -> str:
 
 def _bands_problems(bands: Any) -> list[str]:
     if not isinstance(bands, list) or not bands:
-        return ["bands must be a non-empty list of {from, to, met, not_met}"]
+        return [_("bands must be a non-empty list of {from, to, met, not_met}")]
     problems: list[str] = []
     clean = []
     for i, band in enumerate(bands, start=1):
         if not isinstance(band, dict):
-            problems.append(f"band {i} must be an object")
+            problems.append(_("band %(i)d must be an object") % {"i": i})
             continue
-        problems += [f"band {i}: unknown rule {key}" for key in band if key not in ("from", "to", "met", "not_met")]
+        problems += [_("band %(i)d: unknown rule %(key)s") % {"i": i, "key": key} for key in band
+                     if key not in ("from", "to", "met", "not_met")]
         low, high = band.get("from"), band.get("to")
         if not _number(low) or low < 0:
-            problems.append(f"band {i}: from must be a number ≥ 0")
+            problems.append(_("band %(i)d: from must be a number ≥ 0") % {"i": i})
             continue
         if high is not None and (not _number(high) or high <= low):
-            problems.append(f"band {i}: to must be a number above from, or null for no upper end")
+            problems.append(_("band %(i)d: to must be a number above from, or null for no upper end") % {"i": i})
             continue
         for column in ("met", "not_met"):
             if not _level(band.get(column)):
-                problems.append(f"band {i}: {column} must be a level from 1 to 4")
+                problems.append(_("band %(i)d: %(column)s must be a level from 1 to 4") % {"i": i, "column": column})
         clean.append({"from": low, "to": high})
     if problems:
         return problems
     clean.sort(key=lambda b: (b["from"], math.inf if b["to"] is None else b["to"]))
     if clean[0]["from"] > 0:
-        problems.append(f"the bands leave a gap: no band covers 0–<{_fmt(clean[0]['from'])}")
+        problems.append(_("the bands leave a gap: no band covers %(band)s")
+                        % {"band": f"0–<{_fmt(clean[0]['from'])}"})
     for before, after in zip(clean, clean[1:], strict=False):
         end = math.inf if before["to"] is None else before["to"]
         if after["from"] < end:
-            problems.append(f"the bands overlap: {band_label(before)} and {band_label(after)}")
+            problems.append(_("the bands overlap: %(first)s and %(second)s")
+                            % {"first": band_label(before), "second": band_label(after)})
         elif after["from"] > end:
-            problems.append(f"the bands leave a gap: no band covers {_fmt(end)}–<{_fmt(after['from'])}")
+            problems.append(_("the bands leave a gap: no band covers %(band)s")
+                            % {"band": f"{_fmt(end)}–<{_fmt(after['from'])}"})
     if clean[-1]["to"] is not None:
-        problems.append(f"the bands leave a gap: no band covers ≥ {_fmt(clean[-1]['to'])} "
-                        "(the last band must have no upper end, to: null)")
+        problems.append(_("the bands leave a gap: no band covers ≥ %(from)s (the last band must have no upper end, "
+                          "to: null)") % {"from": _fmt(clean[-1]["to"])})
     return problems
 
 
 def _vaccination_problems(criteria: Any) -> list[str]:
     if not isinstance(criteria, list):
-        return ["vaccination must be a list of {input, min_percent}"]
+        return [_("vaccination must be a list of {input, min_percent}")]
     problems, seen = [], set()
     for i, criterion in enumerate(criteria, start=1):
         if not isinstance(criterion, dict):
-            problems.append(f"vaccination criterion {i} must be an object")
+            problems.append(_("vaccination criterion %(i)d must be an object") % {"i": i})
             continue
-        problems += [f"vaccination criterion {i}: unknown rule {key}" for key in criterion
-                     if key not in ("input", "min_percent")]
+        problems += [_("vaccination criterion %(i)d: unknown rule %(key)s") % {"i": i, "key": key}
+                     for key in criterion if key not in ("input", "min_percent")]
         name = criterion.get("input")
         if name not in COVERAGE_KINDS:
-            problems.append(f"vaccination criterion {i}: input must be one of {', '.join(COVERAGE_KINDS)}")
+            problems.append(_("vaccination criterion %(i)d: input must be one of %(names)s")
+                            % {"i": i, "names": ", ".join(COVERAGE_KINDS)})
         elif name in seen:
-            problems.append(f"vaccination criterion {i}: {name} is given twice")
+            problems.append(_("vaccination criterion %(i)d: %(name)s is given twice") % {"i": i, "name": name})
         seen.add(name)
         threshold = criterion.get("min_percent")
         if not _number(threshold) or not 0 <= threshold <= 100:
-            problems.append(f"vaccination criterion {i}: min_percent must be a number from 0 to 100")
+            problems.append(_("vaccination criterion %(i)d: min_percent must be a number from 0 to 100") % {"i": i})
     return problems
 
 
@@ -142,75 +149,78 @@ def _capacity_problems(capacity: Any) -> list[str]:
     if capacity is None:
         return []
     if not isinstance(capacity, dict):
-        return ["capacity must be an object or null"]
-    problems = [f"capacity: unknown rule {key}" for key in capacity
+        return [_("capacity must be an object or null")]
+    problems = [_("capacity: unknown rule %(key)s") % {"key": key} for key in capacity
                 if key not in ("when_not_met", "lookback_days", "when_missing")]
     if capacity.get("when_not_met", "not_lowered") not in CAPACITY_NOT_MET:
-        problems.append(f"capacity.when_not_met must be one of {', '.join(CAPACITY_NOT_MET)}")
+        problems.append(_("capacity.when_not_met must be one of %(names)s") % {"names": ", ".join(CAPACITY_NOT_MET)})
     if not _whole(capacity.get("lookback_days", 7), 1, 31):
-        problems.append("capacity.lookback_days must be a whole number from 1 to 31")
+        problems.append(_("capacity.lookback_days must be a whole number from 1 to 31"))
     if capacity.get("when_missing", "ignore") not in CAPACITY_MISSING:
-        problems.append(f"capacity.when_missing must be one of {', '.join(CAPACITY_MISSING)}")
+        problems.append(_("capacity.when_missing must be one of %(names)s") % {"names": ", ".join(CAPACITY_MISSING)})
     return problems
 
 
 def _upward_problems(upward: Any, engine: str) -> list[str]:
     allowed = UPWARD_METHODS[engine]
     if not isinstance(upward, dict) or upward.get("method") not in allowed:
-        return [f"upward.method must be one of {', '.join(allowed)}"]
+        return [_("upward.method must be one of %(names)s") % {"names": ", ".join(allowed)}]
     method = upward["method"]
     if method != "shares":
-        return [f"upward: unknown rule {key}" for key in upward if key != "method"]
-    problems = [f"upward: unknown rule {key}" for key in upward if key not in ("method", "rules", "otherwise")]
+        return [_("upward: unknown rule %(key)s") % {"key": key} for key in upward if key != "method"]
+    problems = [_("upward: unknown rule %(key)s") % {"key": key} for key in upward
+                if key not in ("method", "rules", "otherwise")]
     if not _level(upward.get("otherwise", 1)):
-        problems.append("upward.otherwise must be a level from 1 to 4")
+        problems.append(_("upward.otherwise must be a level from 1 to 4"))
     rules = upward.get("rules")
     if not isinstance(rules, list) or not rules:
-        return [*problems, "upward.rules must be a non-empty list of {level, min_level, share or count}"]
+        return [*problems, _("upward.rules must be a non-empty list of {level, min_level, share or count}")]
     for i, rule in enumerate(rules, start=1):
         if not isinstance(rule, dict):
-            problems.append(f"upward rule {i} must be an object")
+            problems.append(_("upward rule %(i)d must be an object") % {"i": i})
             continue
-        problems += [f"upward rule {i}: unknown rule {key}" for key in rule
+        problems += [_("upward rule %(i)d: unknown rule %(key)s") % {"i": i, "key": key} for key in rule
                      if key not in ("level", "min_level", "share", "count")]
         if not _level(rule.get("level")) or not _level(rule.get("min_level")):
-            problems.append(f"upward rule {i}: level and min_level must be levels from 1 to 4")
+            problems.append(_("upward rule %(i)d: level and min_level must be levels from 1 to 4") % {"i": i})
         if ("share" in rule) == ("count" in rule):
-            problems.append(f"upward rule {i}: give either share (0–1] or count")
+            problems.append(_("upward rule %(i)d: give either share (0–1] or count") % {"i": i})
         elif "share" in rule and (not _number(rule["share"]) or not 0 < rule["share"] <= 1):
-            problems.append(f"upward rule {i}: share must be a fraction above 0 and at most 1")
+            problems.append(_("upward rule %(i)d: share must be a fraction above 0 and at most 1") % {"i": i})
         elif "count" in rule and not _whole(rule["count"], 1, 100_000):
-            problems.append(f"upward rule {i}: count must be a whole number from 1")
+            problems.append(_("upward rule %(i)d: count must be a whole number from 1") % {"i": i})
     return problems
 
 
 def validate_rules(rules: Any) -> list[str]:
-    """The problems of a version's rules (empty when valid)."""
+    """The problems of a version's rules (empty when valid), in the reader's language."""
     if not isinstance(rules, dict):
-        return ["rules must be an object"]
+        return [_("rules must be an object")]
     method = rules.get("method")
     if method not in METHODS:
-        return [f"unknown method {method!r}: use one of {', '.join(METHODS)}"]
+        return [_("unknown method %(method)s: use one of %(names)s") % {"method": repr(method),
+                                                                         "names": ", ".join(METHODS)}]
     engine = METHODS[method]
-    problems = [f"unknown rule for {method}: {key}" for key in rules if key not in _KEYS[engine]]
+    problems = [_("unknown rule for %(method)s: %(key)s") % {"method": method, "key": key} for key in rules
+                if key not in _KEYS[engine]]
     if not _whole(rules.get("window_days", DEFAULT_WINDOW_DAYS), 1, 28):
-        problems.append("window_days must be a whole number of days from 1 to 28")
+        problems.append(_("window_days must be a whole number of days from 1 to 28"))
     if engine == "matrix":
         if not _whole(rules.get("per", DEFAULT_PER), 1, 10_000_000):
-            problems.append("per must be a whole number of people (e.g. 100000)")
+            problems.append(_("per must be a whole number of people (e.g. 100000)"))
         problems += _bands_problems(rules.get("bands"))
         problems += _vaccination_problems(rules.get("vaccination", []))
         problems += _capacity_problems(rules.get("capacity"))
     else:
         kinds = rules.get("very_high_cluster_kinds")
         if not isinstance(kinds, list) or not all(isinstance(k, str) and k.strip() for k in kinds):
-            problems.append("very_high_cluster_kinds must be a list of cluster kinds")
+            problems.append(_("very_high_cluster_kinds must be a list of cluster kinds"))
         for key in ("high_if_untraceable_case", "high_if_bordering_very_high"):
             if not isinstance(rules.get(key, True), bool):
-                problems.append(f"{key} must be true or false")
+                problems.append(_("%(key)s must be true or false") % {"key": key})
         km = rules.get("neighbour_within_km")
         if km is not None and (not _number(km) or not 0 < km <= 50):
-            problems.append("neighbour_within_km must be a distance above 0 and at most 50 km, or null")
+            problems.append(_("neighbour_within_km must be a distance above 0 and at most 50 km, or null"))
     problems += _upward_problems(rules.get("upward"), engine)
     return problems
 

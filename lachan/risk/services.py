@@ -10,6 +10,7 @@ the day's computed rows. Overridden rows are kept and only their computed values
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from collections.abc import Mapping
@@ -29,16 +30,18 @@ from lachan.accounts.roles import Perm
 from lachan.core.db import bulk_insert, chunked
 from lachan.core.errors import DomainError, NotFound, PermissionDenied
 from lachan.core.models import Policy
-from lachan.core.policies import policy_in_force, policy_rules
-from lachan.geo.models import AdminTree, AdminUnit
+from lachan.core.policies import policy_in_force, policy_rules, policy_supersede
+from lachan.geo.models import AdminLevel, AdminTree, AdminUnit
 
 from .errors import RiskErrorCode as Code
+from .errors import RulesInvalid, json_error
 from .levels import Node, Outcome, UnitInputs, assess
 from .models import COVERAGE_KINDS, RiskAssessment, RiskInput, RiskInputKind, RiskLevel
 from .policy import POLICY_KIND, validate_rules, window_days
 
 __all__ = ["UnitInputs", "LevelsSummary", "levels_compute", "level_override", "level_override_clear",
-           "risk_input_record", "policy_window_days"]
+           "risk_input_record", "policy_window_days", "rules_from_text", "rules_check", "day_check", "period_check",
+           "risk_policy_adopt", "TRIAL_MAX_DAYS"]
 
 
 def require_perm(user, perm: str) -> None:
@@ -374,3 +377,94 @@ def risk_input_record(*, unit: AdminUnit, kind: str, value, as_of: date, by, not
                  detail={"unit": unit.code, "kind": kind, "value": number, "as_of": as_of.isoformat(),
                          "replaced": not created})
     return row
+
+
+# ---- days, periods and a province's own policy ------------------------------------------------------------------
+
+TRIAL_MAX_DAYS = 62
+
+
+def day_check(on, *, field: str = "on", label: str = "") -> date:
+    """A day to assess: a date, not in the future."""
+    if not isinstance(on, date):
+        raise DomainError(Code.DATE_INVALID, _("Give the day (YYYY-MM-DD)."), field=field)
+    if on > timezone.localdate():
+        raise DomainError(Code.DATE_INVALID, _("%(day)s is in the future: only days that have passed can be "
+                                               "assessed.") % {"day": label or on.strftime("%d/%m/%Y")}, field=field)
+    return on
+
+
+def period_check(start, end, *, max_days: int = TRIAL_MAX_DAYS) -> tuple[date, date]:
+    """A past period of at most `max_days` days: a start, an end not before it, neither in the future."""
+    day_check(start, field="start")
+    day_check(end, field="end")
+    if end < start:
+        raise DomainError(Code.PERIOD_INVALID, _("The end (%(end)s) is before the start (%(start)s).")
+                          % {"end": end.strftime("%d/%m/%Y"), "start": start.strftime("%d/%m/%Y")}, field="end")
+    days = (end - start).days + 1
+    if days > max_days:
+        raise DomainError(Code.PERIOD_INVALID, _("The period has %(days)d days: at most %(max)d can be tried at once.")
+                          % {"days": days, "max": max_days}, field="end")
+    return start, end
+
+
+def rules_from_text(text) -> Any:
+    """The rules as a province writes them (JSON text); a dict or list passes through."""
+    if isinstance(text, (dict, list)):
+        return text
+    text = str(text or "").strip()
+    if not text:
+        raise DomainError(Code.JSON_INVALID, _("Write the rules (JSON)."), field="rules")
+    if len(text) > 20_000:
+        raise DomainError(Code.JSON_INVALID, _("The rules may be at most 20,000 characters."), field="rules")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise json_error(exc) from None
+
+
+def rules_check(rules) -> dict[str, Any]:
+    """Valid rules, or every problem at once (RulesInvalid)."""
+    rules = rules_from_text(rules)
+    problems = validate_rules(rules)
+    if problems:
+        raise RulesInvalid(problems)
+    return rules
+
+
+def province_wide(user) -> bool:
+    """Whether the user's jurisdiction is a whole province."""
+    scope = scope_for(user)
+    return scope.kind == "unit" and AdminUnit.objects.filter(pk=scope.unit_id, level=AdminLevel.PROVINCE).exists()
+
+
+_SUPERSEDE_CODES = {"policy_version": Code.POLICY_VERSION, "policy_dates": Code.POLICY_DATES,
+                    "policy_overlap": Code.POLICY_OVERLAP, "policy_rules": Code.POLICY_INVALID}
+
+
+@transaction.atomic
+def risk_policy_adopt(*, version: str, valid_from: date, rules, source: str, by) -> Policy:
+    """A province's own rules become the `risk` version in force from `valid_from` (the version in force then ends
+    the day before). Only for those who may change levels and whose jurisdiction is the whole province; audited."""
+    require_perm(by, Perm.RISK_EDIT)
+    if by is not None and not province_wide(by):
+        raise PermissionDenied(Code.PERMISSION, _("Only the province may adopt a risk-level policy."))
+    rules = rules_check(rules)
+    source = " ".join(str(source or "").split())
+    if not source:
+        raise DomainError(Code.POLICY_INVALID, _("Give the legal source (e.g. the province's decision)."),
+                          field="source")
+    if len(source) > 300:
+        raise DomainError(Code.POLICY_INVALID, _("The legal source may be at most 300 characters."), field="source")
+    if not isinstance(valid_from, date):
+        raise DomainError(Code.POLICY_DATES, _("Enter the first day of the new version."), field="valid_from")
+    try:
+        policy = policy_supersede(kind=POLICY_KIND, version=version, valid_from=valid_from, rules=rules,
+                                  source=source, by=by)
+    except DomainError as exc:
+        raise DomainError(_SUPERSEDE_CODES.get(exc.code, Code.POLICY_INVALID), exc.message,
+                          field=exc.field) from None
+    audit_record(actor=by, action="risk.policy_adopt", object_type="core.policy", object_id=policy.pk,
+                 detail={"version": policy.version, "valid_from": valid_from.isoformat(), "source": source,
+                         "method": rules["method"]})
+    return policy

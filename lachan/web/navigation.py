@@ -28,7 +28,7 @@ def capabilities() -> list[NavItem]:
         NavItem("quarantine", _("Quarantine"), _("Orders, daily monitoring, geofence alerts, facilities, release."), "quarantine:orders", Perm.QUARANTINE_VIEW),
         NavItem("enterprises", _("Enterprises"), _("Workers, workshops, teams, shifts, buses, dormitories; on-site groups.")),
         NavItem("vaccination", _("Vaccination"), _("Doses, coverage, signed certificates and their verification.")),
-        NavItem("risk", _("Risk levels and map"), _("Each unit's level from the data under the policy in force; the map.")),
+        NavItem("risk", _("Risk levels and map"), _("Each unit's level from the data under the policy in force; the map."), "risk:levels", Perm.RISK_VIEW),
         NavItem("declarations", _("Citizen services"), _("Health and entry declarations, feedback, look-ups.")),
         NavItem("notifications", _("Notifications"), _("The outbox: SMS, e-mail and calls, with delivery status."), "notifications:outbox", Perm.NOTIFICATIONS_VIEW),
         NavItem("checkpoints", _("Checkpoints"), _("Traveller and vehicle declarations, plate reads, flags.")),

@@ -13,16 +13,36 @@ The daily job (06:30) assesses the day before: its window is complete by then.""
 
 from __future__ import annotations
 
+import time as timer
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lachan.accounts.jurisdiction import scope_for
+from lachan.accounts.roles import Perm
 from lachan.cases.models import Case, CaseOrigin, Cluster
+from lachan.core.models import Policy
 from lachan.geo.models import AdminUnit
-from lachan.risk.services import LevelsSummary, UnitInputs, levels_compute, policy_window_days, risk_policy
+from lachan.risk.explain import reasons_text
+from lachan.risk.models import RiskAssessment
+from lachan.risk.policy import POLICY_KIND
+from lachan.risk.services import (
+    LevelsSummary,
+    UnitInputs,
+    day_check,
+    levels_compute,
+    period_check,
+    policy_window_days,
+    require_perm,
+    risk_policy,
+    rules_check,
+)
 
 
 def _local_midnight(day: date) -> datetime:
@@ -60,6 +80,7 @@ def risk_levels_compute(*, on: date, by=None, tree: str | None = None, root: Adm
                         policy=None, save: bool = True) -> LevelsSummary:
     """Every unit's level on `on` from the platform's data (on demand, or by the daily job). Communes with no
     case and no cluster have none to report: they get zero cases (known, not missing)."""
+    day_check(on)
     tree = tree or settings.LACHAN_ADMIN_TREE
     if root is None and by is not None:
         scope = scope_for(by)  # a user computes their jurisdiction (levels_compute checks the permission)
@@ -84,3 +105,110 @@ def risk_levels_daily() -> str:
     if not AdminUnit.objects.filter(tree=settings.LACHAN_ADMIN_TREE).exists():
         return "no administrative units loaded: nothing to assess"
     return str(risk_levels_compute(on=timezone.localdate() - timedelta(days=1)))
+
+
+# ---- a province's own rules tried on past data ----------------------------------------------------------------
+
+TRIAL_CHANGES_SHOWN = 200
+
+
+@dataclass
+class TrialChange:
+    on: date
+    unit_code: str
+    unit_name: str
+    unit_level: int
+    saved: int | None  # the level saved that day (None: could not be assessed)
+    trial: int | None  # the level under the rules tried
+    reasons: list[str]
+
+
+@dataclass
+class TrialDay:
+    on: date
+    trial: dict[int, int]  # units at each level under the rules tried (0: could not be assessed)
+    saved: dict[int, int]  # units at each level saved that day (0: not assessed)
+    not_computed: int  # units with no level saved that day (the day was never computed for them)
+    changed: int  # units whose level would differ
+
+
+@dataclass
+class Trial:
+    start: date
+    end: date
+    method: str
+    units: int
+    days: list[TrialDay] = field(default_factory=list)
+    changes: list[TrialChange] = field(default_factory=list)  # the first TRIAL_CHANGES_SHOWN
+    changes_total: int = 0
+    overrides_kept: int = 0  # unit-days whose official override stands under any rules
+    seconds: float = 0.0
+
+    def totals(self) -> dict[str, Any]:
+        trial, saved = Counter(), Counter()
+        for day in self.days:
+            trial.update(day.trial)
+            saved.update(day.saved)
+        return {"trial": dict(trial), "saved": dict(saved),
+                "not_computed": sum(d.not_computed for d in self.days)}
+
+
+def _levels(counter: Counter) -> dict[int, int]:
+    return {lv: counter.get(lv, 0) for lv in (1, 2, 3, 4, 0)}
+
+
+def risk_policy_trial(*, rules, start: date, end: date, by, tree: str | None = None,
+                      shown: int = TRIAL_CHANGES_SHOWN) -> Trial:
+    """A province's own rules (not saved) applied to every day of a past period in the caller's jurisdiction, beside
+    the levels saved then: per day the units at each level both ways and which units would change, with the
+    reasons under the new rules. Nothing is written. Per day one gathering of cases and clusters (two aggregate
+    queries) and the computation in memory; the saved levels of the whole period in one query.
+
+    The officials' overrides of those days stand under the new rules too (as a recomputation keeps them); the
+    capacity rule "not lowered" compares with the levels saved on the days before."""
+    started = timer.perf_counter()
+    require_perm(by, Perm.RISK_EDIT)
+    rules = rules_check(rules)
+    start, end = period_check(start, end)
+    draft = Policy(kind=POLICY_KIND, version=_("trial"), valid_from=start, rules=rules)
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    summaries = [risk_levels_compute(on=day, by=by, tree=tree, policy=draft, save=False) for day in days]
+    unit_ids = list(summaries[0].nodes) if summaries else []
+    saved: dict[date, dict[int, tuple[int | None, bool]]] = {day: {} for day in days}
+    rows = (RiskAssessment.objects.filter(on__gte=start, on__lte=end, unit_id__in=unit_ids)
+            .values_list("on", "unit_id", "level", "overridden"))
+    if len(unit_ids) > 900:  # beyond SQLite's comfortable IN list: the period's rows of the tree, filtered here
+        wanted = set(unit_ids)
+        rows = (RiskAssessment.objects.filter(on__gte=start, on__lte=end, unit__tree=tree or settings.LACHAN_ADMIN_TREE)
+                .values_list("on", "unit_id", "level", "overridden"))
+    else:
+        wanted = None
+    for day, unit_id, level, overridden in rows.iterator(chunk_size=5000):
+        if wanted is None or unit_id in wanted:
+            saved[day][unit_id] = (level, overridden)
+    trial = Trial(start=start, end=end, method=rules["method"], units=len(unit_ids))
+    for day, summary in zip(days, summaries, strict=True):
+        of_day = saved[day]
+        tried, kept = Counter(), Counter()
+        changed = 0
+        for uid in summary.nodes:  # in the tree's order
+            outcome = summary.results[uid]
+            before = of_day.get(uid)
+            level = before[0] if before is not None and before[1] else outcome.level
+            tried[level or 0] += 1
+            if before is None:
+                continue
+            kept[before[0] or 0] += 1
+            trial.overrides_kept += 1 if before[1] else 0
+            if level != before[0]:
+                changed += 1
+                trial.changes_total += 1
+                if len(trial.changes) < shown:
+                    node = summary.nodes[uid]
+                    trial.changes.append(TrialChange(on=day, unit_code=node.code, unit_name=node.name,
+                                                     unit_level=node.level, saved=before[0], trial=level,
+                                                     reasons=reasons_text(outcome.reasons)))
+        trial.days.append(TrialDay(on=day, trial=_levels(tried), saved=_levels(kept),
+                                   not_computed=len(summary.results) - len(of_day), changed=changed))
+    trial.seconds = timer.perf_counter() - started
+    return trial

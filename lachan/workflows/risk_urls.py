@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+"""Risk-level pages that read cases (lachan.workflows.risk_views), under /risk/: computing a day on demand and
+trying a province's own rules on past data."""
+
+from django.urls import path
+
+from . import risk_views as views
 
 app_name = "risk_work"
-urlpatterns: list = []
+urlpatterns = [
+    path("compute/", views.compute, name="compute"),
+    path("policies/trial/", views.trial, name="trial"),
+]
