@@ -1,15 +1,65 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 
+from lachan.accounts.roles import Perm
+from lachan.workflows import operations
+
+from .charts import stacked_curve_svg
 from .navigation import capability
+
+POLL_SECONDS = 30
+FEED_SHOWN = 30
+
+
+def _dashboard(request, *, tv: bool):
+    """The operations-centre dashboard of the user's jurisdiction (lachan.workflows.operations); an account with
+    nothing to watch there (an enterprise, a venue, a checkpoint) gets its capabilities as cards instead."""
+    user = request.user
+    summary = operations.operations_summary(user=user)
+    blocks = ("cases", "quarantine", "alerts", "tests", "vaccination", "risk")
+    if not any(summary[name] is not None for name in blocks):
+        if tv:
+            return redirect("web:home")
+        return render(request, "web/home.html", {})
+    feed = [operations.feed_item_dict(item) for item in operations.operations_feed(user=user, limit=FEED_SHOWN)]
+    return render(request, "web/dashboard_tv.html" if tv else "web/dashboard.html", {
+        "s": summary, "feed": feed, "curve_svg": stacked_curve_svg(summary["curve"]), "tv": tv,
+        "poll_seconds": POLL_SECONDS, "feed_shown": FEED_SHOWN, "time_zone": settings.TIME_ZONE,
+        "can_alerts": user.has_perm_code(Perm.QUARANTINE_VIEW), "can_labs": user.has_perm_code(Perm.LABS_VIEW),
+        "can_cases": user.has_perm_code(Perm.CASES_VIEW), "can_risk": user.has_perm_code(Perm.RISK_VIEW),
+    })
 
 
 @login_required
+@never_cache
 def home(request):
     if request.user.is_citizen:
         return redirect("people:mine")
-    return render(request, "web/home.html", {})
+    return _dashboard(request, tv=request.GET.get("tv") == "1")
+
+
+@login_required
+@never_cache
+def ioc(request):
+    """The big-screen mode of the dashboard (also /?tv=1)."""
+    if request.user.is_citizen:
+        return redirect("people:mine")
+    return _dashboard(request, tv=True)
+
+
+@login_required
+@never_cache
+def dashboard_curve(request):
+    """The curve alone (SVG markup), fetched by the page when the day's counts change."""
+    if request.user.is_citizen:
+        raise Http404
+    curve = operations.cases_and_curve(operations.ops_scope(request.user))[1]
+    if curve is None:
+        raise Http404
+    return HttpResponse(stacked_curve_svg(curve), content_type="text/html; charset=utf-8")
 
 
 @login_required

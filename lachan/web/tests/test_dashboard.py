@@ -1,0 +1,111 @@
+"""The home page of a staff user is the operations-centre dashboard of their jurisdiction; its big-screen mode; the
+curve fragment; roles without anything to watch keep their capability cards; citizens go to their own page."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from lachan.accounts.roles import Role
+from lachan.geo.models import Place, PlaceKind
+from lachan.quarantine.models import Alert
+from lachan.quarantine.tests.monitoring_fixtures import make_order
+from lachan.workflows.tests.test_operations import case
+
+pytestmark = pytest.mark.django_db
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+
+
+@pytest.fixture
+def seeded(units, staff):
+    now = timezone.now()
+    for _ in range(3):
+        case(units.commune, now - timedelta(seconds=30))
+    for _ in range(2):
+        case(units.commune, now - timedelta(seconds=20), "in_quarantine")
+    case(units.other_commune, now - timedelta(seconds=10))
+    order = make_order(units.commune)
+    Alert.objects.create(kind="symptoms", order=order, commune=order.commune, raised_at=now - timedelta(minutes=2))
+    far = make_order(units.other_commune)
+    Alert.objects.create(kind="violation", order=far, commune=far.commune, raised_at=now - timedelta(minutes=1))
+    return {"order": order, "far": far}
+
+
+def test_a_commune_station_sees_its_commune(client, staff, seeded):
+    client.force_login(staff.commune)
+    response = client.get(reverse("web:home"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'data-testid="dashboard-map"' in body and 'id="dashboard-map"' in body
+    page = text(response)
+    assert "5 today of which 2 detected in quarantine" in page
+    assert re.search(r'data-testid="alerts-open">1<', body)
+    assert seeded["order"].code in page and seeded["far"].code not in page  # the feed: own commune only
+    assert seeded["order"].person.full_name not in page  # codes, never names
+    assert 'class="dash-curve-svg"' in body and "nav" in body and 'class="sidenav"' in body
+    assert "/static/web/dashboard.js" in body
+    assert 'data-summary-url="/api/operations/summary"' in body
+
+
+def test_the_province_sees_everything(client, staff, seeded):
+    client.force_login(staff.province)
+    body = client.get("/").content.decode()
+    assert re.search(r'data-testid="cases-today">6<', body)
+    assert re.search(r'data-testid="alerts-open">2<', body)
+    assert 'data-testid="ind-vaccination"' in body and 'data-testid="vax-none"' in body
+    assert 'data-testid="ind-risk"' in body and 'data-testid="ind-tests"' in body
+
+
+@pytest.mark.parametrize("url", ["/?tv=1", "/ioc/"])
+def test_big_screen_mode(client, staff, seeded, url):
+    client.force_login(staff.province)
+    response = client.get(url)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert '<body class="tv">' in body and 'class="sidenav"' not in body
+    assert 'data-testid="dashboard-map"' in body and 'id="tv-clock"' in body
+
+
+def test_curve_fragment(client, staff, seeded):
+    client.force_login(staff.commune)
+    response = client.get(reverse("web:dashboard_curve"))
+    assert response.status_code == 200 and response.content.decode().startswith("<svg")
+
+
+def test_a_laboratory_sees_its_tests_and_no_case(client, units, make_user):
+    from lachan.labs.models import Laboratory
+
+    lab = Laboratory.objects.create(place=Place.objects.create(kind=PlaceKind.LABORATORY, name="Lab",
+                                                               commune=units.commune))
+    client.force_login(make_user(Role.LAB_STAFF, place=lab.place))
+    body = client.get("/").content.decode()
+    assert 'data-testid="ind-tests"' in body
+    for absent in ("ind-cases", "ind-quarantine", "ind-alerts", "ind-risk", "dashboard-curve"):
+        assert f'data-testid="{absent}"' not in body
+    assert client.get(reverse("web:dashboard_curve")).status_code == 404
+
+
+def test_an_enterprise_keeps_its_capability_cards(client, units, make_user):
+    place = Place.objects.create(kind=PlaceKind.ENTERPRISE, name="Công ty May", commune=units.commune)
+    client.force_login(make_user(Role.ENTERPRISE_OFFICER, place=place))
+    body = client.get("/").content.decode()
+    assert 'class="cards"' in body and 'data-testid="dashboard"' not in body
+    assert client.get("/ioc/").url == "/"
+
+
+def test_a_citizen_is_sent_to_their_own_page(client, make_user):
+    citizen = make_user(Role.CITIZEN, username="0912000222")
+    client.force_login(citizen)
+    assert client.get("/").url == reverse("people:mine")
+    assert client.get("/ioc/").url == reverse("people:mine")
+    assert client.get(reverse("web:dashboard_curve")).status_code == 404
+
+
+def test_anonymous_is_asked_to_log_in(client, db):
+    for url in ("/", "/ioc/", "/ioc/curve/"):
+        assert client.get(url).url.startswith("/accounts/login/")

@@ -1,0 +1,505 @@
+"""The operations-centre dashboard (issue 6, item 4): the indicators, the epidemic curve and the live feed of one
+user's jurisdiction, gathered from cases, tracing, labs, quarantine and risk. Read only; nothing here writes
+(except the laboratory's counts kept ahead, which `lachan.labs.stats` makes at its first read of a period).
+
+Who sees what: each block needs the permission of the domain it reads and a jurisdiction that domain knows —
+cases, tracing and quarantine figures need an administrative unit (province, district, commune); the tests a unit
+or a laboratory (its own tubes, as the laboratory dashboard counts them); risk levels and entered vaccination
+coverage RISK_VIEW and a unit. A block the user may not read is None (the page and the API leave it out): a
+laboratory user sees no case indicator, an enterprise or venue account none at all.
+
+Scale (1,000,000 people, 100,000 cases, hundreds of thousands of tests): every block is one or two aggregate
+queries over a bounded window on an indexed column — cases by `confirmed_at` over 66 days, orders in force by
+status, open alerts by status, tests from the laboratory's counts per day (`ResultStat`), tubes by `released_at`
+over 7 days, assessments of one day — and the feed reads at most `limit` rows per source from the last
+FEED_LOOKBACK. The deployment's province (the common case of the operations centre) is read without a list of
+communes, as the domains' own selectors do. The tube counts of a week, which must read every tube released in it,
+are kept TUBES_TTL seconds per process and scope.
+
+Timed by a benchmark: `operations_summary(user=…)` (or one block: `cases_and_curve`, `quarantine_now`,
+`open_alerts`, `tests`, `vaccination`, `risk_levels`) and `operations_feed(user=…)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from lachan.accounts.jurisdiction import Scope, scope_for
+from lachan.accounts.roles import Perm
+from lachan.cases.models import Case, CaseOrigin, Cluster, ClusterKind
+from lachan.core.caching import TTLCache
+from lachan.geo.models import AdminLevel, AdminUnit
+from lachan.labs import dashboard as lab_board
+from lachan.labs import stats as lab_stats
+from lachan.labs.models import Result, Sample, SampleStatus
+from lachan.quarantine.models import (
+    OPEN_ALERT_STATUSES,
+    Alert,
+    AlertKind,
+    AlertStatus,
+    Order,
+    OrderKind,
+    OrderStatus,
+)
+from lachan.quarantine.models import Setting as OrderSetting
+from lachan.risk.models import COVERAGE_KINDS, RiskAssessment, RiskInput, RiskInputKind
+from lachan.tracing.models import CallStatus, Contact, Tier, TracingRun
+
+CURVE_DAYS = 60
+AVERAGE_DAYS = 7
+WEEK = 7
+FEED_LOOKBACK = timedelta(days=7)
+FEED_DEFAULT, FEED_MAX = 50, 200
+TRACING_DEADLINE = timedelta(hours=24)
+TUBES_TTL = 60
+# The quarantine alerts of the feed: a test due is the sampling teams' routine, not news.
+FEED_ALERT_KINDS = (AlertKind.VIOLATION, AlertKind.SILENT, AlertKind.SYMPTOMS, AlertKind.MISSED_REPORT)
+URGENT_ALERT_KINDS = (AlertKind.VIOLATION, AlertKind.SYMPTOMS)
+
+_tubes_cache = TTLCache(TUBES_TTL, maxsize=2_000)
+
+
+# ---- whose figures ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OpsScope:
+    """The user's jurisdiction as the dashboard reads it. `communes` is None for the deployment's whole province
+    (no filter: every record is in it), else the ids of the communes in the user's unit."""
+
+    user: object
+    scope: Scope
+    unit: AdminUnit | None
+    communes: tuple[int, ...] | None
+    labs: lab_board.DashScope | None  # None: no test figures for this user
+    cases: bool  # cases, clusters and tracing
+    quarantine: bool
+    risk: bool
+    label: str = ""
+
+    def commune_q(self, field_name: str) -> Q:
+        return Q() if self.communes is None else Q(**{f"{field_name}__in": self.communes})
+
+    @property
+    def key(self) -> tuple:
+        return (self.scope.kind, self.scope.unit_id, self.scope.place_id)
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.cases or self.quarantine or self.risk or self.labs)
+
+
+def ops_scope(user) -> OpsScope:
+    """What the user may read on the dashboard, and where. `user` None: the whole province (system reads)."""
+    if user is None:
+        unit = AdminUnit.objects.filter(tree=settings.LACHAN_ADMIN_TREE, code=settings.LACHAN_PROVINCE_CODE).first()
+        return OpsScope(user=None, scope=Scope(kind="unit", unit_path=unit.path if unit else "",
+                                               unit_id=unit.pk if unit else None),
+                        unit=unit, communes=None, labs=lab_board.DashScope("all"), cases=True, quarantine=True,
+                        risk=True, label=unit.name if unit else "")
+    scope = scope_for(user)
+    can = user.has_perm_code
+    labs = lab_board.dashboard_scope(user) if can(Perm.LABS_VIEW) else None
+    if labs is not None and labs.kind == "none":
+        labs = None
+    if scope.kind != "unit":
+        place = getattr(user, "jurisdiction_place", None) if scope.kind == "place" else None
+        return OpsScope(user=user, scope=scope, unit=None, communes=(), labs=labs, cases=False, quarantine=False,
+                        risk=False, label=str(place or ""))
+    unit = AdminUnit.objects.get(pk=scope.unit_id)
+    province = scope.unit_path == f"{settings.LACHAN_ADMIN_TREE}/{settings.LACHAN_PROVINCE_CODE}"
+    return OpsScope(user=user, scope=scope, unit=unit, communes=None if province else tuple(scope.commune_ids()),
+                    labs=labs, cases=can(Perm.CASES_VIEW), quarantine=can(Perm.QUARANTINE_VIEW),
+                    risk=can(Perm.RISK_VIEW), label=unit.name)
+
+
+# ---- time -------------------------------------------------------------------------------------------------------
+
+def local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or timezone.now()
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 2) if whole else None
+
+
+# ---- cases and the epidemic curve -------------------------------------------------------------------------------
+
+def _case_counts(ops: OpsScope, *, first: date, last: date) -> dict[date, list[int]]:
+    """Local day → [community, in quarantine] of the cases confirmed from `first` to `last` (one GROUP BY)."""
+    rows = (Case.objects.filter(ops.commune_q("person__commune_id"),
+                                confirmed_at__gte=local_midnight(first),
+                                confirmed_at__lt=local_midnight(last + timedelta(days=1)))
+            .annotate(day=lab_stats.LocalDay("confirmed_at"))
+            .values_list("day", "origin").annotate(n=Count("pk")).order_by())
+    out: dict[date, list[int]] = {}
+    for day, origin, n in rows:
+        counts = out.setdefault(date.fromisoformat(str(day)), [0, 0])
+        counts[0 if origin == CaseOrigin.COMMUNITY else 1] += n
+    return out
+
+
+def _window(curve: list[dict], start: int, end: int | None = None) -> dict:
+    days = curve[start:end]
+    community = sum(d["community"] for d in days)
+    in_quarantine = sum(d["in_quarantine"] for d in days)
+    return {"total": community + in_quarantine, "community": community, "in_quarantine": in_quarantine}
+
+
+def cases_and_curve(ops: OpsScope, *, now: datetime | None = None) -> tuple[dict | None, dict | None]:
+    """New F0 today and over the last 7 days (community / detected in quarantine), with the 7 days before, and the
+    curve: cases per day of confirmation over CURVE_DAYS days with the trailing 7-day average. Cases are counted
+    where the person lives. One aggregate query over the CURVE_DAYS + 6 days (the first average needs them)."""
+    if not ops.cases:
+        return None, None
+    today = timezone.localtime(_now(now)).date()
+    first = today - timedelta(days=CURVE_DAYS + AVERAGE_DAYS - 2)
+    counts = _case_counts(ops, first=first, last=today)
+    series = []
+    for n in range(CURVE_DAYS + AVERAGE_DAYS - 1):
+        day = first + timedelta(days=n)
+        community, in_quarantine = counts.get(day, (0, 0))
+        series.append({"day": day, "community": community, "in_quarantine": in_quarantine,
+                       "total": community + in_quarantine})
+    for n, point in enumerate(series):
+        recent = series[max(0, n - AVERAGE_DAYS + 1):n + 1]
+        point["average"] = round(sum(p["total"] for p in recent) / AVERAGE_DAYS, 2)
+    curve = series[AVERAGE_DAYS - 1:]
+    week, previous = _window(curve, -WEEK), _window(curve, -2 * WEEK, -WEEK)
+    change = week["total"] - previous["total"]
+    indicator = {
+        "today": _window(curve, -1), "week": week, "previous_week": previous,
+        "change": change, "change_percent": _percent(change, previous["total"]),
+    }
+    return indicator, {"days": curve, "first": curve[0]["day"], "last": today,
+                       "peak": max((d["total"] for d in curve), default=0)}
+
+
+# ---- quarantine and isolation -----------------------------------------------------------------------------------
+
+def quarantine_now(ops: OpsScope) -> dict | None:
+    """Orders in force: contacts in quarantine (F1 among them; at home / in a facility) and cases in isolation."""
+    if not ops.quarantine:
+        return None
+    quarantine = Q(kind=OrderKind.QUARANTINE)
+    isolation = Q(kind=OrderKind.ISOLATION)
+    found = Order.objects.filter(ops.commune_q("commune_id"), status=OrderStatus.ACTIVE).aggregate(
+        quarantine=Count("pk", filter=quarantine),
+        quarantine_f1=Count("pk", filter=quarantine & Q(contact_tier=Tier.F1)),
+        quarantine_facility=Count("pk", filter=quarantine & Q(setting=OrderSetting.FACILITY)),
+        isolation=Count("pk", filter=isolation),
+        isolation_facility=Count("pk", filter=isolation & Q(setting=OrderSetting.FACILITY)),
+    )
+    found["quarantine_home"] = found["quarantine"] - found["quarantine_facility"]
+    found["isolation_home"] = found["isolation"] - found["isolation_facility"]
+    return found
+
+
+def open_alerts(ops: OpsScope) -> dict | None:
+    """Quarantine alerts not yet handled (open or acknowledged), by kind; `unacknowledged`: nobody took them yet."""
+    if not ops.quarantine:
+        return None
+    rows = (Alert.objects.filter(ops.commune_q("commune_id"), status__in=OPEN_ALERT_STATUSES)
+            .values_list("kind", "status").annotate(n=Count("pk")).order_by())
+    by_kind = {kind: 0 for kind in AlertKind.values}
+    unacknowledged = 0
+    for kind, status, n in rows:
+        by_kind[kind] = by_kind.get(kind, 0) + n
+        if status == AlertStatus.OPEN:
+            unacknowledged += n
+    return {"total": sum(by_kind.values()), "unacknowledged": unacknowledged, "by_kind": by_kind,
+            "urgent": sum(by_kind[k] for k in URGENT_ALERT_KINDS)}
+
+
+# ---- tests ------------------------------------------------------------------------------------------------------
+
+def _tubes(ops: OpsScope, *, today: date, now: datetime) -> dict:
+    """Tubes released today and over the 7 days: individual tubes and pools, with the positive ones."""
+    since, midnight = local_midnight(today - timedelta(days=WEEK - 1)), local_midnight(today)
+    positive, today_q = Q(result=Result.POSITIVE), Q(released_at__gte=midnight)
+    rows = (Sample.objects.filter(ops.labs.samples_q(), released_at__gte=since, released_at__lte=now,
+                                  status=SampleStatus.RELEASED)
+            .values_list("pooled").annotate(week=Count("pk"), week_positive=Count("pk", filter=positive),
+                                            today=Count("pk", filter=today_q),
+                                            today_positive=Count("pk", filter=today_q & positive))
+            .order_by())
+    out = {kind: {"today": 0, "today_positive": 0, "week": 0, "week_positive": 0} for kind in ("individual", "pooled")}
+    for pooled, week, week_positive, today_n, today_positive in rows:
+        out["pooled" if pooled else "individual"] = {"today": today_n, "today_positive": today_positive,
+                                                     "week": week, "week_positive": week_positive}
+    return out
+
+
+def tests(ops: OpsScope, *, now: datetime | None = None) -> dict | None:
+    """Results released today and over the 7 days, and positivity, in individual-equivalent results as the
+    laboratory module counts them (lachan.labs.advice): an individual tube's result counts once, a negative pool
+    once per member, a positive pool not at all (its members count through their own re-tests); inconclusive and
+    rejected tubes never. Beside them the tubes: individual tubes and pools released, and the positive ones."""
+    if ops.labs is None:
+        return None
+    live, now = now is None, _now(now)
+    today = timezone.localtime(now).date()
+    first = today - timedelta(days=WEEK - 1)
+    labs = ops.labs
+    counts = lab_stats.result_counts(
+        first_day=first, by="day", now=now, laboratory_id=labs.laboratory.pk if labs.kind == "lab" else None,
+        commune_ids=list(labs.commune_ids) if labs.kind == "unit" else None)
+    today_tests, today_positives = counts.get(today, (0, 0))
+    week_tests = sum(t for day, (t, _p) in counts.items() if first <= day <= today)
+    week_positives = sum(p for day, (_t, p) in counts.items() if first <= day <= today)
+    if live:  # kept a minute per process and jurisdiction; a given `now` (tests, reports) is always counted
+        tubes = _tubes_cache.get((ops.key, today), lambda: _tubes(ops, today=today, now=now))
+    else:
+        tubes = _tubes(ops, today=today, now=now)
+    return {
+        "today": {"results": today_tests, "positives": today_positives,
+                  "positivity": _percent(today_positives, today_tests)},
+        "week": {"results": week_tests, "positives": week_positives,
+                 "positivity": _percent(week_positives, week_tests)},
+        "tubes": tubes,
+    }
+
+
+# ---- vaccination coverage and risk levels -----------------------------------------------------------------------
+
+def _ancestor_paths(path: str) -> list[str]:
+    """"2021/82/815/28435" → the unit's own path and its ancestors' ("2021/82", "2021/82/815", …)."""
+    parts = path.split("/")
+    return ["/".join(parts[:n]) for n in range(2, len(parts) + 1)]
+
+
+def vaccination(ops: OpsScope, *, today: date | None = None) -> dict | None:
+    """The vaccination coverage entered by the province (RiskInput; the platform holds no dose records yet): for
+    each coverage kind the latest value as of today of the user's unit, else of the nearest unit above it (as the
+    risk computation reads them). `kinds` empty: no data yet."""
+    if not ops.risk or ops.unit is None:
+        return None
+    today = today or timezone.localdate()
+    paths = _ancestor_paths(ops.unit.path)
+    depth = {path: n for n, path in enumerate(paths)}
+    rows = (RiskInput.objects.filter(unit__path__in=paths, unit__tree=ops.unit.tree, kind__in=COVERAGE_KINDS,
+                                     as_of__lte=today)
+            .values_list("kind", "value", "as_of", "unit__path", "unit__name").order_by())
+    best: dict[str, tuple] = {}
+    for kind, value, as_of, path, unit_name in rows:
+        rank = (depth.get(path, -1), as_of)  # the nearest unit first, then the latest day
+        if kind not in best or rank > best[kind][0]:
+            best[kind] = (rank, value, as_of, unit_name)
+    labels = dict(RiskInputKind.choices)
+    kinds = [{"kind": kind, "label": str(labels[kind]), "value": round(best[kind][1], 1), "as_of": best[kind][2],
+              "unit": best[kind][3]} for kind in COVERAGE_KINDS if kind in best]
+    return {"kinds": kinds, "as_of": max((k["as_of"] for k in kinds), default=None)}
+
+
+def risk_levels(ops: OpsScope, *, today: date | None = None) -> dict | None:
+    """Units at each risk level on the latest day assessed (on or before today): the communes of the user's unit
+    (the level at which Resolution 128 assesses), and the unit's own level."""
+    if not ops.risk or ops.unit is None:
+        return None
+    today = today or timezone.localdate()
+    within = Q(unit__path__startswith=ops.unit.path + "/") | Q(unit_id=ops.unit.pk)
+    day = (RiskAssessment.objects.filter(within, on__lte=today).order_by("-on").values_list("on", flat=True).first())
+    out = {"on": day, "levels": {str(n): 0 for n in range(1, 5)}, "not_assessed": 0, "own_level": None}
+    if day is None:
+        return out
+    rows = (RiskAssessment.objects.filter(within, on=day, unit__level=AdminLevel.COMMUNE)
+            .values_list("level").annotate(n=Count("pk")).order_by())
+    for level, n in rows:
+        if level is None:
+            out["not_assessed"] += n
+        else:
+            out["levels"][str(level)] = n
+    out["own_level"] = RiskAssessment.objects.filter(unit_id=ops.unit.pk, on=day).values_list(
+        "level", flat=True).first()
+    return out
+
+
+# ---- the summary ------------------------------------------------------------------------------------------------
+
+def operations_summary(*, user, now: datetime | None = None) -> dict:
+    """Every indicator of the dashboard and the curve for the user's jurisdiction; a block the user may not read
+    is None."""
+    given, now = now, _now(now)
+    ops = ops_scope(user)
+    today = timezone.localtime(now).date()
+    cases, curve = cases_and_curve(ops, now=now)
+    return {
+        "generated_at": now, "today": today,
+        "jurisdiction": {"kind": ops.scope.kind, "name": ops.label},
+        "cases": cases, "quarantine": quarantine_now(ops), "alerts": open_alerts(ops),
+        "tests": tests(ops, now=given), "vaccination": vaccination(ops, today=today),
+        "risk": risk_levels(ops, today=today), "curve": curve,
+    }
+
+
+# ---- the live feed ----------------------------------------------------------------------------------------------
+
+@dataclass
+class FeedItem:
+    id: str
+    at: datetime
+    module: str  # quarantine, labs, cases, tracing
+    kind: str
+    unit: str
+    text: str
+    url: str = ""
+    urgent: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def module_label(module: str) -> str:
+    return {"quarantine": _("Quarantine"), "labs": _("Laboratory"), "cases": _("Cases"),
+            "tracing": _("Tracing")}.get(module, module)
+
+
+def _alert_items(ops: OpsScope, since: datetime, now: datetime, limit: int) -> list[FeedItem]:
+    rows = (Alert.objects.filter(ops.commune_q("commune_id"), kind__in=FEED_ALERT_KINDS, raised_at__gt=since,
+                                 raised_at__lte=now)
+            .values_list("pk", "kind", "raised_at", "status", "order_id", "order__code", "commune__name")
+            .order_by("-raised_at", "-pk")[:limit])
+    kinds = dict(AlertKind.choices)
+    return [FeedItem(id=f"alert-{pk}", at=at, module="quarantine", kind=kind, unit=commune,
+                     text=_("%(what)s · order %(code)s") % {"what": kinds[kind], "code": code},
+                     url=reverse("quarantine:order_monitoring", args=[order_id]), urgent=kind in URGENT_ALERT_KINDS,
+                     extra={"status": status})
+            for pk, kind, at, status, order_id, code, commune in rows]
+
+
+def _positive_items(ops: OpsScope, since: datetime, now: datetime, limit: int) -> list[FeedItem]:
+    """Positive tubes released: an individual tube (a person's positive), or a positive pool (its members are to
+    be re-tested one by one). The tube's code, never a name."""
+    rows = (Sample.objects.filter(ops.labs.samples_q(), released_at__gt=since, released_at__lte=now,
+                                  status=SampleStatus.RELEASED, result=Result.POSITIVE)
+            .values_list("pk", "code", "pooled", "released_at", "site__commune__name", "laboratory__place__name")
+            .order_by("-released_at", "-pk")[:limit])
+    out = []
+    for pk, code, pooled, at, commune, lab in rows:
+        text = (_("Positive pool released · tube %(code)s: its members are to be re-tested one by one") if pooled
+                else _("Positive result released · tube %(code)s")) % {"code": code}
+        out.append(FeedItem(id=f"sample-{pk}", at=at, module="labs", kind="positive_pool" if pooled else "positive",
+                            unit=commune or lab or "", text=text, url=reverse("labs:sample_detail", args=[pk]),
+                            urgent=not pooled))
+    return out
+
+
+def _case_items(ops: OpsScope, since: datetime, now: datetime, limit: int) -> list[FeedItem]:
+    rows = (Case.objects.filter(ops.commune_q("person__commune_id"), confirmed_at__gt=since, confirmed_at__lte=now)
+            .values_list("pk", "code", "origin", "confirmed_at", "person__commune__name")
+            .order_by("-confirmed_at", "-pk")[:limit])
+    origins = dict(CaseOrigin.choices)
+    return [FeedItem(id=f"case-{pk}", at=at, module="cases", kind="case_confirmed", unit=commune,
+                     text=_("Case %(code)s confirmed (%(origin)s)") % {"code": code, "origin": origins[origin]},
+                     url=reverse("cases:detail", args=[pk]), urgent=origin == CaseOrigin.COMMUNITY)
+            for pk, code, origin, at, commune in rows]
+
+
+def _cluster_items(ops: OpsScope, since: datetime, now: datetime, limit: int) -> list[FeedItem]:
+    """Clusters recorded (created_at: when it became known, whatever the day it is said to have opened). In the
+    user's jurisdiction: located there, or with a case who lives there (as lachan.cases.scope), checked per
+    cluster of the window (a few) rather than over every case."""
+    queryset = Cluster.objects.filter(created_at__gt=since, created_at__lte=now)
+    if ops.communes is not None:
+        here = Case.objects.filter(cluster_id=OuterRef("pk"), person__commune_id__in=ops.communes)
+        queryset = queryset.filter(Q(commune_id__in=ops.communes) | Exists(here))
+    rows = (queryset.values_list("pk", "name", "kind", "created_at", "commune__name")
+            .order_by("-created_at", "-pk")[:limit])
+    kinds = dict(ClusterKind.choices)
+    return [FeedItem(id=f"cluster-{pk}", at=at, module="cases", kind="cluster_opened", unit=commune or "",
+                     text=_("Cluster opened: %(name)s (%(kind)s)") % {"name": name, "kind": kinds.get(kind, kind)},
+                     url=reverse("cases:cluster_detail", args=[pk]), urgent=True)
+            for pk, name, kind, at, commune in rows]
+
+
+def _overdue_items(ops: OpsScope, since: datetime, now: datetime, limit: int) -> list[FeedItem]:
+    """Tracing overdue, each item dated when it became overdue (TRACING_DEADLINE after its start):
+
+    - a case confirmed more than 24 h ago whose tracing has not run (no TracingRun): its contacts are not known;
+    - F1 contacts still "to call" 24 h after tracing found them (neither called — reached or not — nor marked
+      quarantined on the call list), counted per index case and commune of the contacts.
+
+    Only what became overdue after `since` (and within the feed's look-back): an item is told once, when it
+    happens, not again at every poll while it stays overdue."""
+    deadline = TRACING_DEADLINE
+    start, end = since - deadline, now - deadline
+    out = []
+    untraced = (Case.objects.filter(ops.commune_q("person__commune_id"), confirmed_at__gt=start,
+                                    confirmed_at__lte=end)
+                .filter(~Exists(TracingRun.objects.filter(case_id=OuterRef("pk"))))
+                .values_list("pk", "code", "confirmed_at", "person__commune__name")
+                .order_by("-confirmed_at", "-pk")[:limit])
+    hours = int(deadline.total_seconds() // 3600)
+    for pk, code, at, commune in untraced:
+        out.append(FeedItem(id=f"untraced-{pk}", at=at + deadline, module="tracing", kind="tracing_not_run",
+                            unit=commune, url=reverse("tracing:report", args=[pk]), urgent=True,
+                            text=_("Case %(code)s: tracing has not run %(hours)d h after confirmation")
+                            % {"code": code, "hours": hours}))
+    contacts = Contact.objects.filter(tier=Tier.F1, call_status=CallStatus.TO_CALL, first_traced_at__gt=start,
+                                      first_traced_at__lte=end)
+    if ops.communes is not None:
+        contacts = contacts.filter(commune_id__in=ops.communes)
+    groups = (contacts.values_list("index_case_id", "index_case__code", "commune_id", "commune__name")
+              .annotate(n=Count("pk"), first=Min("first_traced_at"), last=Max("first_traced_at"))
+              .order_by("-last")[:limit])
+    for case_id, code, commune_id, commune, n, _first, last in groups:
+        out.append(FeedItem(
+            id=f"uncalled-{case_id}-{commune_id}-{last.timestamp():.0f}", at=last + deadline, module="tracing",
+            kind="contacts_not_called", unit=commune, url=reverse("tracing:report", args=[case_id]),
+            text=ngettext("Case %(code)s: %(n)d F1 not called or quarantined %(hours)d h after tracing",
+                          "Case %(code)s: %(n)d F1s not called or quarantined %(hours)d h after tracing", n)
+            % {"code": code, "n": n, "hours": hours}, extra={"contacts": n}))
+    return out
+
+
+def feed_since(since: datetime | None, *, now: datetime) -> datetime:
+    """The start of the feed's window: `since` (a time without zone is local time), at most FEED_LOOKBACK ago."""
+    floor = now - FEED_LOOKBACK
+    if since is not None and timezone.is_naive(since):
+        since = timezone.make_aware(since)
+    return floor if since is None or since < floor else since
+
+
+class FeedError(ValueError):
+    """A feed request out of bounds (the API answers 422)."""
+
+
+def operations_feed(*, user, since: datetime | None = None, limit: int = FEED_DEFAULT,
+                    now: datetime | None = None) -> list[FeedItem]:
+    """The live feed of the user's jurisdiction, newest first: quarantine alerts (left the place, silent, missed
+    check-in, alarming symptoms), positive tubes released, cases confirmed, clusters recorded and tracing overdue
+    (see _overdue_items), each from a module the user may read. Items after `since` (at most FEED_LOOKBACK ago;
+    default: that far back), at most `limit` (1 to FEED_MAX). Each source reads at most `limit` rows of an
+    indexed time range; no names, only codes (it is shown on a big screen). Links lead to the records, whose
+    pages check the reader's access and audit the read."""
+    if not 1 <= limit <= FEED_MAX:
+        raise FeedError(f"limit must be between 1 and {FEED_MAX}")
+    now = _now(now)
+    since = feed_since(since, now=now)
+    ops = ops_scope(user)
+    items: list[FeedItem] = []
+    if ops.quarantine:
+        items += _alert_items(ops, since, now, limit)
+    if ops.labs is not None:
+        items += _positive_items(ops, since, now, limit)
+    if ops.cases:
+        items += _case_items(ops, since, now, limit)
+        items += _cluster_items(ops, since, now, limit)
+        items += _overdue_items(ops, since, now, limit)
+    items.sort(key=lambda item: (item.at, item.id), reverse=True)
+    return items[:limit]
+
+
+def feed_item_dict(item: FeedItem) -> dict:
+    return {"id": item.id, "at": item.at, "module": item.module, "module_label": module_label(item.module),
+            "kind": item.kind, "unit": item.unit, "text": item.text, "url": item.url or None, "urgent": item.urgent,
+            **({"extra": item.extra} if item.extra else {})}

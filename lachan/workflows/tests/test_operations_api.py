@@ -1,0 +1,89 @@
+"""The operations-centre API: GET /api/operations/summary and /api/operations/feed, scoped like the page; bad input
+answered with clear 4xx errors."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from lachan.accounts.roles import Role
+from lachan.quarantine.models import Alert
+from lachan.quarantine.tests.monitoring_fixtures import make_order
+from lachan.workflows.tests.test_operations import case
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded(units, staff):
+    now = timezone.now()
+    for _ in range(3):
+        case(units.commune, now - timedelta(seconds=30))
+    for _ in range(2):
+        case(units.commune, now - timedelta(seconds=20), "in_quarantine")
+    case(units.other_commune, now - timedelta(seconds=10))
+    here, there = make_order(units.commune), make_order(units.other_commune)
+    alerts = [Alert.objects.create(kind="violation", order=order, commune=order.commune,
+                                   raised_at=now - timedelta(minutes=n)) for n, order in enumerate((here, there), 1)]
+    return {"alerts": alerts}
+
+
+def test_summary_of_a_commune_station(client, staff, seeded, token_for):
+    response = client.get("/api/operations/summary", **token_for(staff.commune))
+    assert response.status_code == 200
+    data = response.json()
+    assert data["cases"]["today"] == {"total": 5, "community": 3, "in_quarantine": 2}
+    assert data["alerts"]["total"] == 1 and data["quarantine"]["quarantine"] == 1
+    assert len(data["curve"]["days"]) == 60 and data["curve"]["days"][-1]["total"] == 5
+    assert data["jurisdiction"] == {"kind": "unit", "name": staff.commune.jurisdiction_unit.name}
+    province = client.get("/api/operations/summary", **token_for(staff.province)).json()
+    assert province["cases"]["today"]["total"] == 6 and province["alerts"]["total"] == 2
+
+
+def test_summary_of_a_laboratory_has_no_case_figures(client, units, make_user, seeded, token_for):
+    from lachan.geo.models import Place, PlaceKind
+    from lachan.labs.models import Laboratory
+
+    lab = Laboratory.objects.create(place=Place.objects.create(kind=PlaceKind.LABORATORY, name="Lab",
+                                                               commune=units.commune))
+    data = client.get("/api/operations/summary", **token_for(make_user(Role.LAB_STAFF, place=lab.place))).json()
+    assert data["cases"] is None and data["curve"] is None and data["alerts"] is None and data["risk"] is None
+    assert data["tests"]["today"] == {"results": 0, "positives": 0, "positivity": None}
+
+
+def test_feed_scoped_newest_first_and_since(client, staff, seeded, token_for):
+    headers = token_for(staff.commune)
+    data = client.get("/api/operations/feed", **headers).json()
+    kinds = [i["kind"] for i in data["items"]]
+    assert kinds == ["case_confirmed"] * 5 + ["violation"]
+    assert data["items"][-1]["id"] == f"alert-{seeded['alerts'][0].pk}"
+    assert data["items"][0]["module_label"] == "Cases" and data["items"][0]["url"].startswith("/cases/")
+    since = data["items"][-1]["at"]
+    newer = client.get("/api/operations/feed", {"since": since, "limit": 3}, **headers).json()
+    assert len(newer["items"]) == 3 and all(i["kind"] == "case_confirmed" for i in newer["items"])
+    assert newer["since"].startswith(since[:19])
+
+
+@pytest.mark.parametrize("query, field", [
+    ({"since": "yesterday"}, "since"), ({"since": "2021-13-45T99:00"}, "since"),
+    ({"limit": 0}, "limit"), ({"limit": 10_000}, "limit"), ({"limit": "many"}, "limit"),
+])
+def test_feed_bad_input_is_a_clear_error(client, staff, token_for, query, field):
+    response = client.get("/api/operations/feed", query, **token_for(staff.province))
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "invalid" and body["errors"][0]["field"] == field and body["message"]
+
+
+def test_citizens_and_strangers_are_refused(client, db, make_user, token_for):
+    assert client.get("/api/operations/summary").status_code == 401
+    assert client.get("/api/operations/feed").status_code == 401
+    citizen = make_user(Role.CITIZEN, username="0912000111")
+    for url in ("/api/operations/summary", "/api/operations/feed"):
+        response = client.get(url, **token_for(citizen))
+        assert response.status_code == 403 and response.json()["code"] == "operations_permission"
+
+
+def test_documented_in_openapi(client, db):
+    paths = client.get("/api/openapi.json").json()["paths"]
+    assert "/api/operations/summary" in paths and "/api/operations/feed" in paths
