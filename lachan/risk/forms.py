@@ -96,10 +96,11 @@ class TrialForm(forms.Form):
 
 class AdoptForm(forms.Form):
     rules = forms.CharField(widget=forms.HiddenInput, max_length=20_000, required=False)
-    version = forms.CharField(label=_("Name of the version"), max_length=80,
+    version = forms.CharField(label=_("Name of the version"), max_length=80, required=False,
                               widget=forms.TextInput(attrs={"placeholder": _("e.g. Tiền Giang 06/2022")}))
-    valid_from = forms.DateField(label=_("In force from"), widget=DateInput())
-    source = forms.CharField(label=_("Legal source"), max_length=300,
+    valid_from = forms.DateField(label=_("In force from"), widget=DateInput(),
+                                 error_messages={"required": _("Enter the first day of the new version.")})
+    source = forms.CharField(label=_("Legal source"), max_length=300, required=False,
                              widget=forms.TextInput(attrs={"placeholder": _("e.g. Decision 1234/QĐ-UBND of the "
                                                                             "provincial People's Committee")}))
 

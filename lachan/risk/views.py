@@ -365,9 +365,10 @@ def policy_adopt(request):
     """The rules tried become the version in force from a day (province only); refused: the trial page again, with
     every problem, nothing saved."""
     form = AdoptForm(request.POST)
-    trial_form = TrialForm(initial={"rules": request.POST.get("rules", ""),
-                                    "start": timezone.localdate() - timedelta(days=30),
-                                    "end": timezone.localdate() - timedelta(days=1)})
+    today = timezone.localdate()
+    trial_form = TrialForm({"rules": request.POST.get("rules", ""), "start": today - timedelta(days=30),
+                            "end": today - timedelta(days=1)})  # bound: the rules' problems land on it
+    trial_form.is_valid()
     if form.is_valid():
         data = form.cleaned_data
         try:

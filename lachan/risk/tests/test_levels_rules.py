@@ -230,3 +230,30 @@ def test_every_reason_reads_as_a_sentence():
                     "capacity_missing_not_met", "capacity_raised", "capacity_not_lowered", "capacity_no_change",
                     "cluster_very_high", "untraceable", "bordering", "known_source", "no_community_cases", "shares",
                     "shares_otherwise", "highest", "unassessed_beneath"}, seen
+
+
+# Criterion 2 of Resolution 128 / Decision 4800 (DESIGN §5): ≥ 70 % of people ≥ 18 with at least one dose AND ≥ 80 %
+# of people ≥ 65 fully vaccinated; the thresholds are reached at exactly 70 and 80.
+@pytest.mark.parametrize("adults, elderly, level", [
+    (70.0, 80.0, 1), (100.0, 100.0, 1),
+    (69.9, 80.0, 2), (70.0, 79.9, 2), (0.0, 0.0, 2),
+])
+def test_matrix_4800_vaccination_thresholds(adults, elderly, level):
+    coverage = {"vax_adults_1dose": adults, "vax_elderly_full": elderly}
+    result = one(MATRIX, {11: UnitInputs(cases=0, coverage=coverage, capacity_met=True)})[11]
+    assert result.level == level  # band < 20: met → 1, not met → 2
+    assert MATRIX["vaccination"] == [{"input": "vax_adults_1dose", "min_percent": 70},
+                                     {"input": "vax_elderly_full", "min_percent": 80}]
+
+
+# Decision 2686: a cluster of unknown source, or in an industrial park, a school or a supermarket → very high (4),
+# each kind on its own; a cluster of another kind (a household) with known-source cases → 2.
+@pytest.mark.parametrize("kind, level", [
+    ("unknown", 4), ("industrial_park", 4), ("school", 4), ("supermarket", 4), ("household", 2),
+])
+def test_clusters_2686_very_high_kinds(kind, level):
+    results = one(CLUSTERS, {21: UnitInputs(cases=2, untraceable=0, clusters={kind: 1})})
+    assert results[21].level == level
+    assert results[21].reasons[0]["code"] == ("cluster_very_high" if level == 4 else "known_source")
+    # Far from 21 (its commune 22 is 2 km away, within 3 km: bordering → 3 when 21 is at 4).
+    assert results[11].level == 1 and results[22].level == (3 if level == 4 else 1)
