@@ -19,6 +19,7 @@ from lachan.people.models import Person
 from .labs import labs_demo
 from .province import SYNTH_ID_LIMIT, province_generate, synthetic_exists
 from .quarantine import quarantine_demo
+from .risk_demo import risk_demo
 
 DEMO_PASSWORD = "demo12345!"
 DEMO_EMAIL_DOMAIN = "demo.lachan.invalid"  # marks the demo accounts (never a real mailbox)
@@ -61,6 +62,7 @@ def demo_setup(*, people: int, seed: int, tree: str | None = None, province_code
     logins = _accounts(tree=tree, province_code=province_code)
     labs_demo(log=log)  # after the accounts: it samples as the commune station, for the lab account's laboratory
     quarantine_demo(log=log)  # the traced cases isolated, their F1s quarantined, under a province exercise policy
+    risk_demo(seed=seed, log=log)  # four weeks of cases, the levels of the last 14 days, a lockdown area
     return logins
 
 

@@ -1,0 +1,92 @@
+"""The map (issue 6): the epidemiologist's map shows the communes' levels, cases by commune and a lockdown area,
+draws a new lockdown area with the polygon tool and saves it; the citizens' map shows the public layers only."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests.browser.conftest import login, screenshot
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def mapped(units, staff):
+    from lachan.cases import services as case_services
+    from lachan.core.models import Policy
+    from lachan.geo.models import AdminUnit, Place, PlaceKind
+    from lachan.people.models import Person
+    from lachan.risk.lockdown_services import lockdown_area_create
+    from lachan.risk.models import RiskAssessment
+
+    today = timezone.localdate()
+    communes = list(AdminUnit.objects.filter(path__startswith=units.province.path + "/", level=3).order_by("path"))
+    policy = Policy.objects.filter(kind="risk").order_by("-valid_from").first() or Policy.objects.create(
+        kind="risk", version="browser test", valid_from=today - timedelta(days=365), rules={})  # flushed by a test
+    rows = [RiskAssessment(unit=c, on=today - timedelta(days=1), level=1 + (i % 7 == 0) + (i % 13 == 0) + (i % 29 == 0),
+                           computed_level=1, policy=policy, inputs={"cases": i % 5}, computed_at=timezone.now())
+            for i, c in enumerate(communes)]
+    RiskAssessment.objects.bulk_create(rows)
+    for i in range(4):
+        person = Person.objects.create(full_name=f"Người {i}", commune=units.commune)
+        case_services.case_confirm(person=person, by=None, onset_date=None, sample_date=today - timedelta(days=2),
+                                   origin="community", confirmed_at=timezone.now() - timedelta(minutes=i))
+    Place.objects.create(kind=PlaceKind.TEST_SITE, name="Điểm xét nghiệm Phường 1", commune=units.commune,
+                         latitude=units.commune.latitude + 0.004, longitude=units.commune.longitude)
+    Place.objects.create(kind=PlaceKind.ESSENTIAL_SHOP, name="Bách hóa Xanh", commune=units.commune,
+                         latitude=units.commune.latitude - 0.004, longitude=units.commune.longitude)
+    c = units.commune
+    ring = [[c.longitude - 0.002, c.latitude - 0.002], [c.longitude + 0.002, c.latitude - 0.002],
+            [c.longitude + 0.002, c.latitude + 0.002], [c.longitude - 0.002, c.latitude + 0.002]]
+    lockdown_area_create(name="Ấp Bắc", geometry={"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
+                         starts_on=today - timedelta(days=2), residents=900, by=None)
+    return units
+
+
+def _loaded(page, selector="[data-testid=map]"):
+    page.wait_for_selector(f"{selector}[data-loaded='1']")
+    import json
+
+    return json.loads(page.get_attribute(selector, "data-counts"))
+
+
+def test_the_map_shows_levels_cases_and_lockdowns_and_draws_a_new_area(page, mapped):
+    from lachan.risk.models import LockdownArea
+
+    login(page, "cdc")
+    page.goto("/map/")
+    counts = _loaded(page)
+    assert counts["risk"] == 164 and counts["cases"] == 1 and counts["lockdowns"] == 1 and counts["test_sites"] == 1
+    assert page.locator(".map-legend").is_visible()
+    assert page.locator(".leaflet-interactive, canvas").count() > 0
+    screenshot(page, "map-province")
+
+    page.goto("/map/lockdowns/new/")
+    _loaded(page, "#draw-map")
+    page.click(".leaflet-draw-draw-polygon")
+    box = page.locator("#draw-map").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    for dx, dy in ((-40, -30), (40, -30), (40, 30), (-40, 30)):
+        page.mouse.click(cx + dx, cy + dy)
+        page.wait_for_timeout(150)
+    page.mouse.click(cx - 40, cy - 30)  # back on the first corner: the polygon closes
+    page.wait_for_function("document.querySelector('#id_geometry').value.includes('Polygon')")
+    page.fill("#id_name", "Khu phố 3")
+    page.fill("#id_residents", "1200")
+    screenshot(page, "map-lockdown-drawn")
+    page.click("[data-testid=lockdown-form] button[type=submit]")
+    page.wait_for_selector("[data-testid=lockdown-facts]")
+    area = LockdownArea.objects.get(name="Khu phố 3")
+    assert area.residents == 1200 and area.source == "drawn"
+    assert "1.200" in page.inner_text("[data-testid=lockdown-facts]") or "1,200" in page.inner_text("[data-testid=lockdown-facts]")
+    screenshot(page, "map-lockdown-detail")
+
+
+def test_the_citizens_map_shows_public_layers_without_logging_in(page, mapped):
+    page.goto("/ban-do/")
+    counts = _loaded(page)
+    assert set(counts) == {"risk", "test_sites", "health_stations", "lockdowns", "essential_shops", "declaration_points"}
+    assert counts["risk"] == 164 and counts["lockdowns"] == 1 and counts["essential_shops"] == 1
+    assert page.locator(".map-legend").is_visible() and page.locator(".sidenav").count() == 0
+    screenshot(page, "map-public")
