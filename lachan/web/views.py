@@ -10,7 +10,8 @@ from lachan.workflows import operations
 from .charts import stacked_curve_svg
 from .navigation import capability
 
-POLL_SECONDS = 30
+TV_CURVE = {"width": 1100, "height": 230}  # the big screen's curve box is wider than the page's
+POLL_SECONDS = 30  # settings.LACHAN_DASHBOARD_POLL_SECONDS may change it (the browser tests do)
 FEED_SHOWN = 30
 
 
@@ -26,8 +27,8 @@ def _dashboard(request, *, tv: bool):
         return render(request, "web/home.html", {})
     feed = [operations.feed_item_dict(item) for item in operations.operations_feed(user=user, limit=FEED_SHOWN)]
     return render(request, "web/dashboard_tv.html" if tv else "web/dashboard.html", {
-        "s": summary, "feed": feed, "curve_svg": stacked_curve_svg(summary["curve"]), "tv": tv,
-        "poll_seconds": POLL_SECONDS, "feed_shown": FEED_SHOWN, "time_zone": settings.TIME_ZONE,
+        "s": summary, "feed": feed, "curve_svg": stacked_curve_svg(summary["curve"], **(TV_CURVE if tv else {})), "tv": tv,
+        "poll_seconds": getattr(settings, "LACHAN_DASHBOARD_POLL_SECONDS", POLL_SECONDS), "feed_shown": FEED_SHOWN, "time_zone": settings.TIME_ZONE,
         "can_alerts": user.has_perm_code(Perm.QUARANTINE_VIEW), "can_labs": user.has_perm_code(Perm.LABS_VIEW),
         "can_cases": user.has_perm_code(Perm.CASES_VIEW), "can_risk": user.has_perm_code(Perm.RISK_VIEW),
     })
@@ -59,7 +60,8 @@ def dashboard_curve(request):
     curve = operations.cases_and_curve(operations.ops_scope(request.user))[1]
     if curve is None:
         raise Http404
-    return HttpResponse(stacked_curve_svg(curve), content_type="text/html; charset=utf-8")
+    size = TV_CURVE if request.GET.get("tv") == "1" else {}
+    return HttpResponse(stacked_curve_svg(curve, **size), content_type="text/html; charset=utf-8")
 
 
 @login_required

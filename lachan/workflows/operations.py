@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -279,6 +280,13 @@ def _ancestor_paths(path: str) -> list[str]:
     return ["/".join(parts[:n]) for n in range(2, len(parts) + 1)]
 
 
+def coverage_labels() -> dict[str, str]:
+    """Short enough for a card on the big screen (the risk module's labels say the same at length)."""
+    return {RiskInputKind.VAX_ADULTS_1DOSE: _("aged 18+, at least one dose"),
+            RiskInputKind.VAX_ADULTS_FULL: _("aged 18+, fully vaccinated"),
+            RiskInputKind.VAX_ELDERLY_FULL: _("aged 65+, fully vaccinated")}
+
+
 def vaccination(ops: OpsScope, *, today: date | None = None) -> dict | None:
     """The vaccination coverage entered by the province (RiskInput; the platform holds no dose records yet): for
     each coverage kind the latest value as of today of the user's unit, else of the nearest unit above it (as the
@@ -296,8 +304,8 @@ def vaccination(ops: OpsScope, *, today: date | None = None) -> dict | None:
         rank = (depth.get(path, -1), as_of)  # the nearest unit first, then the latest day
         if kind not in best or rank > best[kind][0]:
             best[kind] = (rank, value, as_of, unit_name)
-    labels = dict(RiskInputKind.choices)
-    kinds = [{"kind": kind, "label": str(labels[kind]), "value": round(best[kind][1], 1), "as_of": best[kind][2],
+    labels = coverage_labels()
+    kinds = [{"kind": kind, "label": labels[kind], "value": round(best[kind][1], 1), "as_of": best[kind][2],
               "unit": best[kind][3]} for kind in COVERAGE_KINDS if kind in best]
     return {"kinds": kinds, "as_of": max((k["as_of"] for k in kinds), default=None)}
 
@@ -370,7 +378,7 @@ def _alert_items(ops: OpsScope, since: datetime, now: datetime, limit: int) -> l
             .order_by("-raised_at", "-pk")[:limit])
     kinds = dict(AlertKind.choices)
     return [FeedItem(id=f"alert-{pk}", at=at, module="quarantine", kind=kind, unit=commune,
-                     text=_("%(what)s · order %(code)s") % {"what": kinds[kind], "code": code},
+                     text=_("%(what)s · order %(code)s") % {"what": capfirst(kinds[kind]), "code": code},
                      url=reverse("quarantine:order_monitoring", args=[order_id]), urgent=kind in URGENT_ALERT_KINDS,
                      extra={"status": status})
             for pk, kind, at, status, order_id, code, commune in rows]

@@ -109,3 +109,19 @@ def test_a_citizen_is_sent_to_their_own_page(client, make_user):
 def test_anonymous_is_asked_to_log_in(client, db):
     for url in ("/", "/ioc/", "/ioc/curve/"):
         assert client.get(url).url.startswith("/accounts/login/")
+
+
+def test_curve_svg_drawing():
+    from datetime import date
+
+    from lachan.web.charts import stacked_curve_svg
+
+    assert stacked_curve_svg(None) == "" and stacked_curve_svg({"days": []}) == ""
+    days = [{"day": date(2021, 7, 1) + timedelta(days=n), "community": n % 4, "in_quarantine": n % 2,
+             "total": n % 4 + n % 2, "average": 1.5} for n in range(60)]
+    svg = stacked_curve_svg({"days": days}, width=1100, height=230)
+    assert svg.startswith('<svg') and 'viewBox="0 0 1100 230"' in svg
+    assert svg.count('class="bar-community"') == 45 and svg.count('class="bar-in-quarantine"') == 30
+    assert svg.count("<polyline") == 1 and "29/08" in svg  # the last day labelled
+    assert "01/07/2021: 0 cases (0 community, 0 in quarantine); 7-day average 1.5" not in svg  # empty days: no bar
+    assert "02/07/2021: 2 cases (1 community, 1 in quarantine); 7-day average 1.5" in svg

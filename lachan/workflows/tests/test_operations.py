@@ -263,7 +263,7 @@ def test_feed_newest_first_from_every_module(feed_world, staff):
     by_id = {i.id: i for i in items}
     violation = by_id[f"alert-{w['violation'].pk}"]
     assert violation.module == "quarantine" and violation.unit == w["violation"].commune.name and violation.urgent
-    assert violation.text == f"left the place of quarantine · order {w['violation'].order.code}"
+    assert violation.text == f"Left the place of quarantine · order {w['violation'].order.code}"
     assert violation.url == f"/quarantine/orders/{w['violation'].order_id}/monitoring/"
     assert w["violation"].order.person.full_name not in " ".join(i.text for i in items)  # codes, never names
     untraced = by_id[f"untraced-{w['untraced'].pk}"]
