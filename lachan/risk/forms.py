@@ -70,7 +70,7 @@ class ClearForm(forms.Form):
 
 class InputForm(forms.Form):
     kind = forms.ChoiceField(label=_("Input"), choices=RiskInputKind.choices)
-    value = forms.CharField(label=_("Value (% of the group; capacity: 1 met, 0 not met)"), max_length=20,
+    value = forms.CharField(label=_("Value (percentage of the group; capacity: 1 met, 0 not met)"), max_length=20,
                             widget=forms.TextInput(attrs={"inputmode": "decimal"}))
     as_of = forms.DateField(label=_("As of"), widget=DateInput())
     note = forms.CharField(label=_("Source or note"), required=False, max_length=300)

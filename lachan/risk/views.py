@@ -87,7 +87,11 @@ def assessment_row(a) -> dict:
 def _filters(request) -> dict:
     """The list's filters from the query string; a bad value is said on the form and left out."""
     units = selectors.within_choices(user=request.user)
-    form = LevelsFilterForm(request.GET or None, units=units)
+    latest = selectors.latest_day(user=request.user)
+    data = request.GET.copy()
+    if not data.get("on") and latest is not None:
+        data["on"] = latest.isoformat()  # the day shown, on the form
+    form = LevelsFilterForm(data or None, units=units)
     form.fields["within"].error_messages["invalid_choice"] = _("No unit with code %(value)s in your jurisdiction.")
     if form.is_bound:
         form.is_valid()  # the valid fields are in cleaned_data, the others said on the form
@@ -97,7 +101,6 @@ def _filters(request) -> dict:
         form.add_error("on", _("%(day)s is in the future: showing the last day assessed.")
                        % {"day": on.strftime("%d/%m/%Y")})
         on = None
-    latest = selectors.latest_day(user=request.user)
     within_code = data.get("within") or ""
     return {
         "form": form, "on": on or latest, "latest": latest, "admin_level": data.get("admin_level"),
