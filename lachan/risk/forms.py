@@ -26,7 +26,8 @@ class LevelsFilterForm(forms.Form):
     on = forms.DateField(label=_("Day"), required=False, widget=DateInput())
     admin_level = forms.TypedChoiceField(label=_("Administrative level"), required=False, coerce=int,
                                          empty_value=None, choices=[("", _("any")), *AdminLevel.choices])
-    within = forms.ChoiceField(label=_("Within"), required=False)
+    within = forms.ChoiceField(label=_("Within"), required=False, error_messages={
+        "invalid_choice": _("No unit with code %(value)s in your jurisdiction.")})
     level = forms.TypedChoiceField(label=_("Risk level"), required=False, coerce=int, empty_value=None,
                                    choices=LEVEL_FILTERS)
     q = forms.CharField(label=_("Name or code"), required=False, max_length=100,

@@ -19,7 +19,7 @@ from openpyxl import Workbook
 
 from lachan.accounts.decorators import staff_view
 from lachan.accounts.roles import Perm
-from lachan.core.errors import DomainError, NotFound, PermissionDenied
+from lachan.core.errors import DomainError, NotFound
 from lachan.core.pagination import page_of
 from lachan.geo.models import AdminLevel
 
@@ -88,11 +88,10 @@ def _filters(request) -> dict:
     """The list's filters from the query string; a bad value is said on the form and left out."""
     units = selectors.within_choices(user=request.user)
     latest = selectors.latest_day(user=request.user)
-    data = request.GET.copy()
-    if not data.get("on") and latest is not None:
-        data["on"] = latest.isoformat()  # the day shown, on the form
-    form = LevelsFilterForm(data or None, units=units)
-    form.fields["within"].error_messages["invalid_choice"] = _("No unit with code %(value)s in your jurisdiction.")
+    query = request.GET.copy()
+    if not query.get("on") and latest is not None:
+        query["on"] = latest.isoformat()  # the day shown, on the form
+    form = LevelsFilterForm(query or None, units=units)
     if form.is_bound:
         form.is_valid()  # the valid fields are in cleaned_data, the others said on the form
     data = form.cleaned_data if form.is_bound else {}
@@ -237,73 +236,61 @@ def _assessment_of(request, unit, pk):
     return a
 
 
-@require_POST
-@staff_view(Perm.RISK_EDIT)
-def unit_override(request, code):
+def _unit_post(request, code, *, slot: str, make_form, act):
+    """A form posted on a unit's page: done → its message and the page again; refused → the page with the form's
+    errors, nothing changed (the services check everything before writing)."""
     try:
         unit = selectors.unit_get(user=request.user, code=code)
     except NotFound as exc:
         return _not_found(request, exc)
-    form = OverrideForm(request.POST, days=_history_days(request, unit))
+    form = make_form(unit)
     if form.is_valid():
         try:
-            a = services.level_override(assessment=_assessment_of(request, unit, form.cleaned_data["assessment"]),
-                                        level=form.cleaned_data["level"], reason=form.cleaned_data["reason"],
-                                        by=request.user)
-        except (DomainError, NotFound, PermissionDenied) as exc:
+            message = act(unit, form.cleaned_data)
+        except DomainError as exc:  # also NotFound and PermissionDenied: said on the form
             apply_errors(form, exc)
         else:
-            messages.success(request, _("The level of %(unit)s on %(day)s is now %(level)d (computed: %(computed)s).")
-                             % {"unit": unit.name, "day": a.on.strftime("%d/%m/%Y"), "level": a.level,
-                                "computed": a.computed_level or "—"})
+            messages.success(request, message)
             return redirect("risk:unit", code=unit.code)
-    return _unit_page(request, unit, override_form=form, status=400)
+    return _unit_page(request, unit, status=400, **{slot: form})
+
+
+@require_POST
+@staff_view(Perm.RISK_EDIT)
+def unit_override(request, code):
+    def act(unit, data):
+        a = services.level_override(assessment=_assessment_of(request, unit, data["assessment"]),
+                                    level=data["level"], reason=data["reason"], by=request.user)
+        return _("The level of %(unit)s on %(day)s is now %(level)d (computed: %(computed)s).") % {
+            "unit": unit.name, "day": a.on.strftime("%d/%m/%Y"), "level": a.level, "computed": a.computed_level or "—"}
+
+    return _unit_post(request, code, slot="override_form", act=act,
+                      make_form=lambda unit: OverrideForm(request.POST, days=_history_days(request, unit)))
 
 
 @require_POST
 @staff_view(Perm.RISK_EDIT)
 def unit_override_clear(request, code):
-    try:
-        unit = selectors.unit_get(user=request.user, code=code)
-    except NotFound as exc:
-        return _not_found(request, exc)
-    form = ClearForm(request.POST, days=_history_days(request, unit, overridden_only=True))
-    if form.is_valid():
-        try:
-            a = services.level_override_clear(
-                assessment=_assessment_of(request, unit, form.cleaned_data["assessment"]),
-                reason=form.cleaned_data["reason"], by=request.user)
-        except (DomainError, NotFound, PermissionDenied) as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The override of %(day)s is cleared: the computed level applies again.")
-                             % {"day": a.on.strftime("%d/%m/%Y")})
-            return redirect("risk:unit", code=unit.code)
-    return _unit_page(request, unit, clear_form=form, status=400)
+    def act(unit, data):
+        a = services.level_override_clear(assessment=_assessment_of(request, unit, data["assessment"]),
+                                          reason=data["reason"], by=request.user)
+        return _("The override of %(day)s is cleared: the computed level applies again.") % {
+            "day": a.on.strftime("%d/%m/%Y")}
+
+    return _unit_post(request, code, slot="clear_form", act=act, make_form=lambda unit: ClearForm(
+        request.POST, days=_history_days(request, unit, overridden_only=True)))
 
 
 @require_POST
 @staff_view(Perm.RISK_EDIT)
 def unit_input(request, code):
-    try:
-        unit = selectors.unit_get(user=request.user, code=code)
-    except NotFound as exc:
-        return _not_found(request, exc)
-    form = InputForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            row = services.risk_input_record(unit=unit, kind=data["kind"], value=data["value"], as_of=data["as_of"],
-                                             note=data["note"], by=request.user)
-        except (DomainError, NotFound, PermissionDenied) as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("%(input)s: %(value)s as of %(day)s recorded; it applies from the next "
-                                        "computation.") % {"input": RiskInputKind(row.kind).label,
-                                                           "value": f"{row.value:g}",
-                                                           "day": row.as_of.strftime("%d/%m/%Y")})
-            return redirect("risk:unit", code=unit.code)
-    return _unit_page(request, unit, input_form=form, status=400)
+    def act(unit, data):
+        row = services.risk_input_record(unit=unit, kind=data["kind"], value=data["value"], as_of=data["as_of"],
+                                         note=data["note"], by=request.user)
+        return _("%(input)s: %(value)s as of %(day)s recorded; it applies from the next computation.") % {
+            "input": RiskInputKind(row.kind).label, "value": f"{row.value:g}", "day": row.as_of.strftime("%d/%m/%Y")}
+
+    return _unit_post(request, code, slot="input_form", act=act, make_form=lambda unit: InputForm(request.POST))
 
 
 # ---- policies ----------------------------------------------------------------------------------------------------
@@ -377,7 +364,7 @@ def policy_adopt(request):
         try:
             policy = services.risk_policy_adopt(version=data["version"], valid_from=data["valid_from"],
                                                 rules=data["rules"], source=data["source"], by=request.user)
-        except (DomainError, PermissionDenied) as exc:
+        except DomainError as exc:
             apply_errors(trial_form if exc.field == "rules" else form, exc)
         else:
             messages.success(request, _("Version %(version)s adopted: in force from %(day)s.")
