@@ -21,6 +21,7 @@ from lachan.accounts.decorators import staff_view
 from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, ValidationFailed
 from lachan.core.pagination import page_of
+from lachan.geo.models import AdminLevel, AdminUnit
 from lachan.risk import lockdown_selectors, lockdown_services
 from lachan.risk.models import RiskLevel
 
@@ -84,8 +85,16 @@ def map_config(request, *, layers: tuple[str, ...] | None = None, visible: tuple
 def map_page(request):
     return render(request, "map/map.html", {
         "config": map_config(request, refresh_seconds=300), "today": timezone.localdate(), "nav_current": "risk",
-        "can_edit": request.user.has_perm_code(Perm.RISK_EDIT),
+        "can_edit": request.user.has_perm_code(Perm.RISK_EDIT), "admin_levels": _admin_levels(),
     })
+
+
+def _admin_levels() -> list[tuple[int, str]]:
+    """The levels of the deployment's tree, communes first (the 2025 tree has no districts)."""
+    present = set(AdminUnit.objects.filter(tree=settings.LACHAN_ADMIN_TREE).values_list("level", flat=True).distinct())
+    labels = {AdminLevel.COMMUNE: _("communes"), AdminLevel.DISTRICT: _("districts"), AdminLevel.PROVINCE: _("the province")}
+    return [(level, labels[level]) for level in (AdminLevel.COMMUNE, AdminLevel.DISTRICT, AdminLevel.PROVINCE)
+            if level in present]
 
 
 def public_map(request):

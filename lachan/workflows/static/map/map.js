@@ -57,19 +57,20 @@
   function layerFor(spec, data, L10N) {
     var key = spec.key;
     return L.geoJSON(data, {
+      // Leaflet applies `style` to circle markers too: points get their own look here.
       style: function (feature) {
+        var p = feature.properties, point = feature.geometry && feature.geometry.type === "Point";
         if (key === "lockdowns") { return {color: "#b71c1c", weight: 2, dashArray: "6 4", fillColor: "#b71c1c", fillOpacity: 0.25}; }
-        var level = feature.properties.level;
-        return {color: "#ffffff", weight: 1, fillColor: levelHex(level), fillOpacity: 0.6};
+        if (key === "cases") { return {color: "#7f0000", weight: 1, fillColor: "#d32f2f", fillOpacity: 0.55}; }
+        return {color: point ? "#455a64" : "#ffffff", weight: 1, fillColor: levelHex(p.level), fillOpacity: point ? 0.95 : 0.6};
       },
       pointToLayer: function (feature, latlng) {
         var p = feature.properties;
         if (key === "risk") {
-          return L.circleMarker(latlng, {radius: 8, color: "#ffffff", weight: 1, fillColor: levelHex(p.level), fillOpacity: 0.9});
+          return L.circleMarker(latlng, {radius: 8});
         }
         if (key === "cases") {
-          return L.circleMarker(latlng, {radius: 4 + 3 * Math.sqrt(p.cases || 0), color: "#7f0000", weight: 1,
-            fillColor: "#d32f2f", fillOpacity: 0.55});
+          return L.circleMarker(latlng, {radius: 4 + 3 * Math.sqrt(p.cases || 0)});
         }
         var style = PLACE_STYLE[key] || {color: "#333", letter: "•"};
         return L.marker(latlng, {icon: L.divIcon({className: "map-pin", html: "<span style='background:" + style.color + "'>" +
@@ -113,9 +114,10 @@
     element.lachanMap = state;
 
     function url(spec) {
-      var u = spec.url;
-      if (state.on) { u += (u.indexOf("?") < 0 ? "?" : "&") + "on=" + encodeURIComponent(state.on); }
-      return u;
+      var params = [];
+      if (state.on) { params.push("on=" + encodeURIComponent(state.on)); }
+      if (spec.key === "risk" && state.adminLevel) { params.push("admin_level=" + encodeURIComponent(state.adminLevel)); }
+      return spec.url + (params.length ? (spec.url.indexOf("?") < 0 ? "?" : "&") + params.join("&") : "");
     }
 
     // One group per layer, added to the control in the page's order; a reload refills the group in place.
@@ -156,6 +158,7 @@
     }
     state.reload = loadAll;
     state.setDay = function (day) { state.on = day || null; return loadAll(); };
+    state.setAdminLevel = function (level) { state.adminLevel = level || null; return loadAll(); };
     legend(map, config);
     loadAll();
     if (config.refreshSeconds) {
@@ -191,6 +194,12 @@
     document.querySelectorAll("[data-lachan-map]").forEach(function (el) {
       var config = JSON.parse(document.getElementById(el.getAttribute("data-lachan-map")).textContent);
       mount(el, config);
+    });
+    document.querySelectorAll("[data-map-admin-level]").forEach(function (select) {
+      select.addEventListener("change", function () {
+        var el = document.getElementById(select.getAttribute("data-map-admin-level"));
+        if (el && el.lachanMap) { el.lachanMap.setAdminLevel(select.value); }
+      });
     });
     document.querySelectorAll("[data-map-day]").forEach(function (input) {
       input.addEventListener("change", function () {
