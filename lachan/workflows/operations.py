@@ -14,7 +14,8 @@ status, open alerts by status, tests from the laboratory's counts per day (`Resu
 over 7 days, assessments of one day — and the feed reads at most `limit` rows per source from the last
 FEED_LOOKBACK. The deployment's province (the common case of the operations centre) is read without a list of
 communes, as the domains' own selectors do. The tube counts of a week, which must read every tube released in it,
-are kept TUBES_TTL seconds per process and scope.
+are kept PAST_TTL seconds per process and scope for the days before today, as the curve's are; today's are
+counted at every read.
 
 Timed by a benchmark: `operations_summary(user=…)` (or one block: `cases_and_curve`, `quarantine_now`,
 `open_alerts`, `tests`, `vaccination`, `risk_levels`) and `operations_feed(user=…)`.
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -60,12 +61,12 @@ WEEK = 7
 FEED_LOOKBACK = timedelta(days=7)
 FEED_DEFAULT, FEED_MAX = 50, 200
 TRACING_DEADLINE = timedelta(hours=24)
-TUBES_TTL = 60
+PAST_TTL = 300  # seconds the days before today are kept (curve, tubes)
 # The quarantine alerts of the feed: a test due is the sampling teams' routine, not news.
 FEED_ALERT_KINDS = (AlertKind.VIOLATION, AlertKind.SILENT, AlertKind.SYMPTOMS, AlertKind.MISSED_REPORT)
 URGENT_ALERT_KINDS = (AlertKind.VIOLATION, AlertKind.SYMPTOMS)
 
-_tubes_cache = TTLCache(TUBES_TTL, maxsize=2_000)
+_past_cache = TTLCache(PAST_TTL, maxsize=2_000)
 
 
 # ---- whose figures ----------------------------------------------------------------------------------------------
@@ -79,6 +80,7 @@ class OpsScope:
     scope: Scope
     unit: AdminUnit | None
     communes: tuple[int, ...] | None
+    commune_ids: tuple[int, ...]  # every commune of the unit, the province's too (for indexes led by the commune)
     labs: lab_board.DashScope | None  # None: no test figures for this user
     cases: bool  # cases, clusters and tracing
     quarantine: bool
@@ -87,6 +89,11 @@ class OpsScope:
 
     def commune_q(self, field_name: str) -> Q:
         return Q() if self.communes is None else Q(**{f"{field_name}__in": self.communes})
+
+    def indexed_commune_q(self, field_name: str) -> Q:
+        """The communes as a list even for the whole province: where an index starts with the commune (alerts,
+        the call list), the list lets the database walk it, instead of reading the whole table."""
+        return Q(**{f"{field_name}__in": self.commune_ids})
 
     @property
     def key(self) -> tuple:
@@ -101,9 +108,9 @@ def ops_scope(user) -> OpsScope:
     """What the user may read on the dashboard, and where. `user` None: the whole province (system reads)."""
     if user is None:
         unit = AdminUnit.objects.filter(tree=settings.LACHAN_ADMIN_TREE, code=settings.LACHAN_PROVINCE_CODE).first()
-        return OpsScope(user=None, scope=Scope(kind="unit", unit_path=unit.path if unit else "",
-                                               unit_id=unit.pk if unit else None),
-                        unit=unit, communes=None, labs=lab_board.DashScope("all"), cases=True, quarantine=True,
+        scope = Scope(kind="unit", unit_path=unit.path if unit else "", unit_id=unit.pk if unit else None)
+        return OpsScope(user=None, scope=scope, unit=unit, communes=None,
+                        commune_ids=tuple(scope.commune_ids()) if unit else (), labs=lab_board.DashScope("all"), cases=True, quarantine=True,
                         risk=True, label=unit.name if unit else "")
     scope = scope_for(user)
     can = user.has_perm_code
@@ -112,12 +119,13 @@ def ops_scope(user) -> OpsScope:
         labs = None
     if scope.kind != "unit":
         place = getattr(user, "jurisdiction_place", None) if scope.kind == "place" else None
-        return OpsScope(user=user, scope=scope, unit=None, communes=(), labs=labs, cases=False, quarantine=False,
+        return OpsScope(user=user, scope=scope, unit=None, communes=(), commune_ids=(), labs=labs, cases=False, quarantine=False,
                         risk=False, label=str(place or ""))
     unit = AdminUnit.objects.get(pk=scope.unit_id)
     province = scope.unit_path == f"{settings.LACHAN_ADMIN_TREE}/{settings.LACHAN_PROVINCE_CODE}"
-    return OpsScope(user=user, scope=scope, unit=unit, communes=None if province else tuple(scope.commune_ids()),
-                    labs=labs, cases=can(Perm.CASES_VIEW), quarantine=can(Perm.QUARANTINE_VIEW),
+    commune_ids = tuple(scope.commune_ids())
+    return OpsScope(user=user, scope=scope, unit=unit, communes=None if province else commune_ids,
+                    commune_ids=commune_ids, labs=labs, cases=can(Perm.CASES_VIEW), quarantine=can(Perm.QUARANTINE_VIEW),
                     risk=can(Perm.RISK_VIEW), label=unit.name)
 
 
@@ -158,15 +166,28 @@ def _window(curve: list[dict], start: int, end: int | None = None) -> dict:
     return {"total": community + in_quarantine, "community": community, "in_quarantine": in_quarantine}
 
 
+def _case_counts_kept(ops: OpsScope, *, first: date, today: date, live: bool) -> dict[date, list[int]]:
+    """The days before today kept PAST_TTL seconds per process and jurisdiction (they change only when a case is
+    confirmed with an earlier time, or corrected); today's counted at every read."""
+    yesterday = today - timedelta(days=1)
+    if live:
+        past = _past_cache.get(("cases", ops.key, first, today),
+                               lambda: _case_counts(ops, first=first, last=yesterday))
+    else:
+        past = _case_counts(ops, first=first, last=yesterday)
+    return {**past, **_case_counts(ops, first=today, last=today)}
+
+
 def cases_and_curve(ops: OpsScope, *, now: datetime | None = None) -> tuple[dict | None, dict | None]:
     """New F0 today and over the last 7 days (community / detected in quarantine), with the 7 days before, and the
     curve: cases per day of confirmation over CURVE_DAYS days with the trailing 7-day average. Cases are counted
     where the person lives. One aggregate query over the CURVE_DAYS + 6 days (the first average needs them)."""
     if not ops.cases:
         return None, None
-    today = timezone.localtime(_now(now)).date()
+    live, now = now is None, _now(now)
+    today = timezone.localtime(now).date()
     first = today - timedelta(days=CURVE_DAYS + AVERAGE_DAYS - 2)
-    counts = _case_counts(ops, first=first, last=today)
+    counts = _case_counts_kept(ops, first=first, today=today, live=live)
     series = []
     for n in range(CURVE_DAYS + AVERAGE_DAYS - 1):
         day = first + timedelta(days=n)
@@ -211,7 +232,7 @@ def open_alerts(ops: OpsScope) -> dict | None:
     """Quarantine alerts not yet handled (open or acknowledged), by kind; `unacknowledged`: nobody took them yet."""
     if not ops.quarantine:
         return None
-    rows = (Alert.objects.filter(ops.commune_q("commune_id"), status__in=OPEN_ALERT_STATUSES)
+    rows = (Alert.objects.filter(ops.indexed_commune_q("commune_id"), status__in=OPEN_ALERT_STATUSES)
             .values_list("kind", "status").annotate(n=Count("pk")).order_by())
     by_kind = {kind: 0 for kind in AlertKind.values}
     unacknowledged = 0
@@ -225,20 +246,29 @@ def open_alerts(ops: OpsScope) -> dict | None:
 
 # ---- tests ------------------------------------------------------------------------------------------------------
 
-def _tubes(ops: OpsScope, *, today: date, now: datetime) -> dict:
-    """Tubes released today and over the 7 days: individual tubes and pools, with the positive ones."""
-    since, midnight = local_midnight(today - timedelta(days=WEEK - 1)), local_midnight(today)
-    positive, today_q = Q(result=Result.POSITIVE), Q(released_at__gte=midnight)
-    rows = (Sample.objects.filter(ops.labs.samples_q(), released_at__gte=since, released_at__lte=now,
+def _tube_counts(ops: OpsScope, start: datetime, end: datetime) -> dict[bool, tuple[int, int]]:
+    """pooled → (tubes, positive tubes) released in [start, end)."""
+    rows = (Sample.objects.filter(ops.labs.samples_q(), released_at__gte=start, released_at__lt=end,
                                   status=SampleStatus.RELEASED)
-            .values_list("pooled").annotate(week=Count("pk"), week_positive=Count("pk", filter=positive),
-                                            today=Count("pk", filter=today_q),
-                                            today_positive=Count("pk", filter=today_q & positive))
+            .values_list("pooled").annotate(n=Count("pk"), positive=Count("pk", filter=Q(result=Result.POSITIVE)))
             .order_by())
-    out = {kind: {"today": 0, "today_positive": 0, "week": 0, "week_positive": 0} for kind in ("individual", "pooled")}
-    for pooled, week, week_positive, today_n, today_positive in rows:
-        out["pooled" if pooled else "individual"] = {"today": today_n, "today_positive": today_positive,
-                                                     "week": week, "week_positive": week_positive}
+    return {pooled: (n, positive) for pooled, n, positive in rows}
+
+
+def _tubes(ops: OpsScope, *, today: date, now: datetime, live: bool) -> dict:
+    """Tubes released today and over the 7 days: individual tubes and pools, with the positive ones. The six days
+    before today are kept PAST_TTL seconds (a live read)."""
+    start, midnight = local_midnight(today - timedelta(days=WEEK - 1)), local_midnight(today)
+    if live:
+        past = _past_cache.get(("tubes", ops.key, today), lambda: _tube_counts(ops, start, midnight))
+    else:
+        past = _tube_counts(ops, start, midnight)
+    current = _tube_counts(ops, midnight, now + timedelta(microseconds=1))
+    out = {}
+    for pooled, name in ((False, "individual"), (True, "pooled")):
+        n, positive = current.get(pooled, (0, 0))
+        before, before_positive = past.get(pooled, (0, 0))
+        out[name] = {"today": n, "today_positive": positive, "week": before + n, "week_positive": before_positive + positive}
     return out
 
 
@@ -259,10 +289,7 @@ def tests(ops: OpsScope, *, now: datetime | None = None) -> dict | None:
     today_tests, today_positives = counts.get(today, (0, 0))
     week_tests = sum(t for day, (t, _p) in counts.items() if first <= day <= today)
     week_positives = sum(p for day, (_t, p) in counts.items() if first <= day <= today)
-    if live:  # kept a minute per process and jurisdiction; a given `now` (tests, reports) is always counted
-        tubes = _tubes_cache.get((ops.key, today), lambda: _tubes(ops, today=today, now=now))
-    else:
-        tubes = _tubes(ops, today=today, now=now)
+    tubes = _tubes(ops, today=today, now=now, live=live)
     return {
         "today": {"results": today_tests, "positives": today_positives,
                   "positivity": _percent(today_positives, today_tests)},
@@ -341,7 +368,7 @@ def operations_summary(*, user, now: datetime | None = None) -> dict:
     given, now = now, _now(now)
     ops = ops_scope(user)
     today = timezone.localtime(now).date()
-    cases, curve = cases_and_curve(ops, now=now)
+    cases, curve = cases_and_curve(ops, now=given)
     return {
         "generated_at": now, "today": today,
         "jurisdiction": {"kind": ops.scope.kind, "name": ops.label},
@@ -372,8 +399,9 @@ def module_label(module: str) -> str:
 
 
 def _alert_items(ops: OpsScope, since: datetime, now: datetime, limit: int) -> list[FeedItem]:
-    rows = (Alert.objects.filter(ops.commune_q("commune_id"), kind__in=FEED_ALERT_KINDS, raised_at__gt=since,
-                                 raised_at__lte=now)
+    # Every status, named: with the communes, the database walks (commune, status, raised_at) for the window.
+    rows = (Alert.objects.filter(ops.indexed_commune_q("commune_id"), status__in=AlertStatus.values,
+                                 kind__in=FEED_ALERT_KINDS, raised_at__gt=since, raised_at__lte=now)
             .values_list("pk", "kind", "raised_at", "status", "order_id", "order__code", "commune__name")
             .order_by("-raised_at", "-pk")[:limit])
     kinds = dict(AlertKind.choices)
@@ -429,42 +457,55 @@ def _cluster_items(ops: OpsScope, since: datetime, now: datetime, limit: int) ->
             for pk, name, kind, at, commune in rows]
 
 
+OVERDUE_CANDIDATES = 500  # the province's newest cases whose contacts are looked at for the feed
+
+
 def _overdue_items(ops: OpsScope, since: datetime, now: datetime, limit: int) -> list[FeedItem]:
-    """Tracing overdue, each item dated when it became overdue (TRACING_DEADLINE after its start):
+    """Tracing overdue: what should have happened within TRACING_DEADLINE (24 h) of a case's confirmation and has
+    not — tracing runs at confirmation and its F1s are to be called (or ordered into quarantine) the same day:
 
     - a case confirmed more than 24 h ago whose tracing has not run (no TracingRun): its contacts are not known;
-    - F1 contacts still "to call" 24 h after tracing found them (neither called — reached or not — nor marked
-      quarantined on the call list), counted per index case and commune of the contacts.
+    - a case confirmed more than 24 h ago with F1 contacts still "to call" on the call list (neither called —
+      reached or not — nor marked quarantined), counted per commune of the contacts (the station that calls them).
 
-    Only what became overdue after `since` (and within the feed's look-back): an item is told once, when it
-    happens, not again at every poll while it stays overdue."""
+    Each item is dated when it became overdue (confirmation + 24 h), and only those that became overdue after
+    `since` are told: an item appears once, not again at every poll while it stays overdue. Both are read from the
+    cases confirmed in the window (their index on `confirmed_at`), then their contacts through the index led by
+    the case (the province: its newest OVERDUE_CANDIDATES cases of the window) or, in a district or commune, the
+    call list's index led by the commune. Untraced cases: among the newest OVERDUE_CANDIDATES of the window."""
     deadline = TRACING_DEADLINE
     start, end = since - deadline, now - deadline
+    hours = int(deadline.total_seconds() // 3600)
     out = []
-    untraced = (Case.objects.filter(ops.commune_q("person__commune_id"), confirmed_at__gt=start,
-                                    confirmed_at__lte=end)
+    in_window = Q(confirmed_at__gt=start, confirmed_at__lte=end)
+    # The newest cases of the window first (a few hundred), then whether each was traced (its run's index).
+    newest_here = (Case.objects.filter(ops.commune_q("person__commune_id"), in_window).order_by("-confirmed_at")
+                   .values("pk")[:OVERDUE_CANDIDATES])
+    untraced = (Case.objects.filter(pk__in=newest_here)
                 .filter(~Exists(TracingRun.objects.filter(case_id=OuterRef("pk"))))
                 .values_list("pk", "code", "confirmed_at", "person__commune__name")
                 .order_by("-confirmed_at", "-pk")[:limit])
-    hours = int(deadline.total_seconds() // 3600)
     for pk, code, at, commune in untraced:
         out.append(FeedItem(id=f"untraced-{pk}", at=at + deadline, module="tracing", kind="tracing_not_run",
                             unit=commune, url=reverse("tracing:report", args=[pk]), urgent=True,
                             text=_("Case %(code)s: tracing has not run %(hours)d h after confirmation")
                             % {"code": code, "hours": hours}))
-    contacts = Contact.objects.filter(tier=Tier.F1, call_status=CallStatus.TO_CALL, first_traced_at__gt=start,
-                                      first_traced_at__lte=end)
-    if ops.communes is not None:
+    contacts = Contact.objects.filter(tier=Tier.F1, call_status=CallStatus.TO_CALL,
+                                      index_case__confirmed_at__gt=start, index_case__confirmed_at__lte=end)
+    if ops.communes is None:
+        newest = Case.objects.filter(in_window).order_by("-confirmed_at").values("pk")[:OVERDUE_CANDIDATES]
+        contacts = contacts.filter(index_case_id__in=newest)
+    else:
         contacts = contacts.filter(commune_id__in=ops.communes)
-    groups = (contacts.values_list("index_case_id", "index_case__code", "commune_id", "commune__name")
-              .annotate(n=Count("pk"), first=Min("first_traced_at"), last=Max("first_traced_at"))
-              .order_by("-last")[:limit])
-    for case_id, code, commune_id, commune, n, _first, last in groups:
+    groups = (contacts.values_list("index_case_id", "index_case__code", "index_case__confirmed_at", "commune_id",
+                                   "commune__name")
+              .annotate(n=Count("pk")).order_by("-index_case__confirmed_at", "commune_id")[:limit])
+    for case_id, code, confirmed_at, commune_id, commune, n in groups:
         out.append(FeedItem(
-            id=f"uncalled-{case_id}-{commune_id}-{last.timestamp():.0f}", at=last + deadline, module="tracing",
-            kind="contacts_not_called", unit=commune, url=reverse("tracing:report", args=[case_id]),
-            text=ngettext("Case %(code)s: %(n)d F1 not called or quarantined %(hours)d h after tracing",
-                          "Case %(code)s: %(n)d F1s not called or quarantined %(hours)d h after tracing", n)
+            id=f"uncalled-{case_id}-{commune_id}", at=confirmed_at + deadline, module="tracing",
+            kind="contacts_not_called", unit=commune, url=reverse("tracing:report", args=[case_id]), urgent=False,
+            text=ngettext("Case %(code)s: %(n)d F1 not called or quarantined %(hours)d h after confirmation",
+                          "Case %(code)s: %(n)d F1s not called or quarantined %(hours)d h after confirmation", n)
             % {"code": code, "n": n, "hours": hours}, extra={"contacts": n}))
     return out
 

@@ -271,8 +271,8 @@ def test_feed_newest_first_from_every_module(feed_world, staff):
     assert untraced.text == f"Case {w['untraced'].code}: tracing has not run 24 h after confirmation"
     assert f"untraced-{w['fresh_untraced'].pk}" not in by_id  # confirmed 2 h ago: not overdue yet
     uncalled = next(i for i in items if i.kind == "contacts_not_called")
-    assert uncalled.text == f"Case {w['index'].code}: 2 F1s not called or quarantined 24 h after tracing"
-    assert uncalled.at == NOW - timedelta(hours=12)
+    assert uncalled.text == f"Case {w['index'].code}: 2 F1s not called or quarantined 24 h after confirmation"
+    assert uncalled.at == w["index"].confirmed_at + timedelta(hours=24) == NOW - timedelta(hours=16)
     assert by_id[f"sample-{w['positive'].pk}"].text == f"Positive result released · tube {w['positive'].code}"
     assert by_id[f"sample-{w['pool'].pk}"].kind == "positive_pool"
 
@@ -286,6 +286,8 @@ def test_feed_within_the_jurisdiction_and_the_role(feed_world, staff):
     other = {i.id for i in ops.operations_feed(user=staff.other_commune, now=NOW)}
     assert f"alert-{w['far'].pk}" in other and f"case-{w['far_case'].pk}" in other
     assert f"alert-{w['violation'].pk}" not in other and f"cluster-{w['cluster'].pk}" not in other
+    uncalled = f"uncalled-{w['index'].pk}-{w['index'].person.commune_id}"
+    assert uncalled in ids and uncalled not in other
     lab = ops.operations_feed(user=w["lab_user"], now=NOW)
     assert {i.module for i in lab} == {"labs"} and len(lab) == 2
 
@@ -305,3 +307,18 @@ def test_feed_since_and_limit(feed_world, staff):
     for bad in (0, ops.FEED_MAX + 1, 10_000):
         with pytest.raises(ops.FeedError):
             ops.operations_feed(user=staff.province, limit=bad, now=NOW)
+
+
+def test_live_reads_keep_the_days_before_today_a_few_minutes(units, staff):
+    from lachan.core.caching import caches_clear_all
+
+    now = timezone.now()
+    ops_scope = ops.ops_scope(staff.commune)
+    first, _curve = ops.cases_and_curve(ops_scope)
+    case(units.commune, now - timedelta(seconds=5))  # today: seen at once
+    case(units.commune, now - timedelta(days=2))  # an earlier day, entered late: seen once the kept days expire
+    second, _curve = ops.cases_and_curve(ops_scope)
+    assert second["today"]["total"] == first["today"]["total"] + 1
+    assert second["week"]["total"] == first["week"]["total"] + 1
+    caches_clear_all()
+    assert ops.cases_and_curve(ops_scope)[0]["week"]["total"] == first["week"]["total"] + 2
