@@ -265,8 +265,9 @@ def test_selectors_within_jurisdiction(tg, staff, make_user):
     with pytest.raises(NotFound):
         selectors.assessment_get(user=ioc, pk="abc")
     assert selectors.assessment_get(user=ioc, pk=str(other.pk)) == other
-    with pytest.raises(PermissionDenied):  # a commune station has no risk permission
-        selectors.levels_of_day(user=staff.commune, on=ON)
+    assert [r.unit for r in selectors.levels_of_day(user=staff.commune, on=ON)] == [tg.commune]  # its own only
+    with pytest.raises(PermissionDenied):  # a commune station reads levels, does not set them
+        level_override(assessment=row(tg.commune), level=2, reason="x", by=staff.commune)
     with pytest.raises(NotFound):  # the district officer cannot override another district's level
         level_override(assessment=other, level=2, reason="x", by=make_user(Role.EPIDEMIOLOGIST, unit=tg.district))
     assert [r.kind for r in selectors.inputs_of_unit(user=ioc, unit=tg.province)] == [
