@@ -67,7 +67,8 @@ def stacked_curve_svg(curve: dict | None, *, width: int = WIDTH, height: int = H
             parts.append(f'<text x="{x + step / 2:.1f}" y="{height - 6}" text-anchor="middle">'
                          f'{d["day"].strftime("%d/%m")}</text>')
     parts.append(f'<polyline points="{" ".join(points)}" class="average"/>')
+    title = escape(_("Confirmed cases per day, last %(days)d days") % {"days": len(days)})
     return mark_safe(  # noqa: S308 (every text above is a number, a date or escaped)
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" class="dash-curve-svg" role="img" '
-        f'aria-label="{escape(_("Confirmed cases per day, last %(days)d days") % {"days": len(days)})}">'
+        f'aria-label="{title}">'
         f'{"".join(parts)}</svg>')

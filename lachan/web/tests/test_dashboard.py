@@ -6,13 +6,10 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from lachan.accounts.roles import Role
 from lachan.geo.models import Place, PlaceKind
-from lachan.quarantine.models import Alert
-from lachan.quarantine.tests.monitoring_fixtures import make_order
-from lachan.workflows.tests.test_operations import case
+from lachan.workflows.tests.test_operations import seeded_now  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -21,22 +18,11 @@ def text(response) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
 
 
-@pytest.fixture
-def seeded(units, staff):
-    now = timezone.now()
-    for _ in range(3):
-        case(units.commune, now - timedelta(seconds=30))
-    for _ in range(2):
-        case(units.commune, now - timedelta(seconds=20), "in_quarantine")
-    case(units.other_commune, now - timedelta(seconds=10))
-    order = make_order(units.commune)
-    Alert.objects.create(kind="symptoms", order=order, commune=order.commune, raised_at=now - timedelta(minutes=2))
-    far = make_order(units.other_commune)
-    Alert.objects.create(kind="violation", order=far, commune=far.commune, raised_at=now - timedelta(minutes=1))
-    return {"order": order, "far": far}
+@pytest.mark.usefixtures("seeded_now")
+def test_a_commune_station_sees_its_commune(client, units, staff):
+    from lachan.quarantine.models import Order
 
-
-def test_a_commune_station_sees_its_commune(client, staff, seeded):
+    here, far = Order.objects.get(commune=units.commune), Order.objects.get(commune=units.other_commune)
     client.force_login(staff.commune)
     response = client.get(reverse("web:home"))
     assert response.status_code == 200
@@ -45,14 +31,15 @@ def test_a_commune_station_sees_its_commune(client, staff, seeded):
     page = text(response)
     assert "5 today of which 2 detected in quarantine" in page
     assert re.search(r'data-testid="alerts-open">1<', body)
-    assert seeded["order"].code in page and seeded["far"].code not in page  # the feed: own commune only
-    assert seeded["order"].person.full_name not in page  # codes, never names
+    assert here.code in page and far.code not in page  # the feed: own commune only
+    assert here.person.full_name not in page  # codes, never names
     assert 'class="dash-curve-svg"' in body and "nav" in body and 'class="sidenav"' in body
     assert "/static/web/dashboard.js" in body
     assert 'data-summary-url="/api/operations/summary"' in body
 
 
-def test_the_province_sees_everything(client, staff, seeded):
+@pytest.mark.usefixtures("seeded_now")
+def test_the_province_sees_everything(client, staff):
     client.force_login(staff.province)
     body = client.get("/").content.decode()
     assert re.search(r'data-testid="cases-today">6<', body)
@@ -61,8 +48,9 @@ def test_the_province_sees_everything(client, staff, seeded):
     assert 'data-testid="ind-risk"' in body and 'data-testid="ind-tests"' in body
 
 
+@pytest.mark.usefixtures("seeded_now")
 @pytest.mark.parametrize("url", ["/?tv=1", "/ioc/"])
-def test_big_screen_mode(client, staff, seeded, url):
+def test_big_screen_mode(client, staff, url):
     client.force_login(staff.province)
     response = client.get(url)
     body = response.content.decode()
@@ -71,7 +59,8 @@ def test_big_screen_mode(client, staff, seeded, url):
     assert 'data-testid="dashboard-map"' in body and 'id="tv-clock"' in body
 
 
-def test_curve_fragment(client, staff, seeded):
+@pytest.mark.usefixtures("seeded_now")
+def test_curve_fragment(client, staff):
     client.force_login(staff.commune)
     response = client.get(reverse("web:dashboard_curve"))
     assert response.status_code == 200 and response.content.decode().startswith("<svg")

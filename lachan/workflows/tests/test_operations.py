@@ -46,6 +46,22 @@ def case(commune, when, origin="community", *, cluster=None, traced=True):
 
 
 @pytest.fixture
+def seeded_now(units):
+    """Seconds ago: 3 community cases and 2 in quarantine in the commune, 1 community case in another district's
+    commune; an order in force in each with an open alert about leaving (a minute ago here, two there)."""
+    now = timezone.now()
+    for _ in range(3):
+        case(units.commune, now - timedelta(seconds=30))
+    for _ in range(2):
+        case(units.commune, now - timedelta(seconds=20), "in_quarantine")
+    case(units.other_commune, now - timedelta(seconds=10))
+    here, there = make_order(units.commune), make_order(units.other_commune)
+    alerts = [Alert.objects.create(kind="violation", order=order, commune=order.commune,
+                                   raised_at=now - timedelta(minutes=n)) for n, order in enumerate((here, there), 1)]
+    return {"order": here, "far": there, "alerts": alerts}
+
+
+@pytest.fixture
 def cases_world(units):
     """Commune: 3 community cases and 2 in quarantine today, 1 community 3 days ago, 2 community 10 days ago.
     Another district's commune: 1 community case today. One case 70 days ago (outside every window)."""

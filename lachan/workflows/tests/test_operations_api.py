@@ -1,34 +1,16 @@
 """The operations-centre API: GET /api/operations/summary and /api/operations/feed, scoped like the page; bad input
 answered with clear 4xx errors."""
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
 from lachan.accounts.roles import Role
-from lachan.quarantine.models import Alert
-from lachan.quarantine.tests.monitoring_fixtures import make_order
-from lachan.workflows.tests.test_operations import case
+from lachan.workflows.tests.test_operations import seeded_now  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def seeded(units, staff):
-    now = timezone.now()
-    for _ in range(3):
-        case(units.commune, now - timedelta(seconds=30))
-    for _ in range(2):
-        case(units.commune, now - timedelta(seconds=20), "in_quarantine")
-    case(units.other_commune, now - timedelta(seconds=10))
-    here, there = make_order(units.commune), make_order(units.other_commune)
-    alerts = [Alert.objects.create(kind="violation", order=order, commune=order.commune,
-                                   raised_at=now - timedelta(minutes=n)) for n, order in enumerate((here, there), 1)]
-    return {"alerts": alerts}
-
-
-def test_summary_of_a_commune_station(client, staff, seeded, token_for):
+@pytest.mark.usefixtures("seeded_now")
+def test_summary_of_a_commune_station(client, staff, token_for):
     response = client.get("/api/operations/summary", **token_for(staff.commune))
     assert response.status_code == 200
     data = response.json()
@@ -40,7 +22,8 @@ def test_summary_of_a_commune_station(client, staff, seeded, token_for):
     assert province["cases"]["today"]["total"] == 6 and province["alerts"]["total"] == 2
 
 
-def test_summary_of_a_laboratory_has_no_case_figures(client, units, make_user, seeded, token_for):
+@pytest.mark.usefixtures("seeded_now")
+def test_summary_of_a_laboratory_has_no_case_figures(client, units, make_user, token_for):
     from lachan.geo.models import Place, PlaceKind
     from lachan.labs.models import Laboratory
 
@@ -51,12 +34,15 @@ def test_summary_of_a_laboratory_has_no_case_figures(client, units, make_user, s
     assert data["tests"]["today"] == {"results": 0, "positives": 0, "positivity": None}
 
 
-def test_feed_scoped_newest_first_and_since(client, staff, seeded, token_for):
+@pytest.mark.usefixtures("seeded_now")
+def test_feed_scoped_newest_first_and_since(client, units, staff, token_for):
+    from lachan.quarantine.models import Alert
+
     headers = token_for(staff.commune)
     data = client.get("/api/operations/feed", **headers).json()
     kinds = [i["kind"] for i in data["items"]]
     assert kinds == ["case_confirmed"] * 5 + ["violation"]
-    assert data["items"][-1]["id"] == f"alert-{seeded['alerts'][0].pk}"
+    assert data["items"][-1]["id"] == f"alert-{Alert.objects.get(commune=units.commune).pk}"
     assert data["items"][0]["module_label"] == "Cases" and data["items"][0]["url"].startswith("/cases/")
     since = data["items"][-1]["at"]
     newer = client.get("/api/operations/feed", {"since": since, "limit": 3}, **headers).json()
