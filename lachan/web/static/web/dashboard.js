@@ -47,9 +47,9 @@
 
   function format(value, how) {
     if (value === null) { return "—"; }
-    if (how === "percent") { return decimal.format(value) + " %"; }
+    if (how === "percent") { return decimal.format(value) + "\u00a0%"; }
     if (how === "signed") { return (value > 0 ? "+" : "") + integer.format(value); }
-    if (how === "signed-percent") { return (value > 0 ? "+" : "") + integer.format(Math.round(value)) + " %"; }
+    if (how === "signed-percent") { return (value > 0 ? "+" : "") + integer.format(Math.round(value)) + "\u00a0%"; }
     if (how === "date") { var p = String(value).split("-"); return p.length === 3 ? p[2] + "/" + p[1] + "/" + p[0] : value; }
     return typeof value === "number" ? integer.format(value) : String(value);
   }
