@@ -6,6 +6,7 @@ from django.views.decorators.cache import never_cache
 
 from lachan.accounts.roles import Perm
 from lachan.workflows import operations
+from lachan.workflows.map_views import map_config
 
 from .charts import stacked_curve_svg
 from .navigation import capability
@@ -13,6 +14,7 @@ from .navigation import capability
 TV_CURVE = {"width": 1100, "height": 230}  # the big screen's curve box is wider than the page's
 POLL_SECONDS = 30  # settings.LACHAN_DASHBOARD_POLL_SECONDS may change it (the browser tests do)
 FEED_SHOWN = 30
+MAP_REFRESH_SECONDS = 60  # the map's layers are heavier than the indicators: refreshed half as often
 
 
 def _dashboard(request, *, tv: bool):
@@ -31,6 +33,8 @@ def _dashboard(request, *, tv: bool):
         "poll_seconds": getattr(settings, "LACHAN_DASHBOARD_POLL_SECONDS", POLL_SECONDS), "feed_shown": FEED_SHOWN, "time_zone": settings.TIME_ZONE,
         "can_alerts": user.has_perm_code(Perm.QUARANTINE_VIEW), "can_labs": user.has_perm_code(Perm.LABS_VIEW),
         "can_cases": user.has_perm_code(Perm.CASES_VIEW), "can_risk": user.has_perm_code(Perm.RISK_VIEW),
+        "map_config": map_config(request, compact=True, refresh_seconds=MAP_REFRESH_SECONDS)
+        if user.has_perm_code(Perm.RISK_VIEW) else None,
     })
 
 

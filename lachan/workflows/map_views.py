@@ -78,6 +78,7 @@ def map_config(request, *, layers: tuple[str, ...] | None = None, visible: tuple
         "compact": compact,
         "refreshSeconds": refresh_seconds,
         "draw": {"input": draw_input} if draw_input else None,
+        "timeZone": settings.TIME_ZONE,
     }
 
 

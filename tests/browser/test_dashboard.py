@@ -84,6 +84,8 @@ def test_dashboard_refreshes_live(page, province):
     login(page, "province")
     page.goto("/")
     assert page.locator("[data-testid=dashboard-map]").is_visible()
+    page.wait_for_selector("#ops-map[data-loaded='1']")  # the map of the jurisdiction, its layers loaded
+    assert set(page.evaluate("JSON.parse(document.getElementById('ops-map').dataset.counts)")) >= {"risk", "cases"}
     assert page.locator("nav.sidenav").is_visible()
     before = int(page.locator("[data-testid=cases-today]").inner_text().replace(".", ""))
     assert page.locator("[data-testid=dashboard-curve] svg g[data-day]").count() > 20
@@ -116,6 +118,7 @@ def test_big_screen_fits_1920_by_1080(browser, live_server, province):
         page.goto("/ioc/")
         assert page.locator("nav.sidenav").count() == 0
         assert page.locator("body").get_attribute("class") == "tv"
+        page.wait_for_selector("#ops-map[data-loaded='1']")
         alert, new_case = _news(province)
         _wait_for_refresh(page, alert, new_case)
         sizes = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")

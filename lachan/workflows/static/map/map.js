@@ -92,6 +92,7 @@
       [1, 2, 3, 4].forEach(function (lv) { html += "<div><i style='background:" + LEVEL_HEX[lv] + "'></i>" + esc(L10N["short" + lv]) + "</div>"; });
       html += "<div><i style='background:" + NONE_HEX + "'></i>" + esc(L10N.notAssessed) + "</div>";
       config.layers.forEach(function (spec) {
+        if (config.compact && !spec.visible) { return; }  // a small map's legend names only what it shows at first
         var s = PLACE_STYLE[spec.key];
         if (s) { html += "<div><span class='map-pin-legend' style='background:" + s.color + "'>" + s.letter + "</span>" + esc(spec.title) + "</div>"; }
         if (spec.key === "lockdowns") { html += "<div><i class='lockdown'></i>" + esc(spec.title) + "</div>"; }
@@ -101,6 +102,10 @@
       return div;
     };
     control.addTo(map);
+  }
+
+  function clock(timeZone) {  // in the server's time zone, as the rest of the page shows times
+    try { return new Date().toLocaleTimeString("vi-VN", {timeZone: timeZone, hour12: false}); } catch (e) { return new Date().toLocaleTimeString(); }
   }
 
   function mount(element, config) {
@@ -146,7 +151,7 @@
       element.setAttribute("data-loaded", "0");
       return Promise.all(config.layers.map(load)).then(function () {
         element.setAttribute("data-loaded", "1");
-        if (state.status) { state.status.textContent = config.labels.updated + " " + new Date().toLocaleTimeString(); state.status.classList.remove("error"); }
+        if (state.status) { state.status.textContent = config.labels.updated + " " + clock(config.timeZone); state.status.classList.remove("error"); }
         if (state.layers.lockdowns && map.hasLayer(state.layers.lockdowns)) { state.layers.lockdowns.bringToFront(); }
         var counts = {};
         config.layers.forEach(function (spec) { counts[spec.key] = state.layers[spec.key].featureCount || 0; });
