@@ -38,6 +38,7 @@ from lachan.accounts.jurisdiction import Scope, scope_for
 from lachan.accounts.roles import Perm
 from lachan.cases.models import Case, CaseOrigin, Cluster, ClusterKind
 from lachan.core.caching import TTLCache
+from lachan.core.db import chunked
 from lachan.geo.models import AdminLevel, AdminUnit
 from lachan.labs import dashboard as lab_board
 from lachan.labs import stats as lab_stats
@@ -442,12 +443,19 @@ def _case_items(ops: OpsScope, since: datetime, now: datetime, limit: int) -> li
 
 def _cluster_items(ops: OpsScope, since: datetime, now: datetime, limit: int) -> list[FeedItem]:
     """Clusters recorded (created_at: when it became known, whatever the day it is said to have opened). In the
-    user's jurisdiction: located there, or with a case who lives there (as lachan.cases.scope), checked per
-    cluster of the window (a few) rather than over every case."""
+    user's jurisdiction: located there, or with a case who lives there (as lachan.cases.scope). The clusters of the
+    window are few: they are read first, then those located elsewhere are checked for a case living here, a chunk
+    at a time. (One EXISTS over every case was costed so high that PostgreSQL compiled it with JIT each time.)"""
     queryset = Cluster.objects.filter(created_at__gt=since, created_at__lte=now)
     if ops.communes is not None:
-        here = Case.objects.filter(cluster_id=OuterRef("pk"), person__commune_id__in=ops.communes)
-        queryset = queryset.filter(Q(commune_id__in=ops.communes) | Exists(here))
+        communes = set(ops.communes)
+        window = list(queryset.values_list("pk", "commune_id"))
+        shown = {pk for pk, commune_id in window if commune_id in communes}
+        elsewhere = [pk for pk, commune_id in window if commune_id not in communes]
+        for chunk in chunked(elsewhere, 500):
+            shown.update(Case.objects.filter(cluster_id__in=chunk, person__commune_id__in=ops.communes)
+                         .values_list("cluster_id", flat=True).distinct())
+        queryset = queryset.filter(pk__in=sorted(shown)[-LIMIT_CLUSTER_IDS:])
     rows = (queryset.values_list("pk", "name", "kind", "created_at", "commune__name")
             .order_by("-created_at", "-pk")[:limit])
     kinds = dict(ClusterKind.choices)
@@ -455,6 +463,9 @@ def _cluster_items(ops: OpsScope, since: datetime, now: datetime, limit: int) ->
                      text=_("Cluster opened: %(name)s (%(kind)s)") % {"name": name, "kind": kinds.get(kind, kind)},
                      url=reverse("cases:cluster_detail", args=[pk]), urgent=True)
             for pk, name, kind, at, commune in rows]
+
+
+LIMIT_CLUSTER_IDS = 900  # a literal list SQLite takes in one statement; ids are time-ordered: the newest are kept
 
 
 OVERDUE_CANDIDATES = 500  # the province's newest cases whose contacts are looked at for the feed

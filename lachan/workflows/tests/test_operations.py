@@ -308,6 +308,16 @@ def test_feed_within_the_jurisdiction_and_the_role(feed_world, staff):
     assert {i.module for i in lab} == {"labs"} and len(lab) == 2
 
 
+def test_a_cluster_elsewhere_with_a_case_living_here_is_in_the_feed(feed_world, staff, units):
+    market = Cluster.objects.create(name="Chợ Gò Công", kind="supermarket", commune=units.other_commune,
+                                    opened_on=TODAY)
+    Cluster.objects.filter(pk=market.pk).update(created_at=NOW - timedelta(minutes=5))
+    assert f"cluster-{market.pk}" not in {i.id for i in ops.operations_feed(user=staff.commune, now=NOW)}
+    case(units.commune, NOW - timedelta(hours=1), cluster=market)
+    assert f"cluster-{market.pk}" in {i.id for i in ops.operations_feed(user=staff.commune, now=NOW)}
+    assert f"cluster-{market.pk}" in {i.id for i in ops.operations_feed(user=staff.other_commune, now=NOW)}
+
+
 def test_feed_since_and_limit(feed_world, staff):
     w = feed_world
     since = NOW - timedelta(minutes=15)
