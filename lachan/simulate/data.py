@@ -164,3 +164,5 @@ CHECKPOINTS: dict[str, list[tuple[str, str, str]]] = {
 PROVINCE_POPULATION: dict[str, int] = {
     "82": 1_764_185,  # Tiền Giang, 2019 census
 }
+
+ESSENTIAL_SHOP_BRANDS = ["Bách hóa Xanh", "Co.opMart", "Co.op Food", "Cửa hàng thực phẩm", "Siêu thị mini"]

@@ -732,6 +732,13 @@ class _Generator:
                 started = date.fromordinal(self.as_of_ordinal - rng.randint(30, 3650)).isoformat()
                 ext["worker"].append((ext_ids["worker"](), now, now, eid, person, teams[int(rng.random() * len(teams))],
                                       f"NV{n:05d}", started, None))
+        # Essential shops (kept open in a lockdown) in every third commune, a health declaration point in every
+        # eighth: the map's public layers. Last, so the places and workers above stay as they were.
+        for ci in range(0, len(communes), 3):
+            add(PlaceKind.ESSENTIAL_SHOP, f"{data.ESSENTIAL_SHOP_BRANDS[ci % len(data.ESSENTIAL_SHOP_BRANDS)]} "
+                f"{communes[ci].name}", ci, address(ci))
+        for ci in range(0, len(communes), 8):
+            add(PlaceKind.DECLARATION_POINT, f"Điểm khai báo y tế {communes[ci].name}", ci, address(ci))
         return places, ext
 
     # ---- writing --------------------------------------------------------------------------------

@@ -1,8 +1,7 @@
 """Risk and map demo data: four weeks of community cases concentrated in a few communes of the demo district (so the
-levels differ), a supermarket cluster, the province's vaccination coverage entered a month ago with two communes
-below it, the levels of the last 14 days computed under the policy in force, essential shops and declaration
-points, and one lockdown area around the commune with the most cases. Dated relative to today. Idempotent: a second
-run adds nothing (the lockdown area marks it done)."""
+levels differ), the province's vaccination coverage entered a month ago with two communes below it, the levels of
+the last 14 days computed under the policy in force, and a lockdown area around the commune with the most cases.
+Dated relative to today. Idempotent: a second run adds nothing (the lockdown area marks it done)."""
 
 from __future__ import annotations
 
@@ -15,7 +14,7 @@ from django.utils import timezone
 
 from lachan.cases import services as case_services
 from lachan.cases.models import CaseOrigin
-from lachan.geo.models import AdminLevel, AdminUnit, Place, PlaceKind
+from lachan.geo.models import AdminLevel, AdminUnit
 from lachan.people.models import Person
 from lachan.risk.lockdown_services import lockdown_area_create
 from lachan.risk.models import LockdownArea, RiskInput
@@ -26,29 +25,6 @@ from .province import SYNTH_ID_LIMIT
 DEMO_LOCKDOWN = "Khu phong tỏa Ấp Bắc (demo)"
 # (commune index in the demo district, community cases over 28 days, share of them in the last week)
 HOTSPOTS = [(0, 70, 0.85), (1, 30, 0.6), (2, 9, 0.3), (3, 4, 0.5)]
-SHOP_BRANDS = ["Bách hóa Xanh", "Co.opMart", "Siêu thị Mini", "Cửa hàng thực phẩm"]
-
-
-def _jitter(rng: random.Random, unit: AdminUnit) -> tuple[float | None, float | None]:
-    if unit.latitude is None:
-        return None, None
-    return round(unit.latitude + rng.uniform(-0.006, 0.006), 6), round(unit.longitude + rng.uniform(-0.006, 0.006), 6)
-
-
-def _places(rng: random.Random, communes: list[AdminUnit]) -> None:
-    if Place.objects.filter(kind__in=[PlaceKind.ESSENTIAL_SHOP, PlaceKind.DECLARATION_POINT]).exists():
-        return
-    rows = []
-    for i, commune in enumerate(communes):
-        if i % 3 == 0:
-            lat, lon = _jitter(rng, commune)
-            rows.append(Place(kind=PlaceKind.ESSENTIAL_SHOP, name=f"{SHOP_BRANDS[i % 4]} {commune.name}",
-                              commune=commune, address=f"Chợ {commune.name}", latitude=lat, longitude=lon))
-        if i % 8 == 0:
-            lat, lon = _jitter(rng, commune)
-            rows.append(Place(kind=PlaceKind.DECLARATION_POINT, name=f"Điểm khai báo y tế {commune.name}",
-                              commune=commune, address=f"UBND {commune.name}", latitude=lat, longitude=lon))
-    Place.objects.bulk_create(rows)
 
 
 def _cases(rng: random.Random, district_communes: list[AdminUnit], today) -> int:
@@ -84,7 +60,6 @@ def risk_demo(*, seed: int = 2021, log=None) -> None:
     rng = random.Random(seed)
     today = timezone.localdate()
     with transaction.atomic():
-        _places(rng, communes)
         confirmed = _cases(rng, district_communes, today)
         as_of = today - timedelta(days=30)
         for kind, value in (("vax_adults_1dose", 88.0), ("vax_adults_full", 79.0), ("vax_elderly_full", 92.0),

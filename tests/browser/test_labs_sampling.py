@@ -24,7 +24,7 @@ def desk_site(units, staff):
     lab = Laboratory.objects.create(place=Place.objects.create(kind=PlaceKind.LABORATORY, commune=units.commune,
                                                                name="Phòng xét nghiệm CDC Tiền Giang"))
     campaign = services.campaign_create(name="Sàng lọc phường 1 lần 1", kind="screening", unit=units.commune,
-                                        starts_on=timezone.localdate() - timedelta(days=1), pool_size=5,
+                                        starts_on=timezone.localdate() - timedelta(days=2), pool_size=5,  # a tube of 26 h ago is in it
                                         laboratory=lab, by=staff.commune)
     site = services.site_create(campaign=campaign, name="Nhà văn hoá khu phố 3", commune=units.commune,
                                 by=staff.commune)
