@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, get_script_prefix, reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -47,18 +47,10 @@ def _labels(*, public: bool) -> dict[str, str]:
     labels.update({"short1": _("level 1 – new normal"), "short2": _("level 2 – moderate"), "short3": _("level 3 – high"),
                    "short4": _("level 4 – very high")})
     if not public:
-        labels["unitUrl"] = reverse("risk:unit", args=["CODE"]) if _has_url("risk:unit") else ""
+        labels["unitUrl"] = reverse("risk:unit", args=["CODE"])
         labels["lockdownUrl"] = reverse("map:lockdown", args=["00000000-0000-0000-0000-000000000000"]).replace(
             "00000000-0000-0000-0000-000000000000", "ID")
     return labels
-
-
-def _has_url(name: str) -> bool:
-    try:
-        reverse(name, args=["x"])
-    except NoReverseMatch:
-        return False
-    return True
 
 
 def map_config(request, *, layers: tuple[str, ...] | None = None, visible: tuple[str, ...] = DEFAULT_VISIBLE,
