@@ -6,6 +6,7 @@ user's jurisdiction. The unit that holds it (commune, district or province) deci
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -133,12 +134,16 @@ def _dates(starts_on, ends_on) -> tuple[date, date | None]:
 
 
 def _residents(value) -> int | None:
+    """A whole number: 2150, "2150", "2.150" or "2,150" (thousands grouped); not 2150.5 nor "2.1"."""
     if value in (None, ""):
         return None
-    try:
-        number = int(str(value).replace(",", "").replace(".", "").strip()) if not isinstance(value, bool) else None
-    except ValueError:
-        number = None
+    number = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and re.fullmatch(r"\d+|\d{1,3}(?:[.,]\d{3})+", value.strip()):
+        number = int(re.sub(r"[.,]", "", value.strip()))
     if number is None or not 0 <= number <= MAX_RESIDENTS:
         raise DomainError(Code.RESIDENTS_INVALID, _("The number of residents must be a whole number from 0."),
                           field="residents")

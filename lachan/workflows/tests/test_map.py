@@ -93,7 +93,9 @@ def test_bad_fields_are_refused_before_anything_is_saved(populated, staff):
     for kwargs, code in [({"name": " "}, "lockdown_name_required"),
                          ({"ends_on": TODAY - timedelta(days=1)}, "lockdown_dates_invalid"),
                          ({"starts_on": "31/02/2021"}, "lockdown_dates_invalid"),
-                         ({"residents": -3}, "lockdown_residents_invalid")]:
+                         ({"residents": -3}, "lockdown_residents_invalid"),
+                         ({"residents": "2.1"}, "lockdown_residents_invalid"),
+                         ({"residents": 2150.5}, "lockdown_residents_invalid")]:
         args = {"name": "Ấp 1", "geometry": geometry, "starts_on": TODAY, **kwargs}
         with pytest.raises(DomainError) as err:
             lockdown_area_create(by=staff.epidemiologist, **args)
