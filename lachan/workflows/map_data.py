@@ -90,11 +90,14 @@ def _units_in(scope: Scope, admin_level: int):
         Q(path=scope.unit_path) | Q(path__startswith=scope.unit_path + "/"))
 
 
-def _unit_geometries(scope: Scope, admin_level: int) -> dict[int, tuple[str, str, dict[str, Any] | None]]:
-    """id → (code, name, geometry) of the units of a level within the scope: their boundary, else their centre."""
+def _unit_geometries(scope: Scope, admin_level: int) -> dict[int, tuple[str, str, str, dict[str, Any] | None]]:
+    """id → (code, name, the name of the unit above, geometry) of the units of a level within the scope: their
+    boundary, else their centre. (Names repeat: Tiền Giang has a "Phường 1" in three towns.)"""
     def load():
-        rows = _units_in(scope, admin_level).values_list("id", "code", "name", "boundary", "latitude", "longitude")
-        return {uid: (code, name, boundary or _point(lat, lon)) for uid, code, name, boundary, lat, lon in rows}
+        rows = _units_in(scope, admin_level).values_list("id", "code", "name", "parent__name", "boundary", "latitude",
+                                                         "longitude")
+        return {uid: (code, name, parent or "", boundary or _point(lat, lon))
+                for uid, code, name, parent, boundary, lat, lon in rows}
 
     return GEOMETRY_CACHE.get((settings.LACHAN_ADMIN_TREE, scope.unit_path, admin_level), load)
 
@@ -118,11 +121,11 @@ def risk_layer(scope: Scope, *, on: date | None, admin_level: int, public: bool)
         rows = RiskAssessment.objects.filter(on=day, unit_id__in=ids).values_list(*fields)
         levels = {row[0]: row[1:] for row in rows}
     features = []
-    for uid, (code, name, geometry) in geometries.items():
+    for uid, (code, name, parent, geometry) in geometries.items():
         found = levels.get(uid)
         level = found[0] if found else None
-        props = {"code": code, "name": name, "level": level, "colour": LEVEL_COLOURS.get(level or 0, "grey"),
-                 "overridden": bool(found and found[1])}
+        props = {"code": code, "name": name, "within": parent, "level": level,
+                 "colour": LEVEL_COLOURS.get(level or 0, "grey"), "overridden": bool(found and found[1])}
         if not public and found:
             inputs = found[3] or {}
             props.update(computed_level=found[2], cases=inputs.get("cases"), rate=inputs.get("rate"),

@@ -41,7 +41,7 @@ def _labels(*, public: bool) -> dict[str, str]:
         "unit": _("unit"), "residents": _("residents"), "residentsEstimated": _("residents (estimated)"),
         "areaKm2": _("area (km²)"), "reason": _("reason"), "address": _("address"), "commune": _("commune"),
         "phone": _("phone"), "beds": _("beds"), "inUse": _("in use"), "free": _("free"), "legend": _("Legend"),
-        "updated": _("Updated"), "failed": _("The map could not be refreshed: the server cannot be reached."),
+        "updated": _("Updated"), "find": _("Find a commune…"), "failed": _("The map could not be refreshed: the server cannot be reached."),
     }
     labels.update({f"level{value}": str(label) for value, label in RiskLevel.choices})
     labels.update({"short1": _("level 1 – new normal"), "short2": _("level 2 – moderate"), "short3": _("level 3 – high"),
@@ -93,7 +93,7 @@ def _admin_levels() -> list[tuple[int, str]]:
 def public_map(request):
     """The citizens' map: risk levels and the public layers of the whole province, no log-in."""
     return render(request, "map/public.html", {
-        "config": map_config(request, public=True, visible=("risk", "test_sites", "lockdowns", "essential_shops")),
+        "config": map_config(request, public=True, visible=("risk", "test_sites", "lockdowns")),
         "layers": [layer for layer in LAYERS.values() if layer.public],
     })
 

@@ -89,4 +89,21 @@ def test_the_citizens_map_shows_public_layers_without_logging_in(page, mapped):
     assert set(counts) == {"risk", "test_sites", "health_stations", "lockdowns", "essential_shops", "declaration_points"}
     assert counts["risk"] == 164 and counts["lockdowns"] == 1 and counts["essential_shops"] == 1
     assert page.locator(".map-legend").is_visible() and page.locator(".sidenav").count() == 0
+    # A citizen finds their commune by name (names repeat across towns: the town is part of the name).
+    commune = mapped.commune
+    page.fill("[data-testid=map-search]", f"{commune.name} ({mapped.district.name})")
+    page.press("[data-testid=map-search]", "Enter")
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert commune.name in popup.inner_text() and mapped.district.name in popup.inner_text()
+    page.wait_for_timeout(500)  # the zoom's animation
     screenshot(page, "map-public")
+
+
+def test_the_citizens_map_on_a_phone(phone_page, mapped):
+    page = phone_page
+    page.goto("/ban-do/")
+    _loaded(page)
+    assert page.locator(".leaflet-control-layers-expanded").count() == 0  # the layer list folded away
+    assert page.locator(".map-legend details").get_attribute("open") is None
+    screenshot(page, "map-public-phone")

@@ -29,7 +29,7 @@
   }
 
   function popupFor(key, p, L10N) {
-    var html = "<div class='map-popup'><strong>" + esc(p.name) + "</strong><table>";
+    var html = "<div class='map-popup'><strong>" + esc(p.name) + "</strong>" + (p.within ? " <small>" + esc(p.within) + "</small>" : "") + "<table>";
     if (key === "risk") {
       html += row(L10N.level, p.level ? L10N["level" + p.level] : L10N.notAssessed);
       if (p.overridden) { html += row("", L10N.overridden); }
@@ -54,7 +54,7 @@
     return html + "</table></div>";
   }
 
-  function layerFor(spec, data, L10N) {
+  function layerFor(spec, data, L10N, units) {
     var key = spec.key;
     return L.geoJSON(data, {
       // Leaflet applies `style` to circle markers too: points get their own look here.
@@ -78,7 +78,10 @@
       },
       onEachFeature: function (feature, layer) {
         layer.bindPopup(popupFor(key, feature.properties, L10N));
-        if (key === "risk" && feature.properties.name) { layer.bindTooltip(feature.properties.name, {sticky: true}); }
+        if (key === "risk" && feature.properties.name) {
+          layer.bindTooltip(feature.properties.name, {sticky: true});
+          if (units) { units[unitLabel(feature.properties)] = layer; }
+        }
       }
     });
   }
@@ -88,7 +91,7 @@
     control.onAdd = function () {
       var div = L.DomUtil.create("div", "map-legend");
       var L10N = config.labels;
-      var html = "<strong>" + esc(L10N.legend) + "</strong>";
+      var html = "<details" + (narrow() ? "" : " open") + "><summary>" + esc(L10N.legend) + "</summary>";
       [1, 2, 3, 4].forEach(function (lv) { html += "<div><i style='background:" + LEVEL_HEX[lv] + "'></i>" + esc(L10N["short" + lv]) + "</div>"; });
       html += "<div><i style='background:" + NONE_HEX + "'></i>" + esc(L10N.notAssessed) + "</div>";
       config.layers.forEach(function (spec) {
@@ -98,10 +101,41 @@
         if (spec.key === "lockdowns") { html += "<div><i class='lockdown'></i>" + esc(spec.title) + "</div>"; }
         if (spec.key === "cases") { html += "<div><i class='cases'></i>" + esc(spec.title) + "</div>"; }
       });
-      div.innerHTML = html;
+      div.innerHTML = html + "</details>";
+      L.DomEvent.disableClickPropagation(div);
       return div;
     };
     control.addTo(map);
+  }
+
+  function unitLabel(p) { return p.within ? p.name + " (" + p.within + ")" : p.name; }
+
+  function narrow() { return window.innerWidth < 700; }
+
+  // Find a commune (or district) by name: the list comes from the risk layer; picking one zooms to it and opens it.
+  function search(map, state, config) {
+    var control = L.control({position: "topleft"});
+    control.onAdd = function () {
+      var div = L.DomUtil.create("div", "map-search");
+      var listId = state.element.id + "-units";
+      div.innerHTML = "<input type='search' list='" + listId + "' placeholder='" + esc(config.labels.find) + "' aria-label='" +
+        esc(config.labels.find) + "' data-testid='map-search'><datalist id='" + listId + "'></datalist>";
+      L.DomEvent.disableClickPropagation(div);
+      var input = div.querySelector("input");
+      input.addEventListener("change", function () {
+        var found = state.units[input.value.trim()];
+        if (!found) { return; }
+        if (found.getBounds) { map.fitBounds(found.getBounds(), {maxZoom: 14}); } else { map.setView(found.getLatLng(), 14); }
+        found.openPopup();
+      });
+      return div;
+    };
+    control.addTo(map);
+    state.fillSearch = function () {
+      var list = document.getElementById(state.element.id + "-units");
+      if (!list) { return; }
+      list.innerHTML = Object.keys(state.units).sort().map(function (name) { return "<option value='" + esc(name) + "'>"; }).join("");
+    };
   }
 
   function clock(timeZone) {  // in the server's time zone, as the rest of the page shows times
@@ -114,8 +148,9 @@
       L.tileLayer(config.tiles.url, {attribution: config.tiles.attribution || "", maxZoom: 19}).addTo(map);
     }
     if (config.bounds) { map.fitBounds(config.bounds); } else { map.setView([16, 106], 6); }
-    var control = L.control.layers(null, null, {collapsed: !!config.compact}).addTo(map);
-    var state = {map: map, layers: {}, on: config.on || null, status: element.parentNode.querySelector("[data-map-status]")};
+    var control = L.control.layers(null, null, {collapsed: !!config.compact || narrow()}).addTo(map);
+    var state = {map: map, element: element, layers: {}, units: {}, on: config.on || null,
+                 status: element.parentNode.querySelector("[data-map-status]")};
     element.lachanMap = state;
 
     function url(spec) {
@@ -140,7 +175,9 @@
       }).then(function (data) {
         var group = state.layers[spec.key];
         group.clearLayers();
-        group.addLayer(layerFor(spec, data, config.labels));
+        if (spec.key === "risk") { state.units = {}; }
+        group.addLayer(layerFor(spec, data, config.labels, spec.key === "risk" ? state.units : null));
+        if (spec.key === "risk" && state.fillSearch) { state.fillSearch(); }
         group.featureCount = data.features.length;
         if (spec.key === "risk") { element.setAttribute("data-risk-day", data.on || ""); }
         return data;
@@ -165,6 +202,7 @@
     state.setDay = function (day) { state.on = day || null; return loadAll(); };
     state.setAdminLevel = function (level) { state.adminLevel = level || null; return loadAll(); };
     legend(map, config);
+    if (!config.compact) { search(map, state, config); }
     loadAll();
     if (config.refreshSeconds) {
       setInterval(function () { if (!document.hidden) { loadAll(); } }, config.refreshSeconds * 1000);
