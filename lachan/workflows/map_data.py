@@ -197,9 +197,9 @@ def lockdowns_layer(rows, *, on: date | None, public: bool) -> dict[str, Any]:
         props = {"name": area.name, "starts_on": area.starts_on.isoformat(),
                  "ends_on": area.last_day.isoformat() if area.last_day else None, "unit": area.unit.name,
                  "residents": area.residents if area.residents is not None else area.residents_estimate,
-                 "residents_estimated": area.residents is None, "area_km2": area.area_km2, "reason": area.reason}
-        if not public:
-            props["id"] = str(area.pk)
+                 "residents_estimated": area.residents is None, "area_km2": area.area_km2}
+        if not public:  # the reason is free text an official typed: it stays with the staff
+            props.update(id=str(area.pk), reason=area.reason)
         features.append(_feature(area.geometry, props))
     return _collection(features, on=on.isoformat())
 

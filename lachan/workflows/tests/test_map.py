@@ -246,7 +246,8 @@ def test_the_public_map_shows_levels_and_public_layers_only(mapped, client):
     assert client.get("/api/map/public/cases").status_code == 403
     assert client.get("/api/map/public/quarantine_facilities").status_code == 403
     lockdowns = client.get("/api/map/public/lockdowns").json()["features"]
-    assert [f["properties"]["name"] for f in lockdowns] == ["Ấp 1"] and "id" not in lockdowns[0]["properties"]
+    assert [f["properties"]["name"] for f in lockdowns] == ["Ấp 1"]
+    assert "id" not in lockdowns[0]["properties"] and "reason" not in lockdowns[0]["properties"]
     page = client.get("/ban-do/")
     assert page.status_code == 200 and b"/api/map/public/risk" in page.content and b"/api/map/public/cases" not in page.content
 
