@@ -4,6 +4,7 @@ lockdown areas (list, draw or import, lift). The layers themselves come from the
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from django.conf import settings
 from django.contrib import messages
@@ -25,7 +26,7 @@ from lachan.geo.models import AdminLevel, AdminUnit
 from lachan.risk import lockdown_selectors, lockdown_services
 from lachan.risk.models import RiskLevel
 
-from .map_data import LAYERS, layers_for, map_view_of
+from .map_data import LAYERS, layers_for, map_layer, map_view_of
 from .map_forms import LockdownDeleteForm, LockdownForm, LockdownImportForm, LockdownLiftForm
 
 DEFAULT_VISIBLE = ("risk", "cases", "lockdowns")
@@ -41,7 +42,7 @@ def _labels(*, public: bool) -> dict[str, str]:
         "unit": _("unit"), "residents": _("residents"), "residentsEstimated": _("residents (estimated)"),
         "areaKm2": _("area (km²)"), "reason": _("reason"), "address": _("address"), "commune": _("commune"),
         "phone": _("phone"), "beds": _("beds"), "inUse": _("in use"), "free": _("free"), "legend": _("Legend"),
-        "updated": _("Updated"), "find": _("Find a commune…"), "failed": _("The map could not be refreshed: the server cannot be reached."),
+        "updated": _("Updated"), "find": _("Find a commune…"), "levelsOf": _("levels of"), "failed": _("The map could not be refreshed: the server cannot be reached."),
     }
     labels.update({f"level{value}": str(label) for value, label in RiskLevel.choices})
     labels.update({"short1": _("level 1 – new normal"), "short2": _("level 2 – moderate"), "short3": _("level 3 – high"),
@@ -91,10 +92,15 @@ def _admin_levels() -> list[tuple[int, str]]:
 
 
 def public_map(request):
-    """The citizens' map: risk levels and the public layers of the whole province, no log-in."""
+    """The citizens' map: risk levels and the public layers of the whole province, no log-in; below it, the
+    communes above level 1 as a list (readable without the map, by a screen reader, on a page printed)."""
+    risk = map_layer(user=None, layer="risk")
+    raised = sorted((f["properties"] for f in risk["features"] if (f["properties"]["level"] or 0) >= 2),
+                    key=lambda p: (-p["level"], p["within"], p["name"]))
     return render(request, "map/public.html", {
         "config": map_config(request, public=True, visible=("risk", "test_sites", "lockdowns")),
         "layers": [layer for layer in LAYERS.values() if layer.public],
+        "raised": raised, "levels": RiskLevel.choices, "day": date.fromisoformat(risk["on"]) if risk.get("on") else None,
     })
 
 

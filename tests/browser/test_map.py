@@ -88,6 +88,8 @@ def test_the_citizens_map_shows_public_layers_without_logging_in(page, mapped):
     counts = _loaded(page)
     assert set(counts) == {"risk", "test_sites", "health_stations", "lockdowns", "essential_shops", "declaration_points"}
     assert counts["risk"] == 164 and counts["lockdowns"] == 1 and counts["essential_shops"] == 1
+    raised = page.locator("[data-testid=raised-row]")  # the same levels as a list, for those who can't use the map
+    assert raised.count() == 40 and "4" in raised.first.inner_text()
     assert page.locator(".map-legend").is_visible() and page.locator(".sidenav").count() == 0
     # A citizen finds their commune by name (names repeat across towns: the town is part of the name).
     commune = mapped.commune

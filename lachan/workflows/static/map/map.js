@@ -188,7 +188,9 @@
       element.setAttribute("data-loaded", "0");
       return Promise.all(config.layers.map(load)).then(function () {
         element.setAttribute("data-loaded", "1");
-        if (state.status) { state.status.textContent = config.labels.updated + " " + clock(config.timeZone); state.status.classList.remove("error"); }
+        if (state.status) { var day = element.getAttribute("data-risk-day");
+          state.status.textContent = config.labels.updated + " " + clock(config.timeZone) +
+            (day ? " · " + config.labels.levelsOf + " " + day.split("-").reverse().join("/") : ""); state.status.classList.remove("error"); }
         if (state.layers.lockdowns && map.hasLayer(state.layers.lockdowns)) { state.layers.lockdowns.bringToFront(); }
         var counts = {};
         config.layers.forEach(function (spec) { counts[spec.key] = state.layers[spec.key].featureCount || 0; });
