@@ -14,7 +14,7 @@ from typing import Any
 import shapely
 from django.db.models import Q
 from shapely import make_valid, voronoi_polygons
-from shapely.geometry import MultiPoint, MultiPolygon, Point, Polygon, mapping, shape
+from shapely.geometry import MultiPoint, MultiPolygon, Point, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 from shapely.validation import explain_validity
@@ -151,6 +151,3 @@ def unit_footprint(unit: AdminUnit) -> UnitFootprint:
         cells.append((commune, region.intersection(outline)))
     return UnitFootprint(unit, outline, cells, from_points=True)
 
-
-def polygon_parts(geom: BaseGeometry) -> list[Polygon]:
-    return list(geom.geoms) if isinstance(geom, MultiPolygon) else [geom]
