@@ -314,3 +314,37 @@ def test_a_drawn_area_is_saved_from_the_page_and_a_bad_one_is_explained(populate
     lifted = client.post(f"/map/lockdowns/{area.pk}/", {"action": "lift", "on": TODAY.isoformat(), "reason": "x"})
     assert lifted.status_code == 400  # not after its first day
 
+
+
+# ---- with imported boundaries -----------------------------------------------------------------------------------
+
+@pytest.fixture
+def bounded(populated):
+    """Every commune of the province with a square boundary of ±0.001° round its centre (imported boundaries)."""
+    for commune in AdminUnit.objects.filter(path__startswith=populated.province.path + "/", level=3):
+        commune.boundary = square(commune, half=0.001)
+        commune.save(update_fields=["boundary"])
+    populated.commune.refresh_from_db()
+    return populated
+
+
+def test_with_boundaries_an_area_is_located_and_counted_by_the_part_inside_each_commune(bounded, staff):
+    commune = bounded.commune
+    half_inside = square(commune, half=0.0005, dx=0.001)  # half of it lies east of the commune's boundary
+    area = lockdown_area_create(name="Ấp ven", geometry=half_inside, starts_on=TODAY, by=staff.epidemiologist)
+    assert area.unit == commune
+    # 10,000 people over the commune's square; the area covers half of a quarter of it: ≈ 1,250 people.
+    assert 1_150 <= area.residents_estimate <= 1_350
+    gap = {"type": "Polygon", "coordinates": [[[commune.longitude + 0.0015, commune.latitude + 0.0015],
+                                               [commune.longitude + 0.0019, commune.latitude + 0.0015],
+                                               [commune.longitude + 0.0019, commune.latitude + 0.0019],
+                                               [commune.longitude + 0.0015, commune.latitude + 0.0019],
+                                               [commune.longitude + 0.0015, commune.latitude + 0.0015]]]}
+    with pytest.raises(DomainError) as err:  # between the communes' boundaries: not in the province as imported
+        lockdown_area_create(name="Ngoài", geometry=gap, starts_on=TODAY, by=staff.epidemiologist)
+    assert err.value.code == "lockdown_outside_province"
+
+
+def test_with_boundaries_the_risk_layer_draws_polygons(bounded, staff):
+    features = map_layer(user=staff.commune, layer="risk")["features"]
+    assert [f["geometry"]["type"] for f in features] == ["Polygon"]
