@@ -74,15 +74,19 @@ def area_km2(geom: BaseGeometry) -> float:
     return shapely.transform(geom, lambda xy: xy * (kx, KM_PER_DEGREE_LAT)).area
 
 
-def unit_shape(unit: AdminUnit) -> BaseGeometry | None:
-    """A unit's imported boundary, repaired if it needs to be; None when it has none (or it is unusable)."""
-    if not unit.boundary:
+def boundary_shape(boundary: dict[str, Any] | None) -> BaseGeometry | None:
+    """An imported boundary (GeoJSON) as a shape, repaired if it needs to be; None when missing or unusable."""
+    if not boundary:
         return None
     try:
-        geom = shape(unit.boundary)
+        geom = shape(boundary)
     except (ValueError, TypeError, IndexError, AttributeError, KeyError):
         return None
     return geom if geom.is_valid else make_valid(geom)
+
+
+def unit_shape(unit: AdminUnit) -> BaseGeometry | None:
+    return boundary_shape(unit.boundary)
 
 
 @dataclass

@@ -20,6 +20,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from shapely.ops import unary_union
 
 from lachan.accounts.jurisdiction import Scope, scope_for
 from lachan.accounts.roles import Perm
@@ -27,6 +28,7 @@ from lachan.cases.models import Case, CaseOrigin
 from lachan.core.caching import TTLCache
 from lachan.core.errors import DomainError, PermissionDenied
 from lachan.geo.models import AdminLevel, AdminUnit, Place, PlaceKind
+from lachan.geo.shapes import boundary_shape, geometry_json
 from lachan.people.models import Person
 from lachan.quarantine.selectors import facilities_in_scope, facilities_occupancy
 from lachan.risk.lockdown_selectors import in_force_q, lockdown_areas_in_scope
@@ -94,12 +96,31 @@ def _unit_geometries(scope: Scope, admin_level: int) -> dict[int, tuple[str, str
     """id → (code, name, the name of the unit above, geometry) of the units of a level within the scope: their
     boundary, else their centre. (Names repeat: Tiền Giang has a "Phường 1" in three towns.)"""
     def load():
-        rows = _units_in(scope, admin_level).values_list("id", "code", "name", "parent__name", "boundary", "latitude",
-                                                         "longitude")
+        rows = list(_units_in(scope, admin_level).values_list("id", "code", "name", "parent__name", "path", "boundary",
+                                                              "latitude", "longitude"))
+        missing = [row[4] for row in rows if row[5] is None]
+        if admin_level != AdminLevel.COMMUNE and missing:
+            outlines = _communes_outlines(scope, missing)
+            rows = [(*row[:5], row[5] or outlines.get(row[4]), *row[6:]) for row in rows]
         return {uid: (code, name, parent or "", boundary or _point(lat, lon))
-                for uid, code, name, parent, boundary, lat, lon in rows}
+                for uid, code, name, parent, _path, boundary, lat, lon in rows}
 
     return GEOMETRY_CACHE.get((settings.LACHAN_ADMIN_TREE, scope.unit_path, admin_level), load)
+
+
+def _communes_outlines(scope: Scope, paths: list[str]) -> dict[str, dict[str, Any]]:
+    """Districts' (or the province's) outlines as the union of their communes' boundaries, for those whose every
+    commune has one imported (boundary files often come for communes only). One read of the communes."""
+    depth = paths[0].count("/") + 1 if paths else 0
+    shapes: dict[str, list] = {}
+    for path, boundary in _units_in(scope, AdminLevel.COMMUNE).values_list("path", "boundary"):
+        shapes.setdefault("/".join(path.split("/")[:depth]), []).append(boundary)
+    outlines = {}
+    for path in paths:
+        parts = [boundary_shape(b) for b in shapes.get(path, [])]
+        if parts and all(part is not None for part in parts):
+            outlines[path] = geometry_json(unary_union(parts).simplify(0.0005), digits=5)
+    return outlines
 
 
 def _latest_day(unit_ids: list[int], on: date | None) -> date | None:

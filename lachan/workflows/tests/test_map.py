@@ -348,3 +348,6 @@ def test_with_boundaries_an_area_is_located_and_counted_by_the_part_inside_each_
 def test_with_boundaries_the_risk_layer_draws_polygons(bounded, staff):
     features = map_layer(user=staff.commune, layer="risk")["features"]
     assert [f["geometry"]["type"] for f in features] == ["Polygon"]
+    # Districts have no boundary of their own: their communes' make it (squares apart: a MultiPolygon).
+    districts = map_layer(user=staff.province, layer="risk", admin_level=2)["features"]
+    assert districts and all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in districts)
