@@ -20,13 +20,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from contextlib import contextmanager
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import CharField, Count, IntegerField, Q, Sum
 from django.db.models.expressions import Func
 from django.utils import timezone
 
+from lachan.core.dates import local_midnight
 from lachan.core.db import bulk_insert, chunked
 
 from .models import ResultCorrection, ResultStat, ResultStatPeriod, Sample, SampleStatus, Swab, SwabOutcome
@@ -84,10 +85,6 @@ def released_results(since: datetime, until: datetime | None = None):
     queryset = Swab.objects.filter(sample__status=SampleStatus.RELEASED, sample__released_at__gte=since,
                                    outcome__in=(SwabOutcome.NEGATIVE, SwabOutcome.POSITIVE))
     return queryset.filter(sample__released_at__lt=until) if until else queryset
-
-
-def midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def _count(start: datetime, end: datetime, *, hourly: bool) -> list[dict]:
@@ -172,16 +169,16 @@ def _refresh(first_day: date, now: datetime, *, count: bool) -> datetime:
         _forget(sorted(stale))
         periods = {k: v for k, v in periods.items() if k[0] not in stale}
     days = [first_day + timedelta(days=n) for n in range((today - first_day).days + 1)]
-    over = [d for d in days if midnight(d + timedelta(days=1)) + GRACE <= now]
+    over = [d for d in days if local_midnight(d + timedelta(days=1)) + GRACE <= now]
     for run in _runs([d for d in over if (d, ALL_DAY) not in periods]):
         if not count:
             raise _Busy
         _forget(run)  # the hours counted while the day was not over
-        _store(_count(midnight(run[0]), midnight(run[-1] + timedelta(days=1)), hourly=False),
+        _store(_count(local_midnight(run[0]), local_midnight(run[-1] + timedelta(days=1)), hourly=False),
                [(d, ALL_DAY) for d in run], now)
     live_from = None
     for day in [d for d in days if d not in over]:  # yesterday for GRACE after midnight, and today
-        start = midnight(day)
+        start = local_midnight(day)
         closed = [h for h in range(24) if start + timedelta(hours=h + 1) + GRACE <= now]
         missing = [h for h in closed if (day, h) not in periods]
         if missing:
@@ -194,7 +191,7 @@ def _refresh(first_day: date, now: datetime, *, count: bool) -> datetime:
                    [(day, h) for h in span], now)
         if live_from is None:
             live_from = start + timedelta(hours=len(closed))
-    return live_from if live_from is not None else midnight(today + timedelta(days=1))
+    return live_from if live_from is not None else local_midnight(today + timedelta(days=1))
 
 
 def stats_refresh(*, first_day: date, now: datetime | None = None) -> datetime:

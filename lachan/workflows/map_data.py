@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -26,6 +26,7 @@ from lachan.accounts.jurisdiction import Scope, scope_for
 from lachan.accounts.roles import Perm
 from lachan.cases.models import Case, CaseOrigin
 from lachan.core.caching import TTLCache
+from lachan.core.dates import local_midnight
 from lachan.core.errors import DomainError, PermissionDenied
 from lachan.geo.models import AdminLevel, AdminUnit, Place, PlaceKind
 from lachan.geo.shapes import boundary_shape, geometry_json
@@ -155,15 +156,11 @@ def risk_layer(scope: Scope, *, on: date | None, admin_level: int, public: bool)
     return _collection(features, on=day.isoformat() if day else None, admin_level=admin_level)
 
 
-def _local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def cases_layer(scope: Scope, *, on: date | None) -> dict[str, Any]:
     """Cases confirmed in the 7 days ending on `on` (and the 7 before), by commune of residence, at the commune's
     centre: counts only, no person."""
     on = on or timezone.localdate()
-    end = _local_midnight(on + timedelta(days=1))
+    end = local_midnight(on + timedelta(days=1))
     start, before = end - timedelta(days=CASE_DAYS), end - timedelta(days=2 * CASE_DAYS)
     communes = _units_in(scope, AdminLevel.COMMUNE)
     window = Case.objects.filter(confirmed_at__gte=before, confirmed_at__lt=end)

@@ -24,7 +24,7 @@ Timed by a benchmark: `operations_summary(user=…)` (or one block: `cases_and_c
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q
@@ -38,6 +38,7 @@ from lachan.accounts.jurisdiction import Scope, scope_for
 from lachan.accounts.roles import Perm
 from lachan.cases.models import Case, CaseOrigin, Cluster, ClusterKind
 from lachan.core.caching import TTLCache
+from lachan.core.dates import local_midnight
 from lachan.core.db import chunked
 from lachan.geo.models import AdminLevel, AdminUnit
 from lachan.labs import dashboard as lab_board
@@ -131,10 +132,6 @@ def ops_scope(user) -> OpsScope:
 
 
 # ---- time -------------------------------------------------------------------------------------------------------
-
-def local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
 
 def _now(now: datetime | None) -> datetime:
     return now or timezone.now()

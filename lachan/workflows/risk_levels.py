@@ -16,7 +16,7 @@ from __future__ import annotations
 import time as timer
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from lachan.accounts.jurisdiction import scope_for
 from lachan.accounts.roles import Perm
 from lachan.cases.models import Case, CaseOrigin, Cluster
+from lachan.core.dates import local_midnight
 from lachan.core.models import Policy
 from lachan.geo.models import AdminUnit
 from lachan.risk.explain import reasons_text
@@ -45,16 +46,12 @@ from lachan.risk.services import (
 )
 
 
-def _local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def risk_inputs_gather(*, on: date, days: int) -> tuple[dict[int, UnitInputs], dict[str, int]]:
     """Per commune (id): community cases of the `days` ending on `on` by residence, those linked to no cluster, and
     the clusters open in the window by kind. Also a few totals for the summary."""
     first = on - timedelta(days=days - 1)
-    cases = (Case.objects.filter(origin=CaseOrigin.COMMUNITY, confirmed_at__gte=_local_midnight(first),
-                                 confirmed_at__lt=_local_midnight(on + timedelta(days=1)))
+    cases = (Case.objects.filter(origin=CaseOrigin.COMMUNITY, confirmed_at__gte=local_midnight(first),
+                                 confirmed_at__lt=local_midnight(on + timedelta(days=1)))
              .values_list("person__commune_id")
              .annotate(n=Count("id"), untraceable=Count("id", filter=Q(cluster__isnull=True)))
              .order_by())

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from lachan.accounts.roles import Role
+from lachan.core.dates import local_midnight
 from lachan.geo.models import Place, PlaceKind
 from lachan.labs import results, stats
 from lachan.labs.models import Laboratory, Result, ResultStat, ResultStatPeriod, Sample
@@ -48,7 +49,7 @@ def world(units, make_user):
 def truth(first_day, *, by, laboratory_id=None):
     """The figures counted straight from the swabs."""
     out = defaultdict(lambda: [0, 0])
-    queryset = stats.released_results(stats.midnight(first_day)).select_related("sample", "person")
+    queryset = stats.released_results(local_midnight(first_day)).select_related("sample", "person")
     if laboratory_id:
         queryset = queryset.filter(sample__laboratory_id=laboratory_id)
     for swab in queryset:
