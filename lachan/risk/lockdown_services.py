@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from lachan.accounts.audit import audit_record
 from lachan.accounts.jurisdiction import scope_for, unit_in_scope
 from lachan.accounts.roles import Perm
+from lachan.core.dates import day_parse
 from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from lachan.geo.models import AdminUnit
 from lachan.geo.shapes import (
@@ -111,15 +112,9 @@ def _text(value, *, field: str, required: bool = False, limit: int) -> str:
 def _day(value, field: str) -> date | None:
     if value in (None, ""):
         return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(str(value).strip(), fmt).date()
-        except ValueError:
-            continue
+    day = day_parse(value)
+    if day is not None:
+        return day
     raise DomainError(Code.DATES_INVALID, _("%(value)s is not a date (DD/MM/YYYY).") % {"value": value}, field=field)
 
 

@@ -1,19 +1,18 @@
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from lachan.core.dates import day_parse
 from lachan.core.errors import DomainError
 from lachan.core.models import Policy
 from lachan.geo.models import AdminUnit
 
 
 def _day(value: str) -> date:
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
+    day = day_parse(value)
+    if day is not None:
+        return day
     raise CommandError(f"not a date: {value!r} (YYYY-MM-DD or DD/MM/YYYY)")
 
 
