@@ -10,6 +10,7 @@ from uuid import UUID
 from django.conf import settings
 from ninja import Field, Router, Schema, Status
 
+from lachan.core.dates import Instant
 from lachan.core.pagination import page_of
 from lachan.geo.models import AdminUnit
 
@@ -52,7 +53,7 @@ class CasePage(Schema):
 
 class StatusIn(Schema):
     status: str
-    since: datetime | None = None
+    since: Instant | None = None
     note: str = ""
 
 

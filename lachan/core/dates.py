@@ -1,10 +1,13 @@
-"""Local days: the platform counts by the province's calendar day (settings.TIME_ZONE), not by UTC."""
+"""Local days (the platform counts by the province's calendar day, settings.TIME_ZONE, not by UTC) and the times
+clients send."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
+from typing import Annotated
 
 from django.utils import timezone
+from pydantic import AfterValidator
 
 
 def local_midnight(day: date) -> datetime:
@@ -24,3 +27,20 @@ def day_parse(value) -> date | None:
         except ValueError:
             continue
     return None
+
+
+def instant_normalize(value: datetime) -> datetime:
+    """A time a client sent, made safe to store and compare: naive means local time; held in UTC, so an offset
+    PostgreSQL refuses (beyond ±16 h, which Python accepts) never reaches it. Whether a time is plausible (not in
+    the future, not before collection…) is each domain's rule."""
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the time is out of range") from None
+    return value
+
+
+# The type of every time an API accepts.
+Instant = Annotated[datetime, AfterValidator(instant_normalize)]

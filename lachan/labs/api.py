@@ -9,6 +9,7 @@ from uuid import UUID
 
 from ninja import Field, Router, Schema, Status
 
+from lachan.core.dates import Instant
 from lachan.core.errors import DomainError
 from lachan.core.pagination import page_of
 
@@ -198,7 +199,7 @@ class SampleIn(Schema):
     generate_code: bool = False
     pooled: bool | None = Field(None, description="empty: a pool when there is more than one swab")
     reason: str = Field(SwabReason.SCREENING, description=REASON_HELP)
-    collected_at: datetime | None = None
+    collected_at: Instant | None = None
     swabs: list[SwabIn] = Field(..., min_length=1, max_length=50)
 
 
@@ -355,7 +356,7 @@ def reject_sample(request, sample_id: UUID, payload: RejectIn):
 
 class ReceiveIn(Schema):
     codes: list[str] = Field(..., min_length=1, max_length=services.MAX_RECEIVE)
-    received_at: datetime | None = None
+    received_at: Instant | None = None
 
 
 class ReceiveItem(Schema):

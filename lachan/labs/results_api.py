@@ -12,6 +12,7 @@ from uuid import UUID
 from django.http import HttpResponse
 from ninja import Field, Router, Schema, Status
 
+from lachan.core.dates import Instant
 from lachan.core.pagination import page_of
 from lachan.geo.models import AdminLevel, AdminUnit
 
@@ -212,7 +213,7 @@ def list_retests(request, commune: str = "", query: str = "", page: int = 1):
 
 class RetestIn(Schema):
     code: str = Field(..., max_length=60, description="the new tube's code")
-    collected_at: datetime | None = None
+    collected_at: Instant | None = None
 
 
 class RetestSampleOut(Schema):

@@ -19,6 +19,7 @@ from ninja import Field, Router, Schema, Status
 
 from lachan.accounts.audit import audit_record
 from lachan.accounts.roles import Perm
+from lachan.core.dates import Instant
 from lachan.core.errors import PermissionDenied
 from lachan.core.pagination import page_of
 from lachan.geo.models import AdminLevel, AdminUnit
@@ -115,7 +116,7 @@ class ReportPage(Schema):
 
 
 class PingIn(Schema):
-    at: datetime = Field(description="the fix's time, with its time zone")
+    at: Instant = Field(description="the fix's time, with its time zone")
     latitude: float
     longitude: float
     accuracy_m: float = Field(description="the fix's accuracy radius in metres (> 0)")

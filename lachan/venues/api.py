@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from pydantic import BaseModel
 
+from lachan.core.dates import Instant
 from lachan.core.errors import DomainError, NotFound
 from lachan.people.models import Person
 
@@ -74,7 +75,7 @@ class CheckInIn(BaseModel):
     signature: str = ""
     person_id: UUID | None = None  # for venue devices; a citizen's token checks in its own person
     client_key: str = ""
-    checked_in_at: datetime | None = None
+    checked_in_at: Instant | None = None
 
 
 MAX_BATCH = 500
@@ -85,7 +86,7 @@ class CheckInBatchIn(BaseModel):
 
 
 class CheckOutIn(Schema):
-    checked_out_at: datetime | None = None
+    checked_out_at: Instant | None = None
 
 
 class CheckInOut(BaseModel):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from uuid import UUID
 
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from lachan.cases.selectors import case_get
+from lachan.core.dates import Instant
 from lachan.core.errors import NotFound
 from lachan.people.access import people_in_scope
 
@@ -22,7 +23,7 @@ class ConfirmIn(Schema):
     onset_date: date | None = None
     sample_date: date
     origin: str = "community"
-    confirmed_at: datetime | None = None
+    confirmed_at: Instant | None = None
     notes: str = ""
 
 

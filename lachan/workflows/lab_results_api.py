@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from lachan.core.dates import Instant
 from lachan.core.errors import DomainError
 from lachan.labs import imports
 from lachan.labs.errors import LabErrorCode
@@ -34,7 +35,7 @@ class ResultIn(Schema):
     code: str = Field(..., max_length=60, description="the sample's or the pool's code")
     result: str = Field(..., description=RESULT_HELP)
     ct_value: float | None = Field(None, description="RT-PCR only, within the labs policy's range")
-    tested_at: datetime | None = Field(None, description="default: now; not in the future, not before collection")
+    tested_at: Instant | None = Field(None, description="default: now; not in the future, not before collection")
     release: bool = Field(True, description="false: recorded as tested, released later")
 
 

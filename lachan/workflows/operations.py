@@ -24,7 +24,7 @@ Timed by a benchmark: `operations_summary(user=…)` (or one block: `cases_and_c
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q
@@ -521,9 +521,12 @@ def _overdue_items(ops: OpsScope, since: datetime, now: datetime, limit: int) ->
 def feed_since(since: datetime | None, *, now: datetime) -> datetime:
     """The start of the feed's window: `since` (a time without zone is local time), at most FEED_LOOKBACK ago."""
     floor = now - FEED_LOOKBACK
-    if since is not None and timezone.is_naive(since):
+    if since is None:
+        return floor
+    if timezone.is_naive(since):
         since = timezone.make_aware(since)
-    return floor if since is None or since < floor else since
+    # Clamped, then in UTC: a far-off time or an offset PostgreSQL refuses (beyond ±16 h) is never sent to it.
+    return max(floor, min(since, now)).astimezone(UTC)
 
 
 class FeedError(ValueError):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
+from lachan.core.dates import Instant
 from lachan.core.errors import DomainError, PermissionDenied
 
 from . import operations as ops
@@ -145,7 +146,7 @@ class FeedItemOut(Schema):
 
 
 class FeedIn(Schema):
-    since: datetime | None = Field(None, description="items after this time (ISO 8601; without a zone: local time); "
+    since: Instant | None = Field(None, description="items after this time (ISO 8601; without a zone: local time); "
                                                     "at most 7 days back")
     limit: int = Field(ops.FEED_DEFAULT, ge=1, le=ops.FEED_MAX, description="at most this many items")
 

@@ -61,6 +61,23 @@ def test_feed_bad_input_is_a_clear_error(client, staff, token_for, query, field)
     assert body["code"] == "invalid" and body["errors"][0]["field"] == field and body["message"]
 
 
+@pytest.mark.usefixtures("seeded_now")
+@pytest.mark.parametrize("since", ["3484-12-26T11:08:47-16:29", "2021-08-14T08:00:00+23:59", "9999-12-31T23:59:59-10:00"])
+def test_feed_far_times_and_odd_offsets_are_refused_or_clamped(client, staff, token_for, since):
+    # Python accepts offsets up to ±24 h, PostgreSQL only ±16 h: such a time must never reach the database.
+    response = client.get("/api/operations/feed", {"since": since}, **token_for(staff.province))
+    assert response.status_code in (200, 422), response.content
+    if response.status_code == 422:
+        assert response.json()["errors"][0]["field"] == "since"
+
+
+def test_feed_since_in_the_future_is_an_empty_window(client, staff, token_for):
+    response = client.get("/api/operations/feed", {"since": "2999-01-01T00:00:00+07:00"}, **token_for(staff.province))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["items"] == [] and body["since"] <= body["generated_at"]
+
+
 def test_citizens_and_strangers_are_refused(client, db, make_user, token_for):
     assert client.get("/api/operations/summary").status_code == 401
     assert client.get("/api/operations/feed").status_code == 401
