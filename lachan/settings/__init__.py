@@ -228,6 +228,8 @@ LACHAN_NOTIFICATION_CHANNELS = {
 LACHAN_SMS_GATEWAY_URL = os.environ.get("LACHAN_SMS_GATEWAY_URL", "")
 LACHAN_SMS_GATEWAY_TOKEN = os.environ.get("LACHAN_SMS_GATEWAY_TOKEN", "")
 LACHAN_SMS_SENDER = os.environ.get("LACHAN_SMS_SENDER", "LACHAN")
+# The number an exposure notice tells people to call (the province's hotline; 115 is the national emergency line).
+LACHAN_HEALTH_HOTLINE = os.environ.get("LACHAN_HEALTH_HOTLINE", "115")
 
 LOGGING = {
     "version": 1,

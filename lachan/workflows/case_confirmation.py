@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -45,7 +46,7 @@ def _notices_queue(case: Case, *, by) -> int:
             f1.append((phone, {"when": when}, person_id))
         else:
             place = text.split(",")[0] if text else "?"
-            notices.append((phone, {"place": place, "when": when, "phone": "115"}, person_id))
+            notices.append((phone, {"place": place, "when": when, "phone": settings.LACHAN_HEALTH_HOTLINE}, person_id))
         sent.append(pk)
     actor = by if getattr(by, "is_authenticated", False) else None
     notification_queue_many(template="tracing.f1_notice", channel="sms", items=f1, by=actor)

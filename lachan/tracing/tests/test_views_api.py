@@ -41,6 +41,16 @@ def test_workflow_confirms_traces_and_queues_notices(traced, world):
     assert case_retrace(case=traced.case, by=world.staff.epidemiologist).notified == 0
 
 
+def test_exposure_notice_gives_the_provinces_hotline(world, epi, settings):
+    settings.LACHAN_HEALTH_HOTLINE = "0235 3810 101"
+    checkin(world.an, world.mart, at(5), 60)
+    checkin(world.shopper, world.mart, at(5), 60)
+    case_confirm_and_trace(person=world.an, onset_date=date(2021, 8, 12), sample_date=date(2021, 8, 13),
+                           origin="community", confirmed_at=at(96), by=epi)
+    notice = Message.objects.get(person_id=world.shopper.pk, template_code="tracing.exposure_notice")
+    assert "0235 3810 101" in notice.body and "115" not in notice.body
+
+
 def test_workflow_traces_many_cases_together_and_notifies_each_contact(world, epi):
     from lachan.cases.services import case_confirm
     from lachan.workflows.case_confirmation import cases_trace_and_notify
