@@ -18,6 +18,8 @@ from lachan.geo.models import AdminLevel, AdminUnit
 from lachan.people.models import Person
 from lachan.risk.lockdown_services import lockdown_area_create
 from lachan.risk.models import LockdownArea, RiskInput
+from lachan.tracing.engine import trace_cases
+from lachan.tracing.models import CallStatus, Contact, Tier
 from lachan.workflows.risk_levels import risk_levels_compute
 
 from .province import SYNTH_ID_LIMIT
@@ -28,7 +30,7 @@ HOTSPOTS = [(0, 70, 0.85), (1, 30, 0.6), (2, 9, 0.3), (3, 4, 0.5)]
 
 
 def _cases(rng: random.Random, district_communes: list[AdminUnit], today) -> int:
-    confirmed = 0
+    confirmed = []
     for index, total, last_week_share in HOTSPOTS:
         if index >= len(district_communes):
             continue
@@ -39,11 +41,24 @@ def _cases(rng: random.Random, district_communes: list[AdminUnit], today) -> int
             days_ago = rng.randrange(1, 8) if n < total * last_week_share else rng.randrange(8, 29)
             day = today - timedelta(days=days_ago)
             at = timezone.make_aware(datetime.combine(day, time(rng.randrange(8, 18), rng.randrange(60))))
-            case_services.case_confirm(person=person, onset_date=day - timedelta(days=2), sample_date=day,
-                                       origin=CaseOrigin.COMMUNITY if rng.random() < 0.8 else CaseOrigin.IN_QUARANTINE,
-                                       confirmed_at=at, by=None)
-            confirmed += 1
-    return confirmed
+            confirmed.append(case_services.case_confirm(
+                person=person, onset_date=day - timedelta(days=2), sample_date=day,
+                origin=CaseOrigin.COMMUNITY if rng.random() < 0.8 else CaseOrigin.IN_QUARANTINE,
+                confirmed_at=at, by=None))
+    _traced_and_called(confirmed)
+    return len(confirmed)
+
+
+def _traced_and_called(cases) -> None:
+    """As a working province would have it: every case traced, and the F1s of cases confirmed before yesterday
+    called; so the operations centre's feed shows what is really overdue, not every demo case."""
+    if not cases:
+        return
+    trace_cases(cases=cases, by=None)
+    called_before = timezone.now() - timedelta(days=1)
+    (Contact.objects.filter(index_case__in=[c.pk for c in cases if c.confirmed_at < called_before], tier=Tier.F1,
+                            call_status=CallStatus.TO_CALL)
+     .update(call_status=CallStatus.REACHED, called_at=timezone.now()))
 
 
 def risk_demo(*, seed: int = 2021, log=None) -> None:
