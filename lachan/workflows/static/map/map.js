@@ -147,7 +147,7 @@
     if (config.tiles && config.tiles.url) {
       L.tileLayer(config.tiles.url, {attribution: config.tiles.attribution || "", maxZoom: 19}).addTo(map);
     }
-    if (config.bounds) { map.fitBounds(config.bounds); } else { map.setView([16, 106], 6); }
+    map.setView([16, 106], 6);
     var control = L.control.layers(null, null, {collapsed: !!config.compact || narrow()}).addTo(map);
     var state = {map: map, element: element, layers: {}, units: {}, on: config.on || null,
                  status: element.parentNode.querySelector("[data-map-status]")};
@@ -204,6 +204,10 @@
     state.setDay = function (day) { state.on = day || null; return loadAll(); };
     state.setAdminLevel = function (level) { state.adminLevel = level || null; return loadAll(); };
     legend(map, config);
+    if (config.bounds) {  // the province beside the open legend, not under it
+      var shown = element.querySelector(".map-legend details[open]");
+      map.fitBounds(config.bounds, {paddingBottomRight: [shown ? shown.offsetWidth + 10 : 0, 0]});
+    }
     if (!config.compact) { search(map, state, config); }
     loadAll();
     if (config.refreshSeconds) {
