@@ -43,6 +43,23 @@ class ScheduledRun(models.Model):
         return f"{self.job} {self.period}"
 
 
+class TaskRetry(models.Model):
+    """A failed run of a retryable background task, handled (core.task_retries): queued again as retry_result_id,
+    or given up (no retry). `attempt`: which run of the work failed (1: the first)."""
+
+    failed_result_id = models.UUIDField(unique=True)
+    task_path = models.CharField(max_length=200)
+    attempt = models.PositiveSmallIntegerField()
+    retry_result_id = models.UUIDField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.task_path} #{self.attempt}"
+
+
 class Policy(models.Model):
     """One version of a government rule set (see core.policies)."""
 

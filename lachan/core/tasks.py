@@ -1,9 +1,12 @@
 """Core periodic jobs. Registered when the app is ready (CoreConfig.ready imports this module)."""
 
+from datetime import timedelta
+
 from django.core.management import call_command
 from django.utils import timezone
 
 from .scheduler import RUN_HISTORY, periodic, prune_runs_before
+from .task_retries import failed_tasks_retry
 
 TASK_RESULT_DAYS = 14
 
@@ -19,6 +22,15 @@ def prune_task_results() -> str:
     if isinstance(task_backends["default"], DatabaseBackend):
         call_command("prune_db_task_results", queue_name="*", min_age_days=TASK_RESULT_DAYS, verbosity=0)
         parts.append(f"task results older than {TASK_RESULT_DAYS} days pruned")
+    from .models import TaskRetry
+
+    TaskRetry.objects.filter(created_at__lt=timezone.now() - timedelta(days=TASK_RESULT_DAYS)).delete()
     runs = prune_runs_before(timezone.now() - RUN_HISTORY)
     parts.append(f"{runs} scheduler runs pruned")
     return "; ".join(parts)
+
+
+@periodic("core.retry_failed_tasks", every_minutes=5)
+def retry_failed_tasks() -> str:
+    """Queue again the failed runs of the tasks registered as retryable (core.task_retries)."""
+    return failed_tasks_retry()

@@ -26,3 +26,9 @@ class LabsConfig(AppConfig):
         from .stats import result_stats_count
 
         periodic("labs.count_results", every="daily", at="00:20")(result_stats_count)
+
+        from lachan.core.task_retries import retryable
+
+        from .tasks import results_tell_task
+
+        retryable(results_tell_task)  # a big file's people told even if the database was away for a while

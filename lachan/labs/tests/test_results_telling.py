@@ -1,6 +1,8 @@
 """A big file's people are told by background tasks queued with the import (nothing lost, nobody told twice);
 the swab flags that the partial indexes read follow the outcome, enforced by the database."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -67,6 +69,40 @@ def test_big_file_told_by_tasks_queued_with_the_import(lab_world, monkeypatch):
     results_tell_task.call(sample_ids=[str(Sample.objects.get(code="B-1").pk)], actor_id=w.lab_user.pk, detail={},
                            import_id=None, context={})
     assert Message.objects.count() == 6
+
+
+def test_a_telling_task_that_failed_is_run_again(lab_world, monkeypatch):
+    """The database away during the telling: the task fails with nothing told, is queued again by the retry job,
+    and its second run tells everyone."""
+    from django.db import OperationalError
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    from lachan.core.task_retries import failed_tasks_retry
+
+    w = lab_world
+    monkeypatch.setattr(results, "TELL_AT_ONCE_MAX", 1)
+    w.make_sample("R-1", w.people[0:3], lab=w.lab)
+    _import(w, [("R-1", "Âm tính")])
+    real, calls = results.results_tell, []
+
+    def away_once(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(**kwargs)
+
+    monkeypatch.setattr(results, "results_tell", away_once)
+    worker = Worker(queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
+                    max_tasks=None, worker_id="test", excluded_queue_names=[])
+    worker.run_task(DBTaskResult.objects.get(task_path__endswith="results_tell_task"))
+    assert DBTaskResult.objects.get().status == "FAILED" and Message.objects.count() == 0
+    now = timezone.now()
+    assert failed_tasks_retry(now=now) == "1 failed tasks queued again, 0 given up"
+    retry = DBTaskResult.objects.get(status="READY")
+    assert retry.run_after == now + timedelta(minutes=5)
+    worker.run_task(retry)
+    assert DBTaskResult.objects.get(pk=retry.pk).status == "SUCCESSFUL"
+    assert Message.objects.filter(template_code="labs.result_negative").count() == 3 and len(calls) == 2
 
 
 def test_small_file_told_at_once(lab_world):
