@@ -197,7 +197,8 @@ def lab_result_release(*, sample: Sample, by, now: datetime | None = None, trace
 def lab_result_correct(*, sample: Sample, result: str, ct_value: float | None = None, reason: str, by,
                        now: datetime | None = None, trace: bool = True) -> ResultOutcome:
     """A released result corrected (with its reason). Corrected to an individual positive, the person's case
-    follows as for any positive; a case confirmed from the old result is left to the epidemiologists."""
+    follows as for any positive; a case confirmed from the old result is left to the epidemiologists, put before
+    them by the operations centre's feed ("result_corrected")."""
     now = now or timezone.now()
     sample, released = result_correct(sample=sample, result=result, ct_value=ct_value, reason=reason, by=by, now=now)
     follow = cases_from_positives(released.positives, laboratory=_lab_name(sample), by=by, now=now, trace=trace)

@@ -43,7 +43,7 @@ from lachan.core.db import chunked
 from lachan.geo.models import AdminLevel, AdminUnit
 from lachan.labs import dashboard as lab_board
 from lachan.labs import stats as lab_stats
-from lachan.labs.models import Result, Sample, SampleStatus
+from lachan.labs.models import Result, ResultCorrection, Sample, SampleStatus, Swab
 from lachan.quarantine.models import (
     OPEN_ALERT_STATUSES,
     Alert,
@@ -427,6 +427,32 @@ def _positive_items(ops: OpsScope, since: datetime, now: datetime, limit: int) -
     return out
 
 
+def _correction_items(ops: OpsScope, since: datetime, now: datetime, limit: int) -> list[FeedItem]:
+    """A positive result corrected to another: each case confirmed from the tube is now to be reviewed by the
+    epidemiologists (its isolation, its contacts' quarantine); nothing undoes it by itself. Corrections are few:
+    those of the window first, then the cases linked to their tubes, in the user's jurisdiction."""
+    corrections = list(ResultCorrection.objects.filter(created_at__gt=since, created_at__lte=now,
+                                                       previous_result=Result.POSITIVE)
+                       .exclude(result=Result.POSITIVE)
+                       .values_list("pk", "created_at", "sample_id", "sample__code", "result")
+                       .order_by("-created_at", "-pk")[:limit])
+    if not corrections:
+        return []
+    cases: dict = {}
+    for sample_id, case_id, code, commune in (
+            Swab.objects.filter(ops.commune_q("case__person__commune_id"), case__isnull=False,
+                                sample_id__in={c[2] for c in corrections})
+            .values_list("sample_id", "case_id", "case__code", "case__person__commune__name")
+            .order_by("case__code").distinct()):
+        cases.setdefault(sample_id, []).append((case_id, code, commune))
+    results = dict(Result.choices)
+    return [FeedItem(id=f"correction-{pk}-{case_id}", at=at, module="cases", kind="result_corrected", unit=commune,
+                     url=reverse("cases:detail", args=[case_id]), urgent=True,
+                     text=_("Tube %(tube)s corrected from positive to %(result)s: case %(case)s was confirmed from it "
+                            "and is to be reviewed") % {"tube": tube, "result": results[result], "case": case})
+            for pk, at, sample_id, tube, result in corrections for case_id, case, commune in cases.get(sample_id, [])]
+
+
 def _case_items(ops: OpsScope, since: datetime, now: datetime, limit: int) -> list[FeedItem]:
     rows = (Case.objects.filter(ops.commune_q("person__commune_id"), confirmed_at__gt=since, confirmed_at__lte=now)
             .values_list("pk", "code", "origin", "confirmed_at", "person__commune__name")
@@ -536,8 +562,8 @@ class FeedError(ValueError):
 def operations_feed(*, user, since: datetime | None = None, limit: int = FEED_DEFAULT,
                     now: datetime | None = None) -> list[FeedItem]:
     """The live feed of the user's jurisdiction, newest first: quarantine alerts (left the place, silent, missed
-    check-in, alarming symptoms), positive tubes released, cases confirmed, clusters recorded and tracing overdue
-    (see _overdue_items), each from a module the user may read. Items after `since` (at most FEED_LOOKBACK ago;
+    check-in, alarming symptoms), positive tubes released, cases confirmed, cases to review after a positive was
+    corrected, clusters recorded and tracing overdue (see _overdue_items), each from a module the user may read. Items after `since` (at most FEED_LOOKBACK ago;
     default: that far back), at most `limit` (1 to FEED_MAX). Each source reads at most `limit` rows of an
     indexed time range; no names, only codes (it is shown on a big screen). Links lead to the records, whose
     pages check the reader's access and audit the read."""
@@ -553,6 +579,7 @@ def operations_feed(*, user, since: datetime | None = None, limit: int = FEED_DE
         items += _positive_items(ops, since, now, limit)
     if ops.cases:
         items += _case_items(ops, since, now, limit)
+        items += _correction_items(ops, since, now, limit)
         items += _cluster_items(ops, since, now, limit)
         items += _overdue_items(ops, since, now, limit)
     items.sort(key=lambda item: (item.at, item.id), reverse=True)

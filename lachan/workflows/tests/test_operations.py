@@ -318,6 +318,27 @@ def test_a_cluster_elsewhere_with_a_case_living_here_is_in_the_feed(feed_world, 
     assert f"cluster-{market.pk}" in {i.id for i in ops.operations_feed(user=staff.other_commune, now=NOW)}
 
 
+def test_a_positive_corrected_puts_its_case_up_for_review(units, staff, lab_world):
+    from lachan.labs.models import ResultCorrection, Swab
+    from lachan.workflows.lab_results import lab_result_correct
+
+    w = lab_world
+    confirmed = case(units.commune, NOW - timedelta(hours=1))
+    Swab.objects.filter(sample=w["positive"]).update(case=confirmed)
+    lab_result_correct(sample=w["positive"], result=Result.NEGATIVE, reason="Nhầm ống", by=w["lab_user"], now=NOW)
+    ResultCorrection.objects.update(created_at=NOW - timedelta(minutes=3))
+    key = f"correction-{ResultCorrection.objects.get().pk}-{confirmed.pk}"
+    item = next(i for i in ops.operations_feed(user=staff.commune, now=NOW) if i.id == key)
+    assert item.kind == "result_corrected" and item.urgent and item.module == "cases"
+    assert w["positive"].code in item.text and confirmed.code in item.text and "negative" in item.text
+    assert item.url == f"/cases/{confirmed.pk}/" and item.unit == units.commune.name
+    assert key in {i.id for i in ops.operations_feed(user=staff.province, now=NOW)}
+    # Not another commune's business; and a correction between two negatives puts nobody up for review.
+    assert key not in {i.id for i in ops.operations_feed(user=staff.other_commune, now=NOW)}
+    ResultCorrection.objects.update(previous_result=Result.NEGATIVE)
+    assert not [i for i in ops.operations_feed(user=staff.province, now=NOW) if i.kind == "result_corrected"]
+
+
 def test_feed_since_and_limit(feed_world, staff):
     w = feed_world
     since = NOW - timedelta(minutes=15)
