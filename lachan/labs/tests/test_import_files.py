@@ -172,7 +172,7 @@ def test_every_bad_row_listed_and_nothing_imported(lab_world):
     w.make_sample("REJ", [w.people[4]], lab=w.lab, status=SampleStatus.REJECTED)
     w.make_sample("RAPID", [w.people[5]], lab=w.lab, test_type=Kind.RAPID_ANTIGEN)
     w.make_sample("LATE", [w.people[6]], lab=w.lab, collected_at=timezone.now())  # today, whatever the hour
-    tomorrow = (timezone.localdate() + timedelta(days=1)).strftime("%d/%m/%Y")
+    later = (timezone.localdate() + timedelta(days=2)).strftime("%d/%m/%Y")  # still ahead if midnight passes
     yesterday = (timezone.localdate() - timedelta(days=1)).strftime("%d/%m/%Y")
     rows = [["Mã mẫu", "Kết quả", "Ct", "Ngày xét nghiệm"],
             ["S-0", "Âm tính", "", today()],  # 2: fine
@@ -183,7 +183,7 @@ def test_every_bad_row_listed_and_nothing_imported(lab_world):
             ["REJ", "Âm tính", "", today()],  # 7: rejected
             ["S-1", "Dương tính", "51", today()],  # 8: Ct out of range
             ["RAPID", "Dương tính", "20", today()],  # 9: Ct on a rapid test
-            ["LATE", "Âm tính", "", tomorrow],  # 10: in the future
+            ["LATE", "Âm tính", "", later],  # 10: in the future
             ["LATE", "Âm tính", "", yesterday],  # 11: twice, and before collection
             ["", "Âm tính", "", today()],  # 12: no code
             ["S-1", "Có thể", "", today()],  # 13: unknown result (and twice)
