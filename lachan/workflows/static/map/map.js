@@ -206,7 +206,7 @@
     legend(map, config);
     if (config.bounds) {  // the province beside the open legend, not under it
       var shown = element.querySelector(".map-legend details[open]");
-      map.fitBounds(config.bounds, {paddingBottomRight: [shown ? shown.offsetWidth + 10 : 0, 0]});
+      map.fitBounds(config.bounds, {paddingBottomRight: [shown ? shown.offsetWidth + 10 : 0, 0], animate: false});
     }
     if (!config.compact) { search(map, state, config); }
     loadAll();
