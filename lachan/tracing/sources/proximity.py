@@ -1,13 +1,20 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from .base import CLOSE, Evidence, Window
 
+# The longest encounter a phone may upload (tracing.services.proximity_upload): one that began this long before a
+# window may still reach into it.
+MAX_ENCOUNTER = timedelta(minutes=24 * 60)
+
 
 class ProximitySource:
-    """Bluezone-style encounters uploaded with consent: close when near enough for long enough."""
+    """Bluezone-style encounters uploaded with consent: close when near enough for long enough. An encounter is
+    clipped to the subject's window, as venue stays are: only the minutes inside it count."""
 
     name = "proximity"
 
@@ -31,7 +38,7 @@ class ProximitySource:
         encounters = []
         for seen in (Q(reporter_id__in=[d.pk for d in devices.values()]), Q(other_id__in=list(devices))):
             encounters.extend(ProximityEncounter.objects.filter(
-                seen, started_at__gte=earliest, started_at__lte=latest, distance_m__lte=max_m,
+                seen, started_at__gte=earliest - MAX_ENCOUNTER, started_at__lte=latest, distance_m__lte=max_m,
                 duration_minutes__gte=min_minutes, reporter__revoked_at__isnull=True,
             ).values_list("reporter_id", "reporter__anonymous_id", "reporter__person_id", "other_id", "started_at",
                           "duration_minutes", "distance_m"))
@@ -47,10 +54,17 @@ class ProximitySource:
             else:  # someone's phone saw the subject
                 subject, contact, device = other_people.get(other_anon), reporter_person, reporter_anon
             window = subjects.get(subject)
-            if contact is None or window is None or contact == subject or not (window.start <= started <= window.end):
+            if contact is None or window is None or contact == subject:
+                continue
+            start = max(started, window.start)
+            end = min(started + timedelta(minutes=minutes), window.end)
+            if end <= start:
+                continue
+            minutes = int((end - start).total_seconds() // 60)
+            if minutes < min_minutes:
                 continue
             found.append(Evidence(
-                person_id=contact, source=self.name, grade=CLOSE, start=started, minutes=minutes, distance_m=distance,
+                person_id=contact, source=self.name, grade=CLOSE, start=start, minutes=minutes, distance_m=distance,
                 ref=device, text=_("phones within %(m)s m for %(min)s minutes") % {"m": distance, "min": minutes},
                 subject_id=subject,
             ))
