@@ -38,6 +38,18 @@ def _db_id(value: UUID):
     return value.hex if connection.vendor == "sqlite" else value
 
 
+def stays_merged(stays: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """One person's stays at one venue as disjoint spans: two stored rows for one stay (scanned twice, a QR scan and
+    the paper logbook, a retry past the dedupe window) are one stay, measured once."""
+    merged: list[list[datetime]] = []
+    for start, end in sorted(stays):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(start, end) for start, end in merged]
+
+
 class VenueSource:
     """Co-presence at venues: the subject's own check-ins in the window, then everyone whose stay at the
     same venue overlapped. A small enclosed room for long enough is close contact; a large space (a
@@ -69,12 +81,14 @@ class VenueSource:
         from lachan.venues.models import Venue, VenueSize
 
         by_person = {w.person_id: w for w in windows}
-        visits = []  # (subject, venue, start, end), clipped to the subject's window
         own = self._rows("person_id = %s AND checked_in_at < %s AND checked_out_at > %s",
                          lambda w: (_db_id(w.person_id), db_datetime(w.end), db_datetime(w.start)), list(by_person.values()))
+        own_stays = defaultdict(list)  # (subject, venue) -> stays clipped to the subject's window
         for pid, vid, cin, cout in own:
             w = by_person[_uuid(pid)]
-            visits.append((w.person_id, _uuid(vid), max(_aware(cin), w.start), min(_aware(cout), w.end)))
+            own_stays[(w.person_id, _uuid(vid))].append((max(_aware(cin), w.start), min(_aware(cout), w.end)))
+        visits = [(subject, vid, start, end) for (subject, vid), stays in own_stays.items()
+                  for start, end in stays_merged(stays)]
         if not visits:
             return []
         venues = {v["pk"]: v for v in Venue.objects.filter(pk__in={v[1] for v in visits}).values(
@@ -89,10 +103,13 @@ class VenueSource:
         # A bounded stay turns "overlaps the visit" into a range scan on (venue, check-in time).
         rows = self._rows("venue_id = %s AND checked_in_at >= %s AND checked_in_at < %s AND checked_out_at > %s",
                           lambda v: (_db_id(v[1]), db_datetime(v[2] - max_stay), db_datetime(v[3]), db_datetime(v[2])), visits)
-        by_venue = defaultdict(list)
+        stays_of = defaultdict(set)  # (venue, person) -> stays; a row read for two visits is one stay
         for pid, vid, cin, cout in rows:
-            by_venue[_uuid(vid)].append((pid, _aware(cin), _aware(cout)))
-        overlap = defaultdict(int)  # (subject, venue, visit start, contact) -> minutes
+            stays_of[(_uuid(vid), pid)].add((_aware(cin), _aware(cout)))
+        by_venue = defaultdict(list)  # venue -> (person, merged stay)
+        for (vid, pid), stays in stays_of.items():
+            by_venue[vid].extend((pid, start, end) for start, end in stays_merged(list(stays)))
+        overlap = defaultdict(float)  # (subject, venue, visit start, contact) -> seconds together
         first_seen = {}
         for subject, vid, vs, ve in visits:
             subject_key = _db_id(subject) if connection.vendor == "sqlite" else subject
@@ -103,7 +120,7 @@ class VenueSource:
                 if end <= start:
                     continue
                 key = (subject, vid, vs, contact)
-                overlap[key] += int((end - start).total_seconds() // 60) or 1
+                overlap[key] += (end - start).total_seconds()
                 seen = first_seen.get(key)
                 if seen is None or start < seen:
                     first_seen[key] = start
@@ -111,8 +128,9 @@ class VenueSource:
         together = _("%(venue)s, %(when)s, %(minutes)s min together")
         large_space = " · " + _("large space")
         found = []
-        for key, minutes in overlap.items():
+        for key, seconds in overlap.items():
             subject, vid, _vs, contact = key
+            minutes = int(seconds // 60) or 1
             venue = venues.get(vid, {})
             small = venue.get("size") == VenueSize.SMALL_ENCLOSED
             grade = CLOSE if (small or not large_is_notice) and minutes >= min_minutes else NOTICE

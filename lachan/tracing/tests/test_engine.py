@@ -59,6 +59,25 @@ def test_short_stay_in_small_room_is_only_a_notice(world, epi):
     assert tiers(case)["Phạm Thị Dung"] == 0
 
 
+def test_a_stay_scanned_twice_is_measured_once(world, epi):
+    # 8 real minutes together: the friend's one stay is stored twice (scanned twice a minute apart), and An's too.
+    # Adding each row's overlap made "16 min together" and an F1.
+    checkin(world.an, world.cafe, at(1), 60)
+    checkin(world.an, world.cafe, at(1) + timedelta(minutes=1), 59)
+    checkin(world.cafe_friend, world.cafe, at(2) - timedelta(minutes=8), 30)
+    checkin(world.cafe_friend, world.cafe, at(2) - timedelta(minutes=7), 30)
+    # Two disjoint stays of 10 min each with An are 20 min together: an F1.
+    checkin(world.cafe_brief, world.cafe, at(1), 10)
+    checkin(world.cafe_brief, world.cafe, at(1.5), 10)
+    case = make_case(world.an, epi)
+    trace_case(case=case, by=epi)
+    got = tiers(case)
+    assert got["Lê Văn Cường"] == 0
+    assert [e.minutes for e in Exposure.objects.filter(contact__person=world.cafe_friend)] == [8]
+    assert got["Phạm Thị Dung"] == 1
+    assert [e.minutes for e in Exposure.objects.filter(contact__person=world.cafe_brief)] == [20]
+
+
 def test_visit_outside_the_window_is_ignored(world, epi):
     checkin(world.an, world.cafe, at(-48), 60)  # 08/08, window starts 10/08
     checkin(world.cafe_friend, world.cafe, at(-48), 60)
@@ -83,6 +102,39 @@ def test_proximity_grading(world, epi):
     got = tiers(case)
     assert got.get("Lê Văn Cường") == 1
     assert "Võ Văn Em" not in got and "Đặng Văn Hải" not in got
+
+
+def test_proximity_encounter_reaching_into_the_window_is_clipped_to_it(world, epi):
+    # The window opens at 10/08 00:00 (at(-9)). An encounter from 23:40 the evening before lasting 40 min has 20 min
+    # inside: an F1 measured from the window's start. One of 20 min from 23:50 has only 10 min inside: nobody.
+    an_phone = ProximityDevice.objects.create(person=world.an, anonymous_id="A1", consent_given_at=T0)
+    ProximityDevice.objects.create(person=world.cafe_friend, anonymous_id="C1", consent_given_at=T0)
+    ProximityDevice.objects.create(person=world.shopper, anonymous_id="S1", consent_given_at=T0)
+    window_start = at(-9)
+    ProximityEncounter.objects.create(reporter=an_phone, other_id="C1", started_at=window_start - timedelta(minutes=20),
+                                      duration_minutes=40, distance_m=1.0)
+    ProximityEncounter.objects.create(reporter=an_phone, other_id="S1", started_at=window_start - timedelta(minutes=10),
+                                      duration_minutes=20, distance_m=1.0)
+    case = make_case(world.an, epi)
+    assert case_window(case)[0] == window_start
+    trace_case(case=case, by=epi)
+    got = tiers(case)
+    assert got.get("Lê Văn Cường") == 1
+    assert "Võ Văn Em" not in got
+    evidence = Exposure.objects.get(contact__person=world.cafe_friend)
+    assert evidence.start == window_start and evidence.minutes == 20
+
+
+def test_proximity_encounter_is_clipped_at_isolation(world, epi):
+    # 40 min from 10 min before the case was isolated: 10 min in the window, not an F1.
+    an_phone = ProximityDevice.objects.create(person=world.an, anonymous_id="A1", consent_given_at=T0)
+    ProximityDevice.objects.create(person=world.cafe_friend, anonymous_id="C1", consent_given_at=T0)
+    case = make_case(world.an, epi)
+    ProximityEncounter.objects.create(reporter=an_phone, other_id="C1",
+                                      started_at=case.isolated_at - timedelta(minutes=10), duration_minutes=40,
+                                      distance_m=1.0)
+    trace_case(case=case, by=epi)
+    assert "Lê Văn Cường" not in tiers(case)
 
 
 def test_interview_contact_is_f1(world, epi):
