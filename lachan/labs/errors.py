@@ -34,6 +34,7 @@ class LabErrorCode(StrEnum):
     # Results (entry, release, correction, import, re-tests)
     SAMPLE_REJECTED = "labs_sample_rejected"
     OTHER_LABORATORY = "labs_other_laboratory"
+    NOT_RECEIVED = "labs_not_received"
     CT_INVALID = "labs_ct_invalid"
     CT_NOT_ALLOWED = "labs_ct_not_allowed"
     DATE_BEFORE_COLLECTION = "labs_date_before_collection"

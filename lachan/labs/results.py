@@ -110,8 +110,7 @@ def result_problems(facts: SampleFacts, *, result: str, ct_value: float | None, 
         problems.append((LabErrorCode.SAMPLE_REJECTED, "code", _("This sample was rejected by the laboratory; it has no result.")))
     elif facts.swabs == 0:
         problems.append((LabErrorCode.NOT_COLLECTED, "code", _("No swab was registered in this sample: it was never collected.")))
-    if laboratory is not None and facts.laboratory_id not in (None, laboratory.pk):
-        problems.append((LabErrorCode.OTHER_LABORATORY, "code", _("This sample was sent to another laboratory.")))
+    problems.extend(laboratory_problems(facts.laboratory_id, laboratory))
     if result not in Result.values:
         problems.append((LabErrorCode.RESULT_INVALID, "result", _("Choose positive, negative, inconclusive or invalid.")))
     if ct_value is not None:
@@ -129,6 +128,18 @@ def result_problems(facts: SampleFacts, *, result: str, ct_value: float | None, 
                              _("The test date is before the sample was collected (%(date)s).")
                              % {"date": timezone.localtime(facts.collected_at).strftime("%d/%m/%Y %H:%M")}))
     return problems
+
+
+def laboratory_problems(sample_laboratory_id: UUID | None, laboratory: Laboratory | None) -> list[tuple[str, str, str]]:
+    """A laboratory acts only on tubes it received or that were sent to it: a tube sent to none is received
+    first (which makes it theirs). Tube codes are sequential, so "no laboratory yet" would be any tube of the
+    province. `laboratory` None: not lab staff (the province), whose reach is their jurisdiction."""
+    if laboratory is None or sample_laboratory_id == laboratory.pk:
+        return []
+    if sample_laboratory_id is None:
+        return [(LabErrorCode.NOT_RECEIVED, "code",
+                 _("This laboratory has not received this sample: scan it on the reception page first."))]
+    return [(LabErrorCode.OTHER_LABORATORY, "code", _("This sample was sent to another laboratory."))]
 
 
 def _number(value: float) -> str:
@@ -401,6 +412,7 @@ def result_release(*, sample: Sample, by, now: datetime | None = None) -> Releas
     sample = _locked(sample)
     if sample.status == SampleStatus.RELEASED:
         raise DomainError(LabErrorCode.ALREADY_RELEASED, _("This result was already released."), field="result")
+    _raise(laboratory_problems(sample.laboratory_id, user_laboratory(by)))
     if sample.status != SampleStatus.TESTED or not sample.result:
         raise DomainError(LabErrorCode.NOT_TESTED, _("Enter the result before releasing it."), field="result")
     return _release(sample, by=by, now=now)

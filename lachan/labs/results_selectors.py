@@ -15,7 +15,7 @@ from lachan.accounts.jurisdiction import scope_for
 from lachan.accounts.roles import Perm
 from lachan.core.errors import NotFound
 from lachan.core.text import fold
-from lachan.geo.models import AdminUnit, PlaceKind
+from lachan.geo.models import AdminUnit
 
 from .access import require_perm, sample_scope_q, swab_scope_q, user_laboratory
 from .errors import LabErrorCode
@@ -46,14 +46,12 @@ def laboratories_for(user) -> QuerySet[Laboratory]:
 
 
 def _result_samples_q(user) -> Q:
-    """Samples a user may enter a result for: lab staff those of their laboratory and those not yet assigned
-    to one (the tube is in their hands); others the samples of their jurisdiction."""
+    """Samples a user may enter a result for: lab staff those received by or sent to their laboratory (a tube
+    sent to none is received first, which makes it theirs: codes are sequential, so "not yet assigned" would be
+    every tube of the province); others the samples of their jurisdiction."""
     if user is None:
         return Q()
-    scope = scope_for(user)
-    if scope.kind == "place" and scope.place_kind == PlaceKind.LABORATORY:
-        return Q(laboratory__place_id=scope.place_id) | Q(laboratory__isnull=True)
-    return sample_scope_q(user, scope)
+    return sample_scope_q(user, scope_for(user))
 
 
 def result_sample_get(*, user, code: str = "", sample_id=None) -> Sample:
