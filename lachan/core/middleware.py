@@ -1,5 +1,6 @@
 from urllib.parse import unquote_to_bytes
 
+from django.conf import settings
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 
@@ -56,3 +57,19 @@ class RejectNulCharactersMiddleware:
         if content_type.startswith("application/x-www-form-urlencoded"):
             return b"\x00" in unquote_to_bytes(request.body)
         return False  # multipart: Django's form fields refuse NUL characters themselves
+
+
+class ContentSecurityPolicyMiddleware:
+    """Every response carries the Content-Security-Policy of settings.LACHAN_CSP: scripts only from our own
+    static files (no inline <script>, no on*= attributes), nothing loaded from elsewhere. A view that sets its
+    own header keeps it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.policy = settings.LACHAN_CSP
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.policy and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = self.policy
+        return response

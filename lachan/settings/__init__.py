@@ -83,6 +83,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "lachan.core.middleware.ContentSecurityPolicyMiddleware",
     "lachan.core.middleware.RejectNulCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -204,6 +205,26 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+
+def content_security_policy(tile_url: str) -> str:
+    """Scripts, styles, fetches and fonts from this site only; images also from the map's tile server. Inline
+    scripts and on*= handlers are refused (behaviour lives in static files, web/app.js); inline styles are
+    allowed (the charts' SVG carry their own <style>), harmless while nothing can be loaded from elsewhere."""
+    import re
+
+    scheme, _sep, rest = tile_url.partition("://")
+    # "https://{s}.tile.example.vn/{z}/{x}/{y}.png" -> "https://*.tile.example.vn"
+    tile_origin = f"{scheme}://{re.sub(r'{[a-z]+}', '*', rest.split('/', 1)[0])}" if rest else ""
+    return "; ".join([
+        "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'",
+        f"img-src 'self' data: blob:{' ' + tile_origin if tile_origin else ''}",
+        "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
+    ])
+
+
+# LACHAN_CSP replaces the whole policy (docs/deployment.md); empty turns the header off.
+LACHAN_CSP = os.environ.get("LACHAN_CSP", content_security_policy(LACHAN_MAP_TILE_URL))
 
 # Background work: django-tasks with the database backend, so the embedded default needs no broker.
 TASKS = {

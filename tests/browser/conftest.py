@@ -37,13 +37,23 @@ def browser():
         browser.close()
 
 
+def _watch_csp(page) -> list[str]:
+    """Chromium reports what the Content-Security-Policy blocked on the console: every browser test fails on it
+    (a page whose inline script or on*= handler silently does nothing)."""
+    blocked: list[str] = []
+    page.on("console", lambda msg: blocked.append(msg.text) if "Content Security Policy" in msg.text else None)
+    return blocked
+
+
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="vi-VN", base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(15000)
+    blocked = _watch_csp(page)
     yield page
     context.close()
+    assert not blocked, blocked
 
 
 @pytest.fixture
@@ -52,8 +62,10 @@ def phone_page(browser, live_server):
                                   locale="vi-VN", base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(15000)
+    blocked = _watch_csp(page)
     yield page
     context.close()
+    assert not blocked, blocked
 
 
 def screenshot(page, name: str) -> Path:
