@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
@@ -43,8 +44,26 @@ def tracing_report(*, user, case_id) -> dict:
     tiers = [(tier, by_tier[tier]) for tier in sorted(by_tier, key=tier_rank)]
     return {
         "case": case, "run": TracingRun.objects.filter(case=case).first(), "contacts": contacts, "tiers": tiers,
-        "interviews": InterviewContact.objects.filter(case=case).select_related("person"),
     }
+
+
+@dataclass
+class InterviewRows:
+    visible: list[InterviewContact]
+    hidden: int  # named people living outside the reader's jurisdiction: counted, not shown
+
+
+def interview_contacts(*, user, case: Case) -> InterviewRows:
+    """The contacts a case named in its interview, with the interviewer's notes, newest first: those living
+    in the reader's jurisdiction (as the report's contacts: by commune), the others only counted. The
+    read is audited, one event per person shown."""
+    named = InterviewContact.objects.filter(case=case)
+    visible = list(named.filter(scope_for(user).commune_q("person__commune")).select_related("person__commune")
+                   .order_by("-last_contact_at", "pk"))
+    if visible:
+        audit_record_many(actor=user, action="interview.view", object_type="interview_contact",
+                          person_ids=[i.person_id for i in visible], detail={"case": case.code})
+    return InterviewRows(visible=visible, hidden=named.count() - len(visible))
 
 
 def call_list(*, user, commune_id: int | None = None, status: str = "", tier: int | None = None) -> QuerySet[Contact]:

@@ -124,7 +124,7 @@ def interview(request, case_id):
             "commune")[:20])
     return render(request, "tracing/interview.html", {
         "case": case, "error": error, "q": query, "candidates": candidates,
-        "interviews": case.interview_contacts.select_related("person").order_by("-last_contact_at"),
+        "interviews": selectors.interview_contacts(user=request.user, case=case),
     })
 
 
