@@ -60,6 +60,20 @@ class TaskRetry(models.Model):
         return f"{self.task_path} #{self.attempt}"
 
 
+class WorkerBeat(models.Model):
+    """A background worker's sign of life (core.workers): written every few seconds while it runs, so a task left
+    RUNNING by a worker that stopped beating (killed, out of memory, its machine gone) is known to be lost."""
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    host = models.CharField(max_length=100, blank=True)
+    pid = models.PositiveIntegerField(null=True, blank=True)
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.worker_id
+
+
 class Policy(models.Model):
     """One version of a government rule set (see core.policies)."""
 

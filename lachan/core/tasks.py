@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from .scheduler import RUN_HISTORY, periodic, prune_runs_before
 from .task_retries import failed_tasks_retry
+from .workers import lost_tasks_recover, worker_beats_prune
 
 TASK_RESULT_DAYS = 14
 
@@ -25,9 +26,16 @@ def prune_task_results() -> str:
     from .models import TaskRetry
 
     TaskRetry.objects.filter(created_at__lt=timezone.now() - timedelta(days=TASK_RESULT_DAYS)).delete()
+    worker_beats_prune(before=timezone.now() - timedelta(days=TASK_RESULT_DAYS))
     runs = prune_runs_before(timezone.now() - RUN_HISTORY)
     parts.append(f"{runs} scheduler runs pruned")
     return "; ".join(parts)
+
+
+@periodic("core.recover_lost_tasks", every_minutes=1)
+def recover_lost_tasks() -> str:
+    """Mark failed the tasks left running by a worker that stopped beating (core.workers); retried from there."""
+    return lost_tasks_recover()
 
 
 @periodic("core.retry_failed_tasks", every_minutes=5)

@@ -245,6 +245,7 @@ def results_tell(*, sample_keys: list, by, detail: dict | None = None) -> tuple[
     person's trail is complete). Swabs already told are skipped, so a task run twice tells nobody twice.
     Returns (people told by SMS, people handled). `sample_keys`: ids as the database gives them (or uuids)."""
     keys = [_native_id(k if isinstance(k, UUID) else UUID(k)) for k in sample_keys]
+    _samples_lock(keys)
     messages: dict[str, list] = defaultdict(list)
     told, people = [], []
     is_mobile = MOBILE_NUMBER.fullmatch
@@ -274,6 +275,17 @@ def results_tell(*, sample_keys: list, by, detail: dict | None = None) -> tuple[
 
 def _aware(value: datetime) -> datetime:
     return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)  # SQLite keeps UTC without an offset
+
+
+def _samples_lock(sample_keys: list) -> None:
+    """Two tellings of the same samples at once (a task run again while a worker thought lost still ran it) take
+    turns: the second reads who was told when the first has committed. SQLite needs nothing: a writing transaction
+    holds the whole database from its start."""
+    if not is_postgresql() or not sample_keys:
+        return
+    table = connection.ops.quote_name(Sample._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {table} WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [sorted(sample_keys)])
 
 
 def _swabs_to_tell(sample_keys: list):

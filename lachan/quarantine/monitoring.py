@@ -185,6 +185,7 @@ def order_tell(*, order: Order, by=None, base_url: str = ""):
                  + (" at home" if order.setting == "home" else " in a facility"),
                  "starts": order.starts_on.strftime("%d/%m/%Y"), "ends": order.ends_on.strftime("%d/%m/%Y"),
                  "url": url})
+    Order.objects.filter(pk=order.pk).update(told_at=timezone.now())
     audit_record(actor=by, action="create", object_type="quarantine_order_notice", object_id=order.pk,
                  person_id=order.person_id, detail={"order": order.code, "message": str(message.pk)})
     return message
@@ -211,13 +212,16 @@ def orders_tell_new(*, order_ids: list, by, base_url: str = "") -> int:
 
 
 def orders_tell(*, order_ids: list, by, base_url: str = "") -> int:
-    """order_tell for each of these orders now; how many were told. Telling is not what makes the order: one
-    that cannot be told (no phone, ended meanwhile, no message template) is logged and left to the station's
-    call, the others are told."""
+    """order_tell for each of these orders not told yet; how many were told. Telling is not what makes the order:
+    one that cannot be told (no phone, ended meanwhile, no message template) is logged and left to the station's
+    call, the others are told. Run again (a task whose worker was lost after it committed), it tells nobody twice:
+    each order is claimed by a conditional update, which also makes two runs at once take turns."""
     told = 0
-    for order in Order.objects.filter(pk__in=order_ids).select_related("person"):
+    for order in Order.objects.filter(pk__in=order_ids, told_at__isnull=True).select_related("person"):
         try:
             with transaction.atomic():
+                if not Order.objects.filter(pk=order.pk, told_at__isnull=True).update(told_at=timezone.now()):
+                    continue  # told meanwhile
                 order_tell(order=order, by=by, base_url=base_url)
             told += 1
         except DomainError as exc:

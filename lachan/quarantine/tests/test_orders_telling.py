@@ -54,3 +54,21 @@ def test_a_bulk_creation_is_told_by_the_worker(exercise, people, staff, monkeypa
     assert len(queued) == 1 and len(queued[0]["order_ids"]) == 5 and queued[0]["actor_id"] == staff.commune.pk
     told = orders_tell_task.call(**queued[0])
     assert told == 5 and Message.objects.filter(template_code=monitoring.ORDER_NOTICE_TEMPLATE).count() == 5
+
+
+def test_a_telling_task_run_again_tells_nobody_twice(exercise, people, staff, monkeypatch,
+                                                     django_capture_on_commit_callbacks):
+    """Its worker killed after the telling committed, the task is run again (core.workers): each order is told
+    once. A station's own "tell again" still sends."""
+    monkeypatch.setattr(monitoring, "TELL_AT_ONCE_MAX", 2)
+    items = [services.OrderIn(person=p, kind="quarantine", setting="home", starts_on=timezone.localdate(),
+                              exposed_on=timezone.localdate() - timedelta(days=1)) for p in people.here]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.orders_create_many(items=items, by=staff.commune, tell=True)
+    (queued,) = [row.args_kwargs["kwargs"] for row in DBTaskResult.objects.filter(task_path__endswith="orders_tell_task")]
+    assert orders_tell_task.call(**queued) == 5
+    assert orders_tell_task.call(**queued) == 0
+    notices = Message.objects.filter(template_code=monitoring.ORDER_NOTICE_TEMPLATE)
+    assert notices.count() == 5 and Order.objects.filter(told_at__isnull=True).count() == 0
+    monitoring.order_tell(order=Order.objects.get(person=people.here[0]), by=staff.commune)
+    assert notices.count() == 6

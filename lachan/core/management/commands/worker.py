@@ -2,6 +2,8 @@
 
 Production runs one or more of these next to the web server (`manage.py worker`); several are safe:
 tasks are claimed with row locks and each periodic job runs once per period (core.ScheduledRun).
+Another thread writes the worker's beat (core.workers), so that a task it leaves running when it is killed is
+recovered.
 """
 
 import logging
@@ -12,7 +14,9 @@ import threading
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connections
+from django.utils import timezone
 
+from lachan.core import workers
 from lachan.core.scheduler import next_tick_delay, registered_jobs, scheduler_tick
 
 logger = logging.getLogger("lachan.scheduler")
@@ -60,9 +64,19 @@ class Command(BaseCommand):
             thread.start()
             jobs = ", ".join(job.name for job in registered_jobs())
             self.stdout.write(f"Scheduler: ticking every {tick:g} s; jobs: {jobs}")
-        self.stdout.write(f"Worker: running tasks from queues {queue_name!r}")
-        # The task loop owns the main thread: it installs the SIGTERM/SIGINT handlers for a clean stop.
-        call_command(
-            "db_worker", queue_name=queue_name, interval=interval, reload=False, startup_delay=False,
-            verbosity=verbosity,
-        )
+        # The first beat before any task is claimed: a task of this worker always has a beat to be judged by.
+        worker_id, started_at = workers.worker_id_new(), timezone.now()
+        workers.worker_beat(worker_id=worker_id, started_at=started_at)
+        beating = threading.Event()
+        threading.Thread(target=workers.beat_loop, args=(beating,), name="beat", daemon=True,
+                         kwargs={"worker_id": worker_id, "started_at": started_at}).start()
+        self.stdout.write(f"Worker {worker_id}: running tasks from queues {queue_name!r}")
+        try:
+            # The task loop owns the main thread: it installs the SIGTERM/SIGINT handlers for a clean stop.
+            call_command(
+                "db_worker", queue_name=queue_name, interval=interval, reload=False, startup_delay=False,
+                worker_id=worker_id, verbosity=verbosity,
+            )
+        finally:
+            beating.set()
+            workers.worker_gone(worker_id)
