@@ -25,8 +25,10 @@ def _fast_passwords(settings):
 def _fresh_caches():
     """Per-process caches (lachan.core.caching) must not carry a rolled-back test's rows into the next."""
     from lachan.core.caching import caches_clear_all
+    from lachan.core.policies import policy_stamp_reset
 
     caches_clear_all()
+    policy_stamp_reset(checks=False)  # a test saving a version clears this process's caches itself
     yield
     caches_clear_all()
 

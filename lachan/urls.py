@@ -21,6 +21,7 @@ urlpatterns = [
     path("quarantine/", include("lachan.quarantine.urls")),
     path("risk/", include("lachan.workflows.risk_urls")),  # computing levels and trying a policy on past data
     path("risk/", include("lachan.risk.urls")),
+    path("policies/", include("lachan.workflows.policies_urls")),  # every kind of policy: versions, drafts, trials
     path("map/", include("lachan.workflows.map_urls")),  # the map gathers layers from every domain
     path("ban-do/", include("lachan.workflows.map_urls_public")),  # the citizens' read-only map
     path("c/", include("lachan.venues.urls_public")),

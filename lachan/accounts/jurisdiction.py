@@ -89,3 +89,10 @@ def scope_for(user) -> Scope:
 
 def unit_in_scope(scope: Scope, unit: AdminUnit) -> bool:
     return scope.kind == "unit" and (unit.path == scope.unit_path or unit.path.startswith(scope.unit_path + "/"))
+
+
+def scope_is_province(user) -> bool:
+    """Whether the user's jurisdiction is a whole province (what province-level decisions, such as adopting a
+    policy version, require)."""
+    scope = scope_for(user)
+    return scope.kind == "unit" and AdminUnit.objects.filter(pk=scope.unit_id, level=AdminLevel.PROVINCE).exists()

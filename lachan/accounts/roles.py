@@ -37,6 +37,8 @@ class Perm(models.TextChoices):
     QUARANTINE_ALERTS = "quarantine.alerts", _("handle quarantine alerts")
     RISK_VIEW = "risk.view", _("view risk levels and their reasons")
     RISK_EDIT = "risk.edit", _("compute and override risk levels, enter vaccination and capacity inputs")
+    POLICIES_VIEW = "policies.view", _("read the policy versions (tracing, quarantine, labs, risk…)")
+    POLICIES_MANAGE = "policies.manage", _("draft, try and adopt policy versions (province-wide accounts only)")
 
 
 _STAFF_READ = {Perm.PEOPLE_VIEW}
@@ -45,20 +47,25 @@ _CASE_WORK = {Perm.CASES_VIEW, Perm.CASES_EDIT, Perm.CONTACTS_CALL}
 _SAMPLING = {Perm.LABS_VIEW, Perm.LABS_SAMPLE}
 _QUARANTINE = {Perm.QUARANTINE_VIEW, Perm.QUARANTINE_EDIT, Perm.QUARANTINE_ALERTS}
 _RISK = {Perm.RISK_VIEW, Perm.RISK_EDIT}
+_POLICIES = {Perm.POLICIES_VIEW}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.PROVINCE_ADMIN: frozenset(Perm.values),
-    Role.EPIDEMIOLOGIST: frozenset(_STAFF_WORK | _CASE_WORK | _SAMPLING | _QUARANTINE | _RISK
-                                   | {Perm.PEOPLE_MERGE, Perm.NOTIFICATIONS_VIEW}),
-    Role.DISTRICT_OFFICER: frozenset(_STAFF_WORK | _CASE_WORK | _SAMPLING | _QUARANTINE | {Perm.PEOPLE_MERGE, Perm.RISK_VIEW}),
+    # Policy managers: the epidemiologists (and administrators) of the province, bound to the province itself.
+    Role.EPIDEMIOLOGIST: frozenset(_STAFF_WORK | _CASE_WORK | _SAMPLING | _QUARANTINE | _RISK | _POLICIES
+                                   | {Perm.PEOPLE_MERGE, Perm.NOTIFICATIONS_VIEW, Perm.POLICIES_MANAGE}),
+    Role.DISTRICT_OFFICER: frozenset(_STAFF_WORK | _CASE_WORK | _SAMPLING | _QUARANTINE | _POLICIES
+                                     | {Perm.PEOPLE_MERGE, Perm.RISK_VIEW}),
     # A commune station reads its commune's level and the lockdown areas it enforces.
-    Role.COMMUNE_STATION: frozenset(_STAFF_WORK | _CASE_WORK | _SAMPLING | _QUARANTINE | {Perm.PEOPLE_MERGE, Perm.RISK_VIEW}),
+    Role.COMMUNE_STATION: frozenset(_STAFF_WORK | _CASE_WORK | _SAMPLING | _QUARANTINE | _POLICIES
+                                    | {Perm.PEOPLE_MERGE, Perm.RISK_VIEW}),
     Role.LAB_STAFF: frozenset(_STAFF_WORK | {Perm.LABS_VIEW, Perm.LABS_SAMPLE, Perm.LABS_RESULT}),
     Role.ENTERPRISE_OFFICER: frozenset(_STAFF_WORK | {Perm.LABS_VIEW}),
     Role.VENUE_OWNER: frozenset(),
     Role.CHECKPOINT_OFFICER: frozenset(_STAFF_READ),
     Role.IOC_OPERATOR: frozenset(_STAFF_READ | {Perm.NOTIFICATIONS_VIEW, Perm.CASES_VIEW, Perm.LABS_VIEW,
-                                                  Perm.QUARANTINE_VIEW, Perm.QUARANTINE_ALERTS, Perm.RISK_VIEW}),
+                                                  Perm.QUARANTINE_VIEW, Perm.QUARANTINE_ALERTS, Perm.RISK_VIEW,
+                                                  Perm.POLICIES_VIEW}),
     Role.CITIZEN: frozenset(),
 }
 

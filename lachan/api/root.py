@@ -66,6 +66,7 @@ def _mount() -> None:
     from lachan.workflows.lab_results_api import router as lab_results_workflow_router
     from lachan.workflows.map_api import router as map_router
     from lachan.workflows.operations_api import router as operations_router
+    from lachan.workflows.policies_api import router as policies_router
     from lachan.workflows.quarantine_api import router as quarantine_workflow_router
     from lachan.workflows.risk_api import router as risk_workflow_router
 
@@ -86,6 +87,7 @@ def _mount() -> None:
     api.add_router("/map", map_router)  # layers from every domain; lockdown areas
     api.add_router("/quarantine", quarantine_workflow_router)  # from cases and tracing; tests due
     api.add_router("/risk", risk_workflow_router)  # computing levels now, trying rules on past data (reads cases)
+    api.add_router("/policies", policies_router)  # every kind of policy: versions, drafts checked, tried, adopted
     api.add_router("/operations", operations_router)  # the operations-centre dashboard: indicators, curve, feed
 
 

@@ -85,6 +85,8 @@ class Policy(models.Model):
     source = models.CharField(_("legal source"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Every save moves it: with the count of versions, the stamp other processes compare (core.policies).
+    changed_at = models.DateTimeField(auto_now=True, null=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "version"], name="core_policy_version")]

@@ -1,15 +1,23 @@
 """Government rules that change (contact definitions, quarantine durations, risk criteria) as versioned
 data: one `Policy` row per version, valid over a date range. Each kind of policy is registered by the
-domain that applies it, with a validator for its rules, so a bad version is refused when entered."""
+domain that applies it, with a validator for its rules, so a bad version is refused when entered, and a
+schema of its fields (type, unit, bounds, label and explanation) from which the generic policy pages
+(lachan.workflows.policies) build the drafting form; a domain may add a trial on past data.
+
+Rules read often are cached per process (PolicyCache); every process compares a stamp of the policy table
+(read from the database at most every STAMP_SECONDS) with the one its caches were filled under, so a
+version adopted in one process is applied by all of them within seconds, not at the next restart."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 from django.utils.translation import gettext as _
 
 from .caching import TTLCache
@@ -18,9 +26,165 @@ from .errors import DomainError, NotFound
 RulesValidator = Callable[[dict[str, Any]], list[str]]  # returns problems, empty when valid
 _kinds: dict[str, RulesValidator] = {}
 
+FIELD_TYPES = ("integer", "decimal", "boolean", "choice", "time", "days", "mapping", "group", "list")
 
-def register_policy_kind(kind: str, validator: RulesValidator) -> None:
+
+@dataclass(frozen=True)
+class PolicyField:
+    """One rule of a kind's schema. `integer` / `decimal` within [low, high] in `unit`; `boolean`; `choice` of
+    `choices` ((value, label) pairs); `time` of day (HH:MM); `days`: a list of whole days within [low, high];
+    `mapping`: a number (within [low, high], in `unit`) for each key of `choices` (empty: key left out);
+    `group`: an object of `fields` (`nullable`: may be null, meaning what `null_label` says); `list`: a list of
+    objects of `fields`. `optional`: may be left empty (the key is then left out and the default applies)."""
+
+    key: str
+    type: str
+    label: Any
+    help: Any = ""
+    unit: Any = ""
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[tuple[str, Any], ...] = ()
+    fields: tuple[PolicyField, ...] = ()
+    nullable: bool = False
+    null_label: Any = ""
+    optional: bool = False
+
+    def __post_init__(self):
+        if self.type not in FIELD_TYPES:
+            raise ValueError(f"unknown policy field type {self.type!r}")
+
+    def as_dict(self) -> dict[str, Any]:
+        """The field for the API (labels in the reader's language)."""
+        data: dict[str, Any] = {"key": self.key, "type": self.type, "label": str(self.label),
+                                "help": str(self.help), "unit": str(self.unit), "low": self.low, "high": self.high,
+                                "nullable": self.nullable, "optional": self.optional}
+        if self.choices:
+            data["choices"] = [{"value": value, "label": str(label)} for value, label in self.choices]
+        if self.fields:
+            data["fields"] = [f.as_dict() for f in self.fields]
+        if self.null_label:
+            data["null_label"] = str(self.null_label)
+        return data
+
+
+@dataclass
+class TrialTable:
+    title: Any
+    columns: list[Any]
+    rows: list[list[Any]]
+    note: Any = ""
+
+
+@dataclass
+class PolicyTrial:
+    """What rules (not saved) would have done on past data: sentences, then tables; `person_ids`: the people
+    named in the tables (the caller audits their reading)."""
+
+    summary: list[Any] = field(default_factory=list)
+    tables: list[TrialTable] = field(default_factory=list)
+    person_ids: list[Any] = field(default_factory=list)
+
+
+# (rules, in_force: Policy | None, by) -> PolicyTrial; `by` has been checked as a province policy manager.
+PolicyTrialFunction = Callable[..., PolicyTrial]
+
+
+@dataclass
+class PolicyKind:
+    kind: str
+    validator: RulesValidator
+    label: Any = ""
+    description: Any = ""
+    fields: tuple[PolicyField, ...] = ()
+    trial: PolicyTrialFunction | None = None
+    trial_help: Any = ""
+    pages: str = ""  # a URL name of the kind's own pages, when it has richer ones than the generic pages
+
+    @property
+    def has_trial(self) -> bool:  # for templates, which would call `trial`
+        return self.trial is not None
+
+
+_registry: dict[str, PolicyKind] = {}
+
+
+def register_policy_kind(kind: str, validator: RulesValidator, *, label: Any = "", description: Any = "",
+                         fields: tuple[PolicyField, ...] = (), pages: str = "") -> None:
+    """A domain declares a kind of policy: its validator and, for the generic pages, its label, an explanation
+    and the schema of its rules."""
     _kinds[kind] = validator
+    known = _registry.get(kind)
+    _registry[kind] = PolicyKind(kind=kind, validator=validator, label=label or kind, description=description,
+                                 fields=tuple(fields), pages=pages,
+                                 trial=known.trial if known else None, trial_help=known.trial_help if known else "")
+
+
+def register_policy_trial(kind: str, trial: PolicyTrialFunction, *, help: Any = "") -> None:
+    """A layer that can read the past (possibly above the kind's own domain) says how to try a kind's rules."""
+    entry = _registry.get(kind)
+    if entry is None:
+        raise ValueError(f"register the policy kind {kind!r} before its trial")
+    entry.trial, entry.trial_help = trial, help
+
+
+def policy_kinds() -> list[PolicyKind]:
+    return sorted(_registry.values(), key=lambda k: k.kind)
+
+
+def policy_kind(kind: str) -> PolicyKind:
+    entry = _registry.get(kind)
+    if entry is None:
+        raise NotFound("policy_unknown_kind", _("Unknown kind of policy: %(kind)s.") % {"kind": kind}, field="kind")
+    return entry
+
+
+# ---- caches of rules, kept in step across processes ------------------------------------------------------------
+
+STAMP_SECONDS = 5.0
+_policy_caches: list[TTLCache] = []
+_stamp_state: dict[str, Any] = {"checked": 0.0, "seen": None}
+
+
+class PolicyCache(TTLCache):
+    """A per-process cache of values derived from policy versions: emptied when a version is saved in this
+    process, and when the stamp of the policy table shows another process changed it."""
+
+    def __init__(self, ttl: float, maxsize: int = 10_000):
+        super().__init__(ttl, maxsize)
+        _policy_caches.append(self)
+
+    def get(self, key, load):
+        policy_stamp_check()
+        return super().get(key, load)
+
+
+def policy_stamp() -> tuple:
+    """What changes whenever a version is added, changed or deleted, in any process."""
+    from .models import Policy
+
+    row = Policy.objects.aggregate(n=Count("id"), last_id=Max("id"), changed=Max("changed_at"))
+    return row["n"], row["last_id"], row["changed"]
+
+
+def policy_stamp_check(*, force: bool = False) -> None:
+    """At most every STAMP_SECONDS: read the stamp; if it moved since the caches were filled, empty them."""
+    now = time.monotonic()
+    if not force and now - _stamp_state["checked"] < STAMP_SECONDS:
+        return
+    _stamp_state["checked"] = now
+    stamp = policy_stamp()
+    if stamp != _stamp_state["seen"]:
+        if _stamp_state["seen"] is not None:
+            for cache in _policy_caches:
+                cache.clear()
+        _stamp_state["seen"] = stamp
+
+
+def policy_stamp_reset(*, checks: bool = True) -> None:
+    """Tests: forget the stamp (each test starts from another database state); `checks=False`: no periodic reading
+    of the stamp until the next reset (a test counting its queries does not meet one at random)."""
+    _stamp_state.update(checked=0.0 if checks else float("inf"), seen=None)
 
 
 def policy_in_force(kind: str, on: date):
@@ -40,8 +204,8 @@ def policy_in_force(kind: str, on: date):
 
 # Rules read many times a second (each case confirmed from a lab file, each check-in) are kept per process for a
 # minute; a version saved or deleted in this process clears them at once (policy_rules_clear, connected in
-# CoreConfig.ready), other processes see it within the minute.
-_rules = TTLCache(60)
+# CoreConfig.ready), other processes within STAMP_SECONDS (policy_stamp_check).
+_rules = PolicyCache(60)
 
 
 def policy_rules(kind: str, on: date) -> dict[str, Any] | None:
@@ -56,9 +220,15 @@ def policy_rules(kind: str, on: date) -> dict[str, Any] | None:
     return _rules.get((kind, on), load)
 
 
+def _policy_caches_clear() -> None:
+    for cache in _policy_caches:
+        cache.clear()
+
+
 def policy_rules_clear(**_kwargs) -> None:
-    _rules.clear()
-    transaction.on_commit(_rules.clear)  # what another thread read meanwhile (before this commit) goes too
+    """Every policy cache of this process (a version saved or deleted here); other processes follow the stamp."""
+    _policy_caches_clear()
+    transaction.on_commit(_policy_caches_clear)  # what another thread read meanwhile (before this commit) goes too
 
 
 @transaction.atomic

@@ -13,12 +13,15 @@ class LabsConfig(AppConfig):
     label = "labs"
 
     def ready(self):
+        from django.utils.translation import gettext_lazy as _
+
         from lachan.accounts.jurisdiction import register_place_people
         from lachan.core.policies import register_policy_kind
 
-        from .policy import validate_rules
+        from .policy import policy_fields, validate_rules
 
-        register_policy_kind("labs", validate_rules)
+        register_policy_kind("labs", validate_rules, label=_("Laboratories"), fields=policy_fields(),
+                             description=_("Pool sizes and the range of Ct values a result may carry."))
         register_place_people("laboratory", _laboratory_people)
 
         from lachan.core.scheduler import periodic

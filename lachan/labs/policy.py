@@ -44,3 +44,28 @@ def lab_rules(on: date | None = None) -> dict[str, Any]:
         return {**DEFAULTS, **policy_in_force("labs", on or timezone.localdate()).rules}
     except NotFound:
         return dict(DEFAULTS)
+
+
+def policy_fields():
+    """The schema of the laboratory policy for the generic policy pages (lachan.workflows.policies)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from lachan.core.policies import PolicyField
+
+    def spec(key):
+        return {"low": _RANGES[key][0], "high": _RANGES[key][1]}
+
+    return (
+        PolicyField("min_pool_size", "integer", _("Smallest pool"),
+                    _("The fewest swabs a pooled sample may hold."), unit=_("swabs"), **spec("min_pool_size")),
+        PolicyField("max_pool_size", "integer", _("Largest pool"),
+                    _("The most swabs a pooled sample may hold (Decision 3486/QĐ-BYT: 2–10, fewer where more "
+                      "tests are positive)."), unit=_("swabs"), **spec("max_pool_size")),
+        PolicyField("ct_min", "decimal", _("Lowest Ct value"), _("A result's Ct value may not be below this."),
+                    **spec("ct_min")),
+        PolicyField("ct_max", "decimal", _("Highest Ct value"), _("A result's Ct value may not be above this."),
+                    **spec("ct_max")),
+        PolicyField("positivity_days", "integer", _("Positivity window"),
+                    _("The days of results behind the positivity rate that advises the pool size."), unit=_("days"),
+                    **spec("positivity_days")),
+    )

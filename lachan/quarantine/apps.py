@@ -6,11 +6,14 @@ class QuarantineConfig(AppConfig):
     label = "quarantine"
 
     def ready(self):
+        from django.utils.translation import gettext_lazy as _
+
         from lachan.core.policies import register_policy_kind
 
-        from .policy import validate_rules
+        from .policy import policy_fields, validate_rules
 
-        register_policy_kind("quarantine", validate_rules)
+        register_policy_kind("quarantine", validate_rules, label=_("Quarantine and isolation"), fields=policy_fields(),
+                             description=_("How long contacts are quarantined and cases isolated, where, with which tests, and the thresholds of monitoring."))
 
         # Monitoring: the missed check-ins once each policy version's report_by time has passed (checked every
         # quarter of an hour), the tests due in the morning, silent apps every minute, ended orders' pings.

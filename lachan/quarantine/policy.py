@@ -125,3 +125,59 @@ def monitoring(rules: dict[str, Any] | None) -> Monitoring:
 def base_day(reg: Regime, *, starts_on: date, exposed_on: date | None) -> date:
     """Day 1 of the regime."""
     return exposed_on if reg.count_from == "exposure" and exposed_on is not None else starts_on
+
+
+def policy_fields():
+    """The schema of the quarantine policy for the generic policy pages (lachan.workflows.policies)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from lachan.core.policies import PolicyField
+
+    days = _("days")
+    regime = (
+        PolicyField("days", "integer", _("Length"), _("The whole length of the order, in days."), unit=days,
+                    low=1, high=60),
+        PolicyField("facility_days", "integer", _("Of which in a facility"),
+                    _("The first days spent in a quarantine or isolation facility; the rest at home. 0: all at home."),
+                    unit=days, low=0, high=60),
+        PolicyField("test_days", "days", _("Test days"),
+                    _("The days of the order on which a test is taken, e.g. 1, 7, 14."), low=1, high=60),
+        PolicyField("count_from", "choice", _("Day 1 is"), _("Where the days are counted from."),
+                    choices=(("exposure", _("the day of the last exposure")), ("start", _("the order's first day")))),
+    )
+    immunities = (
+        ("none", _("Neither vaccinated nor recovered")),
+        ("vaccinated", _("Fully vaccinated")),
+        ("recovered", _("Recovered")),
+    )
+
+    def by_immunity():
+        return tuple(PolicyField(immunity, "group", label, fields=regime) for immunity, label in immunities)
+
+    low = {key: spec[0] for key, spec in _MONITORING.items()}
+    high = {key: spec[1] for key, spec in _MONITORING.items()}
+    return (
+        PolicyField("quarantine", "group", _("Quarantine of contacts (F1)"),
+                    _("How long F1s are quarantined, depending on their vaccination or recovery."),
+                    fields=by_immunity(), nullable=True,
+                    null_label=_("No quarantine of contacts under this version (no order is made for an F1)")),
+        PolicyField("isolation", "group", _("Isolation of cases (F0)"),
+                    _("How long cases are isolated, depending on their vaccination or recovery."),
+                    fields=by_immunity()),
+        PolicyField("geofence_radius_m", "integer", _("Home geofence radius"),
+                    _("A person quarantined at home whose phone reports a position farther than this raises an "
+                      "alert."), unit=_("m"), low=low["geofence_radius_m"], high=high["geofence_radius_m"],
+                    optional=True),
+        PolicyField("silent_after_minutes", "integer", _("Silent app after"),
+                    _("A monitoring app that has sent nothing for this long raises an alert."), unit=_("minutes"),
+                    low=low["silent_after_minutes"], high=high["silent_after_minutes"], optional=True),
+        PolicyField("report_by", "time", _("Daily report due by"),
+                    _("A person who has not reported their health by this time of day is on the missed list."),
+                    optional=True),
+        PolicyField("fever_from_c", "decimal", _("Fever from"),
+                    _("A reported temperature at or above this raises an alert."), unit="°C",
+                    low=low["fever_from_c"], high=high["fever_from_c"], optional=True),
+        PolicyField("spo2_below", "integer", _("Oxygen saturation alert below"),
+                    _("A reported SpO₂ below this raises an alert."), unit="%", low=low["spo2_below"],
+                    high=high["spo2_below"], optional=True),
+    )

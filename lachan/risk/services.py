@@ -25,13 +25,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lachan.accounts.audit import audit_record
-from lachan.accounts.jurisdiction import scope_for, unit_in_scope
+from lachan.accounts.jurisdiction import scope_for, scope_is_province, unit_in_scope
 from lachan.accounts.roles import Perm
 from lachan.core.db import bulk_insert, chunked
 from lachan.core.errors import DomainError, NotFound, PermissionDenied
 from lachan.core.models import Policy
 from lachan.core.policies import policy_in_force, policy_rules, policy_supersede
-from lachan.geo.models import AdminLevel, AdminTree, AdminUnit
+from lachan.geo.models import AdminTree, AdminUnit
 
 from .errors import RiskErrorCode as Code
 from .errors import RulesInvalid, json_error
@@ -434,8 +434,7 @@ def rules_check(rules) -> dict[str, Any]:
 
 def province_wide(user) -> bool:
     """Whether the user's jurisdiction is a whole province."""
-    scope = scope_for(user)
-    return scope.kind == "unit" and AdminUnit.objects.filter(pk=scope.unit_id, level=AdminLevel.PROVINCE).exists()
+    return scope_is_province(user)
 
 
 _SUPERSEDE_CODES = {"policy_version": Code.POLICY_VERSION, "policy_dates": Code.POLICY_DATES,

@@ -55,3 +55,51 @@ def validate_rules(rules: dict[str, Any]) -> list[str]:
 
 def rules_of(policy) -> dict[str, Any]:
     return {**DEFAULTS, **(policy.rules if policy is not None else {})}
+
+
+def policy_fields():
+    """The schema of the tracing policy for the generic policy pages (lachan.workflows.policies)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from lachan.core.policies import PolicyField
+    from lachan.venues.models import VenueKind
+
+    days, minutes = _("days"), _("minutes")
+    low, high = _NUMBERS["infectious_days_before_onset"]
+    return (
+        PolicyField("infectious_days_before_onset", "integer", _("Infectious from, days before onset"),
+                    _("A case is taken to be infectious from this many days before the symptoms began (before the "
+                      "sample for a case without symptoms); contacts are looked for from then."),
+                    unit=days, low=low, high=high),
+        PolicyField("horizon_days", "integer", _("Tracing horizon"),
+                    _("How far back check-ins and encounters are kept and searched; older ones are deleted."),
+                    unit=days, low=_NUMBERS["horizon_days"][0], high=_NUMBERS["horizon_days"][1]),
+        PolicyField("f1_min_minutes_small_room", "integer", _("Time together in a small room for an F1"),
+                    _("Someone at the same small enclosed venue as the case for at least this long is an F1."),
+                    unit=minutes, low=_NUMBERS["f1_min_minutes_small_room"][0],
+                    high=_NUMBERS["f1_min_minutes_small_room"][1]),
+        PolicyField("f1_max_distance_m", "decimal", _("Distance for an F1"),
+                    _("Someone measured (by the phones' proximity) within this distance of the case long enough is "
+                      "an F1."), unit=_("m"), low=_NUMBERS["f1_max_distance_m"][0],
+                    high=_NUMBERS["f1_max_distance_m"][1]),
+        PolicyField("f1_min_minutes_proximity", "integer", _("Time within that distance for an F1"),
+                    _("How long someone must stay within the distance above to be an F1."), unit=minutes,
+                    low=_NUMBERS["f1_min_minutes_proximity"][0], high=_NUMBERS["f1_min_minutes_proximity"][1]),
+        PolicyField("household_is_f1", "boolean", _("Household members are F1"),
+                    _("Everyone living with the case is an F1, whatever the time together.")),
+        PolicyField("large_venue_is_notice", "boolean", _("A large venue gives a notice, not an F1"),
+                    _("People at a large space (supermarket, market) at the same time as the case get an exposure "
+                      "notice rather than being F1.")),
+        PolicyField("trace_f2", "boolean", _("Trace F2"), _("Look for the close contacts of each F1 as well.")),
+        PolicyField("trace_f3", "boolean", _("Trace F3"),
+                    _("Look for the close contacts of each F2 as well (needs F2 traced).")),
+        PolicyField("default_stay_minutes", "mapping", _("Usual stay by kind of venue"),
+                    _("How long a check-in lasts when the person does not check out; empty: the platform's default "
+                      "(60 minutes)."), unit=minutes, low=1, high=24 * 60, choices=tuple(VenueKind.choices)),
+        PolicyField("max_stay_minutes", "integer", _("Longest stay counted"),
+                    _("A check-in never counts longer than this, even without a check-out."), unit=minutes,
+                    low=_NUMBERS["max_stay_minutes"][0], high=_NUMBERS["max_stay_minutes"][1]),
+        PolicyField("dedupe_minutes", "integer", _("Repeated scans merged within"),
+                    _("A second scan of the same venue by the same person within this time is the same visit."),
+                    unit=minutes, low=_NUMBERS["dedupe_minutes"][0], high=_NUMBERS["dedupe_minutes"][1]),
+    )

@@ -9,14 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db import transaction
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.utils import timezone
 
-from lachan.core.caching import TTLCache
 from lachan.core.errors import NotFound
-from lachan.core.policies import policy_in_force
+from lachan.core.policies import PolicyCache, policy_in_force
 
 DEFAULT_STAY_MINUTES = 60
 MAX_STAY_MINUTES = 240
@@ -48,16 +44,9 @@ class CheckInRules:
         return timedelta(days=self.horizon_days)
 
 
-# Read on every check-in: kept per process for a minute; a new policy version saved in this process
-# clears it at once.
-_rules = TTLCache(60)
-
-
-@receiver(post_save, sender="core.Policy", dispatch_uid="lachan_checkin_rules_save")
-@receiver(post_delete, sender="core.Policy", dispatch_uid="lachan_checkin_rules_delete")
-def _rules_clear(sender, **kwargs):
-    _rules.clear()
-    transaction.on_commit(_rules.clear)
+# Read on every check-in: kept per process for a minute; a version saved in this process clears it at once,
+# one saved in another process within seconds (core.policies.PolicyCache).
+_rules = PolicyCache(60)
 
 
 def checkin_rules(on: date | None = None) -> CheckInRules:

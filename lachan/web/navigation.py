@@ -33,6 +33,7 @@ def capabilities() -> list[NavItem]:
         NavItem("notifications", _("Notifications"), _("The outbox: SMS, e-mail and calls, with delivery status."), "notifications:outbox", Perm.NOTIFICATIONS_VIEW),
         NavItem("checkpoints", _("Checkpoints"), _("Traveller and vehicle declarations, plate reads, flags.")),
         NavItem("reports", _("Reports and forecasts"), _("Daily reports in the ministry's shape, epidemic curves, R(t), forecasts.")),
+        NavItem("policies", _("Policies"), _("The rules in force, version by version, with their legal source: tracing, quarantine, laboratories, risk levels; drafts tried and adopted."), "policies:kinds", Perm.POLICIES_VIEW),
         NavItem("units", _("Administrative units"), _("The official units of the province, their populations and boundaries."), "geo:units"),
         NavItem("audit", _("Audit trail"), _("Who read or changed whose data, when and from where."), "accounts:audit", Perm.AUDIT_VIEW),
         NavItem("api", _("API"), _("The documented JSON API (OpenAPI 3)."), "api:openapi-view"),

@@ -1,0 +1,236 @@
+"""The drafting form of any kind of policy, generated from the schema its domain registers (core.policies
+PolicyField): one input per rule, named by its path ("quarantine.none.days"), with its label, unit, bounds and
+explanation; and the rules read back from the posted form, each field's mistakes beside it. Decimals are written
+and read with the reader's decimal separator (1,5 in Vietnamese; a point is accepted too)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.formats import get_format
+from django.utils.translation import gettext as _
+
+from lachan.core.policies import PolicyField
+
+_INTEGER = re.compile(r"^[+-]?[0-9]{1,9}$")  # ASCII digits only: '²'.isdigit() is true
+_DECIMAL = re.compile(r"^[+-]?[0-9]{1,9}(?:[.,][0-9]{1,6})?$")
+_TIME = re.compile(r"^([01]?[0-9]|2[0-3])[:hH.]([0-5][0-9])$")
+NULL_SUFFIX = "__none"
+
+
+def decimal_text(value: Any) -> str:
+    """A number as the reader writes it: 1,5 (vi) or 1.5 (en); whole numbers without decimals."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "" if value is None else str(value)
+    text = f"{value:g}" if isinstance(value, float) else str(value)
+    return text.replace(".", get_format("DECIMAL_SEPARATOR"))
+
+
+def _bounds_text(spec: PolicyField) -> str:
+    if spec.low is None and spec.high is None:
+        return ""
+    return _("from %(low)s to %(high)s") % {"low": decimal_text(spec.low), "high": decimal_text(spec.high)}
+
+
+@dataclass
+class Row:
+    """One field of the form (or of a version's description)."""
+
+    spec: PolicyField
+    name: str
+    value: str = ""
+    checked: bool = False
+    is_null: bool = False
+    error: str = ""
+    children: list[Row] = field(default_factory=list)
+    items: list[dict[str, Any]] = field(default_factory=list)  # mapping: key, label, name, value, error
+    choices: list[tuple[str, str, bool]] = field(default_factory=list)
+    text: str = ""  # the value as read on a version's page
+
+    @property
+    def bounds(self) -> str:
+        return _bounds_text(self.spec)
+
+    @property
+    def null_name(self) -> str:
+        return self.name + NULL_SUFFIX
+
+
+def _input_text(spec: PolicyField, value: Any) -> str:
+    if value is None:
+        return ""
+    if spec.type == "decimal":
+        return decimal_text(value)
+    if spec.type == "days":
+        return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+    return str(value)
+
+
+def form_rows(fields: tuple[PolicyField, ...], rules: dict[str, Any] | None, *, posted=None,
+              errors: dict[str, str] | None = None, prefix: str = "") -> list[Row]:
+    """The rows of the form: filled from `rules` (a version's), or from what was `posted` when shown again."""
+    rules = rules if isinstance(rules, dict) else {}
+    errors = errors or {}
+    rows = []
+    for spec in fields:
+        name = f"{prefix}{spec.key}"
+        value = rules.get(spec.key)
+        row = Row(spec=spec, name=name, error=errors.get(name, ""))
+        if spec.type == "group":
+            row.is_null = bool(posted.get(row.null_name)) if posted is not None else (
+                spec.nullable and spec.key in rules and value is None)
+            row.children = form_rows(spec.fields, value if isinstance(value, dict) else {}, posted=posted,
+                                     errors=errors, prefix=name + ".")
+        elif spec.type == "boolean":
+            row.checked = bool(posted.get(name)) if posted is not None else bool(value)
+        elif spec.type == "mapping":
+            value = value if isinstance(value, dict) else {}
+            for key, label in spec.choices:
+                item_name = f"{name}.{key}"
+                row.items.append({"key": key, "label": str(label), "name": item_name,
+                                  "value": posted.get(item_name, "") if posted is not None
+                                  else _input_text(spec, value.get(key)),
+                                  "error": errors.get(item_name, "")})
+        else:
+            row.value = posted.get(name, "") if posted is not None else _input_text(spec, value)
+            if spec.type == "choice":
+                row.choices = [(str(v), str(label), str(v) == row.value) for v, label in spec.choices]
+        rows.append(row)
+    return rows
+
+
+def _number(spec: PolicyField, text: str, errors: dict[str, str], name: str, *, integer: bool):
+    text = text.strip().replace(" ", "")
+    pattern = _INTEGER if integer else _DECIMAL
+    if not pattern.match(text):
+        errors[name] = _("Enter a whole number.") if integer else _("Enter a number (e.g. 1,5).")
+        return None
+    value: float | int = int(text) if integer else float(text.replace(",", "."))
+    if (spec.low is not None and value < spec.low) or (spec.high is not None and value > spec.high):
+        errors[name] = _("Enter a number %(bounds)s.") % {"bounds": _bounds_text(spec)}
+        return None
+    return value
+
+
+def _days(spec: PolicyField, text: str, errors: dict[str, str], name: str):
+    parts = [p for p in re.split(r"[,;\s]+", text.strip()) if p]
+    if not all(_INTEGER.match(p) for p in parts):
+        errors[name] = _("Enter whole days separated by commas, e.g. 1, 7, 14.")
+        return None
+    days = [int(p) for p in parts]
+    if any((spec.low is not None and d < spec.low) or (spec.high is not None and d > spec.high) for d in days):
+        errors[name] = _("Each day must be %(bounds)s.") % {"bounds": _bounds_text(spec)}
+        return None
+    if len(set(days)) != len(days):
+        errors[name] = _("A day is given twice.")
+        return None
+    return sorted(days)
+
+
+def rules_from_post(fields: tuple[PolicyField, ...], posted, base: dict[str, Any] | None = None, *,
+                    prefix: str = "") -> tuple[dict[str, Any], dict[str, str]]:
+    """The rules a posted form gives, over `base` (the version drafted from: rules the schema does not know are
+    kept as they are), and the mistakes by field name."""
+    rules: dict[str, Any] = dict(base) if isinstance(base, dict) else {}
+    errors: dict[str, str] = {}
+    for spec in fields:
+        name = f"{prefix}{spec.key}"
+        if spec.type == "group":
+            if spec.nullable and posted.get(name + NULL_SUFFIX):
+                rules[spec.key] = None
+                continue
+            inner, inner_errors = rules_from_post(spec.fields, posted, rules.get(spec.key) or {}, prefix=name + ".")
+            rules[spec.key] = inner
+            errors.update(inner_errors)
+            continue
+        if spec.type == "boolean":
+            rules[spec.key] = bool(posted.get(name))
+            continue
+        if spec.type == "mapping":
+            mapping = {}
+            for key, _label in spec.choices:
+                text = str(posted.get(f"{name}.{key}", "")).strip()
+                if text:
+                    value = _number(spec, text, errors, f"{name}.{key}", integer=True)
+                    if value is not None:
+                        mapping[key] = value
+            rules[spec.key] = mapping
+            continue
+        text = str(posted.get(name, "")).strip()
+        if not text and spec.type == "days":
+            rules[spec.key] = []  # no day: e.g. no test
+            continue
+        if not text:
+            if spec.optional:
+                rules.pop(spec.key, None)
+            else:
+                errors[name] = _("Enter a value.")
+            continue
+        if spec.type == "integer":
+            value = _number(spec, text, errors, name, integer=True)
+        elif spec.type == "decimal":
+            value = _number(spec, text, errors, name, integer=False)
+        elif spec.type == "days":
+            value = _days(spec, text, errors, name)
+        elif spec.type == "time":
+            match = _TIME.match(text)
+            value = f"{int(match[1]):02d}:{match[2]}" if match else None
+            if value is None:
+                errors[name] = _("Enter a time of day, e.g. 20:00.")
+        elif spec.type == "choice":
+            value = text if text in {str(v) for v, _label in spec.choices} else None
+            if value is None:
+                errors[name] = _("Choose one of the options.")
+        else:  # list: not drafted by a form yet, kept as it was
+            continue
+        if value is not None:
+            rules[spec.key] = value
+    return rules, errors
+
+
+def describe(fields: tuple[PolicyField, ...], rules: dict[str, Any] | None, *, prefix: str = "") -> list[Row]:
+    """A version's rules for reading: each field's label, its value in words with the unit, its explanation."""
+    rules = rules if isinstance(rules, dict) else {}
+    rows = []
+    for spec in fields:
+        name = f"{prefix}{spec.key}"
+        value = rules.get(spec.key)
+        row = Row(spec=spec, name=name)
+        unit = f" {spec.unit}" if spec.unit else ""
+        if spec.type == "group":
+            if value is None:
+                row.is_null = True
+                row.text = str(spec.null_label) if spec.nullable and spec.key in rules else _("not given")
+            else:
+                row.children = describe(spec.fields, value, prefix=name + ".")
+        elif spec.key not in rules:
+            row.text = _("not given (the default applies)")
+        elif spec.type == "boolean":
+            row.text = _("yes") if value else _("no")
+        elif spec.type == "mapping":
+            labels = dict(spec.choices)
+            row.items = [{"label": str(labels.get(k, k)), "value": f"{decimal_text(v)}{unit}"}
+                         for k, v in (value or {}).items()]
+            row.text = "" if row.items else _("none")
+        elif spec.type == "choice":
+            row.text = str(dict(spec.choices).get(value, value))
+        elif spec.type == "days":
+            row.text = ", ".join(str(d) for d in value) if value else _("none")
+        elif spec.type in ("integer", "decimal"):
+            row.text = f"{decimal_text(value)}{unit}"
+        else:
+            row.text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+        rows.append(row)
+    return rows
+
+
+def unknown_rules(fields: tuple[PolicyField, ...], rules: dict[str, Any] | None) -> str:
+    """The rules a schema does not describe (or all of them without a schema), as indented JSON."""
+    rules = rules if isinstance(rules, dict) else {}
+    known = {spec.key for spec in fields}
+    rest = {k: v for k, v in rules.items() if k not in known}
+    return json.dumps(rest, ensure_ascii=False, indent=2) if rest else ""
+
