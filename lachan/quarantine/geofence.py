@@ -13,7 +13,8 @@ a job that runs every minute.
   with the fix named. A batch sent again (the app did not get the answer) is not stored twice: fixes of the
   order at a time already stored are skipped.
 - Pings are personal data kept only for the order: revoking consent deletes them, and so does the order's
-  end (pings_delete_ended, daily)."""
+  end (pings_delete_ended, daily); those of an order in force are deleted past the tracing horizon with the rest
+  of the data collected for tracing (pings_delete_before, lachan.workflows.retention)."""
 
 from __future__ import annotations
 
@@ -283,6 +284,13 @@ def pings_delete_ended() -> int:
     """Delete the pings of orders no longer in force (the purpose of keeping them is gone)."""
     ended = Order.objects.filter(~Q(status=OrderStatus.ACTIVE)).values("pk")
     return LocationPing.objects.filter(order_id__in=ended).delete()[0]
+
+
+def pings_delete_before(*, cutoff: datetime) -> int:
+    """Delete the pings taken before `cutoff`, whatever their order's state. Only orders begun before it can have
+    any (a fix is never older than its order), so the (order, time) index finds them."""
+    early = Order.objects.filter(starts_on__lte=timezone.localdate(cutoff)).values("pk")
+    return LocationPing.objects.filter(order_id__in=early, at__lt=cutoff).delete()[0]
 
 
 def silent_job() -> str:

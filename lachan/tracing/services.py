@@ -21,6 +21,7 @@ from .errors import TracingErrorCode
 from .models import CallStatus, Contact, InterviewContact, ProximityDevice, ProximityEncounter
 
 MAX_ENCOUNTERS = 5000
+DELETE_BATCH = 10_000
 
 
 @transaction.atomic
@@ -104,3 +105,19 @@ def proximity_upload(*, anonymous_id: str, person: Person, consent: bool, encoun
     audit_record(actor=by, action="proximity.upload", object_type="device", object_id=device.pk,
                  person_id=person.pk, detail={"encounters": len(rows)})
     return len(rows)
+
+
+def proximity_delete_before(*, cutoff: datetime, batch: int = DELETE_BATCH) -> tuple[int, int]:
+    """Delete the proximity encounters that began before `cutoff` (the tracing horizon: lachan.workflows.retention),
+    in batches, and the devices whose consent was revoked before it (nothing of theirs is used any more). Returns
+    (encounters, devices) deleted."""
+    encounters = 0
+    while True:
+        ids = list(ProximityEncounter.objects.filter(started_at__lt=cutoff).order_by().values_list("pk", flat=True)
+                   [:batch])
+        if not ids:
+            break
+        encounters += ProximityEncounter.objects.filter(pk__in=ids).delete()[0]
+    _total, deleted = ProximityDevice.objects.filter(revoked_at__lt=cutoff).delete()  # their encounters with them
+    return (encounters + deleted.get(ProximityEncounter._meta.label, 0),
+            deleted.get(ProximityDevice._meta.label, 0))

@@ -329,10 +329,9 @@ def checkin_checkout(*, checkin: CheckIn, checked_out_at: datetime | None = None
     return current
 
 
-def checkins_delete_old(*, now: datetime | None = None, batch: int = DELETE_BATCH) -> int:
-    """Delete check-ins older than the horizon, in batches so no transaction holds millions of rows."""
-    now = now or timezone.now()
-    cutoff = now - checkin_rules(timezone.localdate(now)).horizon
+def checkins_delete_before(*, cutoff: datetime, batch: int = DELETE_BATCH) -> int:
+    """Delete check-ins made before `cutoff` (the tracing horizon: lachan.workflows.retention), in batches so no
+    transaction holds millions of rows."""
     total = 0
     while True:
         ids = list(CheckIn.objects.filter(checked_in_at__lt=cutoff).order_by().values_list("pk", flat=True)[:batch])

@@ -21,3 +21,8 @@ class WorkflowsConfig(AppConfig):
         from .risk_levels import risk_levels_daily
 
         periodic("workflows.risk_levels", every="daily", at="06:30")(risk_levels_daily)
+
+        # What was collected for tracing (check-ins, proximity, location pings) is deleted past the tracing horizon.
+        from .retention import tracing_retention_job
+
+        periodic("workflows.tracing_retention", every="daily", at="02:30")(tracing_retention_job)

@@ -177,15 +177,16 @@ def test_copresence_reads(venue, person, units):
 
 # ---- retention ----------------------------------------------------------------------------------
 
-def test_retention_job_deletes_past_horizon(venue, person):
+def test_checkins_before_a_time_are_deleted_in_batches(venue, person):
+    # The daily job (lachan.workflows.retention) gives the tracing horizon.
     now = timezone.now()
     horizon = checkin_rules().horizon
     services.checkin_create(venue=venue, person=person, checked_in_at=now - horizon + timedelta(days=1))
     services.checkin_create(venue=venue, person=person, checked_in_at=now - horizon + timedelta(days=1, hours=1))
     keep, _ = services.checkin_create(venue=venue, person=person, checked_in_at=now - timedelta(days=1))
-    assert services.checkins_delete_old(now=now + timedelta(days=2), batch=1) == 2
+    assert services.checkins_delete_before(cutoff=now + timedelta(days=2) - horizon, batch=1) == 2
     assert list(CheckIn.objects.values_list("pk", flat=True)) == [keep.pk]
-    assert "venues.delete_old_checkins" in {job.name for job in registered_jobs()}
+    assert "workflows.tracing_retention" in {job.name for job in registered_jobs()}
 
 
 # ---- the phone page ------------------------------------------------------------------------------
