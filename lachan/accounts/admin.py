@@ -58,6 +58,14 @@ class UserAdmin(DjangoUserAdmin):
         (_("Role and jurisdiction"), {"fields": ("role", "jurisdiction_unit", "jurisdiction_place")}),
     )
     readonly_fields = ("last_login", "date_joined")
+    # Privileges only a deployment's own superuser (made with `createsuperuser`) may grant.
+    privilege_fields = ("is_staff", "is_superuser", "groups", "user_permissions")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if not request.user.is_superuser:
+            fields = (*fields, *(f for f in self.privilege_fields if f not in fields))
+        return fields
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
@@ -83,6 +91,9 @@ class UserAdmin(DjangoUserAdmin):
         return _can(request, Perm.USERS_MANAGE)
 
     def has_change_permission(self, request, obj=None):
+        # A superuser's account (its password, its status) is changed by a superuser only.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
         return _can(request, Perm.USERS_MANAGE)
 
     def has_delete_permission(self, request, obj=None):

@@ -98,7 +98,7 @@ def jurisdiction_validate(*, role: str, unit: AdminUnit | None, place: Place | N
 def user_set_jurisdiction(
     *, user: User, role: str, unit: AdminUnit | None = None, place: Place | None = None, by: User | None
 ) -> User:
-    _require_manager(by)
+    _require_manager(by, user)
     jurisdiction_validate(role=role, unit=unit, place=place)
     before = {"role": user.role, "unit": user.jurisdiction_unit_id, "place": str(user.jurisdiction_place_id or "")}
     user.role = role
@@ -114,10 +114,13 @@ def user_set_jurisdiction(
     return user
 
 
-def _require_manager(by: User | None) -> None:
+def _require_manager(by: User | None, target: User | None = None) -> None:
     # by=None is the system (a command, the generator).
     if by is not None and not (by.is_superuser or by.has_perm_code(Perm.USERS_MANAGE)):
         raise PermissionDenied(AccountError.PERMISSION_DENIED, _("You may not manage accounts."))
+    # The deployment's superuser is managed on the command line or by another superuser, never by a manager.
+    if by is not None and target is not None and target.is_superuser and not by.is_superuser:
+        raise PermissionDenied(AccountError.PERMISSION_DENIED, _("Only a superuser may change a superuser's account."))
 
 
 # --- staff accounts -------------------------------------------------------------------------------
@@ -178,7 +181,7 @@ def _check_password(password: str, user: User | None) -> None:
 
 @transaction.atomic
 def user_deactivate(*, user: User, by: User | None) -> User:
-    _require_manager(by)
+    _require_manager(by, user)
     if by is not None and user.pk == by.pk:
         raise DomainError(AccountError.PERMISSION_DENIED, _("You cannot deactivate your own account."))
     user.is_active = False
@@ -192,7 +195,7 @@ def user_deactivate(*, user: User, by: User | None) -> User:
 
 @transaction.atomic
 def user_activate(*, user: User, by: User | None) -> User:
-    _require_manager(by)
+    _require_manager(by, user)
     user.is_active = True
     user.save(update_fields=["is_active"])
     audit_record(actor=by, action=AuditAction.SECURITY, object_type="user", object_id=user.pk,
