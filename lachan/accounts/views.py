@@ -14,12 +14,12 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse, reverse_lazy
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from lachan.core.errors import DomainError, ValidationFailed
+from lachan.core.redirects import next_url as safe_next_url
 
 from . import services
 from .audit import audit_record
@@ -96,10 +96,7 @@ def login_code(request):
             return redirect("accounts:login")
     elif user_needs_otp(request.user):
         user = request.user
-        next_url = request.GET.get("next", "")
-        if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-            next_url = ""
-        next_url = next_url or reverse(settings.LOGIN_REDIRECT_URL)
+        next_url = safe_next_url(request, settings.LOGIN_REDIRECT_URL, value=request.GET.get("next", ""))
     else:
         return redirect("accounts:login")
     device = services.totp_device_confirmed(user)

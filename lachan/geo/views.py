@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from lachan.core.errors import DomainError, ValidationFailed
+from lachan.core.redirects import next_url
 
 from . import selectors, services
 from .models import AdminLevel
@@ -80,7 +81,7 @@ def unit_population(request, code: str):
         messages.success(request, _("Population of %(unit)s saved.") % {"unit": unit.name})
     except DomainError as exc:
         messages.error(request, f"{unit.name}: {exc.message}")
-    return redirect(request.POST.get("next") or "geo:units")
+    return redirect(next_url(request, "geo:units"))
 
 
 @login_required

@@ -15,7 +15,6 @@ from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -26,6 +25,7 @@ from lachan.accounts.decorators import staff_view
 from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from lachan.core.pagination import page_of
+from lachan.core.redirects import next_url
 
 from . import alerts as alert_services
 from . import geofence, links, monitoring
@@ -52,14 +52,6 @@ def order_url(order_id) -> str:
         return reverse("quarantine:order_detail", args=[order_id])
     except NoReverseMatch:
         return reverse("quarantine:order_monitoring", args=[order_id])
-
-
-def _safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
-        return target
-    return fallback
 
 
 def _wants_json(request) -> bool:
@@ -135,7 +127,7 @@ def alert_act(request, alert_id):
         if _wants_json(request):
             return JsonResponse({"id": alert.pk, "status": alert.status})
         messages.success(request, _("Alert %(id)s: %(status)s.") % {"id": alert.pk, "status": alert.get_status_display()})
-    return redirect(_safe_next(request, reverse("quarantine:alerts")))
+    return redirect(next_url(request, reverse("quarantine:alerts")))
 
 
 @staff_view(Perm.QUARANTINE_VIEW)
@@ -329,7 +321,7 @@ def order_report(request, order_id):
                 messages.warning(request, _("Check-in recorded. It is alarming: an alert was raised."))
             else:
                 messages.success(request, _("Check-in recorded."))
-            return redirect(_safe_next(request, order_url(order.pk)))
+            return redirect(next_url(request, order_url(order.pk)))
     context = monitoring_panel_context(request, order, form=form)
     return render(request, "quarantine/monitoring_order.html", context, status=400)
 
@@ -346,7 +338,7 @@ def order_tell(request, order_id):
         messages.error(request, exc.message)
     else:
         messages.success(request, _("The order and the link of the phone page are being sent by SMS."))
-    return redirect(_safe_next(request, order_url(order.pk)))
+    return redirect(next_url(request, order_url(order.pk)))
 
 
 @require_POST
@@ -365,4 +357,4 @@ def order_consent(request, order_id):
         raise
     except DomainError as exc:
         messages.error(request, exc.message)
-    return redirect(_safe_next(request, order_url(order.pk)))
+    return redirect(next_url(request, order_url(order.pk)))

@@ -19,6 +19,7 @@ from lachan.cases.selectors import case_get, cluster_get
 from lachan.cases.views import staff_view
 from lachan.core.errors import DomainError
 from lachan.core.pagination import page_of
+from lachan.core.redirects import next_url
 from lachan.people.access import people_in_scope
 
 from . import selectors, services
@@ -78,8 +79,7 @@ def call_mark(request, contact_id):
         messages.success(request, _("%(name)s: saved.") % {"name": contact.person.full_name})
     except DomainError as exc:
         messages.error(request, exc.message)
-    return redirect(request.POST.get("next") or "tracing:calls") if str(request.POST.get("next", "")).startswith(
-        "/") else redirect("tracing:calls")
+    return redirect(next_url(request, "tracing:calls"))
 
 
 @staff_view(Perm.CASES_VIEW)

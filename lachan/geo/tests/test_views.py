@@ -49,3 +49,11 @@ def test_export_and_citizens(admin_client, client, make_user):
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     client.force_login(make_user(Role.CITIZEN, username="0912345678"))
     assert client.get("/units/").status_code == 404
+
+
+def test_population_edit_does_not_redirect_outside_the_site(admin_client, units):
+    url = f"/units/{units.commune.code}/population/"
+    for target in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
+        response = admin_client.post(url, {"population": "10", "next": target})
+        assert response.status_code == 302 and response["Location"] == "/units/"
+    assert admin_client.post(url, {"population": "10", "next": "/units/?parent=1"})["Location"] == "/units/?parent=1"

@@ -193,3 +193,13 @@ def test_interview_api(client, world, epi):
     assert me.json()["code"] == "tracing_interview_self"
     client.post(f"/api/workflows/cases/{case.pk}/retrace")
     assert Contact.objects.get(index_case=case, person=world.stranger).tier == 1
+
+
+def test_marking_a_call_does_not_redirect_outside_the_site(client, traced, world):
+    wife = Contact.objects.get(person=world.wife)
+    client.force_login(world.staff.commune)
+    for target in ("//evil.example/", "https://evil.example/"):
+        response = client.post(reverse("tracing:call_mark", args=[wife.pk]), {"status": "reached", "next": target})
+        assert response.status_code == 302 and response["Location"] == reverse("tracing:calls")
+    back = client.post(reverse("tracing:call_mark", args=[wife.pk]), {"status": "reached", "next": "/tracing/calls/?page=2"})
+    assert back["Location"] == "/tracing/calls/?page=2"
