@@ -30,11 +30,36 @@ DEBUG = env_bool("DEBUG", False)
 import sys  # noqa: E402
 
 TESTING = env_bool("LACHAN_TESTING", False) or "pytest" in sys.modules
-_DEV_SECRET = "dev-only-insecure-secret-key-change-me-0123456789abcdef"
-SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET)
-if SECRET_KEY == _DEV_SECRET and not (DEBUG or TESTING or env_bool("LACHAN_ALLOW_DEV_SECRET", False)):
-    from django.core.exceptions import ImproperlyConfigured
+_TEST_SECRET = "tests-only-secret-key-never-used-outside-the-test-suite-0123456789"
 
+
+def local_secret_key(path: Path) -> str:
+    """The signing key of a development or demo set-up: random, made once and kept in var/ (mode 600). A
+    constant one would let anyone sign a venue QR, a quarantine link or a result slip for a reachable demo."""
+    import secrets
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_text().strip()
+        if len(key) >= 50:
+            return key
+        raise ImproperlyConfigured(f"{path} holds no usable key: delete it to make a new one.") from None
+    with os.fdopen(fd, "w") as out:
+        out.write(secrets.token_urlsafe(64))
+    return path.read_text().strip()
+
+
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+if os.environ.get("SECRET_KEY"):
+    SECRET_KEY = os.environ["SECRET_KEY"]
+elif TESTING:
+    SECRET_KEY = _TEST_SECRET
+elif DEBUG or env_bool("LACHAN_ALLOW_DEV_SECRET", False):
+    SECRET_KEY = local_secret_key(VAR_DIR / "secret_key")
+else:
     raise ImproperlyConfigured("Set SECRET_KEY in the environment (or DEBUG=1 for development).")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
