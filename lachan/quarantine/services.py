@@ -68,6 +68,7 @@ from .policy import base_day, monitoring, regime
 POLICY_KIND = "quarantine"
 MAX_BATCH = 20_000  # orders created at once
 MAX_AHEAD_DAYS = 30  # an order may be prepared this far ahead
+MAX_BACK_DAYS = 30  # an order may be recorded this late (it must still be in force today)
 MAX_DAYS = 90  # the longest an order may run (extensions included)
 MAX_EXPOSURE_DAYS = 60  # an exposure this long before the start is not a reason for an order
 EARLIEST = date(2020, 1, 1)
@@ -278,12 +279,21 @@ def _case_id(value) -> UUID | None:
     return getattr(value, "pk", None) or _uuid(value)
 
 
-def _cases_known(case_ids: set) -> dict[UUID, UUID]:
-    """case id → its person id, for the cases that exist (cases.Case, read through the foreign key)."""
+@dataclass(frozen=True)
+class _CaseDates:
+    person_id: UUID
+    code: str
+    infectious_from: date
+
+
+def _cases_known(case_ids: set) -> dict[UUID, _CaseDates]:
+    """case id → its person and the first day it was infectious, for the cases that exist (cases.Case, read
+    through the foreign key)."""
     if not case_ids:
         return {}
     model = Order._meta.get_field("case").related_model
-    return dict(model.objects.filter(pk__in=list(case_ids)).values_list("pk", "person_id"))
+    return {pk: _CaseDates(person_id, code, infectious_from) for pk, person_id, code, infectious_from in
+            model.objects.filter(pk__in=list(case_ids)).values_list("pk", "person_id", "code", "infectious_from")}
 
 
 def _facilities_known(items: Sequence[OrderIn], *, by) -> tuple[dict, dict]:
@@ -313,6 +323,10 @@ def _plan_one(index: int, item: OrderIn, *, person: Person | None, policies: _Po
     if starts_on > today + timedelta(days=MAX_AHEAD_DAYS):
         raise DomainError(Code.DATES_INVALID, _("An order starts at most %(n)d days ahead.") % {"n": MAX_AHEAD_DAYS},
                           field="starts_on")
+    if starts_on < today - timedelta(days=MAX_BACK_DAYS):
+        raise DomainError(Code.DATES_INVALID,
+                          _("An order starts at most %(n)d days before today (%(today)s): check the year.")
+                          % {"n": MAX_BACK_DAYS, "today": today.strftime("%d/%m/%Y")}, field="starts_on")
     exposed_on = _date(item.exposed_on, field="exposed_on")
     if exposed_on is not None:
         if exposed_on > today:
@@ -330,11 +344,25 @@ def _plan_one(index: int, item: OrderIn, *, person: Person | None, policies: _Po
     case_id = _case_id(item.case)
     if item.case not in (None, "") and (case_id is None or case_id not in cases):
         raise NotFound(Code.ORDER_INVALID, _("Unknown case."), field="case")
-    if kind == OrderKind.ISOLATION and case_id is not None and cases[case_id] != person.pk:
+    case = cases[case_id] if case_id is not None else None
+    if kind == OrderKind.ISOLATION and case is not None and case.person_id != person.pk:
         raise DomainError(Code.ORDER_INVALID, _("An isolation order is for the case's own person."), field="case")
-    if kind == OrderKind.QUARANTINE and case_id is not None and cases[case_id] == person.pk:
+    if kind == OrderKind.QUARANTINE and case is not None and case.person_id == person.pk:
         raise DomainError(Code.ORDER_INVALID, _("A case is isolated, not quarantined as its own contact."),
                           field="kind")
+    if case is not None:
+        # Nobody is isolated as a case, or exposed to it, before the case was infectious.
+        first = case.infectious_from
+        if exposed_on is not None and exposed_on < first:
+            raise DomainError(Code.DATES_INVALID,
+                              _("The last exposure (%(day)s) is before case %(case)s was infectious (from %(first)s).")
+                              % {"day": exposed_on.strftime("%d/%m/%Y"), "case": case.code,
+                                 "first": first.strftime("%d/%m/%Y")}, field="exposed_on")
+        if starts_on < first:
+            raise DomainError(Code.DATES_INVALID,
+                              _("The order starts (%(day)s) before case %(case)s was infectious (from %(first)s).")
+                              % {"day": starts_on.strftime("%d/%m/%Y"), "case": case.code,
+                                 "first": first.strftime("%d/%m/%Y")}, field="starts_on")
 
     policy = policies.on(starts_on)
     rules = policy.rules or {}
@@ -357,6 +385,11 @@ def _plan_one(index: int, item: OrderIn, *, person: Person | None, policies: _Po
         raise DomainError(Code.DATES_INVALID, _("The order ends before it starts."), field="ends_on")
     if ends_on > starts_on + timedelta(days=MAX_DAYS - 1):
         raise DomainError(Code.DATES_INVALID, _("An order runs at most %(n)d days.") % {"n": MAX_DAYS}, field="ends_on")
+    if ends_on < today:
+        raise DomainError(Code.DATES_INVALID,
+                          _("This order would have ended on %(end)s, before today: an order is made only while it "
+                            "is still to be served.") % {"end": ends_on.strftime("%d/%m/%Y")},
+                          field="ends_on" if item.ends_on not in (None, "") else "starts_on")
     by_due: dict[date, int] = {}
     for day in sorted(reg.test_days):
         # A test whose day is past is due at once; of several then due on one day, one is taken (the latest).
@@ -434,12 +467,14 @@ def _conflicts(person_ids: list) -> dict[Any, list[tuple[str, str, date, date]]]
 
 
 def _clash(orders, starts_on: date, ends_on: date) -> tuple[str, str] | None:
-    """(code, message) of the first order in force or overlapping [starts_on, ends_on]."""
+    """(code, message) of the first order in force or overlapping [starts_on, ends_on]. An order ended (early or
+    by release) stops on its end day: another may start that day (a contact found positive is isolated the day
+    their quarantine is ended)."""
     for code, status, start, end in orders:
         if status == ACTIVE:
             return code, _("already has order %(code)s in force (until %(end)s).") % {
                 "code": code, "end": end.strftime("%d/%m/%Y")}
-        if start <= ends_on and end >= starts_on:
+        if start <= ends_on and end > starts_on:
             return code, _("had order %(code)s over these dates (%(start)s – %(end)s).") % {
                 "code": code, "start": start.strftime("%d/%m/%Y"), "end": end.strftime("%d/%m/%Y")}
     return None
@@ -596,17 +631,20 @@ def _create(items: Sequence[OrderIn], *, by, skip_taken: bool, today: date | Non
 def order_create(*, person, kind: str, setting: str, starts_on: date | None, immunity: str = Immunity.UNKNOWN,
                  by, exposed_on: date | None = None, case=None, contact_tier: int | None = None, facility=None,
                  room=None, address: str = "", latitude: float | None = None, longitude: float | None = None,
-                 commune=None, ends_on: date | None = None, tell: bool = False, base_url: str = "") -> Order:
+                 commune=None, ends_on: date | None = None, tell: bool = False, base_url: str = "",
+                 today: date | None = None) -> Order:
     """One order. Its end (unless given), its tests and its geofence radius follow the policy in force on
     `starts_on`. tell: SMS the person their order and the link of their daily check-in page (base_url: the
     site's address as the person reaches it; settings.PUBLIC_URL otherwise). Refused (DomainError, nothing saved): a person outside the actor's jurisdiction or merged, an
     order in force or overlapping these dates, an end before the start, no policy (or one that quarantines no
-    contacts), a facility of the wrong kind, no room, or a room without a free bed on one of the days."""
+    contacts), a facility of the wrong kind, no room, or a room without a free bed on one of the days; dates
+    that make no sense on `today` (default the local date): a start over MAX_BACK_DAYS ago, an end already past, a
+    start or an exposure before the linked case was infectious."""
     item = OrderIn(person=person, kind=kind, setting=setting, starts_on=starts_on, immunity=immunity,
                    exposed_on=exposed_on, case=case, contact_tier=contact_tier, facility=facility, room=room,
                    address=address, latitude=latitude, longitude=longitude, commune=commune, ends_on=ends_on)
     try:
-        created = _create([item], by=by, skip_taken=False)
+        created = _create([item], by=by, skip_taken=False, today=today)
     except ValidationFailed as exc:
         error = exc.errors[0]
         error.params.pop("index", None)

@@ -134,3 +134,19 @@ def test_facilities_on_a_phone(phone_page, traced):
     page.goto(f"/quarantine/facilities/{camp.pk}/")
     assert page.locator("[data-testid=room-row]").count() == 1
     screenshot(page, "quarantine-facility-phone")
+
+
+def test_an_order_dated_months_back_is_refused_on_the_form(page, traced):
+    """Issue 12 item 19: the start date typed eleven months back is refused under the field, in Vietnamese."""
+    _case, people, _camp, _due = traced
+    from lachan.quarantine.models import Order
+
+    login(page, "district")
+    page.goto(f"/quarantine/orders/new/?person={people[4].pk}")
+    page.fill("#id_starts_on", (timezone.localdate() - timedelta(days=335)).isoformat())
+    page.click("[data-testid=create-order]")
+    page.wait_for_load_state("networkidle")
+    error = page.locator("#id_starts_on ~ .errorlist").inner_text()
+    assert "30 ngày" in error and timezone.localdate().strftime("%d/%m/%Y") in error
+    assert not Order.objects.filter(person=people[4]).exists()
+    screenshot(page, "quarantine-order-months-back")

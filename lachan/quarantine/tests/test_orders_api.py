@@ -159,3 +159,11 @@ def test_pdfs(api, exercise, people, staff, client):
         assert "GIẤY XÁC NHẬN" in text and people.here[0].full_name in text
         text = subprocess.run(["pdftotext", "-", "-"], input=response.content, capture_output=True).stdout.decode()
         assert "QUYẾT ĐỊNH" in text and order["code"] in text and "cách ly y tế" in text
+
+
+def test_the_api_refuses_an_order_dated_months_back(api, exercise, people, staff):
+    response = api(staff.commune).post("/orders", {"person_id": str(people.here[0].pk), "kind": "isolation",
+                                                   "starts_on": today(-335)})
+    assert response.status_code == 400
+    assert (response.json()["code"], response.json()["field"]) == ("quarantine_dates_invalid", "starts_on")
+    assert not Order.objects.exists()

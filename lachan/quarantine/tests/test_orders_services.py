@@ -121,7 +121,7 @@ def test_a_historic_facility_then_home_regime(people, staff, facilities):
     # 05/2021: 21 days in a facility then 7 at home, tests on days 1, 14 and 20, day 1 the exposure.
     order = services.order_create(person=people.here[0], kind="quarantine", setting="facility",
                                   starts_on=date(2021, 6, 2), exposed_on=date(2021, 6, 1), facility=facilities.camp,
-                                  room=facilities.room_a, by=staff.district)
+                                  room=facilities.room_a, by=staff.district, today=date(2021, 6, 2))
     assert (order.ends_on, order.home_from) == (date(2021, 6, 28), date(2021, 6, 22))
     assert order.policy.version == "2021-05 (21 days facility + 7 home)"
     assert list(order.tests.values_list("day", "due_on").order_by("day")) == [
@@ -160,10 +160,12 @@ def test_bad_orders_are_refused_and_nothing_is_saved(exercise, people, staff, un
     assert_refused("quarantine_order_invalid", lambda: home(a, by, commune=units.other_commune), field="commune")
     assert_refused("quarantine_setting_invalid", lambda: home(a, by, facility=facilities.camp))
     # No policy before 03/2020; none that quarantines contacts after 04/2022 (isolation still is).
-    assert_refused("quarantine_policy_missing", lambda: home(a, by, starts_on=date(2020, 1, 20), exposed_on=None))
-    assert_refused("quarantine_policy_missing", lambda: home(a, by, starts_on=date(2022, 5, 2), exposed_on=None),
-                   field="kind")
-    services.order_create(person=b, kind="isolation", setting="home", starts_on=date(2022, 5, 2), by=by)
+    assert_refused("quarantine_policy_missing", lambda: home(a, by, starts_on=date(2020, 1, 20), exposed_on=None,
+                                                             today=date(2020, 1, 20)))
+    assert_refused("quarantine_policy_missing", lambda: home(a, by, starts_on=date(2022, 5, 2), exposed_on=None,
+                                                             today=date(2022, 5, 2)), field="kind")
+    services.order_create(person=b, kind="isolation", setting="home", starts_on=date(2022, 5, 2), by=by,
+                          today=date(2022, 5, 2))
     # Outside the jurisdiction, merged, unknown.
     with pytest.raises(NotFound):
         home(people.far[0], by)
@@ -181,11 +183,11 @@ def test_one_order_at_a_time_per_person(exercise, people, staff):
                                                                        exposed_on=None))
     assert first.code in str(refused.message) and refused.params["order_code"] == first.code
     services.order_end_early(order=first, reason="Chuyển đi tỉnh khác", by=by)
-    # Ended today: a new order may start tomorrow, not over the days the first one ran.
+    # Ended today: a new order may start today (it takes over), not over the days the first one ran.
     with pytest.raises(DomainError) as raised:
-        home(person, by, starts_on=TODAY(), exposed_on=None)
+        home(person, by, starts_on=TODAY() - days(1), exposed_on=None)
     assert raised.value.code == "quarantine_order_overlaps"
-    later = home(person, by, starts_on=TODAY() + days(1), exposed_on=None)
+    later = home(person, by, starts_on=TODAY(), exposed_on=None)
     assert later.status == "active"
 
 
@@ -314,7 +316,8 @@ def test_end_early_and_release(exercise, people, staff):
     assert_refused("quarantine_order_not_active", lambda: services.order_end_early(order=order, reason="x", by=by))
     assert_refused("quarantine_order_not_active", lambda: services.order_extend(order=order, ends_on=TODAY()
                                                                                 + days(30), reason="x", by=by))
-    due = home(people.here[1], by, starts_on=TODAY() - days(14), exposed_on=TODAY() - days(14))
+    due = home(people.here[1], by, starts_on=TODAY() - days(14), exposed_on=TODAY() - days(14),
+               today=TODAY() - days(1))  # made yesterday, its last day; not released since
     assert due.ends_on == TODAY() - days(1)
     released = services.order_release(order=due, by=by)
     assert (released.status, released.ended_on) == ("released", TODAY())
@@ -434,3 +437,4 @@ def test_release_on_the_last_day_counts_its_test_not_taken_as_missed(exercise, p
     assert order.ends_on == TODAY() and order.tests.get(day=14).due_on == TODAY()
     released = services.order_release(order=order, by=by)
     assert released.tests.get(day=14).status == "missed"  # not "not needed": the exit test was not taken
+

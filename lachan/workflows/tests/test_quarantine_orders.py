@@ -172,3 +172,49 @@ def test_the_api(client, traced, staff, token_for):
     assert client.get(f"{base}/tests-due", {"commune": "nope"}, **auth).json()["items"] == []
     other = token_for(staff.other_commune)
     assert client.get(f"{base}/cases/{case.pk}/contacts", **other).status_code == 404
+
+
+def _refused(call, *, field):
+    before = Order.objects.count()
+    with pytest.raises(DomainError) as raised:
+        call()
+    assert (raised.value.code, raised.value.field) == ("quarantine_dates_invalid", field), raised.value.message
+    assert Order.objects.count() == before
+    return str(raised.value.message)
+
+
+def test_order_dates_are_checked_against_today_and_the_case(exercise, people, staff):
+    """Issue 12 item 19: an isolation order dated 11 months back was accepted and shown in force for ever."""
+    a, b, by, today = people.here[0], people.here[1], staff.commune, timezone.localdate()
+
+    def home(person, **kwargs):
+        return orders.order_create(person=person, kind="quarantine", setting="home", by=by, **kwargs)
+
+    # Eleven months back: refused, naming today.
+    message = _refused(lambda: orders.order_create(person=a, kind="isolation", setting="home",
+                                                   starts_on=today - days(335), by=by), field="starts_on")
+    assert today.strftime("%d/%m/%Y") in message
+    # Recorded late, but over already: refused (an order is made while it is to be served).
+    message = _refused(lambda: home(a, starts_on=today - days(20), ends_on=today - days(2)), field="ends_on")
+    assert (today - days(2)).strftime("%d/%m/%Y") in message
+    # Against the case: nobody isolated as it, nor exposed to it, before it was infectious.
+    case = case_confirm(person=a, onset_date=None, sample_date=today - days(3), origin="community", by=staff.province)
+    assert case.infectious_from == today - days(5)
+    message = _refused(lambda: orders.order_create(person=a, kind="isolation", setting="home",
+                                                   starts_on=today - days(6), case=case, by=by), field="starts_on")
+    assert case.code in message
+    message = _refused(lambda: home(b, starts_on=today, exposed_on=today - days(7), case=case, contact_tier=1),
+                       field="exposed_on")
+    assert case.code in message
+    assert home(b, starts_on=today, exposed_on=today - days(4), case=case, contact_tier=1).case_id == case.pk
+
+
+def test_an_order_ended_early_today_lets_the_case_be_isolated_today(exercise, people, staff):
+    today = timezone.localdate()
+    case = case_confirm(person=people.here[0], onset_date=None, sample_date=today - days(1), origin="community",
+                        by=staff.province)
+    wrong = orders.order_create(person=case.person, kind="isolation", setting="home", starts_on=today - days(2),
+                                case=case, by=staff.commune)
+    orders.order_end_early(order=wrong, reason="Nhập sai ngày", by=staff.commune)
+    again = case_isolate(case=case, by=staff.commune, starts_on=today)
+    assert (again.starts_on, again.status) == (today, "active")
