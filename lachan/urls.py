@@ -28,3 +28,9 @@ urlpatterns = [
     path("ket-qua/", include("lachan.labs.lookup_urls")),  # citizens' results (the address in the SMS)
     path("", include("lachan.web.urls")),
 ]
+
+# The platform's own error pages (JSON under /api/): lachan.web.errors.
+handler400 = "lachan.web.errors.bad_request"
+handler403 = "lachan.web.errors.permission_denied"
+handler404 = "lachan.web.errors.page_not_found"
+handler500 = "lachan.web.errors.server_error"

@@ -38,3 +38,28 @@ def test_shell_works_on_a_phone(phone_page, staff):
     phone_page.click(".nav-toggle")
     assert phone_page.locator("nav.sidenav").is_visible()
     screenshot(phone_page, "dashboard-phone")
+
+
+def test_error_pages_in_the_platforms_style(page, phone_page, settings, staff):
+    """Issue 12 item 23: not Django's bare "403 Forbidden" nor its debug 404 listing every URL, even with DEBUG."""
+    from lachan.accounts.roles import Role
+
+    settings.DEBUG = True
+    page.goto("/khong-co-trang-nay/")
+    assert page.locator("[data-testid=error-page] h1").inner_text() == "Không tìm thấy trang"
+    assert "urlpatterns" not in page.content() and page.locator("[data-testid=error-login]").count() == 1
+    screenshot(page, "error-404")
+    from lachan.accounts.models import User
+
+    owner = User(username="chuquan", role=Role.VENUE_OWNER)
+    owner.set_password("Lachan!2021pw")
+    owner.save()
+    login(phone_page, "chuquan")
+    response = phone_page.goto("/quarantine/")
+    assert response.status == 403
+    assert phone_page.locator("[data-testid=error-page] h1").inner_text() == "Bạn không có quyền mở trang này"
+    phone_page.click("[data-testid=error-home]")
+    phone_page.wait_for_load_state("networkidle")
+    assert not phone_page.locator("[data-testid=error-page]").count()
+    phone_page.goto("/quarantine/")
+    screenshot(phone_page, "error-403-phone")
