@@ -26,3 +26,14 @@ class WorkflowsConfig(AppConfig):
         from .retention import tracing_retention_job
 
         periodic("workflows.tracing_retention", every="daily", at="02:30")(tracing_retention_job)
+
+        # The quarantine policy's trial for the generic policy pages: it reads orders, cases and tracing.
+        from django.utils.translation import gettext_lazy as _
+
+        from lachan.core.policies import register_policy_trial
+
+        from .quarantine_policy_trial import quarantine_policy_trial
+
+        register_policy_trial("quarantine", quarantine_policy_trial,
+                              help=_("The orders in force are planned again under the draft, and the F1s of the last "
+                                     "14 days without an order are counted: who would be quarantined, until when."))

@@ -14,6 +14,7 @@ from lachan.core.errors import DomainError, PermissionDenied
 from lachan.core.models import Policy
 from lachan.core.policies import policy_rules
 from lachan.people.models import Person
+from lachan.quarantine.models import Order
 from lachan.tracing.models import Contact, ProximityDevice, ProximityEncounter
 from lachan.workflows import policies as service
 from lachan.workflows.policy_forms import decimal_text, form_rows, rules_from_post
@@ -300,3 +301,37 @@ def test_the_demo_province_quarantines_contacts(db, staff, units):
     exercise_policy(log=lambda msg: None)
     rules = policy_rules("quarantine", timezone.localdate())
     assert regime(rules, kind="quarantine", immunity="none").days == 14
+
+
+def test_a_quarantine_trial_shows_the_orders_that_would_change(units, staff):
+    """Under 1909/BYT-DP (04/2022) contacts are not quarantined and cases isolated 7 days: a draft re-adopting
+    11042/BYT-DP would quarantine the case's household F1 and isolate the case 10 days."""
+    from lachan.cases.services import case_confirm
+    from lachan.people.models import Household
+    from lachan.simulate.quarantine import EXERCISE_RULES
+    from lachan.tracing.engine import trace_case
+    from lachan.workflows.quarantine_orders import case_isolate
+
+    epi = staff.epidemiologist
+    home = Household.objects.create(commune=units.commune, address_line="12 Ấp Bắc")
+    an = Person.objects.create(full_name="Nguyễn Văn An", commune=units.commune, household=home)
+    Person.objects.create(full_name="Trần Thị Bình", commune=units.commune, household=home)
+    today = timezone.localdate()
+    case = case_confirm(person=an, onset_date=today - timedelta(days=2), sample_date=today - timedelta(days=1),
+                        origin="community", confirmed_at=timezone.now() - timedelta(hours=3), by=epi)
+    trace_case(case=case, by=epi)
+    order = case_isolate(case=case, by=epi)
+    orders_before = sorted(Policy.objects.values_list("pk", flat=True)), order.ends_on
+
+    trial = service.policy_draft_try(user=epi, kind="quarantine", rules=EXERCISE_RULES)
+    assert trial.summary[0].startswith("1 of the 1 orders in force would end on another day")
+    changed, recent = trial.tables
+    assert changed.rows[0][:2] == [order.code, "Nguyễn Văn An"] and changed.rows[0][4] != changed.rows[0][3]
+    assert "1 would be quarantined under the draft and are not now" in trial.summary[1]
+    assert recent.rows[0][1] == "Trần Thị Bình" and recent.rows[0][3] == "no order"
+    order.refresh_from_db()
+    assert (sorted(Policy.objects.values_list("pk", flat=True)), order.ends_on) == orders_before  # nothing written
+    assert Order.objects.count() == 1
+    # A district officer may not try drafts.
+    with pytest.raises(PermissionDenied):
+        service.policy_draft_try(user=staff.district, kind="quarantine", rules=EXERCISE_RULES)
