@@ -59,7 +59,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     # A commune station reads its commune's level and the lockdown areas it enforces.
     Role.COMMUNE_STATION: frozenset(_STAFF_WORK | _CASE_WORK | _SAMPLING | _QUARANTINE | _POLICIES
                                     | {Perm.PEOPLE_MERGE, Perm.RISK_VIEW}),
-    Role.LAB_STAFF: frozenset(_STAFF_WORK | {Perm.LABS_VIEW, Perm.LABS_SAMPLE, Perm.LABS_RESULT}),
+    Role.LAB_STAFF: frozenset(_STAFF_WORK | _POLICIES | {Perm.LABS_VIEW, Perm.LABS_SAMPLE, Perm.LABS_RESULT}),
     Role.ENTERPRISE_OFFICER: frozenset(_STAFF_WORK | {Perm.LABS_VIEW}),
     Role.VENUE_OWNER: frozenset(),
     Role.CHECKPOINT_OFFICER: frozenset(_STAFF_READ),

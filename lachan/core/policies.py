@@ -100,6 +100,7 @@ class PolicyKind:
     trial: PolicyTrialFunction | None = None
     trial_help: Any = ""
     pages: str = ""  # a URL name of the kind's own pages, when it has richer ones than the generic pages
+    position: int = 100  # where the kind stands in lists (the order officials think of them in)
 
     @property
     def has_trial(self) -> bool:  # for templates, which would call `trial`
@@ -110,13 +111,13 @@ _registry: dict[str, PolicyKind] = {}
 
 
 def register_policy_kind(kind: str, validator: RulesValidator, *, label: Any = "", description: Any = "",
-                         fields: tuple[PolicyField, ...] = (), pages: str = "") -> None:
+                         fields: tuple[PolicyField, ...] = (), pages: str = "", position: int = 100) -> None:
     """A domain declares a kind of policy: its validator and, for the generic pages, its label, an explanation
     and the schema of its rules."""
     _kinds[kind] = validator
     known = _registry.get(kind)
     _registry[kind] = PolicyKind(kind=kind, validator=validator, label=label or kind, description=description,
-                                 fields=tuple(fields), pages=pages,
+                                 fields=tuple(fields), pages=pages, position=position,
                                  trial=known.trial if known else None, trial_help=known.trial_help if known else "")
 
 
@@ -129,7 +130,7 @@ def register_policy_trial(kind: str, trial: PolicyTrialFunction, *, help: Any = 
 
 
 def policy_kinds() -> list[PolicyKind]:
-    return sorted(_registry.values(), key=lambda k: k.kind)
+    return sorted(_registry.values(), key=lambda k: (k.position, k.kind))
 
 
 def policy_kind(kind: str) -> PolicyKind:

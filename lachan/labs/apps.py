@@ -21,6 +21,7 @@ class LabsConfig(AppConfig):
         from .policy import policy_fields, validate_rules
 
         register_policy_kind("labs", validate_rules, label=_("Laboratories"), fields=policy_fields(),
+                             position=30,
                              description=_("Pool sizes and the range of Ct values a result may carry."))
         register_place_people("laboratory", _laboratory_people)
 

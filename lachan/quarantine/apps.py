@@ -13,6 +13,7 @@ class QuarantineConfig(AppConfig):
         from .policy import policy_fields, validate_rules
 
         register_policy_kind("quarantine", validate_rules, label=_("Quarantine and isolation"), fields=policy_fields(),
+                             position=20,
                              description=_("How long contacts are quarantined and cases isolated, where, with which tests, and the thresholds of monitoring."))
 
         # Monitoring: the missed check-ins once each policy version's report_by time has passed (checked every

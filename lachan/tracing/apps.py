@@ -15,9 +15,10 @@ class TracingConfig(AppConfig):
         from .policy_trial import tracing_policy_trial
 
         register_policy_kind("tracing", validate_rules, label=_("Contact tracing"), fields=policy_fields(),
+                             position=10,
                              description=_("Who is an F1, F2 or F3 of a case: the infectious window, time and "
                                            "distance together, households, venues."))
         register_policy_trial("tracing", tracing_policy_trial,
-                              help=_("The 20 most recent cases of the last 14 days are traced again under the draft "
+                              help=_("The 10 most recent cases of the last 14 days are traced again under the draft "
                                      "and compared with their contacts under the version in force."))
         sources.register_defaults()

@@ -20,7 +20,7 @@ from .engine import find_contacts_many
 from .models import Tier
 from .policy import DEFAULTS, rules_of
 
-SAMPLE_CASES = 20
+SAMPLE_CASES = 10  # two tracings each (in force, draft): a few seconds on a busy province
 SAMPLE_DAYS = 14
 PEOPLE_SHOWN = 100
 
