@@ -6,7 +6,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja.responses import Status
 
 from lachan.core.errors import DomainError, PermissionDenied
@@ -17,7 +17,7 @@ from .errors import AccountError
 from .models import AuditAction
 from .phones import looks_like_phone, phone_normalise
 from .roles import ROLE_PERMISSIONS
-from .selectors import api_tokens_of
+from .selectors import DENIAL_THRESHOLD, DENIAL_WINDOW_HOURS, api_tokens_of, denials_repeated
 
 router = Router(tags=["accounts"])
 
@@ -139,6 +139,26 @@ def tokens_revoke(request, token_id: int):
     _require_staff(request.user)
     services.api_token_revoke(token_id=token_id, user=request.user)
     return Status(204, None)
+
+
+class DenialsOut(Schema):
+    username: str
+    role: str
+    ip: str
+    denials: int
+    first_at: datetime
+    last_at: datetime
+
+
+@router.get("/audit/denials", response={200: list[DenialsOut], 403: ErrorOut},
+            summary="Accounts and addresses refused personal data at least `at_least` times in the last `hours`")
+def audit_denials(request, hours: int = Query(DENIAL_WINDOW_HOURS, ge=1, le=720),
+                  at_least: int = Query(DENIAL_THRESHOLD, ge=1, le=100000)):
+    rows = denials_repeated(user=request.user, hours=hours, at_least=at_least)
+    audit_record(actor=request.user, action=AuditAction.SEARCH, object_type="audit_event",
+                 detail={"denials": True, "hours": hours, "at_least": at_least})
+    return [{"username": r["actor_username"], "role": r["actor_role"], "ip": r["ip"], "denials": r["denials"],
+             "first_at": r["first_at"], "last_at": r["last_at"]} for r in rows]
 
 
 @router.post("/auth/token", auth=None, response={201: TokenCreatedOut, 400: ErrorOut, 401: ErrorOut, 429: ErrorOut},

@@ -10,7 +10,7 @@ from django.utils import timezone
 from lachan.core import request_context
 from lachan.core.db import bulk_insert
 
-from .models import AuditEvent
+from .models import AuditAction, AuditEvent
 
 
 def audit_record(
@@ -53,6 +53,49 @@ def audit_record_many(*, actor, action: str, object_type: str, person_ids: list,
         "channel": ctx.channel, "path": ctx.path[:300], "detail": detail or {}, "at": timezone.now(),
     }
     bulk_insert(AuditEvent, [{"object_id": _uuid_text(pid), "person_id": pid} for pid in person_ids], same=common)
+
+
+def audit_rows(*, actor, action: str, object_type: str, rows, person_attr: str = "person_id",
+               detail: dict | None = None) -> None:
+    """A list page or API page read: one event per person shown (rows without a person are left out)."""
+    person_ids = list(dict.fromkeys(pid for pid in (getattr(row, person_attr) for row in rows) if pid))
+    if person_ids:
+        audit_record_many(actor=actor, action=action, object_type=object_type, person_ids=person_ids, detail=detail)
+
+
+def audit_read(*, actor, action: str, object_type: str, object_id: Any = "", person_ids: list | tuple = (),
+               detail: dict | None = None) -> None:
+    """The recorder lachan.core.auditing hands the reads of lower layers to: one event for one object (its
+    person on it), one per person for a list, one without a person when nobody is named (a search by phone)."""
+    if len(person_ids) > 1:
+        audit_record_many(actor=actor, action=action, object_type=object_type, person_ids=person_ids,
+                          detail={**(detail or {}), **({"object_id": str(object_id)} if object_id else {})})
+    else:
+        audit_record(actor=actor, action=action, object_type=object_type, object_id=object_id,
+                     person_id=person_ids[0] if person_ids else None, detail=detail)
+
+
+DENIED = AuditAction.DENIED
+# Routes of personal data (and of the accounts and the trail): a 403 or 404 there is a refused attempt.
+PERSONAL_DATA_PREFIXES = (
+    "/people/", "/cases/", "/tracing/", "/notifications/", "/labs/", "/quarantine/", "/venues/", "/map/",
+    "/risk/", "/accounts/audit/", "/accounts/users/", "/admin/",
+    "/api/people/", "/api/cases/", "/api/tracing/", "/api/notifications/", "/api/labs/", "/api/quarantine/",
+    "/api/venues/", "/api/map/", "/api/workflows/", "/api/accounts/",
+)
+
+
+def audit_denial(request, response) -> None:
+    """A logged-in user refused (403) or not shown (404: outside their jurisdiction, or no such record) a route
+    of personal data. Whatever raised it (a selector, a permission check, get_object_or_404), it is recorded
+    here, once for all views and the API, so that probing for records shows in the trail."""
+    match = getattr(request, "resolver_match", None)
+    user = getattr(request, "user", None)
+    if match is None or user is None or not user.is_authenticated or not request.path.startswith(PERSONAL_DATA_PREFIXES):
+        return
+    probed = next(iter(match.kwargs.values()), "") if match.kwargs else ""
+    audit_record(actor=user, action=DENIED, object_type="route", object_id=str(probed)[:64],
+                 detail={"status": response.status_code, "method": request.method, "route": match.view_name})
 
 
 def _uuid_text(value) -> str:

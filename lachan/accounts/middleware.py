@@ -33,3 +33,18 @@ class OTPRequiredMiddleware:
             if path not in exempt:
                 return redirect(f"{reverse('accounts:login_code')}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
+
+
+class DenialAuditMiddleware:
+    """Records each 403 and 404 answered on a route of personal data to a logged-in user (audit.audit_denial)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code in (403, 404):
+            from .audit import audit_denial
+
+            audit_denial(request, response)
+        return response

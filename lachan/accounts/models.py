@@ -90,6 +90,7 @@ class AuditAction(models.TextChoices):
     LOGIN_FAILED = "login_failed", _("failed log-in")
     LOGOUT = "logout", _("log-out")
     SECURITY = "security", _("security setting")
+    DENIED = "access.denied", _("refused (403/404)")
 
 
 class AuditEvent(models.Model):
@@ -116,6 +117,8 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["object_type", "object_id"]),
             models.Index(fields=["actor_username", "at"], name="accounts_audit_actor_at"),
+            # The refusals of the last hours (repeated ones are shown to the province and in the feed).
+            models.Index(fields=["action", "at"], name="accounts_audit_action_at"),
         ]
 
     def __str__(self) -> str:

@@ -48,6 +48,29 @@ def audit_events(*, user, filters: dict[str, Any]) -> QuerySet[AuditEvent]:
     return qs.order_by("-at", "-id")
 
 
+DENIAL_WINDOW_HOURS = 24
+DENIAL_THRESHOLD = 10
+
+
+def denials_repeated(*, user, hours: int = DENIAL_WINDOW_HOURS, at_least: int = DENIAL_THRESHOLD) -> list[dict]:
+    """Accounts and addresses refused personal data at least `at_least` times in the last `hours`: someone
+    trying ids or reaching outside their jurisdiction. Most refusals first. Province level (the audit trail)."""
+    from django.db.models import Count, Max, Min
+
+    from .audit import DENIED
+
+    _require(user, Perm.AUDIT_VIEW)
+    since = timezone.now() - timedelta(hours=hours)
+    rows = (
+        AuditEvent.objects.filter(action=DENIED, at__gte=since)
+        .values("actor_username", "actor_role", "ip")
+        .annotate(denials=Count("id"), first_at=Min("at"), last_at=Max("at"))
+        .filter(denials__gte=at_least)
+        .order_by("-denials", "actor_username", "ip")
+    )
+    return list(rows[:500])
+
+
 def page_of(qs: QuerySet, *, page: int, size: int = 50) -> tuple[list, bool]:
     """One page and whether there is a next one (see core.pagination)."""
     result = core_page_of(qs, page=page, size=size)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("me/tokens/", views.token_create, name="token_create"),
     path("me/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("audit/", views.audit_search, name="audit"),
+    path("audit/denials/", views.audit_denials, name="audit_denials"),
     path("users/", views.users, name="users"),
     path("users/<int:user_id>/active/", views.user_active, name="user_active"),
     path("users/unlock/", views.user_unlock, name="user_unlock"),

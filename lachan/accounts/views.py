@@ -36,7 +36,16 @@ from .jurisdiction import scope_for
 from .middleware import user_needs_otp
 from .models import AuditAction, User
 from .roles import Perm, Role
-from .selectors import api_tokens_of, audit_events, locked_out_usernames, page_of, users_list
+from .selectors import (
+    DENIAL_THRESHOLD,
+    DENIAL_WINDOW_HOURS,
+    api_tokens_of,
+    audit_events,
+    denials_repeated,
+    locked_out_usernames,
+    page_of,
+    users_list,
+)
 
 PENDING_KEY = "lc_2fa_pending"
 PENDING_TTL = 300  # seconds between the password and the code
@@ -334,6 +343,28 @@ def audit_search(request):
     return render(request, "accounts/audit.html", {
         "form": form, "rows": rows, "page": page, "has_next": has_next, "query": query.urlencode(),
         "nav_current": "audit",
+    })
+
+
+def _bounded(raw, default: int, low: int, high: int) -> int:
+    text = str(raw or "").strip()
+    return min(max(int(text), low), high) if text.isascii() and text.isdigit() else default
+
+
+@login_required
+def audit_denials(request):
+    """Accounts and addresses refused personal data again and again: someone probing ids or jurisdictions."""
+    _require_perm(request, Perm.AUDIT_VIEW)
+    hours = _bounded(request.GET.get("hours"), DENIAL_WINDOW_HOURS, 1, 24 * 30)
+    at_least = _bounded(request.GET.get("at_least"), DENIAL_THRESHOLD, 1, 100000)
+    rows = denials_repeated(user=request.user, hours=hours, at_least=at_least)
+    roles = dict(Role.choices)
+    for row in rows:
+        row["role_label"] = roles.get(row["actor_role"], row["actor_role"])
+    audit_record(actor=request.user, action=AuditAction.SEARCH, object_type="audit_event",
+                 detail={"denials": True, "hours": hours, "at_least": at_least})
+    return render(request, "accounts/denials.html", {
+        "rows": rows, "hours": hours, "at_least": at_least, "nav_current": "audit",
     })
 
 

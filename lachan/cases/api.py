@@ -146,6 +146,7 @@ class ClusterCasesIn(Schema):
 def _cluster_detail(request, cluster_id, *, audit: bool = False) -> Cluster:
     cluster = selectors.cluster_get(user=request.user, cluster_id=cluster_id, audit=audit)
     cluster.visible_cases = list(selectors.cluster_cases(user=request.user, cluster=cluster)[:500])
+    selectors.cases_audited(user=request.user, cases=cluster.visible_cases, action="cluster.cases")
     return cluster
 
 
@@ -206,6 +207,7 @@ def add_cluster_cases(request, cluster_id: UUID, payload: ClusterCasesIn):
 @router.get("/", response={200: CasePage, **ERRORS}, summary="Cases in your jurisdiction")
 def list_cases(request, query: str = "", status: str = "", origin: str = "", page: int = 1):
     result = page_of(selectors.case_list(user=request.user, query=query, status=status, origin=origin), page=page)
+    selectors.cases_audited(user=request.user, cases=result.items)
     return {"items": result.items, "page": result.number, "has_next": result.has_next}
 
 

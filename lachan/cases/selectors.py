@@ -10,7 +10,7 @@ from django.db.models import Count, F, Max, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lachan.accounts.audit import audit_record
+from lachan.accounts.audit import audit_record, audit_rows
 from lachan.accounts.jurisdiction import scope_for
 from lachan.accounts.roles import Perm
 from lachan.core.errors import NotFound
@@ -46,6 +46,11 @@ def case_list(*, user, query: str = "", status: str = "", origin: str = "", clus
     if cluster:
         queryset = queryset.filter(cluster_id=cluster)
     return queryset.order_by("-confirmed_at", "-id")
+
+
+def cases_audited(*, user, cases, action: str = "case.list") -> None:
+    """A page of cases read (the list, a cluster's cases): one audit event per person shown."""
+    audit_rows(actor=user, action=action, object_type="person", rows=cases)
 
 
 def case_get(*, user, case_id, audit: bool = True) -> Case:

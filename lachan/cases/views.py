@@ -33,8 +33,10 @@ def case_list(request):
                                    origin=origin if origin in CaseOrigin.values else "")
     params = request.GET.copy()
     params.pop("page", None)
+    page = page_of(queryset, page=request.GET.get("page"), size=50)
+    selectors.cases_audited(user=request.user, cases=page.items)
     return render(request, "cases/list.html", {
-        "page": page_of(queryset, page=request.GET.get("page"), size=50), "query_string": params.urlencode(),
+        "page": page, "query_string": params.urlencode(),
         "statuses": CaseStatus.choices, "origins": CaseOrigin.choices, "q": request.GET.get("q", ""),
         "status": status, "origin": origin, "can_edit": request.user.has_perm_code(Perm.CASES_EDIT),
     })
@@ -137,6 +139,7 @@ def _cluster_page(request, cluster, **forms):
     """The cluster detail page, with the bound form of a failed POST in place of its empty one."""
     cases = selectors.cluster_cases(user=request.user, cluster=cluster)
     page = page_of(cases, page=request.GET.get("page"), size=100)
+    selectors.cases_audited(user=request.user, cases=page.items, action="cluster.cases")
     visible = cases.count() if page.has_next or page.number > 1 else len(page.items)
     can_edit = request.user.has_perm_code(Perm.CASES_EDIT)
     today = timezone.localdate()

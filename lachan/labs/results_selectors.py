@@ -10,7 +10,7 @@ from uuid import UUID
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from lachan.accounts.audit import audit_record_many
+from lachan.accounts.audit import audit_record_many, audit_rows
 from lachan.accounts.jurisdiction import scope_for
 from lachan.accounts.roles import Perm
 from lachan.core.errors import NotFound
@@ -66,6 +66,15 @@ def result_sample_get(*, user, code: str = "", sample_id=None) -> Sample:
     if sample is None:
         raise NotFound(LabErrorCode.SAMPLE_NOT_FOUND, _("Unknown sample code."), field="code")
     return sample
+
+
+def result_sample_swabs(*, user, sample: Sample) -> list:
+    """The people of a sample the result page shows (names, birth years, communes): audited, one event each."""
+    require_perm(user, Perm.LABS_RESULT)
+    swabs = list(sample.swabs.select_related("person", "person__commune", "case").order_by("position"))
+    audit_rows(actor=user, action="labs.result_people", object_type="person", rows=swabs,
+               detail={"sample": sample.code})
+    return swabs
 
 
 def imports_in_scope(user) -> QuerySet[ResultImport]:

@@ -69,10 +69,19 @@ def _require_view(request) -> None:
 @paginate(PageNumberPagination, page_size=50)
 def messages_list(request, filters: Query[MessageFilter]):
     _require_view(request)
-    return selectors.messages_list(**filters.dict())
+    queryset = selectors.messages_list(**filters.dict())
+    if any(getattr(filters, key, None) for key in selectors.PERSON_FILTERS):
+        # The page the paginator will cut (same page size), read once more for the people on it.
+        page = request.GET.get("page", "1")
+        number = int(page) if page.isdigit() and int(page) > 0 else 1
+        shown = list(queryset.only("id", "person_id")[(number - 1) * 50:number * 50])
+        selectors.outbox_audited(user=request.auth, rows=shown, filters=filters.dict())
+    return queryset
 
 
 @router.get("/messages/{message_id}", response=MessageDetailOut, summary="One outbox message")
 def message_get(request, message_id: UUID):
     _require_view(request)
-    return selectors.message_get(message_id=message_id)
+    message = selectors.message_get(message_id=message_id)
+    selectors.message_audited(user=request.auth, message=message)
+    return message

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lachan.core.auditing import record_read
 from lachan.core.errors import NotFound
 from lachan.core.pagination import page_of as core_page_of
 
@@ -46,6 +47,25 @@ def messages_list(
     if person_id:
         qs = qs.filter(person_id=person_id)
     return qs.order_by("-id")
+
+
+PERSON_FILTERS = ("to", "template", "person_id")  # a template names a result ("labs.result_positive")
+
+
+def outbox_audited(*, user, rows, filters: dict) -> None:
+    """A list of the outbox filtered by recipient, person or template is a read of those people: one audit event
+    per person shown (one naming the filter when nobody is)."""
+    named = {key: str(filters[key]) for key in PERSON_FILTERS if filters.get(key)}
+    if named:
+        record_read(actor=user, action="message.list", object_type="person",
+                    person_ids=list(dict.fromkeys(row.person_id for row in rows if row.person_id)),
+                    detail={"filters": named})
+
+
+def message_audited(*, user, message: Message) -> None:
+    record_read(actor=user, action="message.view", object_type="message", object_id=message.pk,
+                person_ids=[message.person_id] if message.person_id else [],
+                detail={"template": message.template_code})
 
 
 def message_get(*, message_id) -> Message:

@@ -30,6 +30,7 @@ def outbox(request):
     except ValueError:
         page = 1
     rows, has_next = selectors.page_of(selectors.messages_list(**filters), page=page, size=PAGE_SIZE) if valid else ([], False)
+    selectors.outbox_audited(user=request.user, rows=rows, filters=filters)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "notifications/outbox.html", {
@@ -45,6 +46,7 @@ def message_detail(request, message_id):
         message = selectors.message_get(message_id=message_id)
     except NotFound:
         raise Http404 from None
+    selectors.message_audited(user=request.user, message=message)
     return render(request, "notifications/message.html", {"message": message, "nav_current": "notifications"})
 
 

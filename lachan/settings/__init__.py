@@ -123,6 +123,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "lachan.core.middleware.RequestContextMiddleware",
+    "lachan.accounts.middleware.DenialAuditMiddleware",  # inside the request context: it records the address
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -134,6 +134,7 @@ def report(request, case_id: UUID):
 @router.get("/calls", response={200: ContactPage, **ERRORS}, summary="Contacts to call in your jurisdiction")
 def calls(request, status: str = "", tier: int | None = None, page: int = 1):
     result = page_of(selectors.call_list(user=request.user, status=status, tier=tier), page=page, size=100)
+    selectors.contacts_audited(user=request.user, contacts=result.items)
     return {"items": result.items, "page": result.number, "has_next": result.has_next}
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
-from lachan.accounts.audit import audit_record, audit_record_many
+from lachan.accounts.audit import audit_record, audit_record_many, audit_rows
 from lachan.accounts.jurisdiction import scope_for
 from lachan.accounts.roles import Perm
 from lachan.cases.models import Case
@@ -64,6 +64,11 @@ def interview_contacts(*, user, case: Case) -> InterviewRows:
         audit_record_many(actor=user, action="interview.view", object_type="interview_contact",
                           person_ids=[i.person_id for i in visible], detail={"case": case.code})
     return InterviewRows(visible=visible, hidden=named.count() - len(visible))
+
+
+def contacts_audited(*, user, contacts, action: str = "contact.call_list") -> None:
+    """A page of the call list read (names and phones): one audit event per person shown."""
+    audit_rows(actor=user, action=action, object_type="contact", rows=contacts)
 
 
 def call_list(*, user, commune_id: int | None = None, status: str = "", tier: int | None = None) -> QuerySet[Contact]:

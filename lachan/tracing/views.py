@@ -63,8 +63,10 @@ def calls(request):
                                    tier=int(tier) if tier in {"0", "1", "2", "3"} else None)
     params = request.GET.copy()
     params.pop("page", None)
+    page = page_of(queryset, page=request.GET.get("page"), size=100)
+    selectors.contacts_audited(user=request.user, contacts=page.items)
     return render(request, "tracing/calls.html", {
-        "page": page_of(queryset, page=request.GET.get("page"), size=100), "statuses": CallStatus.choices,
+        "page": page, "statuses": CallStatus.choices,
         "tiers": Tier.choices, "status": status, "tier": tier, "query_string": params.urlencode(),
     })
 

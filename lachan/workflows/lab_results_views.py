@@ -94,7 +94,7 @@ def sample_result(request, sample_id):
             apply_errors(form, exc)
         else:
             messages.error(request, exc.message)
-    swabs = list(sample.swabs.select_related("person", "person__commune", "case").order_by("position"))
+    swabs = results_selectors.result_sample_swabs(user=request.user, sample=sample)
     return render(request, "labs/results_sample.html", {
         "sample": sample, "form": form, "correction": correction, "swabs": swabs,
         "corrections": sample.corrections.select_related("created_by"),

@@ -393,7 +393,7 @@ class FeedItem:
 
 def module_label(module: str) -> str:
     return {"quarantine": _("Quarantine"), "labs": _("Laboratory"), "cases": _("Cases"),
-            "tracing": _("Tracing")}.get(module, module)
+            "tracing": _("Tracing"), "security": _("Security")}.get(module, module)
 
 
 def _alert_items(ops: OpsScope, since: datetime, now: datetime, limit: int) -> list[FeedItem]:
@@ -544,6 +544,26 @@ def _overdue_items(ops: OpsScope, since: datetime, now: datetime, limit: int) ->
     return out
 
 
+def _probe_items(user, since: datetime, now: datetime, limit: int) -> list[FeedItem]:
+    """Accounts or addresses refused personal data again and again (accounts.selectors.denials_repeated): told
+    when their latest refusal falls in the window. For the readers of the audit trail only."""
+    from lachan.accounts.selectors import DENIAL_WINDOW_HOURS, denials_repeated
+
+    out = []
+    for row in denials_repeated(user=user):
+        if not since < row["last_at"] <= now:
+            continue
+        who = row["actor_username"] or row["ip"] or "?"
+        out.append(FeedItem(
+            id=f"probe-{row['actor_username']}-{row['ip']}", at=row["last_at"], module="security",
+            kind="repeated_refusals", unit="", url=reverse("accounts:audit_denials"), urgent=True,
+            text=ngettext("%(who)s was refused personal data %(n)d time in %(hours)d h (address %(ip)s)",
+                          "%(who)s was refused personal data %(n)d times in %(hours)d h (address %(ip)s)", row["denials"])
+            % {"who": who, "n": row["denials"], "hours": DENIAL_WINDOW_HOURS, "ip": row["ip"] or "—"},
+            extra={"denials": row["denials"]}))
+    return out[:limit]
+
+
 def feed_since(since: datetime | None, *, now: datetime) -> datetime:
     """The start of the feed's window: `since` (a time without zone is local time), at most FEED_LOOKBACK ago."""
     floor = now - FEED_LOOKBACK
@@ -582,6 +602,8 @@ def operations_feed(*, user, since: datetime | None = None, limit: int = FEED_DE
         items += _correction_items(ops, since, now, limit)
         items += _cluster_items(ops, since, now, limit)
         items += _overdue_items(ops, since, now, limit)
+    if user is not None and user.has_perm_code(Perm.AUDIT_VIEW):
+        items += _probe_items(user, since, now, limit)
     items.sort(key=lambda item: (item.at, item.id), reverse=True)
     return items[:limit]
 

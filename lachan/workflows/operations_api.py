@@ -135,7 +135,7 @@ class SummaryOut(Schema):
 class FeedItemOut(Schema):
     id: str
     at: datetime
-    module: str = Field(..., description="quarantine, labs, cases or tracing")
+    module: str = Field(..., description="quarantine, labs, cases, tracing or security")
     module_label: str
     kind: str
     unit: str

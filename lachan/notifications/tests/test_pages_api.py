@@ -143,3 +143,27 @@ def test_api_needs_permission(client, staff, outbox):
     response = client.get("/api/notifications/messages")
     assert response.status_code == 403
     assert client.get(f"/api/notifications/messages/{outbox['sent'].id}").status_code == 403
+
+
+def test_reading_a_message_or_filtering_by_person_or_template_is_audited(client, staff, outbox):
+    from uuid import uuid4
+
+    from lachan.accounts.models import AuditEvent
+
+    person = uuid4()
+    Message.objects.filter(pk=outbox["sent"].pk).update(person_id=person)
+    client.force_login(staff.province)
+    client.get(reverse("notifications:outbox"), {"status": "sent"})  # no person or template: not a read of someone
+    assert not AuditEvent.objects.filter(action="message.list").exists()
+    client.get(reverse("notifications:outbox"), {"template": "test.hello"})
+    listed = AuditEvent.objects.get(action="message.list", person_id=person)
+    assert listed.actor == staff.province and listed.detail["filters"] == {"template": "test.hello"}
+    client.get("/api/notifications/messages", {"to": "0987654321"})  # nobody's person: the search itself
+    assert AuditEvent.objects.filter(action="message.list", person_id=None, detail__filters__to="0987654321").exists()
+    client.get("/api/notifications/messages", {"person_id": str(person)})
+    assert AuditEvent.objects.filter(action="message.list", person_id=person, channel="api").exists()
+    client.get(reverse("notifications:message", args=[outbox["sent"].pk]))
+    client.get(f"/api/notifications/messages/{outbox['sent'].pk}")
+    views = AuditEvent.objects.filter(action="message.view", object_id=str(outbox["sent"].pk), person_id=person)
+    assert sorted(views.values_list("channel", flat=True)) == ["api", "web"]
+    assert views.first().detail == {"template": "test.hello"}

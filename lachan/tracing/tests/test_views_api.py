@@ -203,3 +203,22 @@ def test_marking_a_call_does_not_redirect_outside_the_site(client, traced, world
         assert response.status_code == 302 and response["Location"] == reverse("tracing:calls")
     back = client.post(reverse("tracing:call_mark", args=[wife.pk]), {"status": "reached", "next": "/tracing/calls/?page=2"})
     assert back["Location"] == "/tracing/calls/?page=2"
+
+
+def test_case_lists_and_call_lists_are_audited_page_and_api(client, traced, world):
+    staff = world.staff
+    client.force_login(staff.commune)
+    assert client.get("/cases/").status_code == 200
+    assert AuditEvent.objects.filter(action="case.list", person_id=world.an.pk, actor=staff.commune,
+                                     channel="web").exists()
+    client.get("/api/cases/")
+    assert AuditEvent.objects.filter(action="case.list", person_id=world.an.pk, channel="api").exists()
+    client.get(reverse("tracing:calls"))
+    called = set(AuditEvent.objects.filter(action="contact.call_list", channel="web").values_list("person_id", flat=True))
+    assert called == {world.wife.pk, world.cafe_friend.pk}  # those the page shows, not the other district's
+    client.get("/api/tracing/calls")
+    assert AuditEvent.objects.filter(action="contact.call_list", channel="api", person_id=world.wife.pk).exists()
+    # A reader outside the jurisdiction sees nobody: nobody's read is recorded for them.
+    client.force_login(staff.other_commune)
+    client.get("/cases/")
+    assert not AuditEvent.objects.filter(action="case.list", actor=staff.other_commune).exists()

@@ -219,6 +219,11 @@ def test_sample_result_page_enter_release_correct(client, lab_world):
     response = client.get(reverse("labresults:find"), {"code": "p-1"})
     url = reverse("labresults:sample_result", args=[sample.pk])
     assert response["Location"] == url
+    client.get(url)  # the page names the people of the tube: each read is in the trail
+    from lachan.accounts.models import AuditEvent
+
+    read = AuditEvent.objects.filter(action="labs.result_people", actor=w.lab_user, detail__sample="P-1")
+    assert set(read.values_list("person_id", flat=True)) == {p.pk for p in w.people[:3]}
     assert client.get(reverse("labresults:find"), {"code": "NOPE"})["Location"] == reverse("labresults:import")
     page = body(client.post(url, {"action": "enter", "result": "positive", "ct_value": "abc"}))
     assert "Enter a number" in page

@@ -369,3 +369,23 @@ def test_live_reads_keep_the_days_before_today_a_few_minutes(units, staff):
     assert second["week"]["total"] == first["week"]["total"] + 1
     caches_clear_all()
     assert ops.cases_and_curve(ops_scope)[0]["week"]["total"] == first["week"]["total"] + 2
+
+
+def test_feed_tells_the_province_of_repeated_refusals(client, staff):
+    from uuid import uuid4
+
+    from lachan.accounts.selectors import DENIAL_THRESHOLD
+
+    client.force_login(staff.commune)
+    for _ in range(DENIAL_THRESHOLD):
+        client.get(f"/api/people/{uuid4()}", REMOTE_ADDR="10.1.2.3")
+    items = [i for i in ops.operations_feed(user=staff.province) if i.module == "security"]
+    assert [(i.kind, i.urgent, i.extra) for i in items] == [("repeated_refusals", True, {"denials": DENIAL_THRESHOLD})]
+    assert "commune" in items[0].text and "10.1.2.3" in items[0].text
+    # Not for those who may not read the audit trail, nor again once told (the next poll's window).
+    assert not [i for i in ops.operations_feed(user=staff.epidemiologist) if i.module == "security"]
+    later = ops.operations_feed(user=staff.province, since=timezone.now())
+    assert not [i for i in later if i.module == "security"]
+    client.force_login(staff.province)
+    api = client.get("/api/operations/feed").json()
+    assert any(item["module"] == "security" and item["module_label"] == "Security" for item in api["items"])
