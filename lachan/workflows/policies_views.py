@@ -62,8 +62,10 @@ def version(request, kind, pk):
     entry = service.policy_kind_get(user=request.user, kind=kind)
     policy = service.policy_version_get(user=request.user, kind=kind, pk=pk)
     policy.in_force = _in_force(policy)
+    previous = service.policy_version_in_force(kind, policy.valid_from - timedelta(days=1))
     return render(request, "policies/version.html", {
-        "entry": entry, "policy": policy, "rows": describe(entry.fields, policy.rules),
+        "entry": entry, "policy": policy, "rows": describe(entry.fields, policy.rules), "previous": previous,
+        "changes": changes(entry, previous.rules, policy.rules) if previous is not None and entry.fields else [],
         "other_rules": unknown_rules(entry.fields, policy.rules), "may_manage": service.may_manage(request.user),
         "nav_current": "policies"})
 
@@ -80,16 +82,17 @@ def _flat(rules: Any, prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _labels(fields, prefix: str = "", parents: tuple[str, ...] = ()) -> dict[str, str]:
+def _labels(fields, prefix: str = "", parents: tuple[str, ...] = ()) -> dict[str, tuple[str, str]]:
+    """Each rule's path → (its label with its groups', its unit)."""
     labels = {}
     for spec in fields:
         path = (*parents, str(spec.label))
-        labels[f"{prefix}{spec.key}"] = " › ".join(path)
+        labels[f"{prefix}{spec.key}"] = " › ".join(path), str(spec.unit)
         if spec.type == "group":
             labels.update(_labels(spec.fields, f"{prefix}{spec.key}.", path))
         elif spec.type == "mapping":
             for key, label in spec.choices:
-                labels[f"{prefix}{spec.key}.{key}"] = " › ".join((*path, str(label)))
+                labels[f"{prefix}{spec.key}.{key}"] = " › ".join((*path, str(label))), str(spec.unit)
     return labels
 
 
@@ -111,8 +114,16 @@ def changes(entry, before: dict | None, after: dict | None) -> list[dict[str, st
     """What a draft changes from the version it was drafted from, field by field, in words."""
     old, new = _flat(before or {}), _flat(after or {})
     labels = _labels(entry.fields)
-    return [{"label": labels.get(path, path), "before": _shown(old.get(path)), "after": _shown(new.get(path))}
-            for path in sorted(set(old) | set(new), key=lambda p: list(labels).index(p) if p in labels else 999)
+    order = list(labels)
+
+    def shown(path, value):
+        text = _shown(value)
+        unit = labels.get(path, ("", ""))[1]
+        return f"{text} {unit}" if unit and isinstance(value, (int, float)) and not isinstance(value, bool) else text
+
+    return [{"label": labels.get(path, (path, ""))[0], "before": shown(path, old.get(path)),
+             "after": shown(path, new.get(path))}
+            for path in sorted(set(old) | set(new), key=lambda p: order.index(p) if p in labels else len(order))
             if old.get(path) != new.get(path)]
 
 

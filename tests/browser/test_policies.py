@@ -62,7 +62,7 @@ def test_draft_try_and_adopt_a_tracing_version(page, phone_page, tracing):
     assert "F1 0 → 1" in summary and "1 người sẽ được thêm" in summary
     assert "Lê Văn Cường" in page.locator("[data-testid=trial-table]").nth(1).inner_text()
     change = page.locator("[data-testid=draft-change]").inner_text()
-    assert "Khoảng cách để là F1" in change and "1,5" in change
+    assert "Khoảng cách để là F1" in change and "1 m" in change and "1,5 m" in change
     screenshot(page, "policies-trial")
     assert policy_rules("tracing", timezone.localdate())["f1_max_distance_m"] == 1.0  # a trial changes nothing
 
@@ -82,7 +82,14 @@ def test_draft_try_and_adopt_a_tracing_version(page, phone_page, tracing):
     assert policy_rules("tracing", tomorrow)["f1_max_distance_m"] == 1.5
     assert AuditEvent.objects.filter(action="policy.adopt", actor_username="cdc").exists()
 
+    assert "Khoảng cách để là F1" in page.locator("[data-testid=version-change]").inner_text()
+
     login(phone_page, "cdc")
+    for url, name in ((f"/policies/tracing/{new.pk}/", "policies-version-phone"), ("/policies/", "policies-kinds-phone")):
+        phone_page.goto(url)
+        width = phone_page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (url, width)
+        screenshot(phone_page, name)
     phone_page.goto("/policies/quarantine/draft/")
     assert phone_page.locator("[data-testid=group][data-name=quarantine]").count() == 1
     width = phone_page.evaluate("document.documentElement.scrollWidth")

@@ -209,6 +209,8 @@ def test_a_draft_is_adopted_from_tomorrow_and_applies_only_from_then(client, sta
     assert old.valid_to == today
     assert policy_rules("tracing", today)["f1_max_distance_m"] == 1.0  # today: still the old version
     assert policy_rules("tracing", tomorrow)["f1_max_distance_m"] == 2.0  # from tomorrow: the new one
+    page = client.get(adopted["Location"]).content.decode()
+    assert "What it changed from 1909/BYT-DP" in page and page.count('data-testid="version-change"') == 1
     event = AuditEvent.objects.get(action="policy.adopt")
     assert event.actor == epi and event.detail["changed"] == {"f1_max_distance_m": {"from": 1.0, "to": 2.0}}
     assert event.detail["replaces"] == "1909/BYT-DP" and AuditEvent.objects.filter(action="policy.draft_check").exists()
