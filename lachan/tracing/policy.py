@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from lachan.venues.policy import LARGE_VENUE_MIN_AREA_M2, LARGE_VENUE_MIN_CAPACITY, VENUE_KIND_MIN_PEOPLE
+
 DEFAULTS: dict[str, Any] = {
     "infectious_days_before_onset": 2,
     "horizon_days": 21,
@@ -17,7 +19,12 @@ DEFAULTS: dict[str, Any] = {
     "default_stay_minutes": {},
     "max_stay_minutes": 240,
     "dedupe_minutes": 30,
+    # Venue size (lachan.venues.policy.VenueSizeRules); optional in a version: these defaults apply.
+    "venue_kind_min_people": dict(VENUE_KIND_MIN_PEOPLE),
+    "large_venue_min_capacity": LARGE_VENUE_MIN_CAPACITY,
+    "large_venue_min_area_m2": LARGE_VENUE_MIN_AREA_M2,
 }
+_OPTIONAL_NUMBERS = {"large_venue_min_capacity": (2, 10_000), "large_venue_min_area_m2": (10, 100_000)}
 _NUMBERS = {
     "infectious_days_before_onset": (0, 14), "horizon_days": (1, 60), "f1_min_minutes_small_room": (0, 240),
     "f1_max_distance_m": (0.1, 10), "f1_min_minutes_proximity": (0, 240), "max_stay_minutes": (10, 24 * 60),
@@ -43,6 +50,15 @@ def validate_rules(rules: dict[str, Any]) -> list[str]:
     for key in _FLAGS:
         if not isinstance(rules.get(key), bool):
             problems.append(f"{key} must be true or false")
+    for key, (low, high) in _OPTIONAL_NUMBERS.items():
+        value = rules.get(key, low)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            problems.append(f"{key} must be a whole number from {low} to {high}")
+    kinds = rules.get("venue_kind_min_people", {})
+    if not isinstance(kinds, dict) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 100_000 for v in kinds.values()
+    ):
+        problems.append("venue_kind_min_people must map venue kinds to a number of people")
     stays = rules.get("default_stay_minutes", {})
     if not isinstance(stays, dict) or not all(
         isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 24 * 60 for v in stays.values()
@@ -102,4 +118,19 @@ def policy_fields():
         PolicyField("dedupe_minutes", "integer", _("Repeated scans merged within"),
                     _("A second scan of the same venue by the same person within this time is the same visit."),
                     unit=minutes, low=_NUMBERS["dedupe_minutes"][0], high=_NUMBERS["dedupe_minutes"][1]),
+        PolicyField("large_venue_min_capacity", "integer", _("People that make a venue a large space"),
+                    _("A venue that holds this many people or more (as declared, or as its kind holds below) is traced "
+                      "as a large space, whatever its registrant chose. A venue traced as a small room where this many "
+                      "people were checked in at once is flagged for its commune station to check."),
+                    unit=_("people"), low=_OPTIONAL_NUMBERS["large_venue_min_capacity"][0],
+                    high=_OPTIONAL_NUMBERS["large_venue_min_capacity"][1], optional=True),
+        PolicyField("large_venue_min_area_m2", "integer", _("Floor area that makes a venue a large space"),
+                    _("A venue whose declared floor area is at least this is traced as a large space."),
+                    unit=_("m²"), low=_OPTIONAL_NUMBERS["large_venue_min_area_m2"][0],
+                    high=_OPTIONAL_NUMBERS["large_venue_min_area_m2"][1], optional=True),
+        PolicyField("venue_kind_min_people", "mapping", _("People a kind of venue holds at least"),
+                    _("A venue of this kind is taken to hold at least this many people, whatever its registrant "
+                      "declares: at or above the number that makes a large space, every venue of the kind is traced "
+                      "as one (a supermarket is never a small room). Empty: as declared."),
+                    unit=_("people"), low=1, high=100_000, choices=tuple(VenueKind.choices)),
     )

@@ -16,6 +16,7 @@ from lachan.people.models import Person
 from . import selectors, services
 from .errors import VenueErrorCode
 from .models import CheckIn, CheckInSource, Venue
+from .policy import venue_size_rules_on
 from .qr import qr_path, qr_verify_many
 from .sql import person_of_account
 
@@ -28,6 +29,9 @@ class VenueOut(Schema):
     kind: str
     size: str
     capacity: int | None
+    area_m2: int | None
+    traced_size: str
+    size_confirmed: str
     address: str
     commune_code: str
     commune_name: str
@@ -53,6 +57,11 @@ class VenueOut(Schema):
     def resolve_qr_path(obj: Venue) -> str:
         return qr_path(obj)
 
+    @staticmethod
+    def resolve_traced_size(obj: Venue) -> str:
+        """What tracing uses: the station's confirmed size, else the one the tracing policy derives."""
+        return venue_size_rules_on().of(obj)
+
 
 class VenueIn(Schema):
     name: str
@@ -61,6 +70,7 @@ class VenueIn(Schema):
     address: str = ""
     commune: str
     capacity: int | None = None
+    area_m2: int | None = None
     latitude: float | None = None
     longitude: float | None = None
     phone: str = ""

@@ -11,6 +11,7 @@ class VenueErrorCode(StrEnum):
     NAME_REQUIRED = "venue_name_required"
     KIND_INVALID = "venue_kind_invalid"
     SIZE_INVALID = "venue_size_invalid"
+    SIZE_CONFIRM = "venue_size_confirm_permission"
     COORDINATES_INVALID = "venue_coordinates_invalid"
     CHECKIN_NOT_FOUND = "checkin_not_found"
     TIME_FUTURE = "checkin_time_future"

@@ -9,6 +9,7 @@ class VenueForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=VenueKind.choices)
     size = forms.ChoiceField(label=_("Size"), choices=VenueSize.choices)
     capacity = forms.IntegerField(label=_("Capacity (people)"), required=False, min_value=1)
+    area_m2 = forms.IntegerField(label=_("Floor area (m²)"), required=False, min_value=1, max_value=10_000_000)
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
     commune = forms.ChoiceField(label=_("Commune"))
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
@@ -35,3 +36,10 @@ class FirstCheckInForm(forms.Form):
 
 class LogbookForm(forms.Form):
     file = forms.FileField(label=_("Logbook file (CSV or Excel)"))
+
+
+class SizeConfirmForm(forms.Form):
+    """A commune station, having seen the venue, confirms or corrects the size tracing uses."""
+
+    size = forms.ChoiceField(label=_("Size seen by the station"), choices=VenueSize.choices)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)

@@ -41,6 +41,17 @@ class Venue(BaseModel):
     kind = models.CharField(_("kind"), max_length=20, choices=VenueKind.choices)
     size = models.CharField(_("size"), max_length=10, choices=VenueSize.choices)
     capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+    area_m2 = models.PositiveIntegerField(_("floor area (m²)"), null=True, blank=True)
+    # `size` is what the registrant declared; tracing uses the size the tracing policy derives from the kind,
+    # capacity and area (never smaller than declared), until a commune station confirms or corrects it here.
+    size_confirmed = models.CharField(_("size confirmed by the station"), max_length=10, choices=VenueSize.choices,
+                                      blank=True, default="")
+    size_confirmed_at = models.DateTimeField(_("size confirmed at"), null=True, blank=True)
+    size_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                          related_name="+", db_index=False, verbose_name=_("size confirmed by"))
+    # The most people checked in at once (venues.crowd_peaks, daily) since the size was last confirmed.
+    crowd_peak = models.PositiveIntegerField(_("most people at once"), null=True, blank=True)
+    crowd_peak_at = models.DateTimeField(_("most people at once, when"), null=True, blank=True)
     # The unguessable code in the QR URL. Null only for venues bulk-loaded without one (the synthetic
     # province); venue_code_ensure() gives them one when their poster is first needed.
     code = models.CharField(_("code"), max_length=16, unique=True, null=True, blank=True, editable=False)

@@ -109,3 +109,14 @@ def venue_get(*, user, venue_id: UUID | str) -> Venue:
 
 def venue_checkin_count(*, venue: Venue, since: datetime) -> int:
     return CheckIn.objects.filter(venue=venue, checked_in_at__gte=since).count()
+
+
+def venues_size_to_check(*, user) -> QuerySet[Venue]:
+    """The venues in the reader's reach whose check-ins contradict their size (traced as a small room, yet more
+    people at once than a small room holds since the size was last confirmed), for the commune station to see."""
+    from .policy import venue_size_rules_on
+
+    rules = venue_size_rules_on()
+    candidates = venues_in_scope(user).filter(crowd_peak__gte=rules.large_min_capacity)
+    return venues_in_scope(user).filter(pk__in=[v.pk for v in candidates if rules.crowded(v)]).order_by(
+        "place__name", "id")

@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +17,7 @@ from lachan.accounts.audit import audit_record
 from lachan.accounts.jurisdiction import scope_for, unit_in_scope
 from lachan.accounts.models import AuditAction
 from lachan.accounts.roles import Role
+from lachan.core.db import db_datetime
 from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from lachan.core.text import fold
 from lachan.geo.models import AdminLevel, AdminUnit, Place, PlaceKind
@@ -78,7 +79,7 @@ def _coordinate(value: Any, low: float, high: float, field: str, errors: list[Do
 def venue_register(
     *, by, name: str, kind: str, size: str, address: str = "", commune: AdminUnit | int | str | None,
     latitude: float | str | None = None, longitude: float | str | None = None, capacity: int | None = None,
-    phone: str = "",
+    phone: str = "", area_m2: int | None = None,
 ) -> Venue:
     """A venue owner registers their venue (they become its owner); staff register one in their jurisdiction."""
     if by is not None and (not by.is_authenticated or by.role not in _REGISTRARS):
@@ -110,6 +111,15 @@ def venue_register(
             errors.append(DomainError("invalid", _("Enter a positive number."), field="capacity"))
     else:
         capacity = None
+    if area_m2 not in (None, ""):
+        try:
+            area_m2 = int(area_m2)
+            if not 1 <= area_m2 <= 10_000_000:
+                raise ValueError
+        except (TypeError, ValueError):
+            errors.append(DomainError("invalid", _("Enter the floor area in whole square metres."), field="area_m2"))
+    else:
+        area_m2 = None
     if phone:
         try:
             phone = phone_normalize(phone)
@@ -121,10 +131,63 @@ def venue_register(
     place = Place.objects.create(kind=PlaceKind.VENUE, name=name, commune=unit, address=address, latitude=lat,
                                  longitude=lon, phone=phone, created_by=actor, changed_by=actor)
     owner = by if by is not None and by.role == Role.VENUE_OWNER else None
-    venue = Venue.objects.create(place=place, kind=kind, size=size, capacity=capacity, owner=owner,
+    venue = Venue.objects.create(place=place, kind=kind, size=size, capacity=capacity, area_m2=area_m2, owner=owner,
                                  created_by=actor, changed_by=actor)
     audit_record(actor=by, action=AuditAction.CREATE, object_type="venue", object_id=venue.pk)
     return venue
+
+
+SIZE_CONFIRMERS = {Role.COMMUNE_STATION, Role.DISTRICT_OFFICER, Role.EPIDEMIOLOGIST, Role.PROVINCE_ADMIN}
+
+
+@transaction.atomic
+def venue_size_confirm(*, venue: Venue, size: str, by, note: str = "") -> Venue:
+    """A health official of the venue's commune (or above), having seen it, confirms or corrects the size tracing
+    uses from now on: it replaces what the policy derives. Audited with the size before and after; the crowd
+    counted so far is forgotten (it was weighed in the decision)."""
+    from .policy import venue_size_rules_on
+
+    if not getattr(by, "is_authenticated", False) or by.role not in SIZE_CONFIRMERS:
+        raise PermissionDenied(VenueErrorCode.SIZE_CONFIRM,
+                               _("Only a health station or health officials confirm the size of a venue."))
+    venue = Venue.objects.select_for_update().select_related("place__commune").filter(pk=venue.pk).first()
+    if venue is None or not unit_in_scope(scope_for(by), venue.place.commune):
+        raise NotFound(VenueErrorCode.NOT_FOUND, _("No such venue."))
+    if size not in VenueSize.values:
+        raise DomainError(VenueErrorCode.SIZE_INVALID, _("Choose small enclosed room or large space."), field="size")
+    before = venue_size_rules_on().of(venue)
+    venue.size_confirmed, venue.size_confirmed_at, venue.size_confirmed_by = size, timezone.now(), by
+    venue.crowd_peak = venue.crowd_peak_at = None
+    venue.changed_by = by
+    venue.save(update_fields=["size_confirmed", "size_confirmed_at", "size_confirmed_by", "crowd_peak",
+                              "crowd_peak_at", "changed_by", "changed_at"])
+    audit_record(actor=by, action="venue.size_confirm", object_type="venue", object_id=venue.pk,
+                 detail={"before": before, "size": size, "declared": venue.size, "note": " ".join(note.split())[:300]})
+    return venue
+
+
+def venues_crowd_count(*, now: datetime | None = None, days: int = 1) -> int:
+    """Daily: each venue's most people checked in at once over the last `days`, kept when above what it had
+    (venues.policy.VenueSizeRules.crowded reads it). A sweep over check-ins and check-outs in SQL (window sums),
+    leaving go before coming at the same minute. Returns the venues whose peak rose."""
+    now = now or timezone.now()
+    rules = checkin_rules(timezone.localdate(now))
+    since, table = now - timedelta(days=days), connection.ops.quote_name(CheckIn._meta.db_table)
+    sql = (f"SELECT venue_id, MAX(here) FROM (SELECT venue_id, SUM(step) OVER (PARTITION BY venue_id ORDER BY at, step "
+           f"ROWS UNBOUNDED PRECEDING) AS here FROM (SELECT venue_id, checked_in_at AS at, 1 AS step FROM {table} "
+           f"WHERE checked_in_at >= %s AND checked_in_at < %s UNION ALL SELECT venue_id, checked_out_at AS at, -1 "
+           f"AS step FROM {table} WHERE checked_in_at >= %s AND checked_in_at < %s) steps) sums GROUP BY venue_id")
+    low, high = db_datetime(since - rules.max_stay), db_datetime(now)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [low, high, low, high])
+        peaks = cursor.fetchall()
+    risen = 0
+    for venue_id, peak in peaks:
+        if peak and peak > 1:
+            risen += Venue.objects.filter(pk=venue_id).filter(
+                models.Q(crowd_peak__isnull=True) | models.Q(crowd_peak__lt=peak)).update(
+                crowd_peak=peak, crowd_peak_at=now)
+    return risen
 
 
 # ---- people at the door -------------------------------------------------------------------------

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.venue_list, name="list"),
     path("new/", views.venue_create, name="create"),
     path("<uuid:venue_id>/", views.venue_detail, name="detail"),
+    path("<uuid:venue_id>/size/", views.venue_size_confirm, name="size_confirm"),
     path("<uuid:venue_id>/poster.png", views.venue_poster_png, name="poster_png"),
     path("<uuid:venue_id>/poster.pdf", views.venue_poster_pdf, name="poster_pdf"),
     path("<uuid:venue_id>/logbook/errors.csv", views.logbook_errors_csv, name="logbook_errors"),

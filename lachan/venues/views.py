@@ -21,8 +21,9 @@ from lachan.geo.models import AdminLevel, AdminUnit
 from lachan.people.models import Person
 
 from . import logbook, poster, selectors, services
-from .forms import FirstCheckInForm, LogbookForm, VenueForm
-from .models import CheckIn, CheckInSource, VenueKind
+from .forms import FirstCheckInForm, LogbookForm, SizeConfirmForm, VenueForm
+from .models import CheckIn, CheckInSource, VenueKind, VenueSize
+from .policy import venue_size_rules_on
 from .qr import qr_path, qr_verify
 
 PERSON_COOKIE = "lc_person"
@@ -61,10 +62,18 @@ def _apply_errors(form, exc: DomainError) -> None:
 def venue_list(request):
     query = request.GET.get("q", "")
     kind = request.GET.get("kind", "")
-    page = page_of(selectors.venue_list(user=request.user, query=query, kind=kind), page=request.GET.get("page"), size=50)
+    check = request.GET.get("check", "") == "size"
+    venues = (selectors.venues_size_to_check(user=request.user) if check
+              else selectors.venue_list(user=request.user, query=query, kind=kind))
+    page = page_of(venues, page=request.GET.get("page"), size=50)
+    sizes = venue_size_rules_on()
+    for venue in page.items:
+        venue.traced_size = VenueSize(sizes.of(venue)).label
+        venue.crowded = sizes.crowded(venue)
     return render(request, "venues/list.html", {
-        "page": page, "q": query, "kind": kind, "kinds": VenueKind.choices,
+        "page": page, "q": query, "kind": kind, "kinds": VenueKind.choices, "check": check,
         "can_register": request.user.role in services._REGISTRARS,
+        "can_confirm": request.user.role in services.SIZE_CONFIRMERS,
     })
 
 
@@ -109,11 +118,32 @@ def venue_detail(request, venue_id):
                     return redirect("venues:detail", venue_id=venue.pk)
                 request.session[f"logbook-errors-{venue.pk}"] = result.errors_csv()[:2_000_000]
     since = timezone.now() - timezone.timedelta(days=1)
+    sizes = venue_size_rules_on()
+    can_confirm = request.user.role in services.SIZE_CONFIRMERS
     return render(request, "venues/detail.html", {
         "venue": venue, "qr_url": request.build_absolute_uri(qr_path(venue)), "form": form, "result": result,
         "count_day": selectors.venue_checkin_count(venue=venue, since=since),
         "error_rows": result.errors[:500] if result else [],
+        "traced_size": VenueSize(sizes.of(venue)).label,
+        "derived_size": VenueSize(sizes.derived(kind=venue.kind, declared=venue.size, capacity=venue.capacity,
+                                                area_m2=venue.area_m2)).label,
+        "crowded": sizes.crowded(venue), "small_room_holds": sizes.large_min_capacity - 1,
+        "size_form": SizeConfirmForm(initial={"size": sizes.of(venue)}) if can_confirm else None,
     })
+
+
+@venue_view
+@require_http_methods(["POST"])
+def venue_size_confirm(request, venue_id):
+    venue = selectors.venue_get(user=request.user, venue_id=venue_id)
+    form = SizeConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose small enclosed room or large space."))
+    else:
+        services.venue_size_confirm(venue=venue, size=form.cleaned_data["size"], note=form.cleaned_data["note"],
+                                    by=request.user)
+        messages.success(request, _("Size confirmed: tracing uses it from now on."))
+    return redirect("venues:detail", venue_id=venue.pk)
 
 
 @venue_view

@@ -56,6 +56,8 @@ from lachan.quarantine.models import (
 from lachan.quarantine.models import Setting as OrderSetting
 from lachan.risk.models import COVERAGE_KINDS, RiskAssessment, RiskInput, RiskInputKind
 from lachan.tracing.models import CallStatus, Contact, Tier, TracingRun
+from lachan.venues.models import Venue
+from lachan.venues.policy import venue_size_rules_on
 
 CURVE_DAYS = 60
 AVERAGE_DAYS = 7
@@ -583,7 +585,7 @@ def operations_feed(*, user, since: datetime | None = None, limit: int = FEED_DE
                     now: datetime | None = None) -> list[FeedItem]:
     """The live feed of the user's jurisdiction, newest first: quarantine alerts (left the place, silent, missed
     check-in, alarming symptoms), positive tubes released, cases confirmed, cases to review after a positive was
-    corrected, clusters recorded and tracing overdue (see _overdue_items), each from a module the user may read. Items after `since` (at most FEED_LOOKBACK ago;
+    corrected, clusters recorded, tracing overdue (see _overdue_items) and venues whose size is to be checked, each from a module the user may read. Items after `since` (at most FEED_LOOKBACK ago;
     default: that far back), at most `limit` (1 to FEED_MAX). Each source reads at most `limit` rows of an
     indexed time range; no names, only codes (it is shown on a big screen). Links lead to the records, whose
     pages check the reader's access and audit the read."""
@@ -602,10 +604,25 @@ def operations_feed(*, user, since: datetime | None = None, limit: int = FEED_DE
         items += _correction_items(ops, since, now, limit)
         items += _cluster_items(ops, since, now, limit)
         items += _overdue_items(ops, since, now, limit)
+        items += _venue_size_items(ops, since, now, limit)
     if user is not None and user.has_perm_code(Perm.AUDIT_VIEW):
         items += _probe_items(user, since, now, limit)
     items.sort(key=lambda item: (item.at, item.id), reverse=True)
     return items[:limit]
+
+
+def _venue_size_items(ops: OpsScope, since: datetime, now: datetime, limit: int) -> list[FeedItem]:
+    """A venue traced as a small room that held more people at once than a small room holds (venues.crowd_peaks,
+    nightly): its commune station is to check its size (lachan.venues.policy.VenueSizeRules.crowded)."""
+    rules = venue_size_rules_on(timezone.localdate(now))
+    rows = (Venue.objects.filter(ops.commune_q("place__commune_id"), crowd_peak_at__gt=since, crowd_peak_at__lte=now,
+                                 crowd_peak__gte=rules.large_min_capacity)
+            .select_related("place__commune").order_by("-crowd_peak_at", "-pk")[:limit])
+    return [FeedItem(id=f"venue-size-{v.pk}-{v.crowd_peak}", at=v.crowd_peak_at, module="tracing", kind="venue_size",
+                     unit=v.place.commune.name, url=reverse("venues:detail", args=[v.pk]),
+                     text=_("%(venue)s, traced as a small room, held %(n)s people at once: its size is to be checked")
+                     % {"venue": v.place.name, "n": v.crowd_peak})
+            for v in rows if rules.crowded(v)]
 
 
 def feed_item_dict(item: FeedItem) -> dict:

@@ -79,6 +79,7 @@ class VenueSource:
 
     def exposures_many(self, *, windows: list[Window], policy):
         from lachan.venues.models import Venue, VenueSize
+        from lachan.venues.policy import venue_size_rules
 
         by_person = {w.person_id: w for w in windows}
         own = self._rows("person_id = %s AND checked_in_at < %s AND checked_out_at > %s",
@@ -91,8 +92,12 @@ class VenueSource:
                   for start, end in stays_merged(stays)]
         if not visits:
             return []
-        venues = {v["pk"]: v for v in Venue.objects.filter(pk__in={v[1] for v in visits}).values(
-            "pk", "size", "kind", "place__name")}
+        # The size the policy derives (kind, capacity, area; never smaller than declared), or the station's.
+        sizes = venue_size_rules(policy)
+        venues = {v["pk"]: {**v, "size": sizes.traced(kind=v["kind"], declared=v["size"], capacity=v["capacity"],
+                                                      area_m2=v["area_m2"], confirmed=v["size_confirmed"])}
+                  for v in Venue.objects.filter(pk__in={v[1] for v in visits}).values(
+                      "pk", "size", "kind", "capacity", "area_m2", "size_confirmed", "place__name")}
         large_is_notice = bool(policy.get("large_venue_is_notice", True))
         if policy.get("close_only") and large_is_notice:
             # Only close contacts wanted (F2 search): a large space never makes one, so skip its crowd.

@@ -2,6 +2,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from lachan.geo.models import Place, PlaceKind
 from lachan.tracing.engine import case_window, trace_case
 from lachan.tracing.models import (
     Contact,
@@ -49,6 +50,42 @@ def test_household_and_small_cafe_are_f1_large_venue_is_notice(world, epi):
     assert cafe_ev.source == "venue" and cafe_ev.minutes == 45 and cafe_ev.small_room
     assert "Cà phê Sáng" in cafe_ev.text and cafe_ev.ref == str(world.cafe.pk)
     assert Exposure.objects.get(contact__person=world.wife).ref == str(world.home.pk)
+
+
+def test_a_supermarket_registered_as_small_gives_notices_not_f1(world, epi, staff):
+    # The registrant chose "small enclosed room"; the tracing policy's kinds and capacities say large.
+    from lachan.venues.models import Venue
+    from lachan.venues.services import venue_size_confirm
+
+    Venue.objects.filter(pk=world.mart.pk).update(size="small")
+    big_cafe = Venue.objects.create(place=Place.objects.create(kind=PlaceKind.VENUE, name="Cà phê Sân vườn",
+                                                               commune=world.units.commune),
+                                    kind="cafe", size="small", capacity=120)
+    checkin(world.an, world.mart, at(5), 60)
+    checkin(world.shopper, world.mart, at(5), 60)
+    checkin(world.an, big_cafe, at(8), 60)
+    checkin(world.cafe_friend, big_cafe, at(8), 60)
+    case = make_case(world.an, epi)
+    trace_case(case=case, by=epi)
+    got = tiers(case)
+    assert got["Võ Văn Em"] == 0 and got["Lê Văn Cường"] == 0
+    assert not Exposure.objects.get(contact__person=world.shopper).small_room
+    # The commune station saw the garden café's back room where they sat: a small room, an F1 from now on.
+    venue_size_confirm(venue=big_cafe, size="small", by=staff.commune)
+    trace_case(case=case, by=epi)
+    assert tiers(case)["Lê Văn Cường"] == 1
+
+
+def test_the_tracing_policy_schema_and_validation_know_the_venue_size_rules():
+    from lachan.core.policies import policy_kind
+    from lachan.tracing.policy import DEFAULTS, validate_rules
+
+    fields = {f.key: f for f in policy_kind("tracing").fields}
+    for key in ("venue_kind_min_people", "large_venue_min_capacity", "large_venue_min_area_m2"):
+        assert key in DEFAULTS and str(fields[key].help)
+    assert validate_rules({**DEFAULTS}) == []
+    bad = validate_rules({**DEFAULTS, "large_venue_min_capacity": 0, "venue_kind_min_people": {"market": "x"}})
+    assert any("large_venue_min_capacity" in p for p in bad) and any("venue_kind_min_people" in p for p in bad)
 
 
 def test_short_stay_in_small_room_is_only_a_notice(world, epi):
