@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from lachan.core.widgets import DateInput
+from lachan.geo.forms import UnitChoiceField
 from lachan.geo.models import AdminUnit, Place
 
 from .models import AuditAction
@@ -65,7 +66,7 @@ class StaffUserForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
     role = forms.ChoiceField(label=_("Role"), choices=_STAFF_ROLES)
-    jurisdiction_unit = forms.ModelChoiceField(
+    jurisdiction_unit = UnitChoiceField(
         label=_("Administrative unit"), required=False, queryset=AdminUnit.objects.none(),
         help_text=_("For provincial, district and commune roles."),
     )
@@ -85,7 +86,7 @@ class StaffUserForm(forms.Form):
         units = AdminUnit.objects.filter(tree=settings.LACHAN_ADMIN_TREE)
         if province is not None:
             units = units.filter(Q(path=province.path) | Q(path__startswith=province.path + "/"))
-        self.fields["jurisdiction_unit"].queryset = units.order_by("path")
+        self.fields["jurisdiction_unit"].queryset = units.select_related("parent").order_by("path")
         self.fields["jurisdiction_unit"].label_from_instance = (
             lambda u: "— " * (u.level - 1) + f"{u.name} ({u.code})")
 

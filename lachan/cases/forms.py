@@ -7,15 +7,11 @@ from django.utils.translation import gettext_lazy as _
 
 from lachan.core.errors import DomainError, ValidationFailed
 from lachan.core.widgets import DateInput
-from lachan.geo.models import AdminLevel, AdminUnit
+from lachan.geo.forms import UnitChoiceField
+from lachan.geo.models import AdminUnit
 from lachan.people.selectors import communes_in_scope
 
 from .models import ClusterKind
-
-
-class CommuneField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.name} — {obj.parent.name}" if obj.parent_id and obj.level == AdminLevel.COMMUNE else obj.name
 
 
 def _communes(user, current: AdminUnit | None = None):
@@ -29,7 +25,7 @@ def _communes(user, current: AdminUnit | None = None):
 class ClusterForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=ClusterKind.choices)
-    commune = CommuneField(label=_("Commune"), queryset=AdminUnit.objects.none(), empty_label="—")
+    commune = UnitChoiceField(label=_("Commune"), queryset=AdminUnit.objects.none(), empty_label="—")
     source_description = forms.CharField(label=_("Common source"), required=False, max_length=2000,
                                          widget=forms.Textarea(attrs={"rows": 2}))
     opened_on = forms.DateField(label=_("Opened on"), widget=DateInput())

@@ -24,7 +24,7 @@ from .services import require_perm
 
 
 def cases_in_scope(user) -> QuerySet[Case]:
-    queryset = Case.objects.select_related("person", "person__commune", "cluster")
+    queryset = Case.objects.select_related("person", "person__commune__parent", "cluster")
     if user is None:
         return queryset
     return queryset.filter(scope_for(user).person_q(person_field="person"))
@@ -69,7 +69,7 @@ def case_active_of_person(*, person_id) -> Case | None:
 
 
 def clusters_in_scope(user) -> QuerySet[Cluster]:
-    queryset = Cluster.objects.select_related("commune", "commune__parent")
+    queryset = Cluster.objects.select_related("commune__parent", "commune__parent")
     if user is None:
         return queryset
     return queryset.filter(cluster_scope_q(user))

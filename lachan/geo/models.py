@@ -43,7 +43,30 @@ class AdminUnit(models.Model):
         verbose_name_plural = _("administrative units")
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The unit named without ambiguity in its province: a commune of the 2021 tree with its district
+        ("Phường 1, TP. Mỹ Tho": three towns have a Phường 1). What every page, list and picker shows; select
+        the parent with the unit (select_related("commune__parent")) in lists."""
+        if self.level != AdminLevel.COMMUNE or not self.parent_id:
+            return self.name
+        parent = self.parent
+        return f"{self.name}, {parent.short_label}" if parent.level == AdminLevel.DISTRICT else self.name
+
+    @property
+    def short_label(self) -> str:
+        """A district as written after a commune: "TP. Mỹ Tho", "H. Cái Bè", "TX. Gò Công"."""
+        prefix = UNIT_KIND_ABBREVIATIONS.get(self.kind)
+        if not prefix or not self.short_name:
+            return self.name
+        # "Cai Lậy (Thị xã)" tells the town from the rural district of the same name: the prefix says it already.
+        return f"{prefix} {self.short_name.removesuffix(f' ({self.kind})')}"
+
+
+# How Vietnamese addresses abbreviate a unit's kind before its short name.
+UNIT_KIND_ABBREVIATIONS = {"Thành phố": "TP.", "Thị xã": "TX.", "Huyện": "H.", "Quận": "Q.", "Tỉnh": "Tỉnh"}
 
 
 class PlaceKind(models.TextChoices):

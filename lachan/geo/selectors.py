@@ -43,3 +43,11 @@ def communes_of(unit: AdminUnit) -> QuerySet[AdminUnit]:
     return AdminUnit.objects.filter(
         Q(path=unit.path) | Q(path__startswith=unit.path + "/"), level=AdminLevel.COMMUNE
     ).order_by("path")
+
+
+def unit_labels(unit_ids) -> dict[int, str]:
+    """Each unit's unambiguous label (AdminUnit.label), for rows read as values: one query for all."""
+    ids = {pk for pk in unit_ids if pk}
+    if not ids:
+        return {}
+    return {unit.pk: unit.label for unit in AdminUnit.objects.filter(pk__in=ids).select_related("parent")}

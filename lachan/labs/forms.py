@@ -6,18 +6,12 @@ from django.utils.translation import gettext_lazy as _
 
 from lachan.core.errors import DomainError, ValidationFailed
 from lachan.core.widgets import DateInput
-from lachan.geo.models import AdminLevel, AdminUnit
+from lachan.geo.forms import UnitChoiceField
+from lachan.geo.models import AdminUnit
 
 from .models import CampaignKind, Laboratory, SwabReason, TestType
 from .policy import lab_rules
 from .services import MAX_RECEIVE, MAX_RESERVE
-
-
-class UnitField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        if obj.parent_id and obj.level == AdminLevel.COMMUNE:
-            return f"{obj.name} — {obj.parent.name}"
-        return obj.name
 
 
 class LabField(forms.ModelChoiceField):
@@ -28,7 +22,7 @@ class LabField(forms.ModelChoiceField):
 class CampaignForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=CampaignKind.choices)
-    unit = UnitField(label=_("Area"), queryset=AdminUnit.objects.none(), empty_label="—")
+    unit = UnitChoiceField(label=_("Area"), queryset=AdminUnit.objects.none(), empty_label="—")
     starts_on = forms.DateField(label=_("Starts on"), widget=DateInput())
     ends_on = forms.DateField(label=_("Ends on"), widget=DateInput(), required=False)
     test_type = forms.ChoiceField(label=_("Test"), choices=TestType.choices)
@@ -52,7 +46,7 @@ class CampaignForm(forms.Form):
 
 class SiteForm(forms.Form):
     name = forms.CharField(label=_("Name of the site"), max_length=200)
-    commune = UnitField(label=_("Commune"), queryset=AdminUnit.objects.none(), empty_label="—")
+    commune = UnitChoiceField(label=_("Commune"), queryset=AdminUnit.objects.none(), empty_label="—")
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
 
     def __init__(self, *args, communes, **kwargs):

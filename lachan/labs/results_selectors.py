@@ -33,7 +33,7 @@ def _is_uuid(value) -> bool:
 def laboratories_for(user) -> QuerySet[Laboratory]:
     """The laboratories whose results a user may enter and import: lab staff their own; unit users (the
     province) those located in their unit."""
-    queryset = Laboratory.objects.select_related("place", "place__commune").order_by("place__name")
+    queryset = Laboratory.objects.select_related("place", "place__commune__parent").order_by("place__name")
     if user is None:
         return queryset
     own = user_laboratory(user)
@@ -123,7 +123,7 @@ def retests_due(*, user, commune: AdminUnit | None = None, query: str = "") -> Q
     queryset = (Swab.objects.filter(retest_due=True,
                                     sample__status__in=[SampleStatus.RELEASED, SampleStatus.REJECTED])
                 .filter(swab_scope_q(user))
-                .select_related("person", "person__commune", "sample", "sample__laboratory__place"))
+                .select_related("person", "person__commune__parent", "sample", "sample__laboratory__place"))
     if commune is not None:
         queryset = queryset.filter(person__commune=commune)
     if query.strip():

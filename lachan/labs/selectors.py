@@ -128,7 +128,7 @@ def campaign_rounds(*, campaign: Campaign) -> list[RoundCounts]:
 def campaign_sites(*, campaign: Campaign) -> list[SamplingSite]:
     """The campaign's sites with the samples and people of the current round."""
     return list(
-        campaign.sites.select_related("commune", "place").annotate(
+        campaign.sites.select_related("commune__parent", "place").annotate(
             round_samples=Count("samples", filter=Q(samples__round=campaign.current_round), distinct=True),
             round_people=Count("samples__swabs", filter=Q(samples__round=campaign.current_round)),
         ).order_by("name")
@@ -138,7 +138,7 @@ def campaign_sites(*, campaign: Campaign) -> list[SamplingSite]:
 def site_get(*, user, site_id, perm: str = Perm.LABS_VIEW) -> SamplingSite:
     require_perm(user, perm)
     pk = _uuid(site_id)
-    site = (SamplingSite.objects.select_related("campaign__unit", "campaign__laboratory__place", "commune")
+    site = (SamplingSite.objects.select_related("campaign__unit", "campaign__laboratory__place", "commune__parent")
             .filter(pk=pk, campaign__in=campaigns_in_scope(user)).first()) if pk else None
     if site is None:
         raise NotFound(LabErrorCode.SITE_NOT_FOUND, _("Sampling site not found."))
@@ -186,7 +186,7 @@ def sample_list(*, user, campaign: Campaign | None = None, site: SamplingSite | 
 def sample_get(*, user, sample_id=None, code: str = "", audit: bool = False) -> Sample:
     """One sample by id or tube code, if the user sees it (else 404, whether or not it exists)."""
     require_perm(user, Perm.LABS_VIEW)
-    queryset = samples_in_scope(user).select_related("campaign__unit", "site__commune", "collected_by",
+    queryset = samples_in_scope(user).select_related("campaign__unit", "site__commune__parent", "collected_by",
                                                      "received_by", "released_by", "rejected_by")
     if sample_id is not None:
         pk = _uuid(sample_id)
@@ -218,7 +218,7 @@ class SwabRows:
 def sample_swabs(*, user, sample: Sample) -> SwabRows:
     """The sample's swabs whose people the user may see, by position; the others only counted."""
     require_perm(user, Perm.LABS_VIEW)
-    swabs = list(sample.swabs.select_related("person__commune", "retest_of__sample").order_by("position"))
+    swabs = list(sample.swabs.select_related("person__commune__parent", "retest_of__sample").order_by("position"))
     if user is None:
         return SwabRows(visible=swabs, hidden=0)
     allowed = set(Swab.objects.filter(swab_scope_q(user), sample=sample).values_list("pk", flat=True))
@@ -309,5 +309,5 @@ def query_is_identifier(query: str) -> bool:
 def people_by_ids(*, user, ids) -> list[Person]:
     """These people, in the order given, those the user may see."""
     pks = [pk for pk in (_uuid(v) for v in ids) if pk]
-    found = {p.pk: p for p in people_in_scope(user).select_related("commune").filter(pk__in=pks)} if pks else {}
+    found = {p.pk: p for p in people_in_scope(user).select_related("commune__parent").filter(pk__in=pks)} if pks else {}
     return [found[pk] for pk in dict.fromkeys(pks) if pk in found]

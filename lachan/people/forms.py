@@ -4,15 +4,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lachan.core.widgets import DateInput
+from lachan.geo.forms import UnitChoiceField
 from lachan.geo.models import AdminLevel, AdminUnit
 
 from .models import Sex
 from .selectors import communes_in_scope
-
-
-class CommuneChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.name} — {obj.parent.name}" if obj.parent_id and obj.level == AdminLevel.COMMUNE else obj.name
 
 
 def _communes_for(user):
@@ -30,7 +26,7 @@ def _communes_for(user):
 
 class PersonFilterForm(forms.Form):
     q = forms.CharField(label=_("Name, national ID or phone"), required=False, max_length=100)
-    commune = CommuneChoiceField(label=_("Commune"), queryset=AdminUnit.objects.none(), required=False, empty_label=_("all"))
+    commune = UnitChoiceField(label=_("Commune"), queryset=AdminUnit.objects.none(), required=False, empty_label=_("all"))
     sex = forms.ChoiceField(label=_("Sex"), required=False, choices=[("", _("all")), *Sex.choices])
     birth_year_from = forms.IntegerField(label=_("Born from"), required=False, min_value=1900, max_value=2100)
     birth_year_to = forms.IntegerField(label=_("Born until"), required=False, min_value=1900, max_value=2100)
@@ -65,7 +61,7 @@ class PersonForm(forms.Form):
     national_id = forms.CharField(label=_("National ID (CCCD)"), required=False, max_length=20)
     phone = forms.CharField(label=_("Phone"), required=False, max_length=20, widget=forms.TextInput(attrs={"type": "tel"}))
     phone_alt = forms.CharField(label=_("Other phone"), required=False, max_length=20, widget=forms.TextInput(attrs={"type": "tel"}))
-    commune = CommuneChoiceField(label=_("Commune of residence"), queryset=AdminUnit.objects.none())
+    commune = UnitChoiceField(label=_("Commune of residence"), queryset=AdminUnit.objects.none())
     address_line = forms.CharField(label=_("Address (house, street, hamlet)"), required=False, max_length=300)
     occupation = forms.CharField(label=_("Occupation"), required=False, max_length=100)
 

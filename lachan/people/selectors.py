@@ -170,7 +170,7 @@ def person_candidates(*, user, query: str, purpose: str, limit: int = 20) -> lis
     search = person_search_q(query)
     if search is None or not (query or "").strip():
         return []
-    queryset = people_in_scope(user).select_related("commune")
+    queryset = people_in_scope(user).select_related("commune__parent")
     if isinstance(search, list):
         where = Q()
         for word in search:
@@ -232,7 +232,7 @@ def duplicate_list(*, user, person: Person | None = None, status: str = Duplicat
         queryset = queryset.filter(status=status)
     if person is not None:
         queryset = queryset.filter(Q(person_a=person) | Q(person_b=person))
-    return queryset.select_related("person_a__commune", "person_b__commune").order_by("-score", "found_at", "pk")
+    return queryset.select_related("person_a__commune__parent", "person_b__commune__parent").order_by("-score", "found_at", "pk")
 
 
 def duplicate_get(*, user, candidate_id: int) -> DuplicateCandidate:

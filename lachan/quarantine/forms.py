@@ -8,16 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from lachan.core.errors import DomainError, ValidationFailed
 from lachan.core.widgets import DateInput
-from lachan.geo.models import AdminLevel, AdminUnit
+from lachan.geo.forms import UnitChoiceField
+from lachan.geo.models import AdminUnit
 
 from .models import Immunity, OrderKind, Setting
-
-
-class UnitField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        if obj.parent_id and obj.level == AdminLevel.COMMUNE:
-            return f"{obj.name} — {obj.parent.name}"
-        return obj.name
 
 
 def room_choices(uses) -> list[tuple[str, str]]:
@@ -38,7 +32,7 @@ class OrderForm(forms.Form):
     exposed_on = forms.DateField(label=_("Last exposure (contacts)"), widget=DateInput(), required=False)
     immunity = forms.ChoiceField(label=_("Vaccination / recovery"), choices=Immunity.choices, initial=Immunity.UNKNOWN)
     ends_on = forms.DateField(label=_("Last day (empty: from the policy)"), widget=DateInput(), required=False)
-    commune = UnitField(label=_("Commune of the home"), queryset=AdminUnit.objects.none(), required=False,
+    commune = UnitChoiceField(label=_("Commune of the home"), queryset=AdminUnit.objects.none(), required=False,
                         empty_label=_("the person's"))
     address = forms.CharField(label=_("Address (empty: the person's, or the facility's)"), max_length=300,
                               required=False)
@@ -64,7 +58,7 @@ class ExtendForm(forms.Form):
 class MoveForm(forms.Form):
     setting = forms.ChoiceField(label=_("Where"), choices=Setting.choices)
     room = forms.ChoiceField(label=_("Facility and room"), required=False)
-    commune = UnitField(label=_("Commune of the home"), queryset=AdminUnit.objects.none(), required=False,
+    commune = UnitChoiceField(label=_("Commune of the home"), queryset=AdminUnit.objects.none(), required=False,
                         empty_label=_("the person's"))
     address = forms.CharField(label=_("Address (empty: the person's, or the facility's)"), max_length=300,
                               required=False)
@@ -91,7 +85,7 @@ END_REASONS = (
 
 class FacilityForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
-    commune = UnitField(label=_("Commune"), queryset=AdminUnit.objects.none(), empty_label="—")
+    commune = UnitChoiceField(label=_("Commune"), queryset=AdminUnit.objects.none(), empty_label="—")
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=15, required=False)
     latitude = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)

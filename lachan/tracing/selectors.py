@@ -21,7 +21,7 @@ from .models import Contact, Exposure, InterviewContact, TracingRun, tier_rank
 
 
 def contacts_in_scope(user) -> QuerySet[Contact]:
-    queryset = Contact.objects.select_related("person", "commune", "index_case", "via")
+    queryset = Contact.objects.select_related("person", "commune__parent", "index_case", "via")
     if user is None:
         return queryset
     return queryset.filter(scope_for(user).commune_q("commune"))
@@ -58,7 +58,7 @@ def interview_contacts(*, user, case: Case) -> InterviewRows:
     in the reader's jurisdiction (as the report's contacts: by commune), the others only counted. The
     read is audited, one event per person shown."""
     named = InterviewContact.objects.filter(case=case)
-    visible = list(named.filter(scope_for(user).commune_q("person__commune")).select_related("person__commune")
+    visible = list(named.filter(scope_for(user).commune_q("person__commune")).select_related("person__commune__parent")
                    .order_by("-last_contact_at", "pk"))
     if visible:
         audit_record_many(actor=user, action="interview.view", object_type="interview_contact",

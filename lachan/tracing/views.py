@@ -123,7 +123,7 @@ def interview(request, case_id):
         from lachan.core.text import fold
 
         candidates = list(people_in_scope(request.user).filter(search_name__contains=fold(query)).select_related(
-            "commune")[:20])
+            "commune__parent")[:20])
     return render(request, "tracing/interview.html", {
         "case": case, "error": error, "q": query, "candidates": candidates,
         "interviews": selectors.interview_contacts(user=request.user, case=case),

@@ -61,7 +61,7 @@ def checkins_overlapping(*, venue_id: UUID, start: datetime, end: datetime,
 
 def venues_in_scope(user) -> QuerySet[Venue]:
     """Venue owners: their own venues; administrative staff: the venues in their jurisdiction."""
-    queryset = Venue.objects.select_related("place", "place__commune", "owner")
+    queryset = Venue.objects.select_related("place", "place__commune__parent", "owner")
     if user is None:
         return queryset
     if not user.is_authenticated or not user.is_active:

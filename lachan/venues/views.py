@@ -50,7 +50,7 @@ def venue_view(view):
 def _communes():
     units = AdminUnit.objects.filter(level=AdminLevel.COMMUNE, tree=settings.LACHAN_ADMIN_TREE,
                                      path__startswith=f"{settings.LACHAN_ADMIN_TREE}/{settings.LACHAN_PROVINCE_CODE}/")
-    return units.only("code", "name").order_by("name")
+    return units.select_related("parent").order_by("name", "path")
 
 
 def _apply_errors(form, exc: DomainError) -> None:

@@ -41,6 +41,7 @@ from lachan.core.caching import TTLCache
 from lachan.core.dates import local_midnight
 from lachan.core.db import chunked
 from lachan.geo.models import AdminLevel, AdminUnit
+from lachan.geo.selectors import unit_labels
 from lachan.labs import dashboard as lab_board
 from lachan.labs import stats as lab_stats
 from lachan.labs.models import Result, ResultCorrection, Sample, SampleStatus, Swab
@@ -386,7 +387,7 @@ class FeedItem:
     at: datetime
     module: str  # quarantine, labs, cases, tracing
     kind: str
-    unit: str
+    unit: str  # the unit's label (a commune's id while the feed is gathered)
     text: str
     url: str = ""
     urgent: bool = False
@@ -402,7 +403,7 @@ def _alert_items(ops: OpsScope, since: datetime, now: datetime, limit: int) -> l
     # Every status, named: with the communes, the database walks (commune, status, raised_at) for the window.
     rows = (Alert.objects.filter(ops.indexed_commune_q("commune_id"), status__in=AlertStatus.values,
                                  kind__in=FEED_ALERT_KINDS, raised_at__gt=since, raised_at__lte=now)
-            .values_list("pk", "kind", "raised_at", "status", "order_id", "order__code", "commune__name")
+            .values_list("pk", "kind", "raised_at", "status", "order_id", "order__code", "commune_id")
             .order_by("-raised_at", "-pk")[:limit])
     kinds = dict(AlertKind.choices)
     return [FeedItem(id=f"alert-{pk}", at=at, module="quarantine", kind=kind, unit=commune,
@@ -417,7 +418,7 @@ def _positive_items(ops: OpsScope, since: datetime, now: datetime, limit: int) -
     be re-tested one by one). The tube's code, never a name."""
     rows = (Sample.objects.filter(ops.labs.samples_q(), released_at__gt=since, released_at__lte=now,
                                   status=SampleStatus.RELEASED, result=Result.POSITIVE)
-            .values_list("pk", "code", "pooled", "released_at", "site__commune__name", "laboratory__place__name")
+            .values_list("pk", "code", "pooled", "released_at", "site__commune_id", "laboratory__place__name")
             .order_by("-released_at", "-pk")[:limit])
     out = []
     for pk, code, pooled, at, commune, lab in rows:
@@ -444,7 +445,7 @@ def _correction_items(ops: OpsScope, since: datetime, now: datetime, limit: int)
     for sample_id, case_id, code, commune in (
             Swab.objects.filter(ops.commune_q("case__person__commune_id"), case__isnull=False,
                                 sample_id__in={c[2] for c in corrections})
-            .values_list("sample_id", "case_id", "case__code", "case__person__commune__name")
+            .values_list("sample_id", "case_id", "case__code", "case__person__commune_id")
             .order_by("case__code").distinct()):
         cases.setdefault(sample_id, []).append((case_id, code, commune))
     results = dict(Result.choices)
@@ -457,7 +458,7 @@ def _correction_items(ops: OpsScope, since: datetime, now: datetime, limit: int)
 
 def _case_items(ops: OpsScope, since: datetime, now: datetime, limit: int) -> list[FeedItem]:
     rows = (Case.objects.filter(ops.commune_q("person__commune_id"), confirmed_at__gt=since, confirmed_at__lte=now)
-            .values_list("pk", "code", "origin", "confirmed_at", "person__commune__name")
+            .values_list("pk", "code", "origin", "confirmed_at", "person__commune_id")
             .order_by("-confirmed_at", "-pk")[:limit])
     origins = dict(CaseOrigin.choices)
     return [FeedItem(id=f"case-{pk}", at=at, module="cases", kind="case_confirmed", unit=commune,
@@ -481,7 +482,7 @@ def _cluster_items(ops: OpsScope, since: datetime, now: datetime, limit: int) ->
             shown.update(Case.objects.filter(cluster_id__in=chunk, person__commune_id__in=ops.communes)
                          .values_list("cluster_id", flat=True).distinct())
         queryset = queryset.filter(pk__in=sorted(shown)[-LIMIT_CLUSTER_IDS:])
-    rows = (queryset.values_list("pk", "name", "kind", "created_at", "commune__name")
+    rows = (queryset.values_list("pk", "name", "kind", "created_at", "commune_id")
             .order_by("-created_at", "-pk")[:limit])
     kinds = dict(ClusterKind.choices)
     return [FeedItem(id=f"cluster-{pk}", at=at, module="cases", kind="cluster_opened", unit=commune or "",
@@ -519,7 +520,7 @@ def _overdue_items(ops: OpsScope, since: datetime, now: datetime, limit: int) ->
                    .values("pk")[:OVERDUE_CANDIDATES])
     untraced = (Case.objects.filter(pk__in=newest_here)
                 .filter(~Exists(TracingRun.objects.filter(case_id=OuterRef("pk"))))
-                .values_list("pk", "code", "confirmed_at", "person__commune__name")
+                .values_list("pk", "code", "confirmed_at", "person__commune_id")
                 .order_by("-confirmed_at", "-pk")[:limit])
     for pk, code, at, commune in untraced:
         out.append(FeedItem(id=f"untraced-{pk}", at=at + deadline, module="tracing", kind="tracing_not_run",
@@ -533,13 +534,12 @@ def _overdue_items(ops: OpsScope, since: datetime, now: datetime, limit: int) ->
         contacts = contacts.filter(index_case_id__in=newest)
     else:
         contacts = contacts.filter(commune_id__in=ops.communes)
-    groups = (contacts.values_list("index_case_id", "index_case__code", "index_case__confirmed_at", "commune_id",
-                                   "commune__name")
+    groups = (contacts.values_list("index_case_id", "index_case__code", "index_case__confirmed_at", "commune_id")
               .annotate(n=Count("pk")).order_by("-index_case__confirmed_at", "commune_id")[:limit])
-    for case_id, code, confirmed_at, commune_id, commune, n in groups:
+    for case_id, code, confirmed_at, commune_id, n in groups:
         out.append(FeedItem(
             id=f"uncalled-{case_id}-{commune_id}", at=confirmed_at + deadline, module="tracing",
-            kind="contacts_not_called", unit=commune, url=reverse("tracing:report", args=[case_id]), urgent=False,
+            kind="contacts_not_called", unit=commune_id, url=reverse("tracing:report", args=[case_id]), urgent=False,
             text=ngettext("Case %(code)s: %(n)d F1 not called or quarantined %(hours)d h after confirmation",
                           "Case %(code)s: %(n)d F1s not called or quarantined %(hours)d h after confirmation", n)
             % {"code": code, "n": n, "hours": hours}, extra={"contacts": n}))
@@ -608,7 +608,13 @@ def operations_feed(*, user, since: datetime | None = None, limit: int = FEED_DE
     if user is not None and user.has_perm_code(Perm.AUDIT_VIEW):
         items += _probe_items(user, since, now, limit)
     items.sort(key=lambda item: (item.at, item.id), reverse=True)
-    return items[:limit]
+    items = items[:limit]
+    # The sources read communes by id; each is named once, unambiguously ("Phường 1, TP. Mỹ Tho").
+    labels = unit_labels(item.unit for item in items if isinstance(item.unit, int))
+    for item in items:
+        if isinstance(item.unit, int) or item.unit is None:
+            item.unit = labels.get(item.unit, "")
+    return items
 
 
 def _venue_size_items(ops: OpsScope, since: datetime, now: datetime, limit: int) -> list[FeedItem]:

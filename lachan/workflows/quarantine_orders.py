@@ -183,7 +183,7 @@ def tests_due(*, user, on: date | None = None, commune_id: int | None = None, ov
     due = Q(due_on=on, status=TestStatus.PLANNED)
     if overdue:
         due |= Q(due_on__lt=on, status__in=[TestStatus.PLANNED, TestStatus.MISSED])
-    queryset = (RequiredTest.objects.select_related("order__person", "order__commune", "order__facility__place",
+    queryset = (RequiredTest.objects.select_related("order__person", "order__commune__parent", "order__facility__place",
                                                     "order__room")
                 .filter(due, order__status=OrderStatus.ACTIVE).filter(order_scope_q(user, prefix="order__")))
     if commune_id:

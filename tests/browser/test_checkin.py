@@ -68,3 +68,25 @@ def test_posters(page, venue):
         subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile",
                         str(ARTIFACTS / "poster.pdf"), str(ARTIFACTS / "poster-pdf")], check=True)
         assert (ARTIFACTS / "poster-pdf.png").exists()
+
+
+def test_a_commune_is_picked_by_typing_and_named_with_its_district(phone_page, venue, units):
+    """Issue 12 item 20: three "Phường 1" in the province were shown alike; the commune is now named with its
+    district and found by typing, with or without diacritics."""
+    from lachan.geo.models import AdminUnit
+    from lachan.venues.qr import qr_path
+
+    page = phone_page
+    page.goto(qr_path(venue))
+    options = page.locator("#id_commune option").all_inner_texts()
+    wards_1 = sorted(text for text in options if text.startswith("Phường 1,"))
+    assert len(wards_1) >= 3 and len(set(wards_1)) == len(wards_1), wards_1
+    assert "Phường 1, TP. Mỹ Tho" in wards_1 and "Phường 1, TX. Cai Lậy" in wards_1
+    box = page.locator("[data-search-for=id_commune]")
+    box.fill("phuong 1 go cong")  # no diacritics
+    go_cong = AdminUnit.objects.get(level=3, name="Phường 1", parent__short_name="Gò Công")
+    assert page.locator("#id_commune").input_value() == go_cong.code
+    screenshot(page, "checkin-commune-typed")
+    box.fill("Phường 1 Mỹ Tho")
+    assert page.locator("#id_commune").input_value() == AdminUnit.objects.get(
+        level=3, name="Phường 1", parent__short_name="Mỹ Tho").code

@@ -278,7 +278,13 @@ def test_feed_newest_first_from_every_module(feed_world, staff):
     assert f"alert-{w['test_due'].pk}" not in ids and f"alert-{w['old'].pk}" not in ids  # routine; too old
     by_id = {i.id: i for i in items}
     violation = by_id[f"alert-{w['violation'].pk}"]
-    assert violation.module == "quarantine" and violation.unit == w["violation"].commune.name and violation.urgent
+    assert violation.module == "quarantine" and violation.urgent
+    # Every item names its commune with the district (issue 12 item 20: three towns have a "Phường 1").
+    label = w["violation"].commune.label
+    assert label.startswith(w["violation"].commune.name + ", ") and label.endswith("Mỹ Tho")
+    assert {i.unit for i in items if i.kind in ("violation", "case_confirmed", "cluster_opened", "tracing_not_run",
+                                               "contacts_not_called")
+            and i.id not in (f"alert-{w['far'].pk}", f"case-{w['far_case'].pk}")} == {label}
     assert violation.text == f"Left the place of quarantine · order {w['violation'].order.code}"
     assert violation.url == f"/quarantine/orders/{w['violation'].order_id}/monitoring/"
     assert w["violation"].order.person.full_name not in " ".join(i.text for i in items)  # codes, never names
@@ -331,7 +337,7 @@ def test_a_positive_corrected_puts_its_case_up_for_review(units, staff, lab_worl
     item = next(i for i in ops.operations_feed(user=staff.commune, now=NOW) if i.id == key)
     assert item.kind == "result_corrected" and item.urgent and item.module == "cases"
     assert w["positive"].code in item.text and confirmed.code in item.text and "negative" in item.text
-    assert item.url == f"/cases/{confirmed.pk}/" and item.unit == units.commune.name
+    assert item.url == f"/cases/{confirmed.pk}/" and item.unit == units.commune.label
     assert key in {i.id for i in ops.operations_feed(user=staff.province, now=NOW)}
     # Not another commune's business; and a correction between two negatives puts nobody up for review.
     assert key not in {i.id for i in ops.operations_feed(user=staff.other_commune, now=NOW)}

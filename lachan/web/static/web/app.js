@@ -4,6 +4,8 @@
 //   data-autosubmit                 a select or radio that sends its form when changed
 //   data-confirm="question"         a form that asks before it is sent
 //   data-check-all="css selector"   a checkbox that ticks or clears every box the selector finds
+//   data-searchable="placeholder"   a select (lachan.core.widgets.SearchableSelect) with a search box before it:
+//                                   typed words, with or without diacritics, keep the options holding them all
 (function () {
   "use strict";
   document.addEventListener("click", function (e) {
@@ -25,4 +27,31 @@
     var form = e.target, question = form.getAttribute("data-confirm");
     if (question && !window.confirm(question)) { e.preventDefault(); e.stopImmediatePropagation(); }
   }, true);
+  // Lower case without diacritics, as lachan.core.text.fold (đ → d).
+  function fold(text) {
+    return text.replace(/đ/g, "d").replace(/Đ/g, "D").normalize("NFD").replace(/[\u0300-\u036f]/g, "")
+      .toLowerCase().replace(/[^0-9a-z]+/g, " ").trim();
+  }
+  function searchable(select) {
+    var box = document.createElement("input");
+    box.type = "search";
+    box.className = "select-search";
+    box.placeholder = select.getAttribute("data-searchable");
+    box.setAttribute("aria-label", select.getAttribute("data-searchable"));
+    box.setAttribute("data-search-for", select.id || select.name);
+    var options = Array.prototype.map.call(select.options, function (o) { return [o, fold(o.text)]; });
+    box.addEventListener("input", function () {
+      var words = fold(box.value).split(" ").filter(Boolean), first = null;
+      options.forEach(function (pair) {
+        var shown = !pair[0].value || words.every(function (w) { return (" " + pair[1]).indexOf(" " + w) >= 0; });
+        pair[0].hidden = !shown;
+        if (shown && pair[0].value && first === null) { first = pair[0]; }
+      });
+      // The first match is chosen (the list shows what else matched); nothing typed keeps the choice.
+      if (words.length && first) { select.value = first.value; }
+    });
+    select.parentNode.insertBefore(box, select);
+  }
+  function enhance() { document.querySelectorAll("select[data-searchable]").forEach(searchable); }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", enhance); } else { enhance(); }
 })();

@@ -1,0 +1,26 @@
+"""Issue 12 item 20: a commune is named without ambiguity ("Phường 1, TP. Mỹ Tho": three towns of Tiền Giang have a
+Phường 1) wherever it is shown: str(unit), every unit picker, rows read as values."""
+
+import pytest
+
+from lachan.geo.forms import UnitChoiceField, unit_choices
+from lachan.geo.models import AdminUnit
+from lachan.geo.selectors import unit_labels
+
+pytestmark = pytest.mark.django_db
+
+
+def test_same_name_communes_are_named_with_their_district(units):
+    wards = AdminUnit.objects.filter(tree="2021", level=3, name="Phường 1").select_related("parent")
+    labels = sorted(str(ward) for ward in wards)
+    assert labels == ["Phường 1, TP. Gò Công", "Phường 1, TP. Mỹ Tho", "Phường 1, TX. Cai Lậy"]
+    assert units.district.label == "Thành phố Mỹ Tho" and units.province.label == "Tỉnh Tiền Giang"
+    assert unit_labels([w.pk for w in wards] + [None]) == {w.pk: w.label for w in wards}
+
+
+def test_every_unit_picker_shows_the_label_and_is_searchable(units):
+    wards = AdminUnit.objects.filter(tree="2021", level=3, name="Phường 1").select_related("parent")
+    field = UnitChoiceField(queryset=wards)
+    html = field.widget.render("commune", None, attrs={"id": "id_commune"})
+    assert "data-searchable" in html and "Phường 1, TX. Cai Lậy" in html
+    assert [label for _code, label in unit_choices(wards)][1:] == [w.label for w in wards]
