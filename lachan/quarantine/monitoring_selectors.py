@@ -39,6 +39,7 @@ from .models import (
     SymptomReport,
     TestStatus,
 )
+from .selectors import order_text_q
 
 # ---- access ------------------------------------------------------------------------------------------------
 
@@ -77,7 +78,7 @@ def order_for_monitoring(*, user, order_id, perm: str = Perm.QUARANTINE_VIEW) ->
     """An order the user may see (404 whether or not it exists otherwise)."""
     require_perm(user, perm)
     try:
-        order = (Order.objects.select_related("person", "commune", "policy", "facility__place")
+        order = (Order.objects.select_related("person", "commune__parent", "policy", "facility__place")
                  .filter(order_scope_q(user)).filter(pk=order_id).first())
     except (ValueError, TypeError):  # not a uuid
         order = None
@@ -90,7 +91,7 @@ def citizen_order(*, user) -> Order:
     """A citizen's order in force, else their latest one; NOT_IN_QUARANTINE (404) when they never had one."""
     if user is None or not getattr(user, "is_citizen", False):
         raise PermissionDenied(QuarantineErrorCode.PERMISSION, _("Only a citizen has an order of their own."))
-    mine = Order.objects.select_related("person", "commune", "policy", "facility__place").filter(
+    mine = Order.objects.select_related("person", "commune__parent", "policy", "facility__place").filter(
         person__account_id=user.pk)
     order = (mine.filter(status=OrderStatus.ACTIVE).first()
              or mine.order_by("-starts_on", "-created_at").first())
@@ -166,7 +167,7 @@ def alert_list(*, user, kind: str = "", status: str = "active", commune_id: int 
                query: str = "", since: datetime | None = None) -> QuerySet[Alert]:
     """The alerts the user sees, newest first. `status`: active (open or acknowledged), one status, or all."""
     require_staff(user, Perm.QUARANTINE_VIEW)
-    queryset = (Alert.objects.select_related("order__person", "commune", "acknowledged_by", "handled_by", "closed_by")
+    queryset = (Alert.objects.select_related("order__person", "commune__parent", "acknowledged_by", "handled_by", "closed_by")
                 .filter(order_scope_q(user)))
     if kind in AlertKind.values:
         queryset = queryset.filter(kind=kind)
@@ -178,11 +179,8 @@ def alert_list(*, user, kind: str = "", status: str = "active", commune_id: int 
         queryset = queryset.filter(commune_id=commune_id)
     if since is not None:
         queryset = queryset.filter(raised_at__gte=since)
-    query = (query or "").strip()
-    if query:
-        queryset = queryset.filter(Q(order__code__iexact=query) | Q(order__person__full_name__icontains=query)
-                                   | Q(order__person__phone=query))
-    return queryset.order_by("-raised_at", "-id")
+    # The order's number, or its person as the people search finds them (with or without diacritics, CCCD, phone).
+    return queryset.filter(order_text_q(query, order="order__")).order_by("-raised_at", "-id")
 
 
 def alert_get(*, user, alert_id, perm: str = Perm.QUARANTINE_VIEW, for_update: bool = False) -> Alert:
@@ -191,7 +189,7 @@ def alert_get(*, user, alert_id, perm: str = Perm.QUARANTINE_VIEW, for_update: b
         pk = int(alert_id)
     except (TypeError, ValueError):
         pk = None
-    queryset = Alert.objects.select_related("order__person", "order__commune", "commune", "report",
+    queryset = Alert.objects.select_related("order__person", "order__commune__parent", "commune__parent", "report",
                                             "acknowledged_by", "handled_by", "closed_by")
     if for_update:
         queryset = queryset.select_for_update(of=("self",))

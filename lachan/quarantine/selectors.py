@@ -43,7 +43,7 @@ def _uuid(value) -> UUID | None:
 # ---- orders ------------------------------------------------------------------------------------------
 
 def orders_in_scope(user) -> QuerySet[Order]:
-    queryset = Order.objects.select_related("person", "commune", "facility__place", "room")
+    queryset = Order.objects.select_related("person", "commune__parent", "facility__place", "room")
     if user is None:
         return queryset
     return queryset.filter(order_scope_q(user))
@@ -58,22 +58,26 @@ def order_communes(*, user) -> QuerySet[AdminUnit]:
                                      level=AdminLevel.COMMUNE).select_related("parent").order_by("path"))
 
 
-def _text_q(query: str) -> Q | None:
-    """A search on the person (name, CCCD, phone) or the order's number; None when it can match nobody."""
+def order_text_q(query: str, *, order: str = "") -> Q:
+    """A search on the person (name with or without diacritics, CCCD, phone) or the order's number, as the people
+    search reads it. `order`: the path to the order ("order__" from an alert)."""
     raw = (query or "").strip()[:100]
     if not raw:
         return Q()
     if raw.upper().startswith("QD-"):
-        return Q(code__istartswith=raw.upper())
+        return Q(**{f"{order}code__istartswith": raw.upper()})
+    by_code = Q(**{f"{order}code__iexact": raw})
     search = person_search_q(raw)
     if search is None:
-        return None
+        return by_code
+    name = f"{order}person__search_name"
     if isinstance(search, list):
         where = Q()
         for word in search:
-            where &= Q(person__search_name__startswith=word) | Q(person__search_name__contains=" " + word)
-        return where
-    return Q(person__in=Person.objects.filter(search).values("pk"))
+            where &= Q(**{f"{name}__startswith": word}) | Q(**{f"{name}__contains": " " + word})
+        return where | by_code
+    return Q(**{f"{order}person__in": Person.objects.filter(search).values("pk")}) | by_code
+
 
 
 def order_list(*, user, kind: str = "", setting: str = "", status: str = "", commune: AdminUnit | int | None = None,
@@ -100,7 +104,7 @@ def order_list(*, user, kind: str = "", setting: str = "", status: str = "", com
         queryset = queryset.filter(status=OrderStatus.ACTIVE)
         queryset = queryset.filter(ends_on=today) if due == "today" else queryset.filter(
             ends_on__lt=today) if due == "overdue" else queryset.filter(ends_on__lte=today)
-    where = _text_q(query)
+    where = order_text_q(query)
     if where is None:
         return queryset.none()
     if where:
@@ -121,7 +125,7 @@ def order_get(*, user, order_id, audit: bool = True, perm: str = Perm.QUARANTINE
     """One order the user sees (else 404, whether or not it exists)."""
     require_perm(user, perm)
     pk = _uuid(order_id)
-    order = (orders_in_scope(user).select_related("policy", "person__commune", "ended_by", "created_by")
+    order = (orders_in_scope(user).select_related("policy", "person__commune__parent", "ended_by", "created_by")
              .filter(pk=pk).first()) if pk else None
     if order is None:
         raise NotFound(Code.ORDER_NOT_FOUND, _("Order not found."))
@@ -182,7 +186,7 @@ def order_regime_day(order: Order, on: date | None = None) -> int | None:
 # ---- facilities --------------------------------------------------------------------------------------
 
 def facilities_in_scope(user) -> QuerySet[Facility]:
-    return Facility.objects.select_related("place__commune").filter(facility_scope_q(user))
+    return Facility.objects.select_related("place__commune__parent").filter(facility_scope_q(user))
 
 
 @dataclass
@@ -266,7 +270,7 @@ def facility_get(*, user, facility_id, perm: str = Perm.QUARANTINE_VIEW) -> Faci
 def room_get(*, user, room_id, perm: str = Perm.QUARANTINE_VIEW) -> FacilityRoom:
     require_perm(user, perm)
     pk = _uuid(room_id)
-    room = (FacilityRoom.objects.select_related("facility__place__commune")
+    room = (FacilityRoom.objects.select_related("facility__place__commune__parent")
             .filter(pk=pk, facility__in=facilities_in_scope(user)).first()) if pk else None
     if room is None:
         raise NotFound(Code.ROOM_NOT_FOUND, _("Room not found."))
@@ -295,7 +299,7 @@ def person_candidates(*, user, query: str, limit: int = 20) -> list[Person]:
 
 def person_get(*, user, person_id) -> Person | None:
     pk = _uuid(person_id)
-    return people_in_scope(user).select_related("commune").filter(pk=pk).first() if pk else None
+    return people_in_scope(user).select_related("commune__parent").filter(pk=pk).first() if pk else None
 
 
 def policy_on(on: date | None = None) -> Policy | None:

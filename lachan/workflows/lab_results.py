@@ -24,7 +24,7 @@ from lachan.cases.models import ACTIVE_STATUSES, Case, CaseOrigin
 from lachan.cases.services import RECONFIRM_AFTER_DAYS, CaseToConfirm, cases_confirm_many
 from lachan.core.errors import DomainError
 from lachan.labs import imports
-from lachan.labs.models import ColumnMapping, Laboratory, ResultImport, Sample
+from lachan.labs.models import ColumnMapping, Laboratory, ResultImport, Sample, Swab, SwabReason
 from lachan.labs.results import (
     PositiveSwab,
     Released,
@@ -135,8 +135,13 @@ def cases_from_positives(positives: list[PositiveSwab], *, laboratory: str, by, 
             case_of[person_id] = case
         else:
             to_confirm.append((person_id, swab))
+    # A tube taken for symptoms makes a symptomatic case: its onset is the sample's day at the latest (the station
+    # corrects it from the interview); the infectious window counts from two days before it.
+    with_symptoms = set(Swab.objects.filter(pk__in=[swab.swab_id for _pid, swab in to_confirm],
+                                            reason=SwabReason.SYMPTOMS).values_list("pk", flat=True))
     items = [CaseToConfirm(
         person=people[person_id], sample_date=timezone.localdate(swab.collected_at),
+        onset_date=timezone.localdate(swab.collected_at) if swab.swab_id in with_symptoms else None,
         origin=CaseOrigin.IN_QUARANTINE if person_id in quarantined else CaseOrigin.COMMUNITY, confirmed_at=now,
         notes=_("Confirmed from the positive sample %(code)s (%(lab)s).") % {"code": swab.sample_code, "lab": laboratory})
         for person_id, swab in to_confirm]

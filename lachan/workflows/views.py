@@ -14,8 +14,8 @@ from lachan.cases.models import CaseOrigin
 from lachan.cases.selectors import case_get
 from lachan.cases.views import staff_view
 from lachan.core.errors import DomainError
-from lachan.core.text import fold
 from lachan.people.access import people_in_scope
+from lachan.people.selectors import person_candidates
 
 from .case_confirmation import case_confirm_and_trace, case_retrace
 
@@ -44,8 +44,8 @@ def case_confirm(request):
         except DomainError as exc:
             error, field = exc.message, exc.field
     query = data.get("q", "")
-    candidates = list(people_in_scope(request.user).filter(search_name__contains=fold(query)).select_related(
-        "commune")[:20]) if query else []
+    # Name, CCCD or phone, as the people search finds them (audited as a search).
+    candidates = person_candidates(user=request.user, query=query[:100], purpose="case_confirm") if query else []
     return render(request, "cases/confirm.html", {
         "error": error, "field": field, "q": query, "candidates": candidates, "origins": CaseOrigin.choices,
         "data": data, "selected": data.get("person", ""),

@@ -204,3 +204,16 @@ def test_the_order_monitoring_state(units):
     RequiredTest.objects.create(order=order, day=7, due_on=today + timedelta(days=4))
     state = selectors.order_monitoring(order=order)
     assert (state.day, state.days, state.next_test.day, state.reported_today) == (3, 14, 7, False)
+
+
+def test_the_queue_is_searched_as_people_are(units, staff):
+    """Issue 12 item 21: the alert search needed diacritics; it reads names folded, a CCCD and a phone."""
+    person = make_person(units.commune, name="Lê Thị Hồng Đào", phone="0911222333")
+    person.national_id = "082190000777"
+    person.save()
+    mine, _ = alert_raise(order=make_order(units.commune, person=person), kind="violation")
+    alert_raise(order=make_order(units.commune), kind="violation")
+    for query in ("le thi hong dao", "Hồng Đào", "HONG DAO", "082190000777", "0911 222 333", mine.order.code):
+        assert list(selectors.alert_list(user=staff.commune, query=query)) == [mine], query
+    assert not selectors.alert_list(user=staff.commune, query="hong dao xyz").exists()
+    assert not selectors.alert_list(user=staff.commune, query="+1 202 555 0100").exists()

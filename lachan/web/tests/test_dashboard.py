@@ -114,3 +114,22 @@ def test_curve_svg_drawing():
     assert svg.count("<polyline") == 1 and "29/08" in svg  # the last day labelled
     assert "01/07/2021: 0 cases (0 community, 0 in quarantine); 7-day average 1.5" not in svg  # empty days: no bar
     assert "02/07/2021: 2 cases (1 community, 1 in quarantine); 7-day average 1.5" in svg
+
+
+def test_the_alert_tile_counts_add_up(client, units, staff):
+    """Issue 12 item 21: "100 not yet handled" beside categories summing to 0 (tests due were counted, not shown)."""
+    from django.utils import timezone
+
+    from lachan.quarantine.models import Alert, AlertKind
+    from lachan.quarantine.tests.monitoring_fixtures import make_order
+
+    order = make_order(units.commune)
+    for n, kind in enumerate(["test_due"] * 3 + ["violation", "silent"]):
+        Alert.objects.create(kind=kind, order=order, commune=units.commune, raised_at=timezone.now(),
+                             about_on=timezone.localdate() - timedelta(days=n) if kind == "test_due" else None)
+    client.force_login(staff.commune)
+    body = client.get(reverse("web:home")).content.decode()
+    total = int(re.search(r'data-testid="alerts-open">(\d+)<', body).group(1))
+    shown = {kind: int(n) for kind, n in re.findall(r'data-field="alerts\.by_kind\.(\w+)">(\d+)<', body)}
+    assert set(shown) == set(AlertKind.values)
+    assert total == sum(shown.values()) == 5 and shown["test_due"] == 3

@@ -229,3 +229,17 @@ def test_merged_person_positive_counts_for_the_person_kept(lab_world):
     twin.save(update_fields=["merged_into"])
     lab_result_enter(sample=sample, result=Result.POSITIVE, by=w.lab_user)
     assert Case.objects.get().person == w.an
+
+
+def test_a_tube_taken_for_symptoms_makes_a_symptomatic_case(lab_world):
+    """Issue 12 item 21: a case confirmed from a tube marked "with symptoms" was recorded without symptoms."""
+    from lachan.labs.models import Swab
+
+    w = lab_world
+    sample = w.make_sample("S-SYM", [w.an], lab=w.lab, collected_at=hours_ago(30))
+    Swab.objects.filter(sample=sample).update(reason="symptoms")
+    lab_result_enter(sample=sample, result=Result.POSITIVE, ct_value=21.0, by=w.lab_user)
+    case = Case.objects.get(person=w.an)
+    day = timezone.localtime(sample.collected_at).date()
+    assert not case.asymptomatic and case.onset_date == day == case.sample_date
+    assert case.infectious_from == day - timedelta(days=2)
