@@ -71,7 +71,7 @@ def result_sample_get(*, user, code: str = "", sample_id=None) -> Sample:
 def result_sample_swabs(*, user, sample: Sample) -> list:
     """The people of a sample the result page shows (names, birth years, communes): audited, one event each."""
     require_perm(user, Perm.LABS_RESULT)
-    swabs = list(sample.swabs.select_related("person", "person__commune", "case").order_by("position"))
+    swabs = list(sample.swabs.select_related("person", "person__commune__parent", "case").order_by("position"))
     audit_rows(actor=user, action="labs.result_people", object_type="person", rows=swabs,
                detail={"sample": sample.code})
     return swabs
