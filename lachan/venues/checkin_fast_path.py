@@ -36,7 +36,8 @@ _REASONS = {200: "200 OK", 201: "201 Created", 400: "400 Bad Request", 403: "403
 
 
 def _security_headers() -> list[tuple[str, str]]:
-    """What SecurityMiddleware and XFrameOptionsMiddleware add to an API answer over HTTP."""
+    """What SecurityMiddleware, XFrameOptionsMiddleware and ContentSecurityPolicyMiddleware add to an API
+    answer over HTTP."""
     headers = [("X-Frame-Options", getattr(settings, "X_FRAME_OPTIONS", "DENY"))]
     if settings.SECURE_CONTENT_TYPE_NOSNIFF:
         headers.append(("X-Content-Type-Options", "nosniff"))
@@ -45,6 +46,8 @@ def _security_headers() -> list[tuple[str, str]]:
         headers.append(("Referrer-Policy", policy if isinstance(policy, str) else ",".join(policy)))
     if settings.SECURE_CROSS_ORIGIN_OPENER_POLICY:
         headers.append(("Cross-Origin-Opener-Policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY))
+    if settings.LACHAN_CSP:
+        headers.append(("Content-Security-Policy", settings.LACHAN_CSP))
     return headers
 
 
