@@ -10,6 +10,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from lachan.core.numbers import number_text
+
 from .models import RiskInputKind
 
 
@@ -27,7 +29,7 @@ def input_label(name: str) -> str:
 
 
 def _number(value) -> str:
-    return number_format(value, force_grouping=True)  # 100,000 in English, 100.000 in Vietnamese
+    return number_text(value)  # 100,000 and 2.5 in English, 100.000 and 2,5 in Vietnamese
 
 
 def _levels(levels: list[int]) -> str:
@@ -89,7 +91,7 @@ def reason_text(reason: dict[str, Any]) -> str:
     if code == "bordering":
         if r.get("by") == "distance":
             return _("Next to %(name)s at level 4 (centres %(km)s km apart, within %(within_km)s km; no boundaries "
-                     "imported): level 3.") % r
+                     "imported): level 3.") % {**r, "km": _number(r["km"]), "within_km": _number(r["within_km"])}
         return _("Borders %(name)s at level 4: level 3.") % r
     if code == "known_source":
         return ngettext("%(n)d community case, of known source: level 2.",
@@ -101,7 +103,8 @@ def reason_text(reason: dict[str, Any]) -> str:
             return _("%(count)d of %(of)d communes at level %(min_level)d or above (needs %(needed_count)d): "
                      "level %(level)d.") % r
         return _("%(count)d of %(of)d communes (%(pct)s %%) at level %(min_level)d or above (needs %(needed)s %%): "
-                 "level %(level)d.") % {**r, "pct": f"{r['share'] * 100:.0f}", "needed": f"{r['needed_share'] * 100:g}"}
+                 "level %(level)d.") % {**r, "pct": number_text(r["share"] * 100, 0),
+                                                      "needed": _number(round(r["needed_share"] * 100, 2))}
     if code == "shares_otherwise":
         return _("No rule on the communes' levels reached: level %(level)d.") % r
     if code == "highest":

@@ -217,3 +217,13 @@ def test_the_queue_is_searched_as_people_are(units, staff):
         assert list(selectors.alert_list(user=staff.commune, query=query)) == [mine], query
     assert not selectors.alert_list(user=staff.commune, query="hong dao xyz").exists()
     assert not selectors.alert_list(user=staff.commune, query="+1 202 555 0100").exists()
+
+
+def test_a_temperature_is_written_with_a_decimal_comma_in_vietnamese(units, staff, client):
+    """Issue 12 item 23: the queue showed "38.6 °C" (the reading kept as text) in the Vietnamese interface."""
+    alert, _ = alert_raise(order=make_order(units.commune), kind="symptoms", detail={"temperature_c": "38.6"})
+    client.force_login(staff.commune)
+    html = client.get("/quarantine/alerts/", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "38,6 °C" in html and "38.6" not in html
+    html = client.get("/quarantine/alerts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "38.6 °C" in html

@@ -5,6 +5,8 @@ from datetime import timedelta
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from lachan.core.numbers import number_text
+
 from .base import CLOSE, Evidence, Window
 
 # The longest encounter a phone may upload (tracing.services.proximity_upload): one that began this long before a
@@ -65,7 +67,7 @@ class ProximitySource:
                 continue
             found.append(Evidence(
                 person_id=contact, source=self.name, grade=CLOSE, start=start, minutes=minutes, distance_m=distance,
-                ref=device, text=_("phones within %(m)s m for %(min)s minutes") % {"m": distance, "min": minutes},
+                ref=device, text=_("phones within %(m)s m for %(min)s minutes") % {"m": number_text(distance), "min": minutes},
                 subject_id=subject,
             ))
         return found

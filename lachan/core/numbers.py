@@ -1,0 +1,28 @@
+"""The one way a number is written for a reader: in the active language's format (Vietnamese "0,6 m", "38,6 °C",
+"1.234.567"; English "0.6", "1,234,567"). Text built in Python (messages, evidence, exports' notes) uses
+number_text; templates use the `number` filter (lachan.core.templatetags.numbers). Never str() or an f-string of
+a float in text a person reads."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils import formats
+
+
+def number_text(value, decimals: int | None = None) -> str:
+    """`value` with `decimals` places (None: as many as it has, trailing zeros dropped), grouped by thousands."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        try:
+            value = Decimal(str(value))
+        except ArithmeticError:
+            return str(value)
+    if decimals is None and not isinstance(value, int):
+        value = Decimal(str(value)).normalize()
+        if value == value.to_integral():
+            value = value.quantize(Decimal(1))
+    elif decimals is not None:  # rounded (Django's number_format cuts the digits off)
+        value = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return formats.number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)

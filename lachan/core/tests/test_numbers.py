@@ -1,0 +1,43 @@
+"""Issue 12 item 23: numbers with units were written with a decimal point in the Vietnamese interface ("0.6 m",
+"38.6 °C"). One helper (number_text) and one filter (number) write them in the reader's language."""
+
+from decimal import Decimal
+
+import pytest
+from django.template import Context, Template
+from django.utils import translation
+
+from lachan.core.numbers import number_text
+
+
+@pytest.mark.parametrize(("value", "decimals", "vi", "en"), [
+    (0.6, None, "0,6", "0.6"),
+    (Decimal("38.60"), None, "38,6", "38.6"),
+    (38.6, 1, "38,6", "38.6"),
+    (2.0, None, "2", "2"),
+    (1234567, None, "1.234.567", "1,234,567"),
+    (12.3456, 2, "12,35", "12.35"),
+    (None, None, "", ""),
+])
+def test_number_text_in_each_language(value, decimals, vi, en):
+    with translation.override("vi"):
+        assert number_text(value, decimals) == vi
+    with translation.override("en"):
+        assert number_text(value, decimals) == en
+
+
+def test_the_template_filter():
+    with translation.override("vi"):
+        assert Template("{% load numbers %}{{ t|number }} °C · {{ d|number:1 }} m").render(
+            Context({"t": 38.6, "d": 2})) == "38,6 °C · 2,0 m"
+
+
+def test_evidence_and_risk_reasons_write_decimals_in_the_readers_language():
+    from lachan.risk.explain import reason_text
+
+    with translation.override("vi"):
+        text = reason_text({"code": "bordering", "by": "distance", "name": "Phường 1", "km": 2.5, "within_km": 1.5})
+        assert "2,5 km" in text and "1,5 km" in text and "2.5" not in text
+        text = reason_text({"code": "shares", "count": 3, "of": 10, "min_level": 3, "level": 3, "share": 0.3,
+                            "needed_share": 0.3})
+        assert "30 %" in text and "30,0000" not in text
