@@ -10,12 +10,14 @@ from ninja import Query, Router, Schema
 from ninja.responses import Status
 
 from lachan.core.errors import DomainError, PermissionDenied
+from lachan.core.middleware import client_ip
 
 from . import services
 from .audit import audit_record
 from .errors import AccountError
 from .models import AuditAction
 from .phones import looks_like_phone, phone_normalise
+from .ratelimits import login_rate_check
 from .roles import ROLE_PERMISSIONS
 from .selectors import DENIAL_THRESHOLD, DENIAL_WINDOW_HOURS, api_tokens_of, denials_repeated
 
@@ -164,6 +166,7 @@ def audit_denials(request, hours: int = Query(DENIAL_WINDOW_HOURS, ge=1, le=720)
 @router.post("/auth/token", auth=None, response={201: TokenCreatedOut, 400: ErrorOut, 401: ErrorOut, 429: ErrorOut},
              summary="Obtain a token with user name and password (+ the two-factor code if it is on)")
 def token_obtain(request, payload: TokenObtainIn):
+    login_rate_check(client_ip(request))  # RateLimited: 429 with Retry-After
     username = payload.username.strip()
     if looks_like_phone(username):
         username = phone_normalise(username) or username

@@ -18,7 +18,9 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from lachan.core import request_context
 from lachan.core.errors import DomainError, NotFound, PermissionDenied
+from lachan.core.ratelimit import GLOBAL, Rate, RateLimited, address_key, rate_check, rate_named
 from lachan.geo.models import AdminLevel, AdminUnit, Place
 from lachan.notifications.services import notification_queue
 
@@ -34,7 +36,11 @@ _PLACE_KINDS = {"laboratory", "enterprise", "checkpoint", "venue"}
 
 CODE_TTL = timedelta(minutes=10)
 CODE_MAX_ATTEMPTS = 5
-CODE_SENDS_PER_HOUR = 3
+CODE_SENDS_PER_HOUR = 3  # to one phone
+# Every code is an SMS the province pays for: limits per client address and for everyone together, so that no one
+# can send codes to numbers of their choosing (SMS pumping) from one address or from many.
+CODE_SENDS_PER_ADDRESS = Rate(5, 60 * 60)
+CODE_SENDS_ALL = Rate(500, 60 * 60)
 
 
 # --- jurisdiction ---------------------------------------------------------------------------------
@@ -345,9 +351,10 @@ def _send_code(*, phone: str, code: str, language: str) -> None:
 
 @transaction.atomic
 def citizen_registration_start(
-    *, phone: str, full_name: str, birth_date: date | None, password: str, language: str = "vi"
+    *, phone: str, full_name: str, birth_date: date | None, password: str, language: str = "vi", ip: str | None = None,
 ) -> PhoneVerification:
-    """Check the details, then send a 6-digit code to the phone. Nothing else exists until it is verified."""
+    """Check the details, then send a 6-digit code to the phone. Nothing else exists until it is verified.
+    ip: the client's address (default: the request's, core.request_context) for the send limits."""
     normal = phone_normalise(phone)
     errors = []
     if normal is None:
@@ -369,7 +376,7 @@ def citizen_registration_start(
             _("An account with this phone number exists already. Log in, or reset your password."), field="phone",
         )
     _check_password(password, User(username=normal, first_name=full_name))
-    _check_send_rate(normal)
+    _check_send_rate(normal, ip)
     now = timezone.now()
     verification = PhoneVerification.objects.create(
         phone=normal, full_name=full_name[:200], birth_date=birth_date, password_hash=make_password(password),
@@ -380,13 +387,23 @@ def citizen_registration_start(
     return verification
 
 
-def _check_send_rate(phone: str) -> None:
+def _check_send_rate(phone: str, ip: str | None) -> None:
     since = timezone.now() - timedelta(hours=1)
     if PhoneVerification.objects.filter(phone=phone, created_at__gte=since).count() >= CODE_SENDS_PER_HOUR:
         raise DomainError(
             AccountError.SEND_RATE_LIMITED,
             _("Too many codes were sent to this phone. Try again in an hour."), field="phone",
         )
+    # Counted in the caller's transaction when the cache is the database's: a refused attempt counts nothing.
+    address = address_key(request_context.current().ip if ip is None else ip)
+    try:
+        rate_check(("accounts.code_sends.address", address, rate_named("accounts.code_sends.address",
+                                                                       CODE_SENDS_PER_ADDRESS)),
+                   ("accounts.code_sends.all", GLOBAL, rate_named("accounts.code_sends.all", CODE_SENDS_ALL)),
+                   code=AccountError.SEND_RATE_LIMITED)
+    except RateLimited as exc:
+        exc.field = "phone"
+        raise
 
 
 def _issue_code(verification: PhoneVerification) -> None:
@@ -397,12 +414,12 @@ def _issue_code(verification: PhoneVerification) -> None:
 
 
 @transaction.atomic
-def citizen_registration_resend(*, verification_id: int) -> PhoneVerification:
+def citizen_registration_resend(*, verification_id: int, ip: str | None = None) -> PhoneVerification:
     """A new code (the old one stops working), counted against the hourly limit."""
     old = PhoneVerification.objects.select_for_update().filter(pk=verification_id, used_at__isnull=True).first()
     if old is None:
         raise NotFound(AccountError.CODE_EXPIRED, _("This registration has expired; start again."))
-    _check_send_rate(old.phone)
+    _check_send_rate(old.phone, ip)
     now = timezone.now()
     old.expires_at = now  # only the newest code is valid
     old.save(update_fields=["expires_at"])

@@ -19,6 +19,8 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from lachan.core.errors import DomainError, ValidationFailed
+from lachan.core.middleware import client_ip
+from lachan.core.ratelimit import RateLimited
 from lachan.core.redirects import next_url as safe_next_url
 
 from . import services
@@ -35,6 +37,7 @@ from .forms import (
 from .jurisdiction import scope_for
 from .middleware import user_needs_otp
 from .models import AuditAction, User
+from .ratelimits import login_rate_check
 from .roles import Perm, Role
 from .selectors import (
     DENIAL_THRESHOLD,
@@ -82,6 +85,18 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
 
+    def post(self, request, *args, **kwargs):
+        try:
+            login_rate_check(client_ip(request))
+        except RateLimited as exc:
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(None, str(exc.message))
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form):
         user = form.get_user()
         if services.totp_device_confirmed(user):
@@ -113,6 +128,14 @@ def login_code(request):
         request.session.pop(PENDING_KEY, None)
         return redirect("accounts:login")
     form = CodeForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            login_rate_check(client_ip(request))
+        except RateLimited as exc:
+            form = CodeForm()
+            form.add_error(None, str(exc.message))
+            return render(request, "accounts/login_code.html", {"form": form, "username": user.get_username()},
+                          status=429, headers={"Retry-After": str(exc.retry_after)})
     if request.method == "POST" and form.is_valid():
         if services.totp_verify(device, form.cleaned_data["code"]):
             if pending:

@@ -1,3 +1,5 @@
+import ipaddress
+from functools import lru_cache
 from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
@@ -7,9 +9,36 @@ from django.utils.translation import gettext as _
 from . import request_context
 
 
+@lru_cache(maxsize=8)
+def _networks(proxies: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(p.strip(), strict=False) for p in proxies if p.strip())
+
+
+def _trusted(address: str, networks: tuple) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in network for network in networks if network.version == ip.version)
+
+
 def client_ip(request) -> str:
-    # Behind a reverse proxy, set it to overwrite REMOTE_ADDR (docs/deployment.md); never trust the header here.
-    return request.META.get("REMOTE_ADDR", "")
+    """The client's address, for rate limits, the log-in lock-out and the audit trail. REMOTE_ADDR, unless it is
+    one of the reverse proxies of settings.LACHAN_TRUSTED_PROXIES (addresses or networks): then X-Forwarded-For is
+    read from the right, past the trusted proxies, and the first other address is the client's. Without that
+    setting the header is ignored: anyone can send one."""
+    remote = request.META.get("REMOTE_ADDR", "") or ""
+    networks = _networks(tuple(getattr(settings, "LACHAN_TRUSTED_PROXIES", ()) or ()))
+    if not networks or not _trusted(remote, networks):
+        return remote
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop, networks):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return remote  # a forged or broken header: the proxy's address, which is at least true
+    return remote
 
 
 class RequestContextMiddleware:

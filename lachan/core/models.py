@@ -96,3 +96,15 @@ class Policy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.version}"
+
+
+class CacheEntry(models.Model):
+    """The table of Django's database cache (settings CACHES, core.cache.AtomicDatabaseCache), as
+    `manage.py createcachetable` makes it: created by `migrate`, emptied between tests like any table."""
+
+    cache_key = models.CharField(max_length=255, primary_key=True)
+    value = models.TextField()
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "lachan_cache"

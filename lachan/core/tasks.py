@@ -42,3 +42,16 @@ def recover_lost_tasks() -> str:
 def retry_failed_tasks() -> str:
     """Queue again the failed runs of the tasks registered as retryable (core.task_retries)."""
     return failed_tasks_retry()
+
+
+@periodic("core.cache_prune", every_minutes=15)
+def cache_prune() -> str:
+    """Delete the expired entries of the database cache (rate-limit counters of ended windows)."""
+    from django.core.cache import caches
+
+    from .cache import AtomicDatabaseCache
+
+    cache = caches["default"]
+    if not isinstance(cache, AtomicDatabaseCache):
+        return "not a database cache"
+    return f"{cache.prune()} expired cache entries deleted"

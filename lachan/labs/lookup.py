@@ -11,18 +11,18 @@ page /ket-qua/ (the address the result SMS points to) and through POST /api/labs
   failed look-up answers no sooner than FAILURE_FLOOR after it began: both take the same time.
 - Only released results are shown; otherwise "not available yet" (or "sample again" for a tube the
   laboratory rejected), and only once the code and the date of birth matched.
-- Rate limits, in Django's cache: every attempt from one client address counts (IP_LIMIT), failed attempts
-  at one tube code count whatever the address (CODE_LIMIT), so the date of birth of a known code cannot be
-  guessed. The embedded default cache is per process (LocMemCache): with several worker processes each keeps
-  its own counts; set CACHES to a shared cache (Redis, the database) for exact limits.
+- The code is read as people type it: case, spaces and separators (-, ., /) do not matter ("82tg0001" finds
+  82-TG-0001), through the index labs_sample_code_bare.
+- Rate limits (core.ratelimit, in the shared cache): every attempt from one client address counts (ATTEMPTS), and
+  failures count per (address, code) and per address (FAILURES_AT_CODE, FAILURES). A stranger guessing a date of
+  birth blocks only themselves: the owner, from their own address, is never locked out by someone else's
+  failures; guessing many codes from one address is stopped by the per-address limits.
 - Every look-up that shows something about a person (a result, "not yet", "rejected") is in the audit
   trail: channel "public", no actor, the client's address.
 """
 
 from __future__ import annotations
 
-import hashlib
-import math
 import re
 import time
 from contextlib import contextmanager
@@ -31,44 +31,31 @@ from datetime import date, datetime
 from uuid import UUID
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from lachan.accounts.audit import audit_record
 from lachan.core import request_context
 from lachan.core.errors import DomainError, ValidationFailed
+from lachan.core.ratelimit import Rate, RateLimited, address_key, rate_blocked, rate_hit, rate_named
 
 from .errors import LabErrorCode
-from .models import SampleStatus, Swab, SwabOutcome
-from .services import CODE_PATTERN, code_normalize
+from .models import CodeKey, Sample, SampleStatus, Swab, SwabOutcome
 
-
-@dataclass(frozen=True)
-class Limit:
-    attempts: int
-    seconds: int
-
-
-IP_LIMIT = Limit(10, 10 * 60)  # look-ups of any kind from one address
-CODE_LIMIT = Limit(5, 60 * 60)  # failed look-ups of one tube code, from anywhere
+ATTEMPTS = Rate(10, 10 * 60)  # look-ups of any kind from one address
+FAILURES_AT_CODE = Rate(5, 60 * 60)  # failed look-ups of one tube code from one address
+FAILURES = Rate(20, 60 * 60)  # failed look-ups from one address, all codes
 FAILURE_FLOOR = 0.06  # seconds: above the slowest failed look-up measured at a million people
 OLDEST_BIRTH = date(1900, 1, 1)
 _DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%d%m%Y")
+_NOT_IN_KEY = re.compile(r"[\s\-.‐‑‒–—/]+")  # spaces, dashes (also typographic ones), dots, slashes
+KEY_PATTERN = re.compile(r"[A-Z0-9]{3,40}")
 
 
-class LookupRateLimited(DomainError):
-    status = 429
-
+class LookupRateLimited(RateLimited):
     def __init__(self, seconds: float):
-        minutes = max(1, math.ceil(seconds / 60))
-        super().__init__(LabErrorCode.LOOKUP_RATE,
-                         ngettext("Too many attempts. Try again in %(n)d minute.",
-                                  "Too many attempts. Try again in %(n)d minutes.", minutes) % {"n": minutes},
-                         retry_after=int(math.ceil(seconds)))
-        self.retry_after = int(math.ceil(seconds))
+        super().__init__(seconds, LabErrorCode.LOOKUP_RATE)
 
 
 class LookupFailed(DomainError):
@@ -84,40 +71,29 @@ def lookup_failed() -> LookupFailed:
 
 # ---- rate limits ---------------------------------------------------------------------------------------
 
-def _limits() -> tuple[Limit, Limit]:
-    ip = getattr(settings, "LACHAN_LOOKUP_IP_LIMIT", None)
-    code = getattr(settings, "LACHAN_LOOKUP_CODE_LIMIT", None)
-    return (Limit(*ip) if ip else IP_LIMIT), (Limit(*code) if code else CODE_LIMIT)
-
-
-def _key(kind: str, value: str) -> str:
-    return f"lc:lookup:{kind}:{hashlib.sha256(value.encode()).hexdigest()[:40]}"
-
-
-def _wait(key: str, limit: Limit, now: float) -> float:
-    """Seconds until the key may be tried again (0: now)."""
-    count, until = cache.get(key) or (0, 0.0)
-    return until - now if count >= limit.attempts and until > now else 0.0
-
-
-def _count(key: str, limit: Limit, now: float) -> None:
-    """One more attempt in the key's fixed window (a window starts at its first attempt). Not atomic across
-    processes: two simultaneous attempts may count once, which a limit of this size tolerates."""
-    count, until = cache.get(key) or (0, 0.0)
-    if until <= now:
-        count, until = 0, now + limit.seconds
-    cache.set(key, (count + 1, until), timeout=max(1, math.ceil(until - now)))
+def code_key(raw) -> str:
+    """A typed tube code as the index labs_sample_code_bare holds it: upper case, no spaces or separators."""
+    return _NOT_IN_KEY.sub("", str(raw or "")).upper()
 
 
 def rate_limit_check(*, ip: str, code: str, now: float | None = None) -> None:
-    """Raise LookupRateLimited when this address or this code is blocked; else count the attempt."""
-    now = time.time() if now is None else now
-    ip_limit, code_limit = _limits()
-    ip_key, code_key = _key("ip", ip or "-"), _key("code", code)
-    wait = max(_wait(ip_key, ip_limit, now), _wait(code_key, code_limit, now))
+    """Raise LookupRateLimited when this address is blocked, or blocked for this code; else count the attempt."""
+    address = address_key(ip)
+    wait = max(
+        rate_hit("labs.lookup.address", address, rate_named("labs.lookup.address", ATTEMPTS), now=now),
+        rate_blocked("labs.lookup_failures.address_code", f"{address} {code_key(code)}",
+                     rate_named("labs.lookup_failures.address_code", FAILURES_AT_CODE), now=now),
+        rate_blocked("labs.lookup_failures.address", address,
+                     rate_named("labs.lookup_failures.address", FAILURES), now=now))
     if wait > 0:
         raise LookupRateLimited(wait)
-    _count(ip_key, ip_limit, now)
+
+
+def _count_failure(*, ip: str, code: str, now: float | None = None) -> None:
+    address = address_key(ip)
+    rate_hit("labs.lookup_failures.address_code", f"{address} {code_key(code)}",
+             rate_named("labs.lookup_failures.address_code", FAILURES_AT_CODE), now=now)
+    rate_hit("labs.lookup_failures.address", address, rate_named("labs.lookup_failures.address", FAILURES), now=now)
 
 
 def _pad(began: float) -> None:
@@ -126,10 +102,6 @@ def _pad(began: float) -> None:
     left = floor - (time.perf_counter() - began)
     if left > 0:
         time.sleep(left)
-
-
-def _count_failure(code: str, now: float | None = None) -> None:
-    _count(_key("code", code), _limits()[1], time.time() if now is None else now)
 
 
 # ---- input -----------------------------------------------------------------------------------------------
@@ -153,8 +125,8 @@ def parse_birth_date(raw) -> date | None:
 
 def _check(code: str, birth_date, last4: str) -> tuple[str, date, str]:
     problems = []
-    code = code_normalize(code)
-    if not CODE_PATTERN.fullmatch(code):
+    code = code_key(code)
+    if not KEY_PATTERN.fullmatch(code):
         problems.append(DomainError(LabErrorCode.SAMPLE_CODE_INVALID,
                                     _("Enter the sample code as printed: 4 to 40 letters, digits, dots, dashes or "
                                       "slashes."), field="code"))
@@ -216,10 +188,12 @@ def _last4_matches(row: dict, last4: str) -> bool:
                for f in ("person__national_id", "person__phone", "person__phone_alt"))
 
 
-def _candidates(code: str, born: date) -> list[dict]:
-    """The tube's swabs whose person matches the date of birth (or, lacking one, its year): one statement."""
+def _candidates(key: str, born: date) -> list[dict]:
+    """The swabs of the tube(s) with this code key whose person matches the date of birth (or, lacking one, its
+    year): one statement, the tube found through the index labs_sample_code_bare."""
     where = Q(person__birth_date=born) | Q(person__birth_date__isnull=True, person__birth_year=born.year)
-    return list(Swab.objects.filter(where, sample__code=code).values(*_COLUMNS).order_by("position"))
+    sample_ids = Sample.objects.alias(key=CodeKey("code")).filter(key=key).values("pk")
+    return list(Swab.objects.filter(where, sample_id__in=sample_ids).values(*_COLUMNS).order_by("position"))
 
 
 @contextmanager
@@ -256,7 +230,7 @@ def result_lookup(*, code: str, birth_date, last4: str = "", ip: str = "") -> li
     that cannot be a code or a date, LookupRateLimited (429), LookupFailed (404: unknown code, wrong date of
     birth or wrong last digits, alike) and LookupMoreNeeded (400, field last4)."""
     began = time.perf_counter()
-    code = code_normalize(code)[:60]
+    code = code_key(code)[:60]
     rate_limit_check(ip=ip, code=code)
     code, born, last4 = _check(code, birth_date, last4)
     rows = _candidates(code, born)
@@ -268,7 +242,7 @@ def result_lookup(*, code: str, birth_date, last4: str = "", ip: str = "") -> li
                                      "of your CCCD."), field="last4")
         rows = [r for r in rows if _last4_matches(r, last4)]
     if not rows:
-        _count_failure(code)
+        _count_failure(ip=ip, code=code)
         _pad(began)
         raise lookup_failed()
     pool_positive = [r for r in rows if r["outcome"] == SwabOutcome.RETEST]

@@ -100,6 +100,15 @@ class Result(models.TextChoices):
     INVALID = "invalid", _("invalid")
 
 
+class CodeKey(models.Func):
+    """A tube code without its separators (-, . and /), as a citizen may type it: "82-211122-0001" and
+    "822111220001" have the same key. The constants are in the SQL text, not parameters, so that the query and the
+    index labs_sample_code_bare are the same expression (SQLite matches an index expression only then)."""
+
+    template = "REPLACE(REPLACE(REPLACE(%(expressions)s, '-', ''), '.', ''), '/', '')"
+    output_field = models.CharField()
+
+
 class Sample(BaseModel):
     """One tube: what the lab receives, tests and reports on."""
 
@@ -140,6 +149,7 @@ class Sample(BaseModel):
             # Covers the dashboard's turnaround of a week of tubes (SQLite reads the index alone, not the rows).
             models.Index(fields=["released_at", "laboratory", "collected_at", "site"], name="labs_sample_released_cov"),
             models.Index(fields=["campaign", "round"], name="labs_sample_campaign"),
+            models.Index(CodeKey("code"), name="labs_sample_code_bare"),  # the result look-up (lookup.py)
         ]
 
     def __str__(self) -> str:

@@ -294,8 +294,30 @@ LOGGING = {
 
 NINJA_PAGINATION_PER_PAGE = 50
 
-# Django's cache holds the public result look-up's rate limits and a few figures kept for minutes. The default,
-# each process's own memory, needs nothing; with several web processes each counts attempts on its own, so
-# production sets CACHE=db (one table, `manage.py createcachetable`) to count them once for all.
-if os.environ.get("CACHE", "") == "db":
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "lachan_cache"}}
+# Django's cache holds the rate limits of what anyone can do without logging in (core.ratelimit: the check-in form,
+# registration, the result look-up, log-in) and a few figures kept for minutes. The counters must be shared by
+# every web process: the default is the database cache (table lachan_cache, made by `migrate`; atomic increments,
+# core.cache). CACHE=locmem keeps each process's own (one process only: tests of a single process, a laptop);
+# CACHE=redis://host:6379/0 uses Redis (the `redis` package must be installed). docs/deployment.md.
+CACHE = os.environ.get("CACHE", "db").strip()
+if CACHE == "locmem":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+elif CACHE.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE}}
+else:
+    CACHES = {"default": {"BACKEND": "lachan.core.cache.AtomicDatabaseCache", "LOCATION": "lachan_cache",
+                          # expired rows are deleted by the job core.cache_prune, not culled on writes
+                          "OPTIONS": {"MAX_ENTRIES": 10_000_000}}}
+
+# The reverse proxies in front of the platform (addresses or networks, comma-separated), whose X-Forwarded-For
+# header is believed for the client's address (core.middleware.client_ip). Empty: the header is ignored.
+LACHAN_TRUSTED_PROXIES = env_list("LACHAN_TRUSTED_PROXIES", "")
+try:
+    import ipaddress as _ipaddress
+
+    [_ipaddress.ip_network(_proxy, strict=False) for _proxy in LACHAN_TRUSTED_PROXIES]
+except ValueError as _exc:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"LACHAN_TRUSTED_PROXIES: {_exc}") from None
+AXES_CLIENT_IP_CALLABLE = "lachan.core.middleware.client_ip"

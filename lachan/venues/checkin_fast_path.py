@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from lachan.core import request_context
 from lachan.core.errors import DomainError
+from lachan.core.middleware import client_ip
 
 logger = logging.getLogger("django.request")
 
@@ -114,7 +115,7 @@ class CheckInFastPath:
             return None
         language = translation.get_language_from_request(request)
         ctx = request_context.activate(request_context.RequestContext(
-            ip=environ.get("REMOTE_ADDR", ""), user_agent=environ.get("HTTP_USER_AGENT", "")[:300], path=path[:300],
+            ip=client_ip(request), user_agent=environ.get("HTTP_USER_AGENT", "")[:300], path=path[:300],
             channel="api"))
         try:
             with translation.override(language):

@@ -23,3 +23,4 @@ class VenueErrorCode(StrEnum):
     CLIENT_KEY_INVALID = "checkin_client_key_invalid"
     IMPORT_FILE = "logbook_file_invalid"
     IMPORT_ROWS = "logbook_rows_invalid"
+    RATE_LIMITED = "checkin_rate_limited"

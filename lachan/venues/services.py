@@ -194,8 +194,12 @@ def venues_crowd_count(*, now: datetime | None = None, days: int = 1) -> int:
 
 def person_for_checkin(*, full_name: str, phone: str, commune: AdminUnit | int | str | None,
                        birth_year: int | str | None) -> Person:
-    """The person behind a first-time check-in form: the existing record with this phone and name
-    (no duplicate), else a new one. System access: the citizen is not logged in."""
+    """A new person for a first-time check-in form (no log-in). Never an existing record, even one with this
+    phone and name: anyone could type them, and the visit would then be added to that person's history. When the
+    details match someone already registered, person_create's duplicate check puts the pair in the people
+    review queue of the commune's station, which merges them or marks them as different people; meanwhile the
+    new record is a person like any other for tracing (reached on the phone given), and the form shows nothing
+    of the existing one."""
     errors: list[DomainError] = []
     try:
         number = phone_normalize(phone)
@@ -203,14 +207,10 @@ def person_for_checkin(*, full_name: str, phone: str, commune: AdminUnit | int |
         exc.field = "phone"
         errors.append(exc)
         number = ""
-    folded = fold(full_name)
-    if not folded:
+    if not fold(full_name):
         errors.append(DomainError("invalid", _("Enter the full name."), field="full_name"))
     if errors:
         raise ValidationFailed(errors)
-    for person in Person.objects.active().filter(phone=number).only("id", "search_name", "birth_year"):
-        if person.search_name == folded:
-            return person
     return person_create(by=None, full_name=full_name, phone=number, commune=commune, birth_year=birth_year or None)
 
 

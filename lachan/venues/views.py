@@ -16,11 +16,14 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from lachan.core.middleware import client_ip
 from lachan.core.pagination import page_of
+from lachan.core.ratelimit import GLOBAL, Rate, RateLimited, address_key, rate_check, rate_named
 from lachan.geo.models import AdminLevel, AdminUnit
 from lachan.people.models import Person
 
 from . import logbook, poster, selectors, services
+from .errors import VenueErrorCode
 from .forms import FirstCheckInForm, LogbookForm, SizeConfirmForm, VenueForm
 from .models import CheckIn, CheckInSource, VenueKind, VenueSize
 from .policy import venue_size_rules_on
@@ -29,6 +32,11 @@ from .qr import qr_path, qr_verify
 PERSON_COOKIE = "lc_person"
 PERSON_COOKIE_SALT = "lachan.venue-person"
 PERSON_COOKIE_AGE = 365 * 24 * 3600
+# The QR form needs no log-in. Generous per address: a café's Wi-Fi or a mobile operator's NAT puts many phones
+# behind one address. The province-wide limit on new people stops a flood from many addresses.
+FORM_PER_ADDRESS = Rate(120, 10 * 60)  # any post of the form
+NEW_PEOPLE_PER_ADDRESS = Rate(20, 10 * 60)
+NEW_PEOPLE_ALL = Rate(5000, 10 * 60)
 
 
 def venue_view(view):
@@ -212,6 +220,23 @@ def checkin_page(request, token):
     form = FirstCheckInForm(communes=_communes())
     action = request.POST.get("action") if request.method == "POST" else None
     remember = None
+    if action in ("register", "checkin", "checkout"):
+        address = address_key(client_ip(request))
+        limits = [("venues.checkin_form.address", address, rate_named("venues.checkin_form.address", FORM_PER_ADDRESS))]
+        if action == "register":
+            limits += [("venues.checkin_new.address", address, rate_named("venues.checkin_new.address",
+                                                                          NEW_PEOPLE_PER_ADDRESS)),
+                       ("venues.checkin_new.all", GLOBAL, rate_named("venues.checkin_new.all", NEW_PEOPLE_ALL))]
+        try:
+            rate_check(*limits, code=VenueErrorCode.RATE_LIMITED)
+        except RateLimited as exc:
+            if action == "register":  # the form again as it was typed
+                person, form = None, FirstCheckInForm(initial=request.POST.dict(), communes=_communes())
+            response = render(request, "venues/checkin.html", {
+                "venue": venue, "person": person, "form": form,
+                "open": _open_checkin(person, venue), "limited": exc.message}, status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
     if action == "forget":
         response = redirect("checkin:page", token=token)
         response.delete_cookie(PERSON_COOKIE)

@@ -90,3 +90,24 @@ def test_a_commune_is_picked_by_typing_and_named_with_its_district(phone_page, v
     box.fill("Phường 1 Mỹ Tho")
     assert page.locator("#id_commune").input_value() == AdminUnit.objects.get(
         level=3, name="Phường 1", parent__short_name="Mỹ Tho").code
+
+
+def test_phone_checkin_form_rate_limited_keeps_what_was_typed(phone_page, venue, units, settings):
+    """A flood of first-time forms from one address is refused with a clear notice; the form keeps its values."""
+    from lachan.venues.qr import qr_path
+
+    settings.LACHAN_RATE_LIMITS = {"venues.checkin_new.address": (1, 600)}
+    page = phone_page
+    for n, name in enumerate(("Trần Văn Bình", "Lê Thị Cúc")):
+        page.context.clear_cookies()
+        page.goto(qr_path(venue))
+        page.fill("#id_full_name", name)
+        page.fill("#id_phone", f"0912 888 77{n}")
+        page.fill("#id_birth_year", "1990")
+        page.select_option("#id_commune", units.commune.code)
+        page.click("[data-testid=register]")
+    page.wait_for_selector("[data-testid=checkin-limited]")
+    assert "thử lại sau" in page.inner_text("[data-testid=checkin-limited]")
+    assert page.input_value("#id_full_name") == "Lê Thị Cúc"
+    screenshot(page, "checkin-rate-limited")
+    assert Person.objects.count() == 1

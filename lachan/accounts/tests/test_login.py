@@ -136,3 +136,22 @@ def test_citizen_me_page_has_no_tokens_or_two_factor(client, make_user):
     assert "tokens" not in response.context
     assert client.get("/accounts/me/two-factor/").status_code == 403
     assert client.post("/accounts/me/tokens/", {"name": "x"}).status_code == 403
+
+
+def test_log_in_attempts_limited_per_address_across_accounts(client, staff, settings, make_user):
+    """Axes locks one user name at one address; spraying one password over many accounts is limited per address."""
+    settings.LACHAN_RATE_LIMITS = {"accounts.login.address": (4, 600)}
+    for username in ("province", "cdc", "district", "commune"):
+        response = client.post("/accounts/login/", {"username": username, "password": "Summer2021!"},
+                               REMOTE_ADDR="198.51.100.4")
+        assert response.status_code == 200
+    response = client.post("/accounts/login/", {"username": "district", "password": PASSWORD}, REMOTE_ADDR="198.51.100.4")
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    assert "Too many attempts" in response.content.decode() and "_auth_user_id" not in client.session
+    # the API's token log-in counts with the page
+    answer = client.post("/api/accounts/auth/token", {"username": "district", "password": PASSWORD},
+                         content_type="application/json", REMOTE_ADDR="198.51.100.4")
+    assert answer.status_code == 429 and answer.json()["code"] == "login_rate_limited" and answer["Retry-After"]
+    # someone else, elsewhere, logs in
+    assert client.post("/accounts/login/", {"username": "district", "password": PASSWORD},
+                       REMOTE_ADDR="203.0.113.8").status_code == 302

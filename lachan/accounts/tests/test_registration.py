@@ -159,3 +159,27 @@ def test_registration_pages(client, code):
     client.post("/accounts/logout/")
     # And the citizen logs in with the phone.
     assert client.post("/accounts/login/", {"username": "+84912345678", "password": PASSWORD}).status_code == 302
+
+
+def test_codes_limited_per_address_and_for_everyone(code, settings):
+    """SMS pumping: codes to many numbers from one address, or from many addresses, are limited."""
+    settings.LACHAN_RATE_LIMITS = {"accounts.code_sends.address": (2, 3600), "accounts.code_sends.all": (3, 3600)}
+    start(phone="0912000001", ip="198.51.100.1")
+    start(phone="0912000002", ip="198.51.100.1")
+    with pytest.raises(DomainError) as exc:
+        start(phone="0912000003", ip="198.51.100.1")
+    assert exc.value.code == "send_rate_limited" and exc.value.status == 429 and exc.value.field == "phone"
+    start(phone="0912000004", ip="198.51.100.2")
+    with pytest.raises(DomainError):  # the province-wide budget is spent
+        start(phone="0912000005", ip="198.51.100.3")
+    assert Message.objects.filter(template_code="account.otp").count() == 3
+
+
+def test_registration_page_counts_the_clients_address(client, settings):
+    settings.LACHAN_RATE_LIMITS = {"accounts.code_sends.address": (1, 3600)}
+    form = {"full_name": "Nguyễn Văn An", "birth_date": "1990-05-17", "password1": PASSWORD, "password2": PASSWORD}
+    assert client.post("/accounts/register/", {**form, "phone": "0912000011"}, REMOTE_ADDR="198.51.100.9").status_code == 302
+    client.cookies.clear()
+    response = client.post("/accounts/register/", {**form, "phone": "0912000012"}, REMOTE_ADDR="198.51.100.9")
+    assert response.status_code == 200 and "Too many attempts" in response.content.decode()
+    assert client.post("/accounts/register/", {**form, "phone": "0912000013"}, REMOTE_ADDR="198.51.100.10").status_code == 302

@@ -2,11 +2,12 @@ from datetime import timedelta
 
 import pytest
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 from lachan.core.errors import DomainError, NotFound
 from lachan.core.scheduler import registered_jobs
-from lachan.people.models import Person
+from lachan.people.models import DuplicateCandidate, DuplicateStatus, Person
 from lachan.venues import qr, services
 from lachan.venues.models import CheckIn, Venue
 from lachan.venues.policy import checkin_rules
@@ -191,23 +192,59 @@ def test_checkins_before_a_time_are_deleted_in_batches(venue, person):
 
 # ---- the phone page ------------------------------------------------------------------------------
 
-def test_first_checkin_finds_existing_person_then_one_tap(client, venue, person, units):
+def test_first_checkin_never_attaches_to_an_existing_person_then_one_tap(client, venue, person, units, staff):
+    """Anyone can type a neighbour's name and phone: the visit goes to a new record, and the pair waits in the
+    station's people review queue (merge or "not the same person"). The form shows nothing of the existing one."""
     url = f"/c/{qr.qr_token(venue)}"
     response = client.post(url, {"action": "register", "full_name": "nguyen van an", "phone": "+84 912 345 678",
                                  "birth_year": "1980", "commune": units.commune.code})
     assert response.status_code == 302
-    assert Person.objects.count() == 1  # no duplicate
-    assert CheckIn.objects.get().person == person
+    new = Person.objects.exclude(pk=person.pk).get()
+    assert CheckIn.objects.get().person == new and not CheckIn.objects.filter(person=person).exists()
+    candidate = DuplicateCandidate.objects.get()
+    assert {candidate.person_a_id, candidate.person_b_id} == {person.pk, new.pk}
+    assert candidate.status == DuplicateStatus.OPEN
     page = client.get(response["Location"])
     assert b"checked-in" in page.content
-    # second visit: the phone remembers; one tap
+    # the commune's station sees the pair to review; a station elsewhere does not
+    client.force_login(staff.commune)
+    assert new.full_name.encode() in client.get(reverse("people:duplicates")).content
+    client.force_login(staff.other_commune)
+    assert b"nguyen van an" not in client.get(reverse("people:duplicates")).content.lower()
+    client.logout()
+    # the phone remembers the new record (signed cookie); one tap
+    client.cookies.update(response.cookies)
     CheckIn.objects.all().delete()
     page = client.get(url)
     assert b'data-testid="checkin"' in page.content
     client.post(url, {"action": "checkin"})
-    assert CheckIn.objects.get().person == person
+    assert CheckIn.objects.get().person == new
     client.post(url, {"action": "checkout"})
     assert not CheckIn.objects.get().checkout_assumed
+
+
+def test_checkin_form_limited_per_address_and_province_wide(client, venue, units, settings):
+    settings.LACHAN_RATE_LIMITS = {"venues.checkin_new.address": (3, 600), "venues.checkin_new.all": (5, 600)}
+    url = f"/c/{qr.qr_token(venue)}"
+
+    def register(n, ip):
+        return client.post(url, {"action": "register", "full_name": f"Người Thứ {n}", "phone": f"09091234{n:02d}",
+                                 "birth_year": "1985", "commune": units.commune.code}, REMOTE_ADDR=ip)
+
+    assert [register(n, "198.51.100.1").status_code for n in range(4)] == [302, 302, 302, 429]
+    limited = register(4, "198.51.100.1")
+    assert limited.status_code == 429 and int(limited["Retry-After"]) > 0
+    assert b'data-testid="checkin-limited"' in limited.content and b"Too many attempts" in limited.content
+    assert b'value="Ng' in limited.content  # the form as typed, to try again later
+    assert Person.objects.count() == 3
+    # another address may, until the province-wide limit
+    assert [register(n, "198.51.100.2").status_code for n in range(5, 8)] == [302, 302, 429]
+    assert Person.objects.count() == 5
+    # X-Forwarded-For is not believed from an untrusted peer: no way around the limit
+    response = client.post(url, {"action": "register", "full_name": "Người Khác", "phone": "0909000111",
+                                 "birth_year": "1985", "commune": units.commune.code},
+                           REMOTE_ADDR="198.51.100.1", HTTP_X_FORWARDED_FOR="203.0.113.50")
+    assert response.status_code == 429
 
 
 def test_first_checkin_creates_person_and_refuses_bad_phone(client, venue, units):
