@@ -24,3 +24,5 @@ class VenueErrorCode(StrEnum):
     IMPORT_FILE = "logbook_file_invalid"
     IMPORT_ROWS = "logbook_rows_invalid"
     RATE_LIMITED = "checkin_rate_limited"
+    LOGBOOK_HELD = "logbook_held"
+    LOGBOOK_DECIDED = "logbook_decided"

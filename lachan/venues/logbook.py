@@ -2,7 +2,10 @@
 
 Every row is validated before anything is written; the file is applied whole or not at all, with a
 row-by-row error report. A check-in the file or the venue already has (same person, same time) is
-skipped. Built for speed (tens of thousands of rows a second): each distinct cell value validated once,
+skipped. A venue owner is not a registry of people: people the register does not have yet are held, with their
+visits, for the commune station's review (logbook_review.py); and a file beyond what the venue can hold (check-ins
+a day for its capacity or size, people present at once for its capacity) is held whole, nothing written, until
+the station accepts or rejects it. Built for speed (tens of thousands of rows a second): each distinct cell value validated once,
 communes resolved from one dictionary, people from one query per batch of phones (one on PostgreSQL),
 check-ins and new people written with executemany / COPY."""
 
@@ -18,24 +21,30 @@ from functools import partial
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Count
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lachan.accounts.audit import audit_record
 from lachan.accounts.models import AuditAction
-from lachan.core.db import bulk_copy, bulk_insert, is_sqlite
+from lachan.core.db import bulk_copy, is_sqlite
 from lachan.core.errors import DomainError
-from lachan.core.text import fold, normalize_name, reverse_words
+from lachan.core.text import fold, normalize_name
 from lachan.geo.models import AdminLevel, AdminUnit
 from lachan.people.identity import MOBILE_NUMBER, phone_normalize
 from lachan.people.models import Person
 
 from .errors import VenueErrorCode
-from .models import CheckIn, CheckInSource, Venue
+from .models import CheckIn, CheckInSource, LogbookImport, LogbookStatus, LogbookVisitor, Venue, VenueSize
 from .policy import checkin_rules
 from .services import CLOCK_SKEW, in_province
 
 MAX_ROWS = 1_000_000
+# Sanity limits relative to the venue, above which the station reviews the file before anything is written.
+TURNS_PER_DAY = 12  # check-ins a day per place of capacity (a salon chair: 45 minutes, 9 hours a day)
+PRESENCE_SLACK = 2  # people present at once, at most capacity × this (assumed check-outs overlap)
+CHECKINS_PER_DAY = {VenueSize.SMALL_ENCLOSED: 150, VenueSize.LARGE: 2000}  # when the capacity is not known
 BATCH = 5_000
 _CHECKIN_COLUMNS = ["venue_id", "person_id", "checked_in_at", "checked_out_at", "checkout_assumed", "source",
                     "client_key"]
@@ -70,9 +79,13 @@ class RowError:
 class LogbookResult:
     rows: int = 0
     created: int = 0
-    people_created: int = 0
+    people_created: int = 0  # always 0: new people are held for the station (people_held)
+    people_held: int = 0
     duplicates: int = 0  # rows repeating a check-in of the file or of the venue, skipped
     errors: list[RowError] = field(default_factory=list)
+    held: bool = False  # over the venue's limits: nothing written, the station decides
+    reasons: list[dict] = field(default_factory=list)
+    logbook: LogbookImport | None = None
 
     @property
     def ok(self) -> bool:
@@ -146,6 +159,11 @@ def _parse_time(value: Any, tz=None, formats: list[str] | None = None) -> dateti
 
 def _sqlite_datetime(value: datetime) -> str:
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")  # as core.db.db_datetime, minus its checks
+
+
+def db_datetime_text(value: datetime) -> str:
+    """An aware time as bulk_copy writes it (the import's to_db)."""
+    return _sqlite_datetime(value) if is_sqlite() else value.isoformat()
 
 
 def _parse_date(value: Any) -> date | None:
@@ -439,40 +457,119 @@ def _import(*, venue: Venue, data: bytes, filename: str, by, now: datetime | Non
             result.errors.append(RowError(2, "", _("The file has no rows.")))
         return result
 
+    reasons = logbook_over_limits(venue, parsed)
+    actor = by if by is not None and by.is_authenticated else None
     with transaction.atomic():
         # (phone, folded name) identifies a person, as at the door.
         known = _known_people(sorted({key[0] for key in new_people_data}))
-        actor_id = by.pk if by is not None and by.is_authenticated else None
         new_keys = [key for key in new_people_data if key not in known]  # file order
-        # bulk_insert (executemany / COPY): bulk_create's 49 rows per statement on SQLite took 20 s for 50,000.
-        new_ids = bulk_insert(Person, [
-            {"full_name": name, "search_name": folded, "search_name_rev": reverse_words(folded), "birth_date": birth_date,
-             "birth_year": birth_year, "phone": phone, "commune_id": commune_id, "created_by_id": actor_id,
-             "changed_by_id": actor_id}
-            for phone, folded in new_keys
-            for name, birth_date, birth_year, commune_id in (new_people_data[(phone, folded)],)
-        ], batch_size=BATCH)
-        known.update(zip(new_keys, (pk.hex for pk in new_ids), strict=True))
-        # Check-ins the venue already has (an earlier import of the same logbook): not written twice.
-        recorded = set()
-        if len(new_keys) < len(new_people_data):
-            times = {got[5] for _key, got in parsed}
-            recorded = {(pk.hex, at.timestamp()) for pk, at in CheckIn.objects.filter(
-                venue=venue, checked_in_at__gte=min(times), checked_in_at__lte=max(times)
-            ).values_list("person_id", "checked_in_at").iterator(chunk_size=BATCH)}
-        venue_hex, source = venue.pk.hex, str(CheckInSource.LOGBOOK.value)
-        rows = []
-        for key, (at, db_in, db_out, assumed, _e, _d) in parsed:
-            person_hex = known[key]
-            if recorded and (person_hex, at) in recorded:
-                duplicates += 1
-                continue
-            rows.append((venue_hex, person_hex, db_in, db_out, assumed, source, ""))
-        # Straight to the table (executemany / COPY): the ORM's per-field preparation was most of the time.
-        bulk_copy(CheckIn._meta.db_table, _CHECKIN_COLUMNS, rows, batch_size=BATCH)
-        audit_record(actor=by, action=AuditAction.IMPORT,
-                     object_type="venue_logbook", object_id=venue.pk)
-    result.created = len(rows)
+        logbook = LogbookImport.objects.create(
+            venue=venue, filename=str(filename or "")[:200], rows=result.rows, reasons=reasons,
+            status=LogbookStatus.HELD if reasons else LogbookStatus.APPLIED, created_by=actor, changed_by=actor)
+        held = set(new_people_data) if reasons else set(new_keys)
+        _visitors_hold(logbook, [key for key in new_people_data if key in held], new_people_data, known,
+                       [(key, got) for key, got in parsed if key in held])
+        if not reasons:
+            written, skipped = checkins_write(venue=venue, items=[(known[key], got) for key, got in parsed
+                                                                  if key not in held])
+            duplicates += skipped
+            logbook.checkins_written = written
+            logbook.save(update_fields=["checkins_written"])
+        audit_record(actor=by, action=AuditAction.IMPORT, object_type="venue_logbook", object_id=logbook.pk,
+                     detail={"venue": str(venue.pk), "rows": result.rows, "held": bool(reasons),
+                             "people_held": len(held)})
+    result.created = logbook.checkins_written
     result.duplicates = duplicates
-    result.people_created = len(new_keys)
+    result.people_held = len(held)
+    result.held, result.reasons, result.logbook = bool(reasons), reasons, logbook
     return result
+
+
+def logbook_limits(venue: Venue) -> tuple[int, int | None]:
+    """(check-ins a day, people present at once) a logbook of this venue may hold without the station's review."""
+    if venue.capacity:
+        return venue.capacity * TURNS_PER_DAY, venue.capacity * PRESENCE_SLACK
+    return CHECKINS_PER_DAY.get(venue.size, CHECKINS_PER_DAY[VenueSize.SMALL_ENCLOSED]), None
+
+
+def _aware(text: str) -> datetime:
+    """A check-out as _times_of gives it to the database (SQLite: naive UTC text), as an aware datetime."""
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def logbook_over_limits(venue: Venue, parsed: list[tuple]) -> list[dict]:
+    """Why the file is beyond what the venue can hold (empty: it is not). Check-ins a day count those the venue
+    has already (a logbook split into several files is counted whole); people present at once, when the
+    capacity is known, from the file's own stays."""
+    per_day_limit, presence_limit = logbook_limits(venue)
+    tz = timezone.get_current_timezone()
+    days: dict[date, int] = {}
+    for _key, got in parsed:
+        day = got[5].astimezone(tz).date()
+        days[day] = days.get(day, 0) + 1
+    reasons = []
+    if days:  # what the venue has already those days counts too (a logbook split into several files)
+        low = datetime.combine(min(days), datetime.min.time(), tz)
+        high = datetime.combine(max(days) + timedelta(days=1), datetime.min.time(), tz)
+        for day, count in (CheckIn.objects.filter(venue=venue, checked_in_at__gte=low, checked_in_at__lt=high)
+                           .annotate(day=TruncDate("checked_in_at", tzinfo=tz)).values("day")
+                           .annotate(n=Count("id")).values_list("day", "n").order_by()):
+            if day in days:
+                days[day] += count
+    for day, count in sorted(days.items()):
+        if count > per_day_limit:
+            reasons.append({"code": "checkins_per_day", "day": day.isoformat(), "count": count, "limit": per_day_limit})
+    if presence_limit is not None:
+        events = sorted([(got[0], 1) for _key, got in parsed] + [(_aware(got[2]).timestamp(), -1) for _key, got in parsed])
+        present = peak = 0
+        peak_at = None
+        for at, step in events:  # a check-out before a check-in at the same instant (-1 sorts first)
+            present += step
+            if present > peak:
+                peak, peak_at = present, at
+        if peak > presence_limit:
+            reasons.append({"code": "present_at_once", "at": datetime.fromtimestamp(peak_at, tz).isoformat(),
+                            "count": peak, "limit": presence_limit})
+    return reasons
+
+
+def _visitors_hold(logbook: LogbookImport, keys: list, people: dict, known: dict, parsed: list) -> None:
+    """The people of `keys` with their visits, as LogbookVisitor rows waiting for the station."""
+    if not keys:
+        return
+    visits: dict[tuple, list] = {}
+    for key, got in parsed:
+        visits.setdefault(key, []).append([got[5].isoformat(), _aware(got[2]).isoformat(), got[3]])
+    LogbookVisitor.objects.bulk_create([
+        LogbookVisitor(logbook=logbook, full_name=name, search_name=folded, phone=phone, birth_date=birth_date,
+                       birth_year=birth_year, commune_id=commune_id,
+                       known_person_id=known[(phone, folded)] if (phone, folded) in known else None,
+                       visits=visits.get((phone, folded), []))
+        for phone, folded in keys for name, birth_date, birth_year, commune_id in (people[(phone, folded)],)
+    ], batch_size=2000)
+
+
+def checkins_write(*, venue: Venue, items: list[tuple[str, tuple]]) -> tuple[int, int]:
+    """Write logbook check-ins: items are (person id as 32 hex digits or a uuid, _times_of's answer). Those the
+    venue already has (same person, same check-in time) are skipped. Returns (written, skipped). In the caller's
+    transaction."""
+    if not items:
+        return 0, 0
+    recorded = set()
+    times = {got[5] for _person, got in items}
+    recorded = {(pk.hex, at.timestamp()) for pk, at in CheckIn.objects.filter(
+        venue=venue, checked_in_at__gte=min(times), checked_in_at__lte=max(times)
+    ).values_list("person_id", "checked_in_at").iterator(chunk_size=BATCH)}
+    venue_hex, source = venue.pk.hex, str(CheckInSource.LOGBOOK.value)
+    rows, skipped = [], 0
+    for person, (at, db_in, db_out, assumed, _e, _d) in items:
+        person_hex = person if isinstance(person, str) else person.hex
+        if (person_hex, at) in recorded:
+            skipped += 1
+            continue
+        recorded.add((person_hex, at))
+        rows.append((venue_hex, person_hex, db_in, db_out, assumed, source, ""))
+    # Straight to the table (executemany / COPY): the ORM's per-field preparation was most of the time.
+    bulk_copy(CheckIn._meta.db_table, _CHECKIN_COLUMNS, rows, batch_size=BATCH)
+    return len(rows), skipped

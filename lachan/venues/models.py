@@ -112,3 +112,63 @@ class CheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} @ {self.venue_id} {self.checked_in_at:%Y-%m-%d %H:%M}"
+
+
+class LogbookStatus(models.TextChoices):
+    HELD = "held", _("held for review")  # over the venue's limits: nothing written until the station decides
+    APPLIED = "applied", _("applied")  # check-ins of people already registered written; new people reviewed
+    REJECTED = "rejected", _("rejected")
+
+
+class LogbookImport(BaseModel):
+    """One paper logbook file imported for a venue (logbook.py), kept for the station's review of what it held."""
+
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="logbooks", verbose_name=_("venue"))
+    filename = models.CharField(_("file"), max_length=200, blank=True)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    checkins_written = models.PositiveIntegerField(_("check-ins written"), default=0)
+    status = models.CharField(_("status"), max_length=10, choices=LogbookStatus.choices)
+    # Why it was held: [{"code": "rows_per_day", "day": "2026-12-01", "count": 5670, "limit": 84}, …]
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", db_index=False)
+
+    class Meta:
+        verbose_name = _("paper logbook")
+        indexes = [models.Index(fields=["venue", "created_at"], name="venues_logbook_venue")]
+
+
+class VisitorStatus(models.TextChoices):
+    PENDING = "pending", _("to review")
+    ACCEPTED = "accepted", _("added as a new person")
+    MATCHED = "matched", _("matched to a registered person")
+    REJECTED = "rejected", _("rejected")
+
+
+class LogbookVisitor(models.Model):
+    """A person a logbook names who is not in the register yet (or anyone of a held logbook), with their visits,
+    waiting for the station: accepted as a new person, matched to a registered one, or rejected. The visits become
+    check-ins only then; pending visitors are deleted with the check-ins past the tracing horizon."""
+
+    id = models.BigAutoField(primary_key=True)
+    logbook = models.ForeignKey(LogbookImport, on_delete=models.CASCADE, related_name="visitors")
+    full_name = models.CharField(_("full name"), max_length=150)
+    search_name = models.CharField(max_length=150)
+    phone = models.CharField(_("phone"), max_length=10)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
+    commune = models.ForeignKey("geo.AdminUnit", on_delete=models.PROTECT, related_name="+", db_index=False)
+    # The registered person with this phone and name when the file was read (a held logbook's regulars).
+    known_person = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", db_index=False)
+    visits = models.JSONField(default=list)  # [[checked in, checked out, check-out assumed], …] ISO times
+    status = models.CharField(_("status"), max_length=10, choices=VisitorStatus.choices, default=VisitorStatus.PENDING)
+    person = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                               db_index=False)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", db_index=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["logbook", "status", "search_name"], name="venues_visitor_review")]

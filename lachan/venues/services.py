@@ -27,7 +27,7 @@ from lachan.people.services import person_create
 
 from . import sql
 from .errors import VenueErrorCode
-from .models import CheckIn, CheckInSource, Venue, VenueKind, VenueSize
+from .models import CheckIn, CheckInSource, LogbookVisitor, Venue, VenueKind, VenueSize
 from .policy import CheckInRules, checkin_rules
 
 CLOCK_SKEW = timedelta(minutes=2)
@@ -395,6 +395,9 @@ def checkin_checkout(*, checkin: CheckIn, checked_out_at: datetime | None = None
 def checkins_delete_before(*, cutoff: datetime, batch: int = DELETE_BATCH) -> int:
     """Delete check-ins made before `cutoff` (the tracing horizon: lachan.workflows.retention), in batches so no
     transaction holds millions of rows."""
+    # A logbook's people held for review are past the horizon once their file is: kept no longer than check-ins
+    # (the decisions stay in the audit trail).
+    LogbookVisitor.objects.filter(logbook__created_at__lt=cutoff).delete()
     total = 0
     while True:
         ids = list(CheckIn.objects.filter(checked_in_at__lt=cutoff).order_by().values_list("pk", flat=True)[:batch])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from functools import wraps
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
@@ -22,10 +24,10 @@ from lachan.core.ratelimit import GLOBAL, Rate, RateLimited, address_key, rate_c
 from lachan.geo.models import AdminLevel, AdminUnit
 from lachan.people.models import Person
 
-from . import logbook, poster, selectors, services
+from . import logbook, logbook_review, poster, selectors, services
 from .errors import VenueErrorCode
 from .forms import FirstCheckInForm, LogbookForm, SizeConfirmForm, VenueForm
-from .models import CheckIn, CheckInSource, VenueKind, VenueSize
+from .models import CheckIn, CheckInSource, LogbookStatus, VenueKind, VenueSize
 from .policy import venue_size_rules_on
 from .qr import qr_path, qr_verify
 
@@ -82,6 +84,8 @@ def venue_list(request):
         "page": page, "q": query, "kind": kind, "kinds": VenueKind.choices, "check": check,
         "can_register": request.user.role in services._REGISTRARS,
         "can_confirm": request.user.role in services.SIZE_CONFIRMERS,
+        "logbooks_waiting": (logbook_review.logbooks_to_review(user=request.user).count()
+                             if logbook_review.may_review(request.user) else None),
     })
 
 
@@ -115,9 +119,19 @@ def venue_detail(request, venue_id):
             except DomainError as exc:
                 form.add_error("file", str(exc.message))
             else:
+                if result.ok and result.held:
+                    messages.warning(request, _(
+                        "This logbook has more check-ins than the venue can hold (%(why)s). Nothing was imported: "
+                        "the commune health station will review it.") % {"why": logbook_reasons_text(result.reasons)})
+                    return redirect("venues:detail", venue_id=venue.pk)
                 if result.ok:
-                    messages.success(request, _("%(n)d check-ins imported (%(p)d new people).")
-                                     % {"n": result.created, "p": result.people_created})
+                    messages.success(request, _("%(n)d check-ins imported.") % {"n": result.created})
+                    if result.people_held:
+                        messages.info(request, ngettext(
+                            "%(n)d person is not registered yet: the commune health station will review them "
+                            "before their check-ins count.",
+                            "%(n)d people are not registered yet: the commune health station will review them "
+                            "before their check-ins count.", result.people_held) % {"n": result.people_held})
                     if result.duplicates:
                         messages.info(request, ngettext(
                             "%(n)d row repeats a check-in already recorded; it was skipped.",
@@ -137,6 +151,84 @@ def venue_detail(request, venue_id):
                                                 area_m2=venue.area_m2)).label,
         "crowded": sizes.crowded(venue), "small_room_holds": sizes.large_min_capacity - 1,
         "size_form": SizeConfirmForm(initial={"size": sizes.of(venue)}) if can_confirm else None,
+    })
+
+
+def logbook_reasons_text(reasons: list[dict]) -> str:
+    """Why a logbook was held, in words: the worst day and the peak."""
+    parts = []
+    days = [r for r in reasons if r.get("code") == "checkins_per_day"]
+    if days:
+        worst = max(days, key=lambda r: r["count"])
+        parts.append(ngettext("%(count)s check-ins on %(day)s where at most %(limit)s are expected (%(n)d day over)",
+                              "%(count)s check-ins on %(day)s where at most %(limit)s are expected (%(n)d days over)",
+                              len(days)) % {
+            "count": number_format(worst["count"], force_grouping=True), "limit": number_format(worst["limit"], force_grouping=True),
+            "day": date_format(date.fromisoformat(worst["day"]), "SHORT_DATE_FORMAT"), "n": len(days)})
+    for r in reasons:
+        if r.get("code") == "present_at_once":
+            parts.append(_("%(count)s people present at once for a capacity of %(capacity)s") % {
+                "count": number_format(r["count"], force_grouping=True),
+                "capacity": number_format(r["limit"] // logbook.PRESENCE_SLACK, force_grouping=True)})
+    return "; ".join(parts)
+
+
+def _review_view(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not logbook_review.may_review(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return venue_view(wrapper)
+
+
+@_review_view
+def logbooks_review(request):
+    """The station's list: logbooks held, or with people waiting, of venues in its jurisdiction."""
+    page = page_of(logbook_review.logbooks_to_review(user=request.user), page=request.GET.get("page"), size=50)
+    return render(request, "venues/logbooks.html", {
+        "page": page, "reasons": {lb.pk: logbook_reasons_text(lb.reasons) for lb in page.items}})
+
+
+@_review_view
+def logbook_review_page(request, logbook_id):
+    lb = logbook_review.logbook_get(user=request.user, logbook_id=logbook_id)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "accept_file":
+                logbook_review.logbook_accept(logbook_id=lb.pk, by=request.user)
+                messages.success(request, _("Logbook accepted: the check-ins of registered people were written."))
+            elif action == "reject_file":
+                logbook_review.logbook_reject(logbook_id=lb.pk, by=request.user)
+                messages.success(request, _("Logbook rejected: nothing more of it will be written."))
+            elif action in ("accept", "match", "reject"):
+                visitor_id = int(request.POST.get("visitor", "0") or 0)
+                if action == "accept":
+                    person = logbook_review.visitor_accept(visitor_id=visitor_id, by=request.user)
+                    messages.success(request, _("%(name)s was added to the register.") % {"name": person.full_name})
+                elif action == "match":
+                    person = logbook_review.visitor_match(visitor_id=visitor_id, by=request.user,
+                                                          person_id=request.POST.get("person", ""))
+                    messages.success(request, _("The visits are now %(name)s's.") % {"name": person.full_name})
+                else:
+                    logbook_review.visitor_reject(visitor_id=visitor_id, by=request.user)
+                    messages.success(request, _("Rejected: these visits were dropped."))
+        except (NotFound, ValueError):
+            messages.error(request, _("This person is no longer waiting for review."))
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        return redirect("venues:logbook_review", logbook_id=lb.pk)
+    lb.refresh_from_db()
+    waiting = logbook_review.visitors_waiting(user=request.user, logbook=lb)
+    page = page_of(waiting, page=request.GET.get("page"), size=25)
+    candidates = logbook_review.match_candidates(user=request.user, visitors=list(page.items))
+    return render(request, "venues/logbook_review.html", {
+        "logbook": lb, "venue": lb.venue, "page": page, "reasons": logbook_reasons_text(lb.reasons),
+        "rows": [(v, candidates.get(v.pk, []), [datetime.fromisoformat(x[0]) for x in v.visits[:3]])
+                 for v in page.items],
+        "held": lb.status == LogbookStatus.HELD, "waiting": waiting.count(),
     })
 
 
