@@ -124,24 +124,32 @@ def _communes_outlines(scope: Scope, paths: list[str]) -> dict[str, dict[str, An
     return outlines
 
 
-def _latest_day(unit_ids: list[int], on: date | None) -> date | None:
-    rows = RiskAssessment.objects.filter(unit_id__in=unit_ids[:1] or [0])
+LEVEL_LOOKBACK_DAYS = 14  # a unit's level is its latest assessment within this many days of the newest
+
+
+def _latest_levels(unit_ids: list[int], on: date | None, fields: tuple[str, ...]) -> tuple[date | None, dict]:
+    """The newest day assessed (on or before `on`) among the units, and each unit's latest assessment up to it.
+    Units are not all assessed on the same day (a district recomputed alone today, the others yesterday): reading
+    one unit's day for all showed a ward raised to level 3 today with yesterday's green."""
+    rows = RiskAssessment.objects.filter(unit_id__in=unit_ids or [0])
     if on is not None:
         rows = rows.filter(on__lte=on)
-    return rows.order_by("-on").values_list("on", flat=True).first()
+    day = rows.order_by("-on").values_list("on", flat=True).first()
+    if day is None:
+        return None, {}
+    levels: dict[int, tuple] = {}
+    for row in (rows.filter(on__gte=day - timedelta(days=LEVEL_LOOKBACK_DAYS)).order_by("on")
+                .values_list(*fields)):
+        levels[row[0]] = row[1:]  # the later day wins
+    return day, levels
 
 
 def risk_layer(scope: Scope, *, on: date | None, admin_level: int, public: bool) -> dict[str, Any]:
     """Every unit of a level with the level that applies on a day (the last day assessed on or before `on`)."""
     geometries = _unit_geometries(scope, admin_level)
-    ids = list(geometries)
-    day = _latest_day(ids, on)
-    levels: dict[int, tuple] = {}
-    if day is not None:
-        fields = ("unit_id", "level", "overridden") if public else (
-            "unit_id", "level", "overridden", "computed_level", "inputs")
-        rows = RiskAssessment.objects.filter(on=day, unit_id__in=ids).values_list(*fields)
-        levels = {row[0]: row[1:] for row in rows}
+    fields = ("unit_id", "level", "overridden") if public else (
+        "unit_id", "level", "overridden", "computed_level", "inputs")
+    day, levels = _latest_levels(list(geometries), on, fields)
     features = []
     for uid, (code, name, parent, geometry) in geometries.items():
         found = levels.get(uid)

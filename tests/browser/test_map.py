@@ -109,3 +109,50 @@ def test_the_citizens_map_on_a_phone(phone_page, mapped):
     assert page.locator(".leaflet-control-layers-expanded").count() == 0  # the layer list folded away
     assert page.locator(".map-legend details").get_attribute("open") is None
     screenshot(page, "map-public-phone")
+
+
+LEVEL_FILL_JS = """code => {
+  const state = document.querySelector('[data-testid=map]').lachanMap;
+  let fill = null;
+  state.layers.risk.eachLayer(group => group.eachLayer(layer => {
+    if (layer.feature && layer.feature.properties.code === code) { fill = layer.options.fillColor; }
+  }));
+  return fill;
+}"""
+
+
+def test_the_citizens_map_colours_each_unit_by_its_level_and_finds_a_typed_name(page, mapped):
+    """Issue 12 item 24: a ward raised to level 3 today (its district recomputed alone) looked green on the citizens'
+    map, which read every unit's level on the first unit's day; a name typed without diacritics was not found."""
+    from lachan.geo.models import AdminUnit
+    from lachan.risk.models import RiskAssessment
+
+    today = timezone.localdate()
+    wards = list(AdminUnit.objects.filter(level=3, name="Phường 1").select_related("parent").order_by("path"))
+    raised, green = wards[-1], wards[0]
+    policy = RiskAssessment.objects.first().policy
+    RiskAssessment.objects.filter(unit=raised).update(level=1)
+    RiskAssessment.objects.create(unit=raised, on=today, level=3, computed_level=3, policy=policy, inputs={},
+                                  computed_at=timezone.now())
+    page.goto("/ban-do/")
+    _loaded(page)
+    assert page.evaluate(LEVEL_FILL_JS, raised.code) == "#ef6c00"  # orange: level 3, as the legend says
+    level_1 = RiskAssessment.objects.filter(level=1, on=today - timedelta(days=1)).exclude(unit=raised).first().unit
+    assert page.evaluate(LEVEL_FILL_JS, level_1.code) == "#2e7d32"
+    assert raised.name in page.locator("[data-testid=raised-row]").all_inner_texts()[0] or any(
+        raised.parent.name in row for row in page.locator("[data-testid=raised-row]").all_inner_texts())
+    # Typed without diacritics: "phuong 1" is in three towns (listed with their town), the town's name settles it.
+    search = page.locator("[data-testid=map-search]")
+    search.fill("phuong 1")
+    search.press("Enter")
+    assert search.get_attribute("data-matches") == "3"
+    options = page.locator(".map-search datalist option")
+    assert sorted(options.evaluate_all("os => os.map(o => o.value)")) == sorted(
+        f"Phường 1 ({w.parent.name})" for w in wards)
+    town = green.parent.short_name.lower()
+    search.fill(f"phuong 1 {town}")
+    search.press("Enter")
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert "Phường 1" in popup.inner_text() and green.parent.name in popup.inner_text()
+    screenshot(page, "map-public-typed-search")

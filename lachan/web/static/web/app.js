@@ -43,7 +43,9 @@
     box.addEventListener("input", function () {
       var words = fold(box.value).split(" ").filter(Boolean), first = null;
       options.forEach(function (pair) {
-        var shown = !pair[0].value || words.every(function (w) { return (" " + pair[1]).indexOf(" " + w) >= 0; });
+        var text = " " + pair[1] + " ";  // a word's start; a number whole ("1" is not "10")
+        var shown = !pair[0].value || words.every(function (w) {
+          return text.indexOf(" " + w + (/^[0-9]+$/.test(w) ? " " : "")) >= 0; });
         pair[0].hidden = !shown;
         if (shown && pair[0].value && first === null) { first = pair[0]; }
       });

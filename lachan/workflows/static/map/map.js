@@ -23,6 +23,12 @@
 
   function levelHex(level) { return LEVEL_HEX[level] || NONE_HEX; }
 
+  // Lower case without diacritics (đ → d), as the server's lachan.core.text.fold.
+  function fold(text) {
+    return String(text).replace(/đ/g, "d").replace(/Đ/g, "D").normalize("NFD").replace(/[\u0300-\u036f]/g, "")
+      .toLowerCase().replace(/[^0-9a-z]+/g, " ").trim();
+  }
+
   function row(label, value) {
     return value === null || value === undefined || value === "" ? "" :
       "<tr><th>" + esc(label) + "</th><td>" + esc(value) + "</td></tr>";
@@ -122,19 +128,34 @@
         esc(config.labels.find) + "' data-testid='map-search'><datalist id='" + listId + "'></datalist>";
       L.DomEvent.disableClickPropagation(div);
       var input = div.querySelector("input");
-      input.addEventListener("change", function () {
-        var found = state.units[input.value.trim()];
+      function go() {
+        // Typed with or without diacritics, in part: one unit found opens; several (names repeat across towns) are
+        // listed with their town to choose from.
+        var typed = input.value.trim(), found = state.units[typed];
+        if (!found && typed) {
+          var words = fold(typed).split(" ");
+          var matches = Object.keys(state.units).filter(function (name) {
+            var folded = " " + fold(name) + " ";  // a word's start; a number whole ("1" is not "10")
+            return words.every(function (w) { return folded.indexOf(" " + w + (/^[0-9]+$/.test(w) ? " " : "")) >= 0; });
+          }).sort();
+          state.fillSearch(matches);
+          input.setAttribute("data-matches", String(matches.length));
+          if (matches.length === 1) { found = state.units[matches[0]]; input.value = matches[0]; }
+        }
         if (!found) { return; }
         if (found.getBounds) { map.fitBounds(found.getBounds(), {maxZoom: 14}); } else { map.setView(found.getLatLng(), 14); }
         found.openPopup();
-      });
+      }
+      input.addEventListener("change", go);
+      input.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); go(); } });
       return div;
     };
     control.addTo(map);
-    state.fillSearch = function () {
+    state.fillSearch = function (names) {
       var list = document.getElementById(state.element.id + "-units");
       if (!list) { return; }
-      list.innerHTML = Object.keys(state.units).sort().map(function (name) { return "<option value='" + esc(name) + "'>"; }).join("");
+      list.innerHTML = (names || Object.keys(state.units).sort()).map(function (name) {
+        return "<option value='" + esc(name) + "'>"; }).join("");
     };
   }
 
