@@ -79,8 +79,8 @@ def test_citizen_looks_up_a_result_on_a_phone(phone_page, released):
     page.click("[data-testid=lookup-submit]")
     page.wait_for_load_state("networkidle")
     assert page.locator("[data-testid=lookup-message]").inner_text() == wrong
-    # the right date of birth, typed as people do
-    page.fill("#id_code", "82-211000-000000")
+    # the right date of birth, typed as people do; the code too: no dashes, lower case (issue 12 item 7)
+    page.fill("#id_code", "82211000 000000")
     page.fill("#id_birth_date", person.birth_date.strftime("%d/%m/%Y"))
     page.click("[data-testid=lookup-submit]")
     page.wait_for_load_state("networkidle")
