@@ -4,6 +4,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from lachan.core.forms import DayField
 from lachan.core.widgets import DateInput
 from lachan.geo.forms import UnitChoiceField
 from lachan.geo.models import AdminUnit, Place
@@ -46,7 +47,7 @@ class RegisterForm(forms.Form):
     phone = forms.CharField(label=_("Mobile phone number"), max_length=20,
                             widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
     full_name = forms.CharField(label=_("Full name"), max_length=200)
-    birth_date = forms.DateField(label=_("Date of birth"), widget=DateInput())
+    birth_date = DayField(label=_("Date of birth"), widget=DateInput())
     password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
     password2 = forms.CharField(label=_("Password again"),
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
@@ -97,8 +98,8 @@ class AuditFilterForm(forms.Form):
     person_id = forms.UUIDField(label=_("Person id"), required=False)
     object_type = forms.CharField(label=_("Object type"), required=False, max_length=60)
     object_id = forms.CharField(label=_("Object id"), required=False, max_length=64)
-    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    date_from = DayField(label=_("From"), required=False, widget=DateInput())
+    date_to = DayField(label=_("To"), required=False, widget=DateInput())
     ip = forms.CharField(label=_("IP address"), required=False, max_length=45)
 
     def clean(self):

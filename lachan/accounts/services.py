@@ -20,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lachan.core import request_context
 from lachan.core.errors import DomainError, NotFound, PermissionDenied
+from lachan.core.numbers import is_ascii_digits
 from lachan.core.ratelimit import GLOBAL, Rate, RateLimited, address_key, rate_check, rate_named
 from lachan.geo.models import AdminLevel, AdminUnit, Place
 from lachan.notifications.services import notification_queue
@@ -324,7 +325,7 @@ def totp_device_remove(*, user: User, code: str) -> None:
 
 def totp_verify(device: TOTPDevice, code: str) -> bool:
     code = (code or "").strip().replace(" ", "")
-    if not code.isdigit():
+    if not is_ascii_digits(code):
         return False
     allowed, _data = device.verify_is_allowed()
     return bool(allowed) and device.verify_token(code)

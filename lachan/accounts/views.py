@@ -1,7 +1,6 @@
 import json
 import time
 from datetime import timedelta
-from io import BytesIO
 
 from django.conf import settings
 from django.contrib import messages
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from lachan.core.errors import DomainError, ValidationFailed
+from lachan.core.exports import XlsxExport
 from lachan.core.middleware import client_ip
 from lachan.core.ratelimit import RateLimited
 from lachan.core.redirects import next_url as safe_next_url
@@ -392,25 +392,15 @@ def audit_denials(request):
 
 
 def _audit_xlsx(qs) -> HttpResponse:
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Audit trail"))
-    ws.append([_("Time"), _("User name"), _("Role"), _("Action"), _("Object type"), _("Object id"),
+    ws = XlsxExport().sheet(_("Audit trail"), [_("Time"), _("User name"), _("Role"), _("Action"), _("Object type"), _("Object id"),
                _("Person id"), _("IP address"), _("Channel"), _("Path"), _("Detail")])
-    tz = timezone.get_current_timezone()
     for event in qs[:EXPORT_LIMIT].iterator(chunk_size=2000):
         ws.append([
-            event.at.astimezone(tz).replace(tzinfo=None), event.actor_username, event.actor_role, event.action,
+            event.at, event.actor_username, event.actor_role, event.action,
             event.object_type, event.object_id, str(event.person_id or ""), event.ip, event.channel, event.path,
             json.dumps(event.detail, ensure_ascii=False) if event.detail else "",
         ])
-    out = BytesIO()
-    wb.save(out)
-    response = HttpResponse(
-        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="audit-{timezone.localdate():%Y%m%d}.xlsx"'
-    return response
+    return ws.response(f"audit-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 # --- staff accounts -------------------------------------------------------------------------------

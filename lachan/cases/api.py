@@ -10,7 +10,7 @@ from uuid import UUID
 from django.conf import settings
 from ninja import Field, Router, Schema, Status
 
-from lachan.core.dates import Instant
+from lachan.core.dates import Day, Instant
 from lachan.core.pagination import page_of
 from lachan.geo.models import AdminUnit
 
@@ -119,7 +119,7 @@ class ClusterIn(Schema):
     kind: str = Field(..., description=KIND_HELP)
     commune: str  # official code of the commune, e.g. "28261"
     source_description: str = ""
-    opened_on: date | None = None  # empty: today
+    opened_on: Day | None = None  # empty: today
 
 
 class ClusterPatch(Schema):
@@ -130,7 +130,7 @@ class ClusterPatch(Schema):
 
 
 class ClusterCloseIn(Schema):
-    closed_on: date
+    closed_on: Day
     reason: str
 
 

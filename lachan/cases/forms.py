@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lachan.core.errors import DomainError, ValidationFailed
+from lachan.core.forms import DayField
 from lachan.core.widgets import DateInput
 from lachan.geo.forms import UnitChoiceField
 from lachan.geo.models import AdminUnit
@@ -28,7 +29,7 @@ class ClusterForm(forms.Form):
     commune = UnitChoiceField(label=_("Commune"), queryset=AdminUnit.objects.none(), empty_label="—")
     source_description = forms.CharField(label=_("Common source"), required=False, max_length=2000,
                                          widget=forms.Textarea(attrs={"rows": 2}))
-    opened_on = forms.DateField(label=_("Opened on"), widget=DateInput())
+    opened_on = DayField(label=_("Opened on"), widget=DateInput())
 
     def __init__(self, *args, user, cluster=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -40,7 +41,7 @@ class ClusterForm(forms.Form):
 
 
 class ClusterCloseForm(forms.Form):
-    closed_on = forms.DateField(label=_("Closed on"), widget=DateInput())
+    closed_on = DayField(label=_("Closed on"), widget=DateInput())
     reason = forms.CharField(label=_("Reason"), max_length=300)
 
     def __init__(self, *args, **kwargs):

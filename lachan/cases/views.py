@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from lachan.accounts.decorators import staff_view
 from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, NotFound, PermissionDenied
+from lachan.core.numbers import int_or_none
 from lachan.core.pagination import page_of
 
 from . import selectors, services
@@ -92,7 +93,7 @@ def case_cluster(request, case_id):
 
 
 def _int_or_none(value) -> int | None:
-    return int(value) if str(value or "").isdigit() and len(str(value)) < 10 else None
+    return int_or_none(value)
 
 
 @staff_view(Perm.CASES_VIEW)

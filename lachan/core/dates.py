@@ -9,6 +9,20 @@ from typing import Annotated
 from django.utils import timezone
 from pydantic import AfterValidator
 
+# The days a client may send (an API, a form, an imported file): far wider than any record, narrow enough that a
+# day ± a week and its local midnight in UTC stay within what Python and both databases hold (0001-01-01 minus
+# seven hours, or 9999-12-31 plus a day, overflowed into server errors).
+DAY_MIN = date(1900, 1, 1)
+DAY_MAX = date(2199, 12, 31)
+
+
+def day_check(value: date) -> date:
+    """A day within [DAY_MIN, DAY_MAX]; ValueError otherwise (pydantic and forms show it as a field error)."""
+    day = value.date() if isinstance(value, datetime) else value
+    if not DAY_MIN <= day <= DAY_MAX:
+        raise ValueError(f"the day must be between {DAY_MIN:%d/%m/%Y} and {DAY_MAX:%d/%m/%Y}")
+    return value
+
 
 def local_midnight(day: date) -> datetime:
     """The aware start of a local day: a day's records are those from this up to the next day's."""
@@ -23,9 +37,10 @@ def day_parse(value) -> date | None:
         return value
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return datetime.strptime(str(value or "").strip(), fmt).date()
+            day = datetime.strptime(str(value or "").strip(), fmt).date()
         except ValueError:
             continue
+        return day if DAY_MIN <= day <= DAY_MAX else None
     return None
 
 
@@ -39,8 +54,10 @@ def instant_normalize(value: datetime) -> datetime:
         value = value.astimezone(UTC)
     except OverflowError:
         raise ValueError("the time is out of range") from None
-    return value
+    return day_check(value)
 
 
 # The type of every time an API accepts.
 Instant = Annotated[datetime, AfterValidator(instant_normalize)]
+# The type of every day an API accepts.
+Day = Annotated[date, AfterValidator(day_check)]

@@ -1,12 +1,17 @@
 import ipaddress
+import json
+import re
 from functools import lru_cache
 from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpResponseBadRequest, JsonResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 
 from . import request_context
+from .text import has_control, text_clean
 
 
 @lru_cache(maxsize=8)
@@ -59,19 +64,31 @@ class RequestContextMiddleware:
             request_context.deactivate(token)
 
 
-class RejectNulCharactersMiddleware:
-    """PostgreSQL cannot store or compare text with NUL characters (SQLite can): a request carrying one
-    gets a clear 400 here instead of a database error later. No legitimate input contains one."""
+class InputCharactersMiddleware:
+    """The shared cleaning step of everything a request carries as text.
+
+    - NUL: PostgreSQL cannot store or compare text holding one (SQLite can): refused here with a clear 400 instead
+      of a database error later. No legitimate input contains one.
+    - Other control characters (core.text.text_clean): removed from query parameters, form fields (also of
+      multipart forms; files are untouched) and JSON bodies, so none is ever stored (one in a name used to fail
+      every Excel export holding it)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if self._has_nul(request):
+        try:
+            has_nul = self._has_nul(request)
+        except RequestDataTooBig as exc:  # read here first: answered as Django would, in the API's shape
+            if request.path.startswith("/api/"):
+                return JsonResponse({"code": "bad_request", "message": str(exc)}, status=400)
+            raise
+        if has_nul:
             message = _("The request contains a NUL character, which no field accepts.")
             if request.path.startswith("/api/"):
                 return JsonResponse({"code": "invalid", "message": message}, status=400)
             return HttpResponseBadRequest(message)
+        self._clean(request)
         return self.get_response(request)
 
     @staticmethod
@@ -86,6 +103,54 @@ class RejectNulCharactersMiddleware:
         if content_type.startswith("application/x-www-form-urlencoded"):
             return b"\x00" in unquote_to_bytes(request.body)
         return False  # multipart: Django's form fields refuse NUL characters themselves
+
+    @staticmethod
+    def _clean(request) -> None:
+        if _dirty(request.GET):
+            request.GET = _cleaned(request.GET)
+        if request.method not in ("POST", "PUT", "PATCH"):
+            return
+        content_type = request.META.get("CONTENT_TYPE", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            try:
+                post = request.POST
+            except MultiPartParserError:
+                return  # the view gets empty POST and FILES (Django's rule), as a form with no fields
+            if _dirty(post):
+                request.POST = _cleaned(post)
+        elif content_type.startswith("application/json") and _JSON_CONTROL.search(request.body):
+            try:
+                data = json.loads(request.body)
+            except ValueError:
+                return  # the API answers it as invalid JSON
+            request._body = json.dumps(_json_cleaned(data), ensure_ascii=False).encode()
+
+
+# A control character, raw or escaped (\u0001…\u001f but \t \n \r, \u007f…\u009f), in a JSON body.
+_JSON_CONTROL = re.compile(rb"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]"
+                           rb"|\\u00(?:0[1-8bBcCeEfF]|1[0-9a-fA-F]|7[fF]|[89][0-9a-fA-F])")
+
+
+def _dirty(query: QueryDict) -> bool:
+    return any(has_control(v) for _k, values in query.lists() for v in values if isinstance(v, str))
+
+
+def _cleaned(query: QueryDict) -> QueryDict:
+    copy = QueryDict(mutable=True, encoding=query.encoding)
+    for key, values in query.lists():
+        copy.setlist(text_clean(key), [text_clean(v) if isinstance(v, str) else v for v in values])
+    copy._mutable = False
+    return copy
+
+
+def _json_cleaned(value):
+    if isinstance(value, str):
+        return text_clean(value)
+    if isinstance(value, list):
+        return [_json_cleaned(v) for v in value]
+    if isinstance(value, dict):
+        return {text_clean(k): _json_cleaned(v) for k, v in value.items()}
+    return value
 
 
 class ContentSecurityPolicyMiddleware:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ninja import Field, Schema
+from ninja.pagination import PageNumberPagination
+
 MAX_PAGE = 2000  # deep offsets are slow and nobody reads page 2000: refine the search instead
 
 
@@ -43,3 +46,16 @@ def page_of(queryset, *, page=1, size: int = 50) -> Page:
     offset = (number - 1) * size
     rows = list(queryset[offset : offset + size + 1])
     return Page(items=rows[:size], number=number, size=size, has_next=len(rows) > size)
+
+
+class ApiPages(PageNumberPagination):
+    """django-ninja's page-number pagination with the page clamped to [1, MAX_PAGE], as page_of does: a page
+    beyond the last one is an empty page, never an offset the database cannot hold (SQLite: 64 bits)."""
+
+    class Input(Schema):
+        page: int = Field(1, description=f"1 to {MAX_PAGE}; beyond, the last page that can be asked for")
+        page_size: int | None = Field(None, ge=1)
+
+    def paginate_queryset(self, queryset, pagination: Input, request, **params):
+        pagination.page = page_number(pagination.page)
+        return super().paginate_queryset(queryset, pagination, request, **params)

@@ -32,3 +32,18 @@ def normalize_name(text: str | None) -> str:
 def reverse_words(folded: str) -> str:
     """"nguyen van an" → "an van nguyen": a given-name search becomes an indexed prefix search."""
     return " ".join(reversed(folded.split()))
+
+
+# Control characters (C0 but tab, line feed and carriage return; DEL; C1): invisible, never typed on purpose (a
+# paste from a PDF or a phone app), and XML 1.0 — so an Excel workbook — cannot hold most of them.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def has_control(text: str) -> bool:
+    return _CONTROL.search(text) is not None
+
+
+def text_clean(text: str) -> str:
+    """Text without control characters (tab and line breaks kept): the one cleaning step of every input — form
+    fields and query parameters, API bodies and imported files."""
+    return _CONTROL.sub("", text) if _CONTROL.search(text) else text

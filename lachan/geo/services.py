@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from lachan.core.errors import DomainError, ValidationFailed
+from lachan.core.numbers import int_or_none
+from lachan.core.tables import TableError, csv_rows
 
 from .errors import GeoErrorCode
 from .models import AdminTree, AdminUnit
 from .official_units import official_units
+from .shapes import ShapeError, feature_properties, geojson_load, vertices_count
 
 
 @transaction.atomic
@@ -75,19 +76,26 @@ def admin_unit_populations_import(*, tree: str, data: bytes, year: int | None = 
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise DomainError(GeoErrorCode.BAD_FILE, _("The file is not UTF-8 text.")) from None
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or not {"code", "population"} <= {f.strip() for f in reader.fieldnames}:
+    try:
+        table = csv_rows(text)
+    except TableError as exc:
+        raise DomainError(GeoErrorCode.BAD_FILE, exc.message) from None
+    fieldnames = [f.strip() for f in table[0]] if table else []
+    if not {"code", "population"} <= set(fieldnames):
         raise DomainError(GeoErrorCode.BAD_FILE, _("The file needs the columns: code, population."))
     units = {u.code: u for u in AdminUnit.objects.filter(tree=tree)}
     updates: list[AdminUnit] = []
-    for line, row in enumerate(reader, start=2):
+    for line, cells in enumerate(table[1:], start=2):
+        if not any(cell.strip() for cell in cells):
+            continue  # a blank line (csv.DictReader skipped them too)
+        row = dict(zip(fieldnames, cells, strict=False))
         code = (row.get("code") or "").strip()
         raw = (row.get("population") or "").strip().replace(".", "").replace(",", "")
         unit = units.get(code)
         if unit is None:
             report.errors.append({"row": line, "code": code, "message": _("Unknown unit code.")})
             continue
-        if not raw.isdigit():
+        if int_or_none(raw, max_digits=12) is None:
             report.errors.append({"row": line, "code": code, "message": _("Population must be a whole number.")})
             continue
         unit.population = int(raw)
@@ -106,24 +114,37 @@ def admin_unit_boundaries_import(*, tree: str, data: bytes, code_property: str =
     """A GeoJSON FeatureCollection whose features carry the unit's official code in a property.
     Every feature must name a known unit and have a polygon; otherwise nothing is saved."""
     try:
-        doc = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        doc = geojson_load(data)
+    except ShapeError as exc:
         raise DomainError(GeoErrorCode.BAD_FILE, _("The file is not valid GeoJSON: %(err)s") % {"err": exc}) from None
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
         raise DomainError(GeoErrorCode.BAD_FILE, _("The file must be a GeoJSON FeatureCollection."))
     units = {u.code: u for u in AdminUnit.objects.filter(tree=tree)}
     errors: list[DomainError] = []
     updates: list[AdminUnit] = []
+    limit = settings.LACHAN_BOUNDARY_MAX_VERTICES
     for index, feature in enumerate(doc["features"], start=1):
-        props = (feature or {}).get("properties") or {}
+        try:
+            props = feature_properties(feature)
+        except ShapeError:
+            errors.append(DomainError(GeoErrorCode.BAD_ROW, _("Feature %(n)s: the properties are not a JSON object.")
+                                      % {"n": index}))
+            continue
         code = str(props.get(code_property, "")).strip()
-        geometry = (feature or {}).get("geometry") or {}
+        geometry = (feature.get("geometry") if isinstance(feature, dict) else None) or {}
+        if not isinstance(geometry, dict):
+            geometry = {}
         unit = units.get(code)
         if unit is None:
             errors.append(DomainError(GeoErrorCode.BAD_ROW, _("Feature %(n)s: unknown unit code %(code)r.") % {"n": index, "code": code}))
             continue
         if geometry.get("type") not in ("Polygon", "MultiPolygon") or not _valid_coordinates(geometry):
             errors.append(DomainError(GeoErrorCode.BAD_ROW, _("Feature %(n)s: the geometry is not a valid polygon.") % {"n": index}))
+            continue
+        if vertices_count(geometry, limit) > limit:
+            errors.append(DomainError(GeoErrorCode.BAD_ROW, _(
+                "Feature %(n)s: the boundary has more than %(limit)s corners. Simplify it (e.g. in QGIS) and try "
+                "again.") % {"n": index, "limit": f"{limit:,}".replace(",", ".")}))
             continue
         unit.boundary = geometry
         updates.append(unit)
@@ -135,8 +156,8 @@ def admin_unit_boundaries_import(*, tree: str, data: bytes, code_property: str =
 
 
 def _valid_coordinates(geometry: dict) -> bool:
-    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
     try:
+        polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
         for polygon in polygons:
             for ring in polygon:
                 if len(ring) < 4 or ring[0] != ring[-1]:
@@ -144,6 +165,6 @@ def _valid_coordinates(geometry: dict) -> bool:
                 for lon, lat, *_rest in ring:
                     if not (-180 <= float(lon) <= 180 and -90 <= float(lat) <= 90):
                         return False
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, KeyError):
         return False
     return True

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import shapely
+from django.conf import settings
 from django.db.models import Q
 from shapely import make_valid, voronoi_polygons
 from shapely.geometry import MultiPoint, MultiPolygon, Point, mapping, shape
@@ -34,13 +35,73 @@ class ShapeError(ValueError):
     """What is wrong with a geometry, in words for the user."""
 
 
-def geometry_parse(value: Any) -> BaseGeometry:
+def _not_a_number(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def geojson_load(data: bytes) -> Any:
+    """A GeoJSON file's document: JSON without NaN or Infinity (Python's json accepts them; they are no
+    coordinate), nested at most LACHAN_GEOJSON_MAX_DEPTH deep (a polygon is 6 deep inside a FeatureCollection; a file
+    nested 200,000 deep overflowed the parser's recursion into a server error). Raises ShapeError."""
+    try:
+        doc = json.loads(data.decode("utf-8-sig"), parse_constant=_not_a_number)
+    except RecursionError:
+        raise ShapeError("the file is nested too deeply to be GeoJSON") from None
+    except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError is a ValueError
+        raise ShapeError(f"the file is not valid GeoJSON: {exc}") from None
+    _check_depth(doc, settings.LACHAN_GEOJSON_MAX_DEPTH)
+    return doc
+
+
+def _check_depth(doc: Any, limit: int) -> None:
+    stack = [(doc, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            raise ShapeError(f"the file is nested more than {limit} deep: it is not GeoJSON")
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+
+
+def feature_properties(feature: Any) -> dict[str, Any]:
+    """A feature's properties: an object, or none. Raises ShapeError for anything else ("properties": "abc")."""
+    props = feature.get("properties") if isinstance(feature, dict) else None
+    if props is None:
+        return {}
+    if not isinstance(props, dict):
+        raise ShapeError("the feature's properties must be a JSON object")
+    return props
+
+
+def vertices_count(value: Any, limit: int) -> int:
+    """The coordinates in a GeoJSON geometry's nested lists, counted without building it; stops past limit."""
+    count, stack = 0, [value.get("coordinates") if isinstance(value, dict) else None]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, list):
+            continue
+        if item and not isinstance(item[0], list):  # a position
+            count += 1
+            if count > limit:
+                return count
+        else:
+            stack.extend(item)
+    return count
+
+
+def geometry_parse(value: Any, *, max_vertices: int | None = None) -> BaseGeometry:
     """A GeoJSON Polygon or MultiPolygon (or a Feature holding one), checked: closed rings, coordinates in range,
-    no self-intersection, not empty. Raises ShapeError."""
+    no self-intersection, not empty, at most max_vertices corners (LACHAN_GEOMETRY_MAX_VERTICES: an area drawn or
+    imported, served on every map). Raises ShapeError."""
     if isinstance(value, dict) and value.get("type") == "Feature":
         value = value.get("geometry")
     if not isinstance(value, dict) or value.get("type") not in ("Polygon", "MultiPolygon"):
         raise ShapeError("the area must be a GeoJSON Polygon or MultiPolygon")
+    limit = max_vertices or settings.LACHAN_GEOMETRY_MAX_VERTICES
+    if vertices_count(value, limit) > limit:
+        raise ShapeError(f"the polygon has more than {limit:,} corners: simplify it (e.g. in QGIS) and try again")
     try:
         geom = shape(value)
     except (ValueError, TypeError, IndexError, AttributeError, KeyError) as exc:
@@ -66,6 +127,25 @@ def geometry_json(geom: BaseGeometry, *, digits: int = 6) -> dict[str, Any]:
     """GeoJSON of a geometry with coordinates rounded (6 digits ≈ 10 cm)."""
     rounded = shapely.transform(geom, lambda xy: xy.round(digits))
     return json.loads(json.dumps(mapping(rounded)))  # tuples to lists: what a JSONField gives back
+
+
+# How far a drawn line may stray from the stored one, in degrees (0.001° ≈ 110 m), by what the map shows: the
+# province's districts, a district's communes, a commune or a lockdown area. About a screen pixel at the zoom such
+# a layer is looked at: what is stored stays exact, what every visitor downloads is a fraction of it.
+DISPLAY_TOLERANCE_DEGREES = {AdminLevel.PROVINCE: 0.001, AdminLevel.DISTRICT: 0.0005, AdminLevel.COMMUNE: 0.0002}
+AREA_DISPLAY_TOLERANCE_DEGREES = 0.0001
+
+
+def display_geometry(geometry: dict[str, Any] | None, *, tolerance: float) -> dict[str, Any] | None:
+    """A stored GeoJSON geometry as the map draws it: simplified (topology kept: no ring crosses itself) and rounded
+    to 5 digits (≈ 1 m). Points, and what cannot be read as a shape, are given back unchanged."""
+    if not geometry or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        return geometry
+    geom = boundary_shape(geometry)
+    if geom is None or geom.is_empty:
+        return geometry
+    simplified = geom.simplify(tolerance, preserve_topology=True)
+    return geometry_json(simplified if not simplified.is_empty else geom, digits=5)
 
 
 def area_km2(geom: BaseGeometry) -> float:

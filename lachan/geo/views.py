@@ -1,17 +1,17 @@
 """Administrative units of the deployment: browse, export, and (geo.edit) set populations."""
 
-from io import BytesIO
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
 
 from lachan.core.errors import DomainError, ValidationFailed
+from lachan.core.exports import XlsxExport
+from lachan.core.numbers import int_or_none
 from lachan.core.redirects import next_url
 
 from . import selectors, services
@@ -45,18 +45,12 @@ def unit_list(request):
 @login_required
 def unit_export(request):
     _staff(request)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Administrative units"))
-    sheet.append([_("code"), _("name"), _("kind"), _("level"), _("parent code"), _("population"),
+    sheet = XlsxExport().sheet(_("Administrative units"), [_("code"), _("name"), _("kind"), _("level"), _("parent code"), _("population"),
                   _("population year"), _("population source"), _("latitude"), _("longitude")])
     for u in selectors.deployment_units().select_related("parent"):
         sheet.append([u.code, u.name, u.kind, u.level, u.parent.code if u.parent else "", u.population,
                       u.population_year, u.population_source, u.latitude, u.longitude])
-    out = BytesIO()
-    book.save(out)
-    response = HttpResponse(out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = 'attachment; filename="administrative-units.xlsx"'
-    return response
+    return sheet.response("administrative-units.xlsx")
 
 
 def _require_edit(request):
@@ -71,11 +65,11 @@ def unit_population(request, code: str):
     unit = selectors.unit_get(code=code)
     raw = request.POST.get("population", "").strip().replace(".", "").replace(",", "")
     try:
-        if raw and not raw.isdigit():
+        if raw and int_or_none(raw, max_digits=12) is None:
             raise DomainError("geo_bad_row", _("Population must be a whole number."), field="population")
         year = request.POST.get("year", "").strip()
         services.admin_unit_set_population(
-            unit=unit, population=int(raw) if raw else None, year=int(year) if year.isdigit() else None,
+            unit=unit, population=int(raw) if raw else None, year=int_or_none(year, max_digits=4),
             source=request.POST.get("source", "").strip(),
         )
         messages.success(request, _("Population of %(unit)s saved.") % {"unit": unit.name})
@@ -97,7 +91,7 @@ def unit_population_import(request):
                 year = request.POST.get("year", "").strip()
                 report = services.admin_unit_populations_import(
                     tree=selectors.deployment_tree(), data=upload.read(),
-                    year=int(year) if year.isdigit() else None, source=request.POST.get("source", "").strip(),
+                    year=int_or_none(year, max_digits=4), source=request.POST.get("source", "").strip(),
                 )
                 messages.success(request, _("%(n)d populations imported.") % {"n": report.applied})
                 return redirect("geo:units")

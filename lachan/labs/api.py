@@ -9,7 +9,7 @@ from uuid import UUID
 
 from ninja import Field, Router, Schema, Status
 
-from lachan.core.dates import Instant
+from lachan.core.dates import Day, Instant
 from lachan.core.errors import DomainError
 from lachan.core.pagination import page_of
 
@@ -76,8 +76,8 @@ class CampaignIn(Schema):
     name: str
     kind: str = Field(..., description=KIND_HELP)
     unit: str = Field(..., description="Official code of the area (province, district or commune)")
-    starts_on: date
-    ends_on: date | None = None
+    starts_on: Day
+    ends_on: Day | None = None
     test_type: str = Field(TestType.RT_PCR, description=TEST_HELP)
     pool_size: int = Field(1, description="1 for individual samples, else within the labs policy (2–10)")
     laboratory: UUID | None = None
@@ -88,8 +88,8 @@ class CampaignPatch(Schema):
     name: str | None = None
     kind: str | None = Field(None, description=KIND_HELP)
     unit: str | None = None
-    starts_on: date | None = None
-    ends_on: date | None = None
+    starts_on: Day | None = None
+    ends_on: Day | None = None
     test_type: str | None = Field(None, description=TEST_HELP)
     pool_size: int | None = None
     laboratory: UUID | None = None

@@ -6,13 +6,14 @@ from django.shortcuts import render
 
 from lachan.accounts.decorators import staff_view
 from lachan.accounts.roles import Perm
+from lachan.core.numbers import int_or_none
 
 from . import advice
 from . import dashboard as board
 
 
 def _int(value) -> int | None:
-    return int(value) if str(value or "").isdigit() and len(str(value)) < 4 else None
+    return int_or_none(value, max_digits=3)
 
 
 @staff_view(Perm.LABS_VIEW)

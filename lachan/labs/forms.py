@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lachan.core.errors import DomainError, ValidationFailed
+from lachan.core.forms import DayField
 from lachan.core.widgets import DateInput
 from lachan.geo.forms import UnitChoiceField
 from lachan.geo.models import AdminUnit
@@ -23,8 +24,8 @@ class CampaignForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=CampaignKind.choices)
     unit = UnitChoiceField(label=_("Area"), queryset=AdminUnit.objects.none(), empty_label="—")
-    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput())
-    ends_on = forms.DateField(label=_("Ends on"), widget=DateInput(), required=False)
+    starts_on = DayField(label=_("Starts on"), widget=DateInput())
+    ends_on = DayField(label=_("Ends on"), widget=DateInput(), required=False)
     test_type = forms.ChoiceField(label=_("Test"), choices=TestType.choices)
     pool_size = forms.IntegerField(label=_("Planned pool size"), min_value=1, max_value=50, initial=1)
     laboratory = LabField(label=_("Laboratory"), queryset=Laboratory.objects.none(), required=False,

@@ -12,9 +12,7 @@ What follows a released result beyond the laboratory (cases, tracing) is lachan.
 from __future__ import annotations
 
 import codecs
-import csv
 import hashlib
-import io
 import time
 import unicodedata
 from dataclasses import dataclass, field
@@ -36,6 +34,8 @@ from lachan.accounts.models import AuditAction
 from lachan.accounts.roles import Perm
 from lachan.core.db import chunked, db_datetime, is_postgresql
 from lachan.core.errors import DomainError, NotFound, ValidationFailed
+from lachan.core.exports import csv_text
+from lachan.core.tables import TableError, csv_rows, xlsx_rows
 from lachan.core.text import fold
 
 from .access import require_perm, user_laboratory
@@ -117,11 +117,7 @@ class RowError:
 
 def errors_csv(errors: list[list]) -> str:
     """The row-by-row report of a refused file (rows as kept in ResultImport.errors)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("Row"), _("Column"), _("Sample code"), _("Error")])
-    writer.writerows(errors)
-    return out.getvalue()
+    return csv_text([_("Row"), _("Column"), _("Sample code"), _("Error")], errors)
 
 
 # ---- reading the file ----------------------------------------------------------------------------------------
@@ -196,25 +192,19 @@ def read_table(data: bytes, filename: str) -> tuple[list[list[Any]], str]:
     sample = "\n".join(lines)
     delimiter = max(("\t", ";", ","), key=sample.count)
     try:
-        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    except csv.Error as exc:  # a cell of megabytes, a stray NUL: not a lab's table
-        raise DomainError(LabErrorCode.IMPORT_FILE, _("This file cannot be read as a table: %(error)s.")
-                          % {"error": exc}, field="file") from None
+        rows = csv_rows(text, delimiter=delimiter, max_rows=MAX_ROWS + HEADER_SEARCH_ROWS + 1)
+    except TableError as exc:  # a cell of megabytes, millions of cells, a stray NUL: not a lab's table
+        raise DomainError(LabErrorCode.IMPORT_FILE, exc.message, field="file") from None
     if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
         raise DomainError(LabErrorCode.IMPORT_FILE, _("At most %(n)d rows per file.") % {"n": MAX_ROWS}, field="file")
     return rows, encoding
 
 
 def _read_xlsx(data: bytes) -> list[list[Any]]:
-    from openpyxl import load_workbook
-
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        rows = [list(row) for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + HEADER_SEARCH_ROWS + 1)]
-        book.close()
-    except Exception as exc:  # openpyxl raises many kinds on a damaged file
-        raise DomainError(LabErrorCode.IMPORT_FILE, _("This is not a readable Excel file."), field="file") from exc
+        rows = xlsx_rows(data, max_rows=MAX_ROWS + HEADER_SEARCH_ROWS + 1)
+    except TableError as exc:
+        raise DomainError(LabErrorCode.IMPORT_FILE, exc.message, field="file") from exc
     if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
         raise DomainError(LabErrorCode.IMPORT_FILE, _("At most %(n)d rows per file.") % {"n": MAX_ROWS}, field="file")
     return rows

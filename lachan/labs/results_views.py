@@ -5,19 +5,17 @@ release or import results set off cases, so they are in lachan.workflows.lab_res
 from __future__ import annotations
 
 import json
-import tempfile
 
 from django.contrib import messages
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from lachan.accounts.decorators import staff_view
 from lachan.accounts.jurisdiction import scope_for
 from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, NotFound, PermissionDenied
+from lachan.core.exports import XlsxExport
 from lachan.core.pagination import page_of
 from lachan.geo.models import AdminLevel, AdminUnit
 
@@ -215,9 +213,7 @@ def retest_export(request):
     swabs = list(results_selectors.retests_due(user=request.user, commune=commune,
                                                query=request.GET.get("q", "").strip()[:100])[:MAX_EXPORT])
     results_selectors.retests_audited(user=request.user, swabs=swabs)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Re-tests due"))
-    sheet.append([_("Full name"), _("Year of birth"), _("Phone"), _("Commune"), _("Address"), _("Sample"),
+    sheet = XlsxExport().sheet(_("Re-tests due"), [_("Full name"), _("Year of birth"), _("Phone"), _("Commune"), _("Address"), _("Sample"),
                   _("Collected"), _("Why"), _("Released")])
     for swab in swabs:
         person, sample = swab.person, swab.sample
@@ -226,8 +222,4 @@ def retest_export(request):
                       sample.code, timezone.localtime(sample.collected_at).strftime("%d/%m/%Y %H:%M"),
                       str(swab.get_outcome_display()),
                       timezone.localtime(released).strftime("%d/%m/%Y %H:%M") if released else ""])
-    out = tempfile.TemporaryFile()
-    workbook.save(out)
-    out.seek(0)
-    return FileResponse(out, as_attachment=True, filename=f"xet-nghiem-lai-{timezone.localdate():%Y%m%d}.xlsx",
-                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return sheet.response(f"xet-nghiem-lai-{timezone.localdate():%Y%m%d}.xlsx")

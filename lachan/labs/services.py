@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from lachan.accounts.audit import audit_record, audit_record_many
 from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from lachan.core.numbers import is_ascii_digits
 from lachan.geo.models import AdminLevel, AdminUnit, Place
 from lachan.people.access import people_in_scope
 from lachan.people.identity import phone_looks_like, phone_normalize
@@ -464,7 +465,7 @@ def people_resolve(values: Sequence[Any], *, by) -> list[Person | DomainError]:
         if pk is not None:
             ids.add(pk)
             keys.append(("id", pk))
-        elif compact.isdigit() and len(compact) == 12:
+        elif is_ascii_digits(compact) and len(compact) == 12:
             national_ids.add(compact)
             keys.append(("national_id", compact))
         elif phone_looks_like(raw):

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from lachan.accounts.decorators import staff_view
 from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from lachan.core.numbers import int_or_none
 from lachan.core.pagination import page_of
 
 from . import selectors, services
@@ -38,7 +39,7 @@ MAX_LABELS = 500
 
 
 def _int_or_none(value) -> int | None:
-    return int(value) if str(value or "").isdigit() and len(str(value)) < 6 else None
+    return int_or_none(value, max_digits=5)
 
 
 def _query_string(request) -> str:

@@ -1,13 +1,15 @@
 """GET /api/notifications/messages[/{id}]. Authentication comes from the API root (api_auth)."""
 
-from datetime import date, datetime
+from datetime import datetime
 from uuid import UUID
 
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from lachan.core.dates import Day
 from lachan.core.errors import PermissionDenied
+from lachan.core.pagination import ApiPages
 
 from . import selectors
 from .models import ChannelKind, Message, MessageStatus
@@ -18,8 +20,8 @@ router = Router(tags=["notifications"])
 class MessageFilter(Schema):
     status: MessageStatus | None = None
     channel: ChannelKind | None = None
-    date_from: date | None = None
-    date_to: date | None = None
+    date_from: Day | None = None
+    date_to: Day | None = None
     to: str | None = Field(None, max_length=254, description="exact recipient address")
     template: str | None = Field(None, max_length=64)
     person_id: UUID | None = None
@@ -66,7 +68,7 @@ def _require_view(request) -> None:
 
 
 @router.get("/messages", response=list[MessageOut], summary="List outbox messages, newest first")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(ApiPages, page_size=50)
 def messages_list(request, filters: Query[MessageFilter]):
     _require_view(request)
     queryset = selectors.messages_list(**filters.dict())

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from lachan.core.forms import DayField
 from lachan.core.widgets import DateInput
 
 from .models import ChannelKind, MessageStatus
@@ -9,8 +10,8 @@ from .models import ChannelKind, MessageStatus
 class OutboxFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("any"))] + MessageStatus.choices)
     channel = forms.ChoiceField(label=_("Channel"), required=False, choices=[("", _("any"))] + ChannelKind.choices)
-    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    date_from = DayField(label=_("From"), required=False, widget=DateInput())
+    date_to = DayField(label=_("To"), required=False, widget=DateInput())
     to = forms.CharField(label=_("Recipient"), required=False, max_length=254)
     template = forms.CharField(label=_("Template"), required=False, max_length=64)
 

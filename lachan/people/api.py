@@ -9,6 +9,7 @@ from uuid import UUID
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from lachan.core.dates import Day
 from lachan.core.errors import NotFound
 
 from . import selectors, services
@@ -53,7 +54,7 @@ class PersonPage(Schema):
 class PersonIn(Schema):
     full_name: str
     sex: Literal["M", "F", "U"] = "U"
-    birth_date: date | None = None
+    birth_date: Day | None = None
     birth_year: int | None = None
     national_id: str = ""
     phone: str = ""
@@ -67,7 +68,7 @@ class PersonIn(Schema):
 class PersonPatch(Schema):
     full_name: str | None = None
     sex: Literal["M", "F", "U"] | None = None
-    birth_date: date | None = None
+    birth_date: Day | None = None
     birth_year: int | None = None
     national_id: str | None = None
     phone: str | None = None

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lachan.core.forms import DayField
 from lachan.core.widgets import DateInput
 from lachan.geo.forms import UnitChoiceField
 from lachan.geo.models import AdminLevel, AdminUnit
@@ -52,7 +53,7 @@ class PersonFilterForm(forms.Form):
 
 class PersonForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=150)
-    birth_date = forms.DateField(label=_("Date of birth"), required=False, widget=DateInput())
+    birth_date = DayField(label=_("Date of birth"), required=False, widget=DateInput())
     birth_year = forms.IntegerField(
         label=_("Year of birth (if the date is unknown)"), required=False, min_value=1900,
         max_value=timezone.now().year + 1,

@@ -9,6 +9,7 @@ from functools import lru_cache
 from django.utils.translation import gettext as _
 
 from lachan.core.errors import DomainError
+from lachan.core.numbers import is_ascii_digits
 
 from .errors import PeopleErrorCode
 
@@ -41,7 +42,7 @@ def national_id_validate(
 ) -> str:
     """The CCCD with separators removed, if it agrees with the record; else a DomainError."""
     value = re.sub(r"[\s.\-]", "", national_id or "")
-    if not value.isdigit() or not value.isascii():
+    if not is_ascii_digits(value):
         raise DomainError(
             PeopleErrorCode.NATIONAL_ID_NOT_DIGITS, _("The national ID may contain digits only."), field="national_id"
         )
@@ -116,7 +117,7 @@ def phone_normalize(raw: str) -> str:
         value = "0" + value[2:]
     elif value and not value.startswith("0"):
         value = "0" + value  # typed without the trunk zero
-    if value.isascii() and value.isdigit() and len(value) == 11 and value[:4] in OLD_MOBILE_PREFIXES:
+    if is_ascii_digits(value) and len(value) == 11 and value[:4] in OLD_MOBILE_PREFIXES:
         value = OLD_MOBILE_PREFIXES[value[:4]] + value[4:]
     if not MOBILE_NUMBER.fullmatch(value):
         raise DomainError(
@@ -129,4 +130,4 @@ def phone_normalize(raw: str) -> str:
 def phone_looks_like(raw: str) -> bool:
     """Whether a search query is meant as a phone number (9–11 digits, or +84…)."""
     value = _SEPARATORS.sub("", raw or "")
-    return value.startswith("+84") or (value.isdigit() and 9 <= len(value) <= 11)
+    return value.startswith("+84") or (is_ascii_digits(value) and 9 <= len(value) <= 11)

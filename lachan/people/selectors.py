@@ -15,6 +15,7 @@ from lachan.accounts.jurisdiction import scope_for
 from lachan.accounts.models import AuditAction
 from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, NotFound
+from lachan.core.numbers import is_ascii_digits
 from lachan.core.pagination import Page, page_of  # noqa: F401 (page_of is re-exported for views)
 from lachan.core.text import fold
 from lachan.geo.models import AdminLevel, AdminUnit
@@ -109,7 +110,7 @@ def person_search_q(query: str) -> Q | list[str] | None:
     if not raw:
         return Q()
     compact = _DIGITS.sub("", raw)
-    if compact.isdigit() and len(compact) == 12:
+    if is_ascii_digits(compact) and len(compact) == 12:
         return Q(national_id=compact)
     if phone_looks_like(raw):
         try:

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import tempfile
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
 
 from lachan.accounts.decorators import staff_view as accounts_staff_view
 from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from lachan.core.exports import XlsxExport
 
 from . import selectors, services
 from .forms import PersonFilterForm, PersonForm
@@ -54,22 +51,12 @@ def person_export(request):
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect(reverse("people:list") + "?" + request.GET.urlencode())
-    workbook = Workbook(write_only=True)  # rows go to disk as they come; memory stays flat
-    sheet = workbook.create_sheet(_("People"))
-    sheet.append([
+    sheet = XlsxExport().sheet(_("People"), [
         _("Full name"), _("Date of birth"), _("Year of birth"), _("Sex"), _("National ID (CCCD)"), _("Phone"),
         _("Other phone"), _("Province"), _("District"), _("Commune"), _("Address"), _("Occupation"), _("Record id"),
     ])
-    for row in rows:
-        sheet.append(list(row))
-    out = tempfile.TemporaryFile()
-    workbook.save(out)
-    out.seek(0)
-    name = f"people-{timezone.localdate():%Y%m%d}.xlsx"
-    return FileResponse(
-        out, as_attachment=True, filename=name,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    sheet.extend(rows)
+    return sheet.response(f"people-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 @staff_view(Perm.PEOPLE_VIEW)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lachan.core.errors import DomainError, ValidationFailed
+from lachan.core.forms import DayField
 from lachan.core.widgets import DateInput
 from lachan.geo.forms import UnitChoiceField
 from lachan.geo.models import AdminUnit
@@ -28,10 +29,10 @@ def room_choices(uses) -> list[tuple[str, str]]:
 class OrderForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=OrderKind.choices)
     setting = forms.ChoiceField(label=_("Where"), choices=Setting.choices, initial=Setting.HOME)
-    starts_on = forms.DateField(label=_("First day"), widget=DateInput())
-    exposed_on = forms.DateField(label=_("Last exposure (contacts)"), widget=DateInput(), required=False)
+    starts_on = DayField(label=_("First day"), widget=DateInput())
+    exposed_on = DayField(label=_("Last exposure (contacts)"), widget=DateInput(), required=False)
     immunity = forms.ChoiceField(label=_("Vaccination / recovery"), choices=Immunity.choices, initial=Immunity.UNKNOWN)
-    ends_on = forms.DateField(label=_("Last day (empty: from the policy)"), widget=DateInput(), required=False)
+    ends_on = DayField(label=_("Last day (empty: from the policy)"), widget=DateInput(), required=False)
     commune = UnitChoiceField(label=_("Commune of the home"), queryset=AdminUnit.objects.none(), required=False,
                         empty_label=_("the person's"))
     address = forms.CharField(label=_("Address (empty: the person's, or the facility's)"), max_length=300,
@@ -51,7 +52,7 @@ class OrderForm(forms.Form):
 
 
 class ExtendForm(forms.Form):
-    ends_on = forms.DateField(label=_("New last day"), widget=DateInput())
+    ends_on = DayField(label=_("New last day"), widget=DateInput())
     reason = forms.CharField(label=_("Reason"), max_length=300)
 
 
@@ -128,7 +129,7 @@ class IsolateForm(forms.Form):
 
     setting = forms.ChoiceField(label=_("Where"), choices=Setting.choices, initial=Setting.HOME)
     room = forms.ChoiceField(label=_("Facility and room"), required=False)
-    starts_on = forms.DateField(label=_("First day (empty: the day of isolation)"), widget=DateInput(), required=False)
+    starts_on = DayField(label=_("First day (empty: the day of isolation)"), widget=DateInput(), required=False)
     immunity = forms.ChoiceField(label=_("Vaccination / recovery"), choices=Immunity.choices, initial=Immunity.UNKNOWN)
     address = forms.CharField(label=_("Address (empty: the person's, or the facility's)"), max_length=300,
                               required=False)
@@ -139,4 +140,4 @@ class IsolateForm(forms.Form):
 
 
 class ContactsForm(forms.Form):
-    starts_on = forms.DateField(label=_("First day of the orders"), widget=DateInput(), required=False)
+    starts_on = DayField(label=_("First day of the orders"), widget=DateInput(), required=False)

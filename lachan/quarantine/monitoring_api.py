@@ -19,7 +19,7 @@ from ninja import Field, Router, Schema, Status
 
 from lachan.accounts.audit import audit_record
 from lachan.accounts.roles import Perm
-from lachan.core.dates import Instant
+from lachan.core.dates import Day, Instant
 from lachan.core.errors import PermissionDenied
 from lachan.core.pagination import page_of
 from lachan.geo.models import AdminLevel, AdminUnit
@@ -73,7 +73,7 @@ class MyOrderOut(Schema):
 
 
 class ReportIn(Schema):
-    on: date | None = Field(None, description="the day reported (default today); within the order, not in the future")
+    on: Day | None = Field(None, description="the day reported (default today); within the order, not in the future")
     temperature_c: float | None = Field(None, description="34–43")
     fever: bool = False
     cough: bool = False

@@ -7,23 +7,23 @@ The order page of the orders module includes `quarantine/monitoring_order_panel.
 
 from __future__ import annotations
 
-import tempfile
-
 from django import forms
 from django.contrib import messages
-from django.http import FileResponse, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
-from openpyxl import Workbook
 
 from lachan.accounts.audit import audit_record
 from lachan.accounts.decorators import staff_view
 from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from lachan.core.exports import XlsxExport
+from lachan.core.forms import DayField
+from lachan.core.numbers import int_or_none
 from lachan.core.pagination import page_of
 from lachan.core.redirects import next_url
 
@@ -66,7 +66,7 @@ def _queue_filters(request) -> dict:
     commune = request.GET.get("commune", "")
     return {"kind": kind if kind in AlertKind.values else "",
             "status": status if status in selectors.STATUS_FILTERS else "active",
-            "commune_id": int(commune) if commune.isdigit() and len(commune) < 10 else None,
+            "commune_id": int_or_none(commune),
             "query": request.GET.get("q", "").strip()[:100]}
 
 
@@ -136,9 +136,7 @@ def alert_export(request):
     filters = _queue_filters(request)
     rows = list(selectors.alert_list(user=request.user, **filters)[:MAX_EXPORT])
     selectors.alerts_audited(user=request.user, alerts=rows, action="export")
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Alerts"))
-    sheet.append([_("Alert"), _("Kind"), _("Status"), _("Raised at"), _("Day"), _("Repeats"), _("Order"),
+    sheet = XlsxExport().sheet(_("Alerts"), [_("Alert"), _("Kind"), _("Status"), _("Raised at"), _("Day"), _("Repeats"), _("Order"),
                   _("Full name"), _("Phone"), _("Commune"), _("Address"), _("Acknowledged"), _("Handled"),
                   _("Closed"), _("Note")])
 
@@ -154,11 +152,7 @@ def alert_export(request):
                       a.order.person.full_name, a.order.person.phone, a.commune.name, a.order.address,
                       when(a.acknowledged_at, a.acknowledged_by), when(a.handled_at, a.handled_by),
                       when(a.closed_at, a.closed_by), a.note])
-    out = tempfile.TemporaryFile()
-    workbook.save(out)
-    out.seek(0)
-    return FileResponse(out, as_attachment=True, filename=f"canh-bao-cach-ly-{timezone.localdate():%Y%m%d}.xlsx",
-                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return sheet.response(f"canh-bao-cach-ly-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 # ---- the overview ---------------------------------------------------------------------------------------------
@@ -184,20 +178,14 @@ def overview_page(request):
 @staff_view(Perm.QUARANTINE_VIEW)
 def overview_export(request):
     data, _districts, _district_id, _hide = _overview(request)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Overview"))
-    sheet.append([_("District"), _("Commune"), _("Quarantine at home"), _("Quarantine in a facility"),
+    sheet = XlsxExport().sheet(_("Overview"), [_("District"), _("Commune"), _("Quarantine at home"), _("Quarantine in a facility"),
                   _("Isolation at home"), _("Isolation in a facility"), _("Due for release today"),
                   _("Due for a test today"), _("Open alerts")])
     for r in [*data.rows, data.total]:
         sheet.append([r.commune.parent.name if r.commune and r.commune.parent else "",
                       r.commune.name if r.commune else _("Total"), r.quarantine_home, r.quarantine_facility,
                       r.isolation_home, r.isolation_facility, r.release_due, r.tests_due, r.open_alerts])
-    out = tempfile.TemporaryFile()
-    workbook.save(out)
-    out.seek(0)
-    return FileResponse(out, as_attachment=True, filename=f"cach-ly-tong-quan-{data.on:%Y%m%d}.xlsx",
-                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return sheet.response(f"cach-ly-tong-quan-{data.on:%Y%m%d}.xlsx")
 
 
 # ---- the check-in form (phone page and staff) -----------------------------------------------------------------
@@ -229,7 +217,7 @@ class CheckInForm(forms.Form):
 
 
 class StaffCheckInForm(CheckInForm):
-    on = forms.DateField(label=gettext_lazy("Day"), required=False,
+    on = DayField(label=gettext_lazy("Day"), required=False,
                          widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 

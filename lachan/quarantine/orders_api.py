@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from ninja import Field, Router, Schema, Status
 
 from lachan.accounts.roles import Perm
+from lachan.core.dates import Day
 from lachan.core.pagination import page_of
 
 from . import selectors, services
@@ -154,10 +155,10 @@ class OrderIn(Schema):
     person_id: UUID
     kind: str = Field(..., description=KIND_HELP)
     setting: str = Field(Setting.HOME, description=SETTING_HELP)
-    starts_on: date
+    starts_on: Day
     immunity: str = Field(Immunity.UNKNOWN, description=IMMUNITY_HELP)
-    exposed_on: date | None = Field(None, description="last exposure (contacts): day 1 of most regimes")
-    ends_on: date | None = Field(None, description="empty: from the policy in force on starts_on")
+    exposed_on: Day | None = Field(None, description="last exposure (contacts): day 1 of most regimes")
+    ends_on: Day | None = Field(None, description="empty: from the policy in force on starts_on")
     case_id: UUID | None = Field(None, description="isolation: the person's case; quarantine: the case exposed to")
     contact_tier: int | None = None
     facility: UUID | None = None
@@ -200,7 +201,7 @@ class BatchOut(Schema):
 
 
 class ExtendIn(Schema):
-    ends_on: date
+    ends_on: Day
     reason: str = Field(..., max_length=500)
 
 

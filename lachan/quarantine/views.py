@@ -5,21 +5,20 @@ with their occupancy and rooms. Monitoring and alert pages are in monitoring_vie
 
 from __future__ import annotations
 
-import tempfile
-
 from django.contrib import messages
-from django.http import FileResponse, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
 
 from lachan.accounts.decorators import staff_view
 from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, NotFound, PermissionDenied
+from lachan.core.exports import XlsxExport
+from lachan.core.numbers import int_or_none
 from lachan.core.pagination import page_of
 
 from . import pdf, selectors, services
@@ -52,7 +51,7 @@ def _query_string(request) -> str:
 
 
 def _int_or_none(value) -> int | None:
-    return int(value) if str(value or "").isdigit() and len(str(value)) < 10 else None
+    return int_or_none(value)
 
 
 # ---- the order list ----------------------------------------------------------------------------------
@@ -105,9 +104,7 @@ def order_export(request):
     filters = _filters(request)
     orders = list(_orders(request, filters).select_related("policy")[:MAX_EXPORT])
     selectors.orders_audited(user=request.user, orders=orders, action="order.export")
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Orders"))
-    sheet.append([_("Order number"), _("Full name"), _("Year of birth"), _("CCCD"), _("Phone"), _("Kind"), _("Where"),
+    sheet = XlsxExport().sheet(_("Orders"), [_("Order number"), _("Full name"), _("Year of birth"), _("CCCD"), _("Phone"), _("Kind"), _("Where"),
                   _("Facility"), _("Room"), _("Commune"), _("Address"), _("Last exposure"), _("First day"),
                   _("Last day"), _("At home from"), _("Status"), _("Ended on"), _("Reason"), _("Policy")])
     for o in orders:
@@ -117,11 +114,7 @@ def order_export(request):
                       o.facility.place.name if o.facility_id else "", o.room.name if o.room_id else "", o.commune.name,
                       o.address, o.exposed_on, o.starts_on, o.ends_on, o.home_from, str(o.get_status_display()),
                       o.ended_on, o.end_reason, o.policy.version])
-    out = tempfile.TemporaryFile()
-    workbook.save(out)
-    out.seek(0)
-    return FileResponse(out, as_attachment=True, filename=f"cach-ly-{timezone.localdate():%Y%m%d}.xlsx",
-                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return sheet.response(f"cach-ly-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 @require_POST

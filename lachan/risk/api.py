@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
+from lachan.core.dates import Day
 from lachan.core.errors import DomainError, NotFound
 from lachan.geo.models import AdminUnit
 
@@ -74,7 +75,7 @@ class InputIn(Schema):
     unit: str  # official code
     kind: str
     value: float
-    as_of: date
+    as_of: Day
     note: str = ""
 
 
@@ -103,7 +104,7 @@ def _unit(code: str, field: str = "unit") -> AdminUnit:
 
 
 @router.get("/levels", response=list[AssessmentOut])
-def levels(request, on: date | None = None, admin_level: int | None = None, within: str = "", level: int | None = None):
+def levels(request, on: Day | None = None, admin_level: int | None = None, within: str = "", level: int | None = None):
     """The levels of a day (the last day assessed unless given) in the caller's jurisdiction; `admin_level` 1–3
     (province, district, commune), `within` a unit's code, `level` 1–4 or 0 (could not be assessed)."""
     day = on or selectors.latest_day(user=request.auth)
@@ -115,7 +116,7 @@ def levels(request, on: date | None = None, admin_level: int | None = None, with
 
 
 @router.get("/units/{code}/history", response=list[AssessmentOut])
-def history(request, code: str, start: date | None = None, end: date | None = None):
+def history(request, code: str, start: Day | None = None, end: Day | None = None):
     rows = selectors.unit_history(user=request.auth, unit=_unit(code), start=start, end=end)
     return list(rows.select_related("unit")[:400])
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lachan.core.errors import DomainError, ValidationFailed
+from lachan.core.forms import DayField
 from lachan.core.widgets import DateInput
 from lachan.geo.models import AdminLevel
 
@@ -23,7 +24,7 @@ LEVEL_FILTERS = [("", _("any")), *[(str(v), label) for v, label in RiskLevel.cho
 class LevelsFilterForm(forms.Form):
     """The levels page's filters (GET). Unknown values are dropped, not refused: a stale link still shows a list."""
 
-    on = forms.DateField(label=_("Day"), required=False, widget=DateInput())
+    on = DayField(label=_("Day"), required=False, widget=DateInput())
     admin_level = forms.TypedChoiceField(label=_("Administrative level"), required=False, coerce=int,
                                          empty_value=None, choices=[("", _("any")), *AdminLevel.choices])
     within = forms.ChoiceField(label=_("Within"), required=False, error_messages={
@@ -40,7 +41,7 @@ class LevelsFilterForm(forms.Form):
 
 
 class ComputeForm(forms.Form):
-    on = forms.DateField(label=_("Day to assess"), widget=DateInput())
+    on = DayField(label=_("Day to assess"), widget=DateInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,7 +74,7 @@ class InputForm(forms.Form):
     kind = forms.ChoiceField(label=_("Input"), choices=RiskInputKind.choices)
     value = forms.CharField(label=_("Value (percentage of the group; capacity: 1 met, 0 not met)"), max_length=20,
                             widget=forms.TextInput(attrs={"inputmode": "decimal"}))
-    as_of = forms.DateField(label=_("As of"), widget=DateInput())
+    as_of = DayField(label=_("As of"), widget=DateInput())
     note = forms.CharField(label=_("Source or note"), required=False, max_length=300)
 
     def __init__(self, *args, **kwargs):
@@ -91,15 +92,15 @@ class RulesField(forms.CharField):
 
 class TrialForm(forms.Form):
     rules = RulesField()
-    start = forms.DateField(label=_("First day of the period"), widget=DateInput())
-    end = forms.DateField(label=_("Last day of the period (at most 62 days)"), widget=DateInput())
+    start = DayField(label=_("First day of the period"), widget=DateInput())
+    end = DayField(label=_("Last day of the period (at most 62 days)"), widget=DateInput())
 
 
 class AdoptForm(forms.Form):
     rules = forms.CharField(widget=forms.HiddenInput, max_length=20_000, required=False)
     version = forms.CharField(label=_("Name of the version"), max_length=80, required=False,
                               widget=forms.TextInput(attrs={"placeholder": _("e.g. Tiền Giang 06/2022")}))
-    valid_from = forms.DateField(label=_("In force from"), widget=DateInput(),
+    valid_from = DayField(label=_("In force from"), widget=DateInput(),
                                  error_messages={"required": _("Enter the first day of the new version.")})
     source = forms.CharField(label=_("Legal source"), max_length=300, required=False,
                              widget=forms.TextInput(attrs={"placeholder": _("e.g. Decision 1234/QĐ-UBND of the "

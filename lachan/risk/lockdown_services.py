@@ -26,6 +26,8 @@ from lachan.geo.shapes import (
     ShapeError,
     UnitFootprint,
     area_km2,
+    feature_properties,
+    geojson_load,
     geometry_json,
     geometry_parse,
     unit_footprint,
@@ -264,8 +266,8 @@ def lockdown_areas_import(*, data: bytes, by, starts_on=None, ends_on=None, reas
     nothing is saved, with every problem listed by feature."""
     _require_edit(by)
     try:
-        doc = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        doc = geojson_load(data)
+    except ShapeError as exc:
         raise DomainError(Code.FILE_INVALID, _("The file is not valid GeoJSON: %(problem)s") % {"problem": exc},
                           field="file") from None
     if isinstance(doc, dict) and doc.get("type") == "FeatureCollection" and isinstance(doc.get("features"), list):
@@ -287,10 +289,13 @@ def lockdown_areas_import(*, data: bytes, by, starts_on=None, ends_on=None, reas
     footprint = unit_footprint(province_unit())  # once for the whole file
     rows, errors = [], []
     for number, feature in enumerate(features, start=1):
-        props = (feature.get("properties") or {}) if isinstance(feature, dict) else {}
         try:
             if not isinstance(feature, dict) or feature.get("type") != "Feature":
                 raise DomainError(Code.GEOMETRY_INVALID, _("not a GeoJSON Feature"), field="geometry")
+            try:
+                props = feature_properties(feature)
+            except ShapeError as exc:
+                raise DomainError(Code.FILE_INVALID, str(exc), field="properties") from None
             rows.append(_cleaned(
                 name=_property(props, "name", _("Area %(n)s") % {"n": number}), geometry=feature.get("geometry"),
                 starts_on=_property(props, "starts_on", starts_on), ends_on=_property(props, "ends_on", ends_on),

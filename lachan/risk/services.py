@@ -30,6 +30,7 @@ from lachan.accounts.roles import Perm
 from lachan.core.db import bulk_insert, chunked
 from lachan.core.errors import DomainError, NotFound, PermissionDenied
 from lachan.core.models import Policy
+from lachan.core.numbers import is_ascii_digits
 from lachan.core.policies import policy_in_force, policy_rules, policy_supersede
 from lachan.geo.models import AdminTree, AdminUnit
 
@@ -295,7 +296,7 @@ def _reason(reason) -> str:
 
 
 def _level_value(level) -> int:
-    if isinstance(level, str) and level.strip().isdigit():
+    if isinstance(level, str) and is_ascii_digits(level.strip()):
         level = int(level.strip())
     if isinstance(level, bool) or not isinstance(level, int) or level not in RiskLevel.values:
         raise DomainError(Code.LEVEL_INVALID, _("The level must be 1, 2, 3 or 4."), field="level")

@@ -5,21 +5,19 @@ Computing a day and trying rules on past data read cases: they are workflows (la
 from __future__ import annotations
 
 import json
-import tempfile
 from datetime import timedelta
 
 from django.contrib import messages
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
 
 from lachan.accounts.decorators import staff_view
 from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, NotFound
+from lachan.core.exports import XlsxExport
 from lachan.core.pagination import page_of
 from lachan.geo.models import AdminLevel
 
@@ -143,9 +141,7 @@ def levels(request):
 def levels_export(request):
     """The filtered list as a workbook."""
     f = _filters(request)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Risk levels"))
-    sheet.append([_("Day"), _("Code"), _("Unit"), _("Administrative level"), _("Level"), _("Computed level"),
+    sheet = XlsxExport().sheet(_("Risk levels"), [_("Day"), _("Code"), _("Unit"), _("Administrative level"), _("Level"), _("Computed level"),
                   _("Overridden"), _("Reason for the override"), _("Community cases in the window"), _("Days"),
                   _("Population"), _("Cases per 100,000 per week"), *[str(COVERAGE_SHORT[k]) + " (%)"
                                                                      for k in COVERAGE_KINDS],
@@ -164,12 +160,8 @@ def levels_export(request):
                           "" if capacity is None else (_("yes") if capacity else _("no")),
                           "; ".join(input_label(m) for m in a.missing or []), a.policy.version,
                           " ".join(reasons_text(a.reasons or []))])
-    out = tempfile.TemporaryFile()
-    workbook.save(out)
-    out.seek(0)
     day = f["on"] or timezone.localdate()
-    return FileResponse(out, as_attachment=True, filename=f"cap-do-dich-{day:%Y%m%d}.xlsx",
-                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return sheet.response(f"cap-do-dich-{day:%Y%m%d}.xlsx")
 
 
 # ---- a unit -------------------------------------------------------------------------------------------------------

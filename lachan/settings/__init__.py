@@ -110,7 +110,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "lachan.core.middleware.ContentSecurityPolicyMiddleware",
-    "lachan.core.middleware.RejectNulCharactersMiddleware",
+    "lachan.core.middleware.InputCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -279,6 +279,14 @@ LACHAN_SMS_GATEWAY_TOKEN = os.environ.get("LACHAN_SMS_GATEWAY_TOKEN", "")
 LACHAN_SMS_SENDER = os.environ.get("LACHAN_SMS_SENDER", "LACHAN")
 # The number an exposure notice tells people to call (the province's hotline; 115 is the national emergency line).
 LACHAN_HEALTH_HOTLINE = os.environ.get("LACHAN_HEALTH_HOTLINE", "115")
+
+# Limits of costly input (docs/deployment.md, "Limits of uploaded files"): checked before the costly part.
+LACHAN_IMPORT_MAX_CELLS = int(os.environ.get("LACHAN_IMPORT_MAX_CELLS", "2000000"))
+LACHAN_IMPORT_MAX_CELL_CHARS = int(os.environ.get("LACHAN_IMPORT_MAX_CELL_CHARS", "32767"))
+LACHAN_IMPORT_MAX_UNPACKED_MB = int(os.environ.get("LACHAN_IMPORT_MAX_UNPACKED_MB", "300"))
+LACHAN_GEOJSON_MAX_DEPTH = int(os.environ.get("LACHAN_GEOJSON_MAX_DEPTH", "20"))
+LACHAN_GEOMETRY_MAX_VERTICES = int(os.environ.get("LACHAN_GEOMETRY_MAX_VERTICES", "20000"))
+LACHAN_BOUNDARY_MAX_VERTICES = int(os.environ.get("LACHAN_BOUNDARY_MAX_VERTICES", "200000"))
 
 LOGGING = {
     "version": 1,

@@ -24,6 +24,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from lachan.core.numbers import is_ascii_digits
+
 MANAGE = str(Path(settings.BASE_DIR) / "manage.py")
 REQUEST_URLS = ("people:list", "people:detail")
 
@@ -170,7 +172,7 @@ def _free_port() -> int:
 def _descendants(pid: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
+        if is_ascii_digits(entry.name):
             try:
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
                 children.setdefault(int(fields[1]), []).append(int(entry.name))

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from lachan.cases.selectors import case_get
+from lachan.core.dates import Instant
 from lachan.core.errors import DomainError, NotFound
 from lachan.core.pagination import page_of
 from lachan.people.access import people_in_scope
@@ -84,7 +85,7 @@ class CallIn(Schema):
 class InterviewIn(Schema):
     person_id: UUID
     relationship: str
-    last_contact_at: datetime
+    last_contact_at: Instant
     minutes: int | None = None
     masked: bool = False
     notes: str = ""
@@ -99,7 +100,7 @@ class InterviewOut(Schema):
 
 class EncounterIn(Schema):
     other_id: str
-    started_at: datetime
+    started_at: Instant
     duration_minutes: int
     distance_m: float
 

@@ -3,21 +3,19 @@ interview contacts."""
 
 from __future__ import annotations
 
-import tempfile
-
 from django.contrib import messages
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
 
 from lachan.accounts.roles import Perm
 from lachan.cases.selectors import case_get, cluster_get
 from lachan.cases.views import staff_view
 from lachan.core.errors import DomainError
+from lachan.core.exports import XlsxExport
+from lachan.core.numbers import int_or_none
 from lachan.core.pagination import page_of
 from lachan.core.redirects import next_url
 from lachan.people.access import people_in_scope
@@ -37,22 +35,18 @@ def report(request, case_id):
 @staff_view(Perm.CASES_VIEW)
 def report_export(request, case_id):
     data = selectors.tracing_report(user=request.user, case_id=case_id)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Contacts"))
-    sheet.append([_("Tier"), _("Full name"), _("Phone"), _("Commune"), _("Reached through"), _("Last exposure"),
-                  _("Source"), _("Evidence"), _("When"), _("Minutes"), _("Distance (m)"), _("Call status")])
+    sheet = XlsxExport().sheet(_("Contacts"), [
+        _("Tier"), _("Full name"), _("Phone"), _("Commune"), _("Reached through"), _("Last exposure"), _("Source"),
+         _("Evidence"), _("When"), _("Minutes"), _("Distance (m)"), _("Call status")])
     for contact in data["contacts"]:
         for ev in contact.exposures.all():
             sheet.append([
                 str(Tier(contact.tier).label), contact.person.full_name, contact.person.phone, contact.commune.name,
-                contact.via.full_name if contact.via else "", timezone.localtime(contact.exposed_at).replace(tzinfo=None),
-                ev.source, ev.text, timezone.localtime(ev.start).replace(tzinfo=None), ev.minutes, ev.distance_m,
+                contact.via.full_name if contact.via else "", contact.exposed_at,
+                ev.source, ev.text, ev.start, ev.minutes, ev.distance_m,
                 contact.get_call_status_display(),
             ])
-    handle = tempfile.TemporaryFile()
-    workbook.save(handle)
-    handle.seek(0)
-    return FileResponse(handle, as_attachment=True, filename=f"tracing-{data['case'].code}.xlsx")
+    return sheet.response(f"tracing-{data['case'].code}.xlsx")
 
 
 @staff_view(Perm.CONTACTS_CALL)
@@ -111,7 +105,7 @@ def interview(request, case_id):
                 when = timezone.make_aware(when)
             services.interview_contact_add(
                 case=case, person=person, relationship=request.POST.get("relationship", ""), last_contact_at=when,
-                minutes=int(minutes) if minutes and minutes.isdigit() else None,
+                minutes=int_or_none(minutes, max_digits=4),
                 masked=bool(request.POST.get("masked")), notes=request.POST.get("notes", ""), by=request.user)
             messages.success(request, _("Contact added. Trace again to grade it."))
             return redirect("tracing:interview", case_id=case.pk)

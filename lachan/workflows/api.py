@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from uuid import UUID
 
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from lachan.cases.selectors import case_get
-from lachan.core.dates import Instant
+from lachan.core.dates import Day, Instant
 from lachan.core.errors import NotFound
 from lachan.people.access import people_in_scope
 
@@ -20,8 +19,8 @@ router = Router(tags=["cases"])
 
 class ConfirmIn(Schema):
     person_id: UUID
-    onset_date: date | None = None
-    sample_date: date
+    onset_date: Day | None = None
+    sample_date: Day
     origin: str = "community"
     confirmed_at: Instant | None = None
     notes: str = ""

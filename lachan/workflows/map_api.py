@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from lachan.core.dates import Day
 from lachan.core.errors import DomainError
 from lachan.risk import lockdown_selectors, lockdown_services
 from lachan.risk.models import LockdownArea
@@ -28,12 +29,12 @@ def _geojson(body: bytes) -> HttpResponse:
 
 @router.get("/layers/{layer}", summary="A map layer as GeoJSON (risk, cases, test_sites, health_stations, "
             "quarantine_facilities, lockdowns, essential_shops, declaration_points)")
-def layer(request, layer: str, on: date | None = None, admin_level: int = 3):
+def layer(request, layer: str, on: Day | None = None, admin_level: int = 3):
     return _geojson(map_layer_json(user=request.auth, layer=layer, on=on, admin_level=admin_level))
 
 
 @router.get("/public/{layer}", auth=None, summary="A public layer of the citizens' map (no log-in)")
-def public_layer(request, layer: str, on: date | None = None, admin_level: int = 3):
+def public_layer(request, layer: str, on: Day | None = None, admin_level: int = 3):
     response = _geojson(map_layer_json(user=None, layer=layer, on=on, admin_level=admin_level))
     response["Cache-Control"] = "public, max-age=300"
     return response
@@ -67,8 +68,8 @@ class LockdownOut(Schema):
 class LockdownIn(Schema):
     name: str
     geometry: dict[str, Any]
-    starts_on: date
-    ends_on: date | None = None
+    starts_on: Day
+    ends_on: Day | None = None
     residents: int | None = None
     reason: str = ""
 
@@ -76,19 +77,19 @@ class LockdownIn(Schema):
 class LockdownPatch(Schema):
     name: str | None = None
     geometry: dict[str, Any] | None = None
-    starts_on: date | None = None
-    ends_on: date | None = None
+    starts_on: Day | None = None
+    ends_on: Day | None = None
     residents: int | None = None
     reason: str | None = None
 
 
 class LiftIn(Schema):
-    on: date | None = None
+    on: Day | None = None
     reason: str
 
 
 @router.get("/lockdowns", response=list[LockdownOut], summary="Lockdown areas (in force on a day, or all)")
-def lockdowns(request, on: date | None = None):
+def lockdowns(request, on: Day | None = None):
     rows = lockdown_selectors.lockdown_areas_in_scope(request.auth)
     if on is not None:
         rows = rows.filter(lockdown_selectors.in_force_q(on))
@@ -103,8 +104,8 @@ def lockdown_create(request, payload: LockdownIn):
 
 @router.post("/lockdowns/import", response={201: list[LockdownOut]},
              summary="Lockdown areas from a GeoJSON file (all or nothing)")
-def lockdown_import(request, file: File[UploadedFile], starts_on: Form[date | None] = None,
-                    ends_on: Form[date | None] = None, reason: Form[str] = ""):
+def lockdown_import(request, file: File[UploadedFile], starts_on: Form[Day | None] = None,
+                    ends_on: Form[Day | None] = None, reason: Form[str] = ""):
     if file.size > MAX_UPLOAD:
         raise DomainError("lockdown_file_invalid", _("The file is larger than 10 MB."), field="file")
     areas = lockdown_services.lockdown_areas_import(data=file.read(), by=request.auth, starts_on=starts_on,

@@ -29,7 +29,13 @@ from lachan.core.caching import TTLCache
 from lachan.core.dates import local_midnight
 from lachan.core.errors import DomainError, PermissionDenied
 from lachan.geo.models import AdminLevel, AdminUnit, Place, PlaceKind
-from lachan.geo.shapes import boundary_shape, geometry_json
+from lachan.geo.shapes import (
+    AREA_DISPLAY_TOLERANCE_DEGREES,
+    DISPLAY_TOLERANCE_DEGREES,
+    boundary_shape,
+    display_geometry,
+    geometry_json,
+)
 from lachan.people.models import Person
 from lachan.quarantine.selectors import facilities_in_scope, facilities_occupancy
 from lachan.risk.lockdown_selectors import in_force_q, lockdown_areas_in_scope
@@ -103,7 +109,8 @@ def _unit_geometries(scope: Scope, admin_level: int) -> dict[int, tuple[str, str
         if admin_level != AdminLevel.COMMUNE and missing:
             outlines = _communes_outlines(scope, missing)
             rows = [(*row[:5], row[5] or outlines.get(row[4]), *row[6:]) for row in rows]
-        return {uid: (code, name, parent or "", boundary or _point(lat, lon))
+        tolerance = DISPLAY_TOLERANCE_DEGREES[admin_level]
+        return {uid: (code, name, parent or "", display_geometry(boundary, tolerance=tolerance) or _point(lat, lon))
                 for uid, code, name, parent, _path, boundary, lat, lon in rows}
 
     return GEOMETRY_CACHE.get((settings.LACHAN_ADMIN_TREE, scope.unit_path, admin_level), load)
@@ -226,7 +233,8 @@ def lockdowns_layer(rows, *, on: date | None, public: bool) -> dict[str, Any]:
                  "residents_estimated": area.residents is None, "area_km2": area.area_km2}
         if not public:  # the reason is free text an official typed: it stays with the staff
             props.update(id=str(area.pk), reason=area.reason)
-        features.append(_feature(area.geometry, props))
+        # Drawn simplified: every visitor downloads it (≤ LACHAN_GEOMETRY_MAX_VERTICES corners: a few ms each).
+        features.append(_feature(display_geometry(area.geometry, tolerance=AREA_DISPLAY_TOLERANCE_DEGREES), props))
     return _collection(features, on=on.isoformat())
 
 

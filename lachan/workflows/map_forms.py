@@ -4,13 +4,14 @@ areas, lifting and deleting one. The services check everything again; these only
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from lachan.core.forms import DayField
 from lachan.core.widgets import DateInput
 
 
 class LockdownForm(forms.Form):
     name = forms.CharField(label=_("Name (hamlet, street, building)"), max_length=200)
-    starts_on = forms.DateField(label=_("From"), widget=DateInput())
-    ends_on = forms.DateField(label=_("Until (empty: until lifted)"), widget=DateInput(), required=False)
+    starts_on = DayField(label=_("From"), widget=DateInput())
+    ends_on = DayField(label=_("Until (empty: until lifted)"), widget=DateInput(), required=False)
     residents = forms.IntegerField(label=_("Residents (reported; empty: estimated)"), min_value=0, required=False)
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
     geometry = forms.CharField(widget=forms.HiddenInput(), required=False)
@@ -18,13 +19,13 @@ class LockdownForm(forms.Form):
 
 class LockdownImportForm(forms.Form):
     file = forms.FileField(label=_("GeoJSON file"))
-    starts_on = forms.DateField(label=_("From (where a feature has no date)"), widget=DateInput(), required=False)
-    ends_on = forms.DateField(label=_("Until (where a feature has no date)"), widget=DateInput(), required=False)
+    starts_on = DayField(label=_("From (where a feature has no date)"), widget=DateInput(), required=False)
+    ends_on = DayField(label=_("Until (where a feature has no date)"), widget=DateInput(), required=False)
     reason = forms.CharField(label=_("Reason (where a feature has none)"), max_length=500, required=False)
 
 
 class LockdownLiftForm(forms.Form):
-    on = forms.DateField(label=_("Lifted from"), widget=DateInput())
+    on = DayField(label=_("Lifted from"), widget=DateInput())
     reason = forms.CharField(label=_("Reason"), max_length=500)
 
 

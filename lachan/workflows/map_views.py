@@ -16,11 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
 
 from lachan.accounts.decorators import staff_view
 from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, ValidationFailed
+from lachan.core.exports import XlsxExport
 from lachan.core.pagination import page_of
 from lachan.geo.models import AdminLevel, AdminUnit
 from lachan.risk import lockdown_selectors, lockdown_services
@@ -143,18 +143,12 @@ def lockdown_list(request):
 
 
 def _export(rows, today) -> HttpResponse:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Lockdown areas")[:31]
-    sheet.append([_("Name"), _("Unit"), _("From"), _("Until"), _("Lifted on"), _("Residents (reported)"),
+    sheet = XlsxExport().sheet(_("Lockdown areas"), [_("Name"), _("Unit"), _("From"), _("Until"), _("Lifted on"), _("Residents (reported)"),
                   _("Residents (estimated)"), _("Area (km²)"), _("Reason"), _("Status")])
     for area in rows[:50_000]:
         sheet.append([area.name, area.unit.name, area.starts_on, area.ends_on, area.lifted_on, area.residents,
                       area.residents_estimate, area.area_km2, area.reason, str(STATUS_LABELS[_status(area, today)])])
-    response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="lockdown-areas-{today.isoformat()}.xlsx"'
-    book.save(response)
-    return response
+    return sheet.response(f"lockdown-areas-{today.isoformat()}.xlsx")
 
 
 @staff_view(Perm.RISK_EDIT)

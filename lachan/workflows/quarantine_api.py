@@ -9,6 +9,7 @@ from uuid import UUID
 from ninja import Field, Router, Schema, Status
 
 from lachan.cases.selectors import case_get
+from lachan.core.dates import Day
 from lachan.core.pagination import page_of
 from lachan.quarantine.models import Immunity, RequiredTest, Setting
 from lachan.quarantine.orders_api import ERRORS, BatchOut, OrderDetailOut
@@ -45,7 +46,7 @@ def _plan_out(plan) -> dict:
 
 
 class ContactsIn(Schema):
-    starts_on: date | None = Field(None, description="empty: today")
+    starts_on: Day | None = Field(None, description="empty: today")
 
 
 class ContactsOut(BatchOut):
@@ -55,7 +56,7 @@ class ContactsOut(BatchOut):
 
 @router.get("/cases/{uuid:case_id}/contacts", response={200: PlanOut, **ERRORS},
             summary="What quarantining a case's F1s would do")
-def contacts_preview(request, case_id: UUID, starts_on: date | None = None):
+def contacts_preview(request, case_id: UUID, starts_on: Day | None = None):
     case = case_get(user=request.user, case_id=case_id, audit=False)
     return _plan_out(case_contacts_plan(case=case, user=request.user, starts_on=starts_on))
 
@@ -75,7 +76,7 @@ class IsolateIn(Schema):
     setting: str = Field(Setting.HOME, description="One of: " + ", ".join(Setting.values))
     facility: UUID | None = None
     room: UUID | None = None
-    starts_on: date | None = Field(None, description="empty: the day the case was isolated")
+    starts_on: Day | None = Field(None, description="empty: the day the case was isolated")
     immunity: str = Field(Immunity.UNKNOWN, description="One of: " + ", ".join(Immunity.values))
     address: str = Field("", max_length=300)
 
@@ -139,7 +140,7 @@ class TestsDuePage(Schema):
 
 @router.get("/tests-due", response={200: TestsDuePage, **ERRORS},
             summary="Required tests due on a day (and overdue): whom to swab")
-def list_tests_due(request, on: date | None = None, commune: str = "", overdue: bool = True, page: int = 1):
+def list_tests_due(request, on: Day | None = None, commune: str = "", overdue: bool = True, page: int = 1):
     unit = unit_get(commune[:10]) if commune else None
     queryset = tests_due(user=request.user, on=on, overdue=overdue,
                          commune_id=(unit.pk if unit else -1) if commune else None)

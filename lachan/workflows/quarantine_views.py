@@ -3,22 +3,19 @@ tests due (the laboratory's sampling tasks) with their Excel."""
 
 from __future__ import annotations
 
-import tempfile
-
 from django.contrib import messages
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from openpyxl import Workbook
 
 from lachan.accounts.audit import audit_record_many
 from lachan.accounts.decorators import staff_view
 from lachan.accounts.roles import Perm
 from lachan.cases.selectors import case_get
 from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from lachan.core.exports import XlsxExport
 from lachan.core.pagination import page_of
 from lachan.quarantine import selectors as order_selectors
 from lachan.quarantine.forms import ContactsForm, IsolateForm, apply_errors, room_choices
@@ -135,9 +132,7 @@ def tests_due_export(request):
     tests = list(tests_due(user=request.user, on=f["on"], commune_id=f["commune"].pk if f["commune"] else None,
                            overdue=f["overdue"])[:MAX_EXPORT])
     tests_audited(user=request.user, tests=tests)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Tests due"))
-    sheet.append([_("Commune"), _("Full name"), _("Year of birth"), _("CCCD"), _("Phone"), _("Where"), _("Address"),
+    sheet = XlsxExport().sheet(_("Tests due"), [_("Commune"), _("Full name"), _("Year of birth"), _("CCCD"), _("Phone"), _("Where"), _("Address"),
                   _("Order number"), _("Day"), _("Due on"), _("Status")])
     for t in tests:
         o, p = t.order, t.order.person
@@ -145,8 +140,4 @@ def tests_due_export(request):
             o.get_setting_display())
         sheet.append([o.commune.name, p.full_name, p.effective_birth_year, p.national_id, p.phone, where, o.address,
                       o.code, t.day, t.due_on, str(t.get_status_display())])
-    out = tempfile.TemporaryFile()
-    workbook.save(out)
-    out.seek(0)
-    return FileResponse(out, as_attachment=True, filename=f"xet-nghiem-cach-ly-{f['on']:%Y%m%d}.xlsx",
-                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return sheet.response(f"xet-nghiem-cach-ly-{f['on']:%Y%m%d}.xlsx")

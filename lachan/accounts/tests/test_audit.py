@@ -90,7 +90,7 @@ def test_export_to_excel(client, staff, events):
     response = client.get("/accounts/audit/", {"object_type": "person", "export": "xlsx"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    sheet = load_workbook(BytesIO(response.content)).active
+    sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 3  # header + two person events
     assert {r[1] for r in rows[1:]} == {"district", "commune"}

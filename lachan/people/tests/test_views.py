@@ -109,3 +109,31 @@ def test_citizen_sees_only_own_record(client, units, make_user, people):
 def test_anonymous_is_sent_to_login(client, people):
     response = client.get(reverse("people:list"))
     assert response.status_code == 302 and "login" in response.url
+
+
+def test_export_keeps_formulas_as_text_and_survives_control_characters(client, staff, make_person):
+    """A name typed as a formula is exported as text; one stored control character (saved before input was
+    cleaned) used to fail the whole export with a 500."""
+    make_person("=HYPERLINK(\"http://evil.example\",\"An\")", phone="0912345670")
+    Person.objects.filter(phone="0912345670").update(address_line="Ấp 3\x01\x1b")  # as stored by an old version
+    client.force_login(staff.commune)
+    response = client.get(reverse("people:export"))
+    assert response.status_code == 200
+    rows = list(load_workbook(BytesIO(b"".join(response.streaming_content))).active.iter_rows(min_row=2))
+    cell = rows[0][0]
+    assert cell.value.startswith("=HYPERLINK") and cell.data_type == "s"
+    assert "Ấp 3" in [c.value for c in rows[0]]
+
+
+def test_control_characters_are_cleaned_from_every_input(client, staff, units):
+    client.force_login(staff.commune)
+    client.post(reverse("people:create"), {"full_name": "Trần\x0b Bình\x07", "sex": "F", "commune": units.commune.pk,
+                                           "phone": "0323456789", "address_line": "Ấp\x1b 3"})
+    person = Person.objects.get()
+    assert person.full_name == "Trần Bình" and person.address_line == "Ấp 3"
+    body = '{"full_name": "L\\u0001ê\u0085 Châu", "sex": "M", "commune": "COMMUNE"}'
+    api = client.post("/api/people/", body.replace("COMMUNE", units.commune.code), content_type="application/json")
+    assert api.status_code == 201, api.content
+    assert Person.objects.get(pk=api.json()["id"]).full_name == "Lê Châu"
+    page = client.get(reverse("people:list"), {"q": "tr\x01an"})
+    assert page.status_code == 200 and "Trần Bình" in page.content.decode()

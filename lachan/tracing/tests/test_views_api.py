@@ -1,5 +1,5 @@
 import json
-from datetime import date
+from datetime import UTC, date
 from io import BytesIO
 
 import pytest
@@ -222,3 +222,28 @@ def test_case_lists_and_call_lists_are_audited_page_and_api(client, traced, worl
     client.force_login(staff.other_commune)
     client.get("/cases/")
     assert not AuditEvent.objects.filter(action="case.list", actor=staff.other_commune).exists()
+
+
+def test_times_without_an_offset_are_local_times(client, world, epi, make_user):
+    """A phone or a client that sends "2021-08-12T10:00:00" (no offset) used to lose its whole upload to a server
+    error (naive compared with aware); it is read as the province's local time, as everywhere else."""
+    client.force_login(epi)
+    case = case_confirm_and_trace(person=world.an, onset_date=date(2021, 8, 12), sample_date=date(2021, 8, 13),
+                                  origin="community", confirmed_at=at(96), by=epi).case
+    naive = timezone.localtime(at(50)).replace(tzinfo=None).isoformat()
+    ok = client.post(f"/api/tracing/cases/{case.pk}/interview", json.dumps({
+        "person_id": str(world.stranger.pk), "relationship": "colleague", "last_contact_at": naive}),
+        content_type="application/json")
+    assert ok.status_code == 201, ok.content
+    assert ok.json()["last_contact_at"].startswith(at(50).astimezone(UTC).strftime("%Y-%m-%dT%H:%M"))
+    citizen = make_user(Role.CITIZEN)
+    world.an.account = citizen
+    world.an.save()
+    client.force_login(citizen)
+    now = timezone.localtime().replace(tzinfo=None, microsecond=0)
+    body = {"device_id": "anon-device-9", "consent": True,
+            "encounters": [{"other_id": "anon-other-2", "started_at": now.isoformat(), "duration_minutes": 20,
+                            "distance_m": 1.2}]}
+    r = client.post("/api/tracing/proximity", json.dumps(body), content_type="application/json")
+    assert r.status_code == 201 and r.json() == {"accepted": 1}
+    assert ProximityEncounter.objects.get().started_at == timezone.make_aware(now)
