@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from lachan.accounts.decorators import staff_view
 from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, NotFound, PermissionDenied
+from lachan.core.forms import DayField
 from lachan.core.widgets import DateInput
 
 from . import policies as service
@@ -28,7 +29,7 @@ from .policy_forms import decimal_text, describe, form_rows, rules_from_post, un
 class AdoptForm(forms.Form):
     version = forms.CharField(label=gettext_lazy("Name of the new version"), max_length=80,
                               help_text=gettext_lazy("As the decision names it, e.g. “QĐ 123/QĐ-UBND (12/2026)”."))
-    valid_from = forms.DateField(label=gettext_lazy("In force from"), widget=DateInput(),
+    valid_from = DayField(label=gettext_lazy("In force from"), widget=DateInput(),
                                  help_text=gettext_lazy("Today or later. The version in force ends the day before."))
     source = forms.CharField(label=gettext_lazy("Legal source"), max_length=300,
                              help_text=gettext_lazy("The decision or dispatch that sets these rules."))
