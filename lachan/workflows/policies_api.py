@@ -10,6 +10,8 @@ from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 
+from lachan.core.dates import Day
+
 from . import policies as service
 
 router = Router(tags=["policies"])
@@ -79,8 +81,8 @@ class TrialOut(Schema):
 
 class AdoptIn(DraftIn):
     version: str = Field(..., description="the new version's name, unique within the kind (at most 80 characters)")
-    valid_from: date = Field(..., description="its first day: today or later (the version in force ends the day "
-                                              "before)")
+    valid_from: Day = Field(..., description="its first day: today or later (the version in force ends the day "
+                                             "before)")
     source: str = Field(..., description="the legal source (at most 300 characters)")
 
 
