@@ -8,7 +8,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("query", [
-    {"page": "99999999999999999999"}, {"page": "100000"}, {"page": "-1"}, {"page": "²"},
+    {"page": "99999999999999999999"}, {"page": "100000"},
+    {"page": "99999999999999999999", "person_id": "00000000-0000-0000-0000-000000000001"}, {"page": "-1"}, {"page": "²"},
     {"date_from": "0001-01-01"}, {"date_to": "9999-12-31"}, {"date_from": "9999-12-31", "date_to": "0001-01-01"},
 ])
 def test_outbox_api_and_audit_page_take_any_page_and_date(client, staff, query):

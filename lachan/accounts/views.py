@@ -20,6 +20,7 @@ from django_otp import login as otp_login
 from lachan.core.errors import DomainError, ValidationFailed
 from lachan.core.exports import XlsxExport
 from lachan.core.middleware import client_ip
+from lachan.core.numbers import int_or_none
 from lachan.core.ratelimit import RateLimited
 from lachan.core.redirects import next_url as safe_next_url
 
@@ -370,8 +371,8 @@ def audit_search(request):
 
 
 def _bounded(raw, default: int, low: int, high: int) -> int:
-    text = str(raw or "").strip()
-    return min(max(int(text), low), high) if text.isascii() and text.isdigit() else default
+    number = int_or_none(raw)
+    return min(max(number, low), high) if number is not None else default
 
 
 @login_required

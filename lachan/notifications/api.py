@@ -9,7 +9,7 @@ from ninja.pagination import paginate
 
 from lachan.core.dates import Day
 from lachan.core.errors import PermissionDenied
-from lachan.core.pagination import ApiPages
+from lachan.core.pagination import ApiPages, page_number
 
 from . import selectors
 from .models import ChannelKind, Message, MessageStatus
@@ -74,8 +74,7 @@ def messages_list(request, filters: Query[MessageFilter]):
     queryset = selectors.messages_list(**filters.dict())
     if any(getattr(filters, key, None) for key in selectors.PERSON_FILTERS):
         # The page the paginator will cut (same page size), read once more for the people on it.
-        page = request.GET.get("page", "1")
-        number = int(page) if page.isdigit() and int(page) > 0 else 1
+        number = page_number(request.GET.get("page"))  # clamped as the paginator clamps it
         shown = list(queryset.only("id", "person_id")[(number - 1) * 50:number * 50])
         selectors.outbox_audited(user=request.auth, rows=shown, filters=filters.dict())
     return queryset
