@@ -34,6 +34,9 @@ class AdminUnit(models.Model):
     population_year = models.PositiveSmallIntegerField(_("population year"), null=True, blank=True)
     population_source = models.CharField(_("population source"), max_length=200, blank=True)
     boundary = models.JSONField(_("boundary (GeoJSON geometry)"), null=True, blank=True)
+    # An area drawn around the commune's centre (a Voronoi cell, lachan.geo.services.admin_unit_boundaries_approximate)
+    # where no official boundary is imported yet: drawn on the map, never taken for a real border.
+    boundary_approximate = models.BooleanField(_("boundary approximate"), default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tree", "code"], name="geo_adminunit_tree_code")]

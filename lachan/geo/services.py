@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from lachan.core.errors import DomainError, ValidationFailed
@@ -13,7 +14,7 @@ from lachan.core.numbers import int_or_none
 from lachan.core.tables import TableError, csv_rows
 
 from .errors import GeoErrorCode
-from .models import AdminTree, AdminUnit
+from .models import AdminLevel, AdminTree, AdminUnit
 from .official_units import official_units
 from .shapes import ShapeError, feature_properties, geojson_load, vertices_count
 
@@ -147,11 +148,39 @@ def admin_unit_boundaries_import(*, tree: str, data: bytes, code_property: str =
                 "again.") % {"n": index, "limit": f"{limit:,}".replace(",", ".")}))
             continue
         unit.boundary = geometry
+        unit.boundary_approximate = False  # an official boundary replaces an approximate area
         updates.append(unit)
     if errors:
         raise ValidationFailed(errors)
     with transaction.atomic():
-        AdminUnit.objects.bulk_update(updates, ["boundary"], batch_size=200)
+        AdminUnit.objects.bulk_update(updates, ["boundary", "boundary_approximate"], batch_size=200)
+    return len(updates)
+
+
+@transaction.atomic
+def admin_unit_boundaries_approximate(*, unit: AdminUnit) -> int:
+    """Approximate areas for the communes of `unit` that have no boundary (a demo, a province before its official
+    file is imported): the Voronoi cell around each commune's centre, clipped to the hull of the centres grown by
+    POINTS_MARGIN_DEGREES (lachan.geo.shapes.unit_footprint's cells). Stored as boundaries marked approximate: the map
+    draws them (dashed), the risk rules never take them for borders, and an official import replaces them. The number
+    of communes given an area."""
+    from .shapes import geometry_json, unit_footprint  # shapely is loaded only for this
+
+    communes = AdminUnit.objects.filter(tree=unit.tree, level=AdminLevel.COMMUNE).filter(
+        Q(pk=unit.pk) | Q(path__startswith=unit.path + "/"))
+    missing = {c.pk for c in communes.filter(boundary__isnull=True)}
+    if not missing:
+        return 0
+    # The cells from the centres alone: areas already approximate are drawn again with the others.
+    communes.filter(boundary_approximate=True).update(boundary=None)
+    footprint = unit_footprint(unit)
+    updates = []
+    for commune, cell in footprint.communes:
+        if (commune.pk in missing or commune.boundary_approximate) and cell is not None and not cell.is_empty:
+            commune.boundary = geometry_json(cell, digits=5)
+            commune.boundary_approximate = True
+            updates.append(commune)
+    AdminUnit.objects.bulk_update(updates, ["boundary", "boundary_approximate"], batch_size=200)
     return len(updates)
 
 

@@ -216,7 +216,7 @@ def unit_footprint(unit: AdminUnit) -> UnitFootprint:
     communes = list(AdminUnit.objects.filter(tree=unit.tree, level=AdminLevel.COMMUNE)
                     .filter(Q(pk=unit.pk) | Q(path__startswith=unit.path + "/"))
                     .only("id", "code", "name", "path", "parent_id", "level", "latitude", "longitude", "population",
-                          "area_km2", "boundary", "tree"))
+                          "area_km2", "boundary", "boundary_approximate", "tree"))
     shapes = [unit_shape(c) for c in communes]
     if communes and all(s is not None for s in shapes):
         own = unit_shape(unit) if unit.level != AdminLevel.COMMUNE else None

@@ -156,9 +156,11 @@ def _previous_levels(on: date):
 
 
 def _boundaries(unit_ids: list[int]) -> dict[int, Any]:
+    """Official boundaries only: an approximate area (cells around centres) says nothing of who borders whom."""
     shapes: dict[int, Any] = {}
     for chunk in chunked(unit_ids, 900):
-        shapes.update(AdminUnit.objects.filter(pk__in=chunk, boundary__isnull=False).values_list("id", "boundary"))
+        shapes.update(AdminUnit.objects.filter(pk__in=chunk, boundary__isnull=False, boundary_approximate=False)
+                      .values_list("id", "boundary"))
     return shapes
 
 

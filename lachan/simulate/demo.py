@@ -13,7 +13,7 @@ from lachan.accounts.models import User
 from lachan.accounts.roles import Role
 from lachan.enterprises.models import Enterprise
 from lachan.geo.models import AdminLevel, AdminUnit, Place, PlaceKind
-from lachan.geo.services import admin_units_load
+from lachan.geo.services import admin_unit_boundaries_approximate, admin_units_load
 from lachan.people.models import Person
 
 from .labs import labs_demo
@@ -59,6 +59,10 @@ def demo_setup(*, people: int, seed: int, tree: str | None = None, province_code
         )
         log(f"Generated in {report.seconds:.1f} s.")
         _demo_epidemic(seed=seed, log=log)
+    province = AdminUnit.objects.get(tree=tree, code=province_code)
+    drawn = admin_unit_boundaries_approximate(unit=province)  # no official file in a demo: areas around the centres
+    if drawn:
+        log(f"Approximate areas drawn for {drawn} communes (replaced by an official boundary import).")
     logins = _accounts(tree=tree, province_code=province_code)
     labs_demo(log=log)  # after the accounts: it samples as the commune station, for the lab account's laboratory
     quarantine_demo(log=log)  # the traced cases isolated, their F1s quarantined, under a province exercise policy

@@ -157,12 +157,15 @@ def risk_layer(scope: Scope, *, on: date | None, admin_level: int, public: bool)
     fields = ("unit_id", "level", "overridden") if public else (
         "unit_id", "level", "overridden", "computed_level", "inputs")
     day, levels = _latest_levels(list(geometries), on, fields)
+    # Areas drawn around the centres (no official boundary yet): drawn dashed, said in the popup.
+    approximate = set(_units_in(scope, admin_level).filter(boundary_approximate=True).values_list("id", flat=True))
     features = []
     for uid, (code, name, parent, geometry) in geometries.items():
         found = levels.get(uid)
         level = found[0] if found else None
         props = {"code": code, "name": name, "within": parent, "level": level,
-                 "colour": LEVEL_COLOURS.get(level or 0, "grey"), "overridden": bool(found and found[1])}
+                 "colour": LEVEL_COLOURS.get(level or 0, "grey"), "overridden": bool(found and found[1]),
+                 "approximate": uid in approximate}
         if not public and found:
             inputs = found[3] or {}
             props.update(computed_level=found[2], cases=inputs.get("cases"), rate=inputs.get("rate"),

@@ -156,3 +156,24 @@ def test_the_citizens_map_colours_each_unit_by_its_level_and_finds_a_typed_name(
     popup.wait_for()
     assert "Phường 1" in popup.inner_text() and green.parent.name in popup.inner_text()
     screenshot(page, "map-public-typed-search")
+
+
+def test_the_demo_communes_are_drawn_as_approximate_areas(page, mapped):
+    """Issue 12 item 24: without a boundary file the communes were dots; the demo draws approximate areas."""
+    from lachan.geo.services import admin_unit_boundaries_approximate
+
+    assert admin_unit_boundaries_approximate(unit=mapped.province) > 100
+    page.goto("/ban-do/")
+    _loaded(page)
+    drawn = page.evaluate("""code => {
+      const state = document.querySelector('[data-testid=map]').lachanMap;
+      let found = null;
+      state.layers.risk.eachLayer(group => group.eachLayer(layer => {
+        if (layer.feature && layer.feature.properties.code === code) {
+          found = {polygon: !!layer.getBounds, dash: layer.options.dashArray, approximate: layer.feature.properties.approximate};
+        }
+      }));
+      return found;
+    }""", mapped.commune.code)
+    assert drawn == {"polygon": True, "dash": "4 3", "approximate": True}
+    screenshot(page, "map-public-approximate-areas")

@@ -68,7 +68,9 @@
         var p = feature.properties, point = feature.geometry && feature.geometry.type === "Point";
         if (key === "lockdowns") { return {color: "#b71c1c", weight: 2, dashArray: "6 4", fillColor: "#b71c1c", fillOpacity: 0.25}; }
         if (key === "cases") { return {color: "#7f0000", weight: 1, fillColor: "#d32f2f", fillOpacity: 0.55}; }
-        return {color: point ? "#455a64" : "#ffffff", weight: 1, fillColor: levelHex(p.level), fillOpacity: point ? 0.95 : 0.6};
+        // An approximate area (cells around the centres, no official boundary yet) is outlined dashed.
+        return {color: point ? "#455a64" : "#ffffff", weight: 1, dashArray: p.approximate ? "4 3" : null,
+                fillColor: levelHex(p.level), fillOpacity: point ? 0.95 : 0.6};
       },
       pointToLayer: function (feature, latlng) {
         var p = feature.properties;
