@@ -26,7 +26,7 @@ from .errors import DomainError, NotFound
 RulesValidator = Callable[[dict[str, Any]], list[str]]  # returns problems, empty when valid
 _kinds: dict[str, RulesValidator] = {}
 
-FIELD_TYPES = ("integer", "decimal", "boolean", "choice", "time", "days", "mapping", "group", "list")
+FIELD_TYPES = ("integer", "decimal", "boolean", "choice", "choices", "time", "days", "mapping", "group", "list")
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,9 @@ class PolicyField:
     `choices` ((value, label) pairs); `time` of day (HH:MM); `days`: a list of whole days within [low, high];
     `mapping`: a number (within [low, high], in `unit`) for each key of `choices` (empty: key left out);
     `group`: an object of `fields` (`nullable`: may be null, meaning what `null_label` says); `list`: a list of
-    objects of `fields`. `optional`: may be left empty (the key is then left out and the default applies)."""
+    objects of `fields`; `choices`: a list of some of `choices`. `optional`: may be left empty (the key is then left
+    out and the default applies; `blank_is_null`: kept as null instead, e.g. "no upper end"). `when`: (a sibling
+    rule, its values) for which this rule exists at all (e.g. the bands of matrix methods only)."""
 
     key: str
     type: str
@@ -49,6 +51,9 @@ class PolicyField:
     nullable: bool = False
     null_label: Any = ""
     optional: bool = False
+    blank_is_null: bool = False
+    when: tuple[str, tuple[str, ...]] | None = None
+    when_label: Any = ""
 
     def __post_init__(self):
         if self.type not in FIELD_TYPES:
@@ -65,6 +70,10 @@ class PolicyField:
             data["fields"] = [f.as_dict() for f in self.fields]
         if self.null_label:
             data["null_label"] = str(self.null_label)
+        if self.when:
+            data["when"] = {"rule": self.when[0], "values": list(self.when[1])}
+        if self.blank_is_null:
+            data["blank_is_null"] = True
         return data
 
 

@@ -231,3 +231,98 @@ def engine_of(rules: dict[str, Any]) -> str:
 
 def window_days(rules: dict[str, Any] | None) -> int:
     return int((rules or {}).get("window_days", DEFAULT_WINDOW_DAYS))
+
+
+def _labels():
+    from django.utils.translation import gettext_lazy
+
+    return {
+        "methods": (
+            ("matrix_4800", gettext_lazy("Resolution 128 / Decision 4800 matrix: cases per 100,000 per week × "
+                                         "vaccination")),
+            ("matrix_218", gettext_lazy("Decision 218 matrix: cases per 100,000 per week × vaccination")),
+            ("clusters_2686", gettext_lazy("Decision 2686: the nature of the clusters")),
+        ),
+        "clusters": (
+            ("unknown", gettext_lazy("unknown source")), ("industrial_park", gettext_lazy("industrial park")),
+            ("school", gettext_lazy("school")), ("supermarket", gettext_lazy("supermarket or market")),
+        ),
+    }
+
+
+def cluster_kind_labels():
+    return _labels()["clusters"]
+
+
+def policy_fields():
+    """The schema of the risk policy for the generic policy pages (lachan.workflows.policies): the method's own
+    rules exist only under it (`when`)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from lachan.core.policies import PolicyField
+
+    from .models import RiskInputKind
+
+    labels = _labels()
+    matrix = ("method", ("matrix_4800", "matrix_218"))
+    clusters = ("method", ("clusters_2686",))
+    matrix_only, clusters_only = _("matrix methods only"), _("Decision 2686 only")
+    level = {"low": 1, "high": 4}
+    return (
+        PolicyField("method", "choice", _("Method"), _("How a commune's level is decided."),
+                    choices=labels["methods"]),
+        PolicyField("window_days", "integer", _("Window of cases"),
+                    _("The days of community cases counted (7: one week); the rate is always per week."),
+                    unit=_("days"), low=1, high=28, optional=True),
+        PolicyField("per", "integer", _("Rate per"), _("The rate of cases is per this many people."),
+                    unit=_("people"), low=1, high=10_000_000, optional=True, when=matrix, when_label=matrix_only),
+        PolicyField("bands", "list", _("Bands of the rate"),
+                    _("Rates from “from” (included) to “to” (excluded; empty: no upper end) give the level “met” "
+                       "when vaccination is met, else “not met”. Together they cover 0 to infinity, no gap, no "
+                       "overlap."), when=matrix, when_label=matrix_only, fields=(
+                        PolicyField("from", "decimal", _("From"), low=0, high=1_000_000),
+                        PolicyField("to", "decimal", _("To"), low=0, high=1_000_000, optional=True,
+                                    blank_is_null=True, null_label=_("no upper end")),
+                        PolicyField("met", "integer", _("Level, vaccination met"), **level),
+                        PolicyField("not_met", "integer", _("Level, not met"), **level))),
+        PolicyField("vaccination", "list", _("Vaccination criteria"),
+                    _("Met when every coverage reaches its threshold."), when=matrix, when_label=matrix_only,
+                    fields=(PolicyField("input", "choice", _("Coverage"),
+                                        choices=tuple((k, RiskInputKind(k).label) for k in COVERAGE_KINDS)),
+                            PolicyField("min_percent", "decimal", _("At least"), unit="%", low=0, high=100))),
+        PolicyField("capacity", "group", _("Treatment capacity"),
+                    _("What happens to the level when the capacity criterion is not met or not entered."),
+                    nullable=True, null_label=_("Capacity is not a criterion under this version"), when=matrix,
+                    when_label=matrix_only, fields=(
+                        PolicyField("when_not_met", "choice", _("When not met"), choices=(
+                            ("not_lowered", _("the level is not lowered (the latest level of the days before)")),
+                            ("raise_one", _("the level is raised by one")), ("none", _("nothing")))),
+                        PolicyField("lookback_days", "integer", _("Days looked back"), unit=_("days"), low=1,
+                                    high=31, optional=True),
+                        PolicyField("when_missing", "choice", _("When not entered"), choices=(
+                            ("ignore", _("the matrix level stands")), ("not_met", _("taken as not met")))))),
+        PolicyField("very_high_cluster_kinds", "choices", _("Clusters that put a commune at level 4"),
+                    when=clusters, when_label=clusters_only, choices=labels["clusters"]),
+        PolicyField("high_if_untraceable_case", "boolean", _("A case of unknown source gives level 3"),
+                    when=clusters, when_label=clusters_only),
+        PolicyField("high_if_bordering_very_high", "boolean", _("Bordering a level-4 commune gives level 3"),
+                    when=clusters, when_label=clusters_only),
+        PolicyField("neighbour_within_km", "decimal", _("Bordering within"),
+                    _("Without imported boundaries, communes whose centres are this close border each other."),
+                    unit="km", low=0.1, high=50, optional=True, blank_is_null=True,
+                    null_label=_("boundaries only"), when=clusters, when_label=clusters_only),
+        PolicyField("upward", "group", _("Districts and the province"), _("How they get their level."), fields=(
+            PolicyField("method", "choice", _("Method"), choices=(
+                ("matrix", _("assessed like a commune on their own totals (matrix methods only)")),
+                ("shares", _("by the shares of the communes beneath")),
+                ("highest", _("the highest level beneath")))),
+            PolicyField("rules", "list", _("Shares"),
+                    _("The first rule whose share (or count) of the communes beneath at “at least” or above is "
+                       "reached gives its level."), when=("method", ("shares",)), fields=(
+                        PolicyField("level", "integer", _("Level"), **level),
+                        PolicyField("min_level", "integer", _("Communes at least at"), **level),
+                        PolicyField("share", "decimal", _("Share"), low=0, high=1, optional=True),
+                        PolicyField("count", "integer", _("Or count"), low=1, high=100_000, optional=True))),
+            PolicyField("otherwise", "integer", _("Otherwise"), optional=True, when=("method", ("shares",)),
+                        **level))),
+    )

@@ -34,7 +34,7 @@ from .forms import (
     apply_errors,
 )
 from .models import COVERAGE_KINDS, RiskInputKind, RiskLevel
-from .policy import METHODS, band_label
+from .policy import METHODS, band_label, cluster_kind_labels
 
 PAGE_SIZE = 50
 MAX_EXPORT = 20_000  # a whole country's communes
@@ -49,10 +49,7 @@ METHOD_LABELS = {
     "matrix_218": gettext_lazy("Decision 218 matrix: cases per 100,000 per week × vaccination"),
     "clusters_2686": gettext_lazy("Decision 2686: the nature of the clusters"),
 }
-CLUSTER_KINDS = {
-    "unknown": gettext_lazy("unknown source"), "industrial_park": gettext_lazy("industrial park"),
-    "school": gettext_lazy("school"), "supermarket": gettext_lazy("supermarket or market"),
-}
+CLUSTER_KINDS = dict(cluster_kind_labels())
 
 
 def _not_found(request, exc: NotFound):

@@ -33,7 +33,11 @@ class WorkflowsConfig(AppConfig):
         from lachan.core.policies import register_policy_trial
 
         from .quarantine_policy_trial import quarantine_policy_trial
+        from .risk_levels import risk_policy_trial_recent
 
         register_policy_trial("quarantine", quarantine_policy_trial,
                               help=_("The orders in force are planned again under the draft, and the F1s of the last "
                                      "14 days without an order are counted: who would be quarantined, until when."))
+        register_policy_trial("risk", risk_policy_trial_recent,
+                              help=_("The levels of the last 14 days are computed again under the draft, beside the "
+                                     "levels saved then (the risk pages try any period)."))

@@ -132,7 +132,7 @@ def changes(entry, before: dict | None, after: dict | None) -> list[dict[str, st
 def draft(request, kind):
     """GET: the form filled from the version in force (or ?from=<id>). POST: check / try / adopt the draft."""
     entry = service.policy_kind_get(user=request.user, kind=kind)
-    if entry.pages:  # a kind with richer pages of its own drafts there
+    if entry.pages and not entry.fields:  # a kind with no schema drafts on its own pages
         return redirect(entry.pages)
     if not service.may_manage(request.user):
         raise PermissionDenied(service.PolicyErrorCode.PERMISSION, "")

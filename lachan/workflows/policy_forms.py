@@ -49,6 +49,11 @@ class Row:
     items: list[dict[str, Any]] = field(default_factory=list)  # mapping: key, label, name, value, error
     choices: list[tuple[str, str, bool]] = field(default_factory=list)
     text: str = ""  # the value as read on a version's page
+    list_rows: list[list[Row]] = field(default_factory=list)  # a list: one row of fields per item (+ blank ones)
+
+    @property
+    def count_name(self) -> str:
+        return self.name + ".rows"
 
     @property
     def bounds(self) -> str:
@@ -69,6 +74,23 @@ def _input_text(spec: PolicyField, value: Any) -> str:
     return str(value)
 
 
+BLANK_ITEMS = 2  # empty rows offered under a list's items, to add some
+MAX_ITEMS = 50
+
+
+def _posted_list(posted, name: str) -> list[str]:
+    getlist = getattr(posted, "getlist", None)
+    if getlist is not None:
+        return [str(v) for v in getlist(name)]
+    value = posted.get(name)
+    return [str(v) for v in value] if isinstance(value, (list, tuple)) else ([] if value is None else [str(value)])
+
+
+def _count(posted, name: str) -> int:
+    text = str(posted.get(name + ".rows", "0")).strip()
+    return min(int(text), MAX_ITEMS + BLANK_ITEMS) if _INTEGER.match(text) and int(text) > 0 else 0
+
+
 def form_rows(fields: tuple[PolicyField, ...], rules: dict[str, Any] | None, *, posted=None,
               errors: dict[str, str] | None = None, prefix: str = "") -> list[Row]:
     """The rows of the form: filled from `rules` (a version's), or from what was `posted` when shown again."""
@@ -79,7 +101,18 @@ def form_rows(fields: tuple[PolicyField, ...], rules: dict[str, Any] | None, *, 
         name = f"{prefix}{spec.key}"
         value = rules.get(spec.key)
         row = Row(spec=spec, name=name, error=errors.get(name, ""))
-        if spec.type == "group":
+        if spec.type == "list":
+            items = value if isinstance(value, list) else []
+            count = _count(posted, name) if posted is not None else len(items) + BLANK_ITEMS
+            for i in range(count):
+                item = items[i] if posted is None and i < len(items) and isinstance(items[i], dict) else {}
+                row.list_rows.append(form_rows(spec.fields, item, posted=posted, errors=errors,
+                                               prefix=f"{name}.{i}."))
+        elif spec.type == "choices":
+            chosen = set(_posted_list(posted, name)) if posted is not None else {
+                str(v) for v in (value if isinstance(value, list) else [])}
+            row.choices = [(str(v), str(label), str(v) in chosen) for v, label in spec.choices]
+        elif spec.type == "group":
             row.is_null = bool(posted.get(row.null_name)) if posted is not None else (
                 spec.nullable and spec.key in rules and value is None)
             row.children = form_rows(spec.fields, value if isinstance(value, dict) else {}, posted=posted,
@@ -138,6 +171,27 @@ def rules_from_post(fields: tuple[PolicyField, ...], posted, base: dict[str, Any
     errors: dict[str, str] = {}
     for spec in fields:
         name = f"{prefix}{spec.key}"
+        if spec.type == "list":
+            items = []
+            for i in range(_count(posted, name)):
+                item_prefix = f"{name}.{i}."
+                typed = {item_prefix + f.key for f in spec.fields if f.type not in ("choice", "boolean")}
+                if not any(str(posted.get(k, "")).strip() for k in typed):
+                    continue  # a blank row (its selects always send an option)
+                item, item_errors = rules_from_post(spec.fields, posted, {}, prefix=item_prefix)
+                items.append(item)
+                errors.update(item_errors)
+            if len(items) > MAX_ITEMS:
+                errors[name] = _("At most %(n)d rows.") % {"n": MAX_ITEMS}
+            rules[spec.key] = items
+            continue
+        if spec.type == "choices":
+            known = {str(v) for v, _label in spec.choices}
+            chosen = _posted_list(posted, name)
+            if any(v not in known for v in chosen):
+                errors[name] = _("Choose among the options.")
+            rules[spec.key] = [str(v) for v, _label in spec.choices if str(v) in chosen]
+            continue
         if spec.type == "group":
             if spec.nullable and posted.get(name + NULL_SUFFIX):
                 rules[spec.key] = None
@@ -160,6 +214,9 @@ def rules_from_post(fields: tuple[PolicyField, ...], posted, base: dict[str, Any
             rules[spec.key] = mapping
             continue
         text = str(posted.get(name, "")).strip()
+        if not text and spec.blank_is_null:
+            rules[spec.key] = None
+            continue
         if not text and spec.type == "days":
             rules[spec.key] = []  # no day: e.g. no test
             continue
@@ -188,6 +245,12 @@ def rules_from_post(fields: tuple[PolicyField, ...], posted, base: dict[str, Any
             continue
         if value is not None:
             rules[spec.key] = value
+    for spec in fields:  # rules that exist only for some values of a sibling (the bands of matrix methods…)
+        if spec.when and str(rules.get(spec.when[0])) not in spec.when[1]:
+            rules.pop(spec.key, None)
+            name = f"{prefix}{spec.key}"
+            for key in [k for k in errors if k == name or k.startswith(name + ".")]:
+                del errors[key]
     return rules, errors
 
 
@@ -196,11 +259,22 @@ def describe(fields: tuple[PolicyField, ...], rules: dict[str, Any] | None, *, p
     rules = rules if isinstance(rules, dict) else {}
     rows = []
     for spec in fields:
+        if spec.when and str(rules.get(spec.when[0])) not in spec.when[1]:
+            continue
         name = f"{prefix}{spec.key}"
         value = rules.get(spec.key)
         row = Row(spec=spec, name=name)
         unit = f" {spec.unit}" if spec.unit else ""
-        if spec.type == "group":
+        if spec.type == "list" and spec.key in rules:
+            for item in value if isinstance(value, list) else []:
+                parts = describe(spec.fields, item)
+                row.items.append({"label": "", "value": "; ".join(
+                    f"{p.spec.label}: {p.text}" for p in parts if p.spec.key in (item or {}))})
+            row.text = "" if row.items else _("none")
+        elif spec.type == "choices" and spec.key in rules:
+            labels = dict(spec.choices)
+            row.text = ", ".join(str(labels.get(v, v)) for v in value or []) or _("none")
+        elif spec.type == "group":
             if value is None:
                 row.is_null = True
                 row.text = str(spec.null_label) if spec.nullable and spec.key in rules else _("not given")
@@ -208,6 +282,8 @@ def describe(fields: tuple[PolicyField, ...], rules: dict[str, Any] | None, *, p
                 row.children = describe(spec.fields, value, prefix=name + ".")
         elif spec.key not in rules:
             row.text = _("not given (the default applies)")
+        elif value is None and spec.blank_is_null:
+            row.text = str(spec.null_label) or "—"
         elif spec.type == "boolean":
             row.text = _("yes") if value else _("no")
         elif spec.type == "mapping":

@@ -29,6 +29,7 @@ from lachan.accounts.roles import Perm
 from lachan.cases.models import Case, CaseOrigin, Cluster
 from lachan.core.dates import local_midnight
 from lachan.core.models import Policy
+from lachan.core.policies import PolicyTrial, TrialTable
 from lachan.geo.models import AdminUnit
 from lachan.risk.explain import reasons_text
 from lachan.risk.models import RiskAssessment
@@ -208,4 +209,36 @@ def risk_policy_trial(*, rules, start: date, end: date, by, tree: str | None = N
         trial.days.append(TrialDay(on=day, trial=_levels(tried), saved=_levels(kept),
                                    not_computed=len(summary.results) - len(of_day), changed=changed))
     trial.seconds = timer.perf_counter() - started
+    return trial
+
+
+GENERIC_TRIAL_DAYS = 14  # said in the trial's help (lachan.workflows.apps)
+
+
+def risk_policy_trial_recent(*, rules: dict[str, Any], in_force, by) -> PolicyTrial:
+    """The `risk` kind's trial for the generic policy pages: the last GENERIC_TRIAL_DAYS days (to yesterday) as
+    risk_policy_trial gives them (the risk pages try any period)."""
+    end = timezone.localdate() - timedelta(days=1)
+    result = risk_policy_trial(rules=rules, start=end - timedelta(days=GENERIC_TRIAL_DAYS - 1), end=end, by=by)
+    trial = PolicyTrial()
+    trial.summary.append(_("%(units)d units over the %(days)d days to %(end)s: %(n)d unit-days would change level "
+                           "(overridden ones keep their override).")
+                         % {"units": result.units, "days": len(result.days), "end": end.strftime("%d/%m/%Y"),
+                            "n": result.changes_total})
+
+    def levels(counts: dict[int, int]) -> str:
+        return " · ".join(f"{lv}: {counts.get(lv, 0)}" for lv in (1, 2, 3, 4))
+
+    trial.tables.append(TrialTable(
+        title=_("Units at each level, day by day"),
+        columns=[_("Day"), _("Saved then (1 · 2 · 3 · 4)"), _("Under the draft (1 · 2 · 3 · 4)"), _("Changed")],
+        rows=[[d.on.strftime("%d/%m/%Y"), levels(d.saved), levels(d.trial), d.changed] for d in result.days]))
+    if result.changes:
+        trial.tables.append(TrialTable(
+            title=_("Units that would change"),
+            columns=[_("Day"), _("Unit"), _("Saved then"), _("Under the draft"), _("Why")],
+            rows=[[c.on.strftime("%d/%m/%Y"), f"{c.unit_name} ({c.unit_code})", c.saved or "—", c.trial or "—",
+                   "; ".join(c.reasons)] for c in result.changes],
+            note=_("The first %(n)d of %(total)d.") % {"n": len(result.changes), "total": result.changes_total}
+            if result.changes_total > len(result.changes) else ""))
     return trial

@@ -84,6 +84,11 @@ def test_draft_try_and_adopt_a_tracing_version(page, phone_page, tracing):
 
     assert "Khoảng cách để là F1" in page.locator("[data-testid=version-change]").inner_text()
 
+    # Risk's rules are a form too: its bands a table of inputs, with their explanations.
+    page.goto("/policies/risk/draft/")
+    assert page.locator("[data-testid=field][data-name=bands]").count() in (0, 1)
+    screenshot(page, "policies-draft-risk")
+
     login(phone_page, "cdc")
     for url, name in ((f"/policies/tracing/{new.pk}/", "policies-version-phone"), ("/policies/", "policies-kinds-phone")):
         phone_page.goto(url)
