@@ -54,6 +54,7 @@ class PolicyField:
     blank_is_null: bool = False
     when: tuple[str, tuple[str, ...]] | None = None
     when_label: Any = ""
+    default: Any = None  # what applies when a version lacks the rule: a draft starts from it
 
     def __post_init__(self):
         if self.type not in FIELD_TYPES:

@@ -123,14 +123,17 @@ def policy_fields():
                       "as a large space, whatever its registrant chose. A venue traced as a small room where this many "
                       "people were checked in at once is flagged for its commune station to check."),
                     unit=_("people"), low=_OPTIONAL_NUMBERS["large_venue_min_capacity"][0],
-                    high=_OPTIONAL_NUMBERS["large_venue_min_capacity"][1], optional=True),
+                    high=_OPTIONAL_NUMBERS["large_venue_min_capacity"][1], optional=True,
+                    default=LARGE_VENUE_MIN_CAPACITY),
         PolicyField("large_venue_min_area_m2", "integer", _("Floor area that makes a venue a large space"),
                     _("A venue whose declared floor area is at least this is traced as a large space."),
                     unit=_("m²"), low=_OPTIONAL_NUMBERS["large_venue_min_area_m2"][0],
-                    high=_OPTIONAL_NUMBERS["large_venue_min_area_m2"][1], optional=True),
+                    high=_OPTIONAL_NUMBERS["large_venue_min_area_m2"][1], optional=True,
+                    default=LARGE_VENUE_MIN_AREA_M2),
         PolicyField("venue_kind_min_people", "mapping", _("People a kind of venue holds at least"),
                     _("A venue of this kind is taken to hold at least this many people, whatever its registrant "
                       "declares: at or above the number that makes a large space, every venue of the kind is traced "
                       "as one (a supermarket is never a small room). Empty: as declared."),
-                    unit=_("people"), low=1, high=100_000, choices=tuple(VenueKind.choices)),
+                    unit=_("people"), low=1, high=100_000, choices=tuple(VenueKind.choices),
+                    default=dict(VENUE_KIND_MIN_PEOPLE)),
     )

@@ -23,7 +23,7 @@ from lachan.core.forms import DayField
 from lachan.core.widgets import DateInput
 
 from . import policies as service
-from .policy_forms import decimal_text, describe, form_rows, rules_from_post, unknown_rules
+from .policy_forms import decimal_text, describe, form_rows, rules_from_post, unknown_rules, with_defaults
 
 
 class AdoptForm(forms.Form):
@@ -76,7 +76,7 @@ def _flat(rules: Any, prefix: str = "") -> dict[str, Any]:
         return {prefix.rstrip("."): rules} if prefix else {}
     flat: dict[str, Any] = {}
     for key, value in rules.items():
-        if isinstance(value, dict) and value:
+        if isinstance(value, dict):  # an empty one adds nothing (as a rule left out)
             flat.update(_flat(value, f"{prefix}{key}."))
         else:
             flat[f"{prefix}{key}"] = value
@@ -112,8 +112,9 @@ def _shown(value: Any) -> str:
 
 
 def changes(entry, before: dict | None, after: dict | None) -> list[dict[str, str]]:
-    """What a draft changes from the version it was drafted from, field by field, in words."""
-    old, new = _flat(before or {}), _flat(after or {})
+    """What a draft changes from the version it was drafted from, field by field, in words (a rule either lacks
+    counts as its default)."""
+    old, new = _flat(with_defaults(entry.fields, before)), _flat(with_defaults(entry.fields, after))
     labels = _labels(entry.fields)
     order = list(labels)
 

@@ -99,7 +99,7 @@ def form_rows(fields: tuple[PolicyField, ...], rules: dict[str, Any] | None, *, 
     rows = []
     for spec in fields:
         name = f"{prefix}{spec.key}"
-        value = rules.get(spec.key)
+        value = rules.get(spec.key, spec.default)  # a rule the version lacks: the default that applies to it
         row = Row(spec=spec, name=name, error=errors.get(name, ""))
         if spec.type == "list":
             items = value if isinstance(value, list) else []
@@ -211,7 +211,10 @@ def rules_from_post(fields: tuple[PolicyField, ...], posted, base: dict[str, Any
                     value = _number(spec, text, errors, f"{name}.{key}", integer=True)
                     if value is not None:
                         mapping[key] = value
-            rules[spec.key] = mapping
+            if mapping or not spec.optional:
+                rules[spec.key] = mapping
+            else:
+                rules.pop(spec.key, None)  # nothing given: the default applies
             continue
         text = str(posted.get(name, "")).strip()
         if not text and spec.blank_is_null:
@@ -310,3 +313,8 @@ def unknown_rules(fields: tuple[PolicyField, ...], rules: dict[str, Any] | None)
     rest = {k: v for k, v in rules.items() if k not in known}
     return json.dumps(rest, ensure_ascii=False, indent=2) if rest else ""
 
+
+def with_defaults(fields: tuple[PolicyField, ...], rules: dict[str, Any] | None) -> dict[str, Any]:
+    """A version's rules with the defaults that apply to the rules it lacks (what it really says)."""
+    rules = rules if isinstance(rules, dict) else {}
+    return {**{f.key: f.default for f in fields if f.default is not None and f.key not in rules}, **rules}
