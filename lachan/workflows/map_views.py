@@ -54,6 +54,40 @@ def _labels(*, public: bool) -> dict[str, str]:
     return labels
 
 
+def _draw_labels() -> dict:
+    """The drawing tools' words (Leaflet.draw's L.drawLocal, same shape), in the reader's language."""
+    cancel = {"title": _("Cancel drawing"), "text": _("Cancel")}
+    return {
+        "draw": {
+            "toolbar": {"actions": cancel, "finish": {"title": _("Finish drawing"), "text": _("Finish")},
+                        "undo": {"title": _("Delete the last point drawn"), "text": _("Delete the last point")},
+                        "buttons": {"polygon": _("Draw a polygon"), "rectangle": _("Draw a rectangle")}},
+            "handlers": {
+                "polygon": {"tooltip": {"start": _("Click to start drawing the area."),
+                                        "cont": _("Click to continue drawing the area."),
+                                        "end": _("Click the first point to close the area.")}},
+                "polyline": {"error": _("<strong>Error:</strong> the edges cannot cross!"),
+                             "tooltip": {"start": _("Click to start drawing the area."),
+                                         "cont": _("Click to continue drawing the area."),
+                                         "end": _("Click the first point to close the area.")}},
+                "rectangle": {"tooltip": {"start": _("Click and drag to draw a rectangle.")}},
+                "simpleshape": {"tooltip": {"end": _("Release the mouse to finish drawing.")}},
+            },
+        },
+        "edit": {
+            "toolbar": {"actions": {"save": {"title": _("Save the changes"), "text": _("Save")},
+                                    "cancel": {"title": _("Cancel editing, discarding every change"),
+                                               "text": _("Cancel")},
+                                    "clearAll": {"title": _("Delete every shape"), "text": _("Delete all")}},
+                        "buttons": {"edit": _("Edit the shapes"), "editDisabled": _("No shape to edit"),
+                                    "remove": _("Delete shapes"), "removeDisabled": _("No shape to delete")}},
+            "handlers": {"edit": {"tooltip": {"text": _("Drag the handles to change the shape."),
+                                              "subtext": _("Click Cancel to undo the changes.")}},
+                         "remove": {"tooltip": {"text": _("Click a shape to delete it.")}}},
+        },
+    }
+
+
 def map_config(request, *, layers: tuple[str, ...] | None = None, visible: tuple[str, ...] = DEFAULT_VISIBLE,
                public: bool = False, compact: bool = False, refresh_seconds: int = 0,
                draw_input: str = "") -> dict:
@@ -70,7 +104,7 @@ def map_config(request, *, layers: tuple[str, ...] | None = None, visible: tuple
         "labels": _labels(public=public),
         "compact": compact,
         "refreshSeconds": refresh_seconds,
-        "draw": {"input": draw_input} if draw_input else None,
+        "draw": {"input": draw_input, "local": _draw_labels()} if draw_input else None,
         "timeZone": settings.TIME_ZONE,
     }
 

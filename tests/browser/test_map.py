@@ -177,3 +177,15 @@ def test_the_demo_communes_are_drawn_as_approximate_areas(page, mapped):
     }""", mapped.commune.code)
     assert drawn == {"polygon": True, "dash": "4 3", "approximate": True}
     screenshot(page, "map-public-approximate-areas")
+
+
+def test_the_drawing_tools_speak_vietnamese(page, mapped):
+    """Issue 12 item 23: Leaflet.draw's buttons and hints were in English in the Vietnamese interface."""
+    login(page, "cdc")
+    page.goto("/map/lockdowns/new/")
+    _loaded(page, "#draw-map")
+    assert page.get_attribute(".leaflet-draw-draw-polygon", "title") == "Vẽ đa giác"
+    page.click(".leaflet-draw-draw-polygon")
+    assert "Bấm để bắt đầu vẽ vùng." in page.inner_text(".leaflet-draw-tooltip")
+    assert page.inner_text(".leaflet-draw-actions").split() == ["Xong", "Xóa", "điểm", "cuối", "Hủy"]
+    screenshot(page, "map-draw-tools-vi")

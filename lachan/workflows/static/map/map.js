@@ -237,6 +237,12 @@
       setInterval(function () { if (!document.hidden) { loadAll(); } }, config.refreshSeconds * 1000);
     }
     if (config.draw && L.Control.Draw) {
+      // The tools' words in the reader's language (the server's translations, in L.drawLocal's shape).
+      (function merge(into, from) {
+        Object.keys(from || {}).forEach(function (k) {
+          if (from[k] && typeof from[k] === "object") { into[k] = into[k] || {}; merge(into[k], from[k]); } else { into[k] = from[k]; }
+        });
+      })(L.drawLocal, config.draw.local);
       var drawn = new L.FeatureGroup().addTo(map);
       map.addControl(new L.Control.Draw({
         edit: {featureGroup: drawn, remove: true},
