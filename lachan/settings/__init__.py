@@ -209,7 +209,12 @@ USE_TZ = True
 STATIC_URL = "/static/"
 # Leaflet and Leaflet.draw come from the django-leaflet package (PyPI); only its static folder is used (the app
 # itself needs GeoDjango's GDAL, which the platform does not).
-STATICFILES_DIRS = [Path(importlib.util.find_spec("leaflet").origin).parent / "static"]
+STATICFILES_DIRS = [
+    Path(importlib.util.find_spec("leaflet").origin).parent / "static",
+    # vis-network (Apache-2.0 / MIT), the transmission chain's graph, as shipped in the pyvis package (PyPI, BSD):
+    # served as static/vendor/vis-network/ (pyvis itself is never imported).
+    ("vendor/vis-network", Path(importlib.util.find_spec("pyvis").origin).parent / "lib" / "vis-9.1.2"),
+]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -400,9 +400,103 @@ def generate(*, people: int, cases: int, seed: int) -> dict:
     figures["lab_counts_s"] = round(time.perf_counter() - began, 1)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+    figures.update(generate_tracing(seed=seed))
     figures["province_code"] = province.code
     figures["today"] = today.isoformat()
     return figures
+
+
+# ---- tracing data (issue 12: the transmission chain, a tracing report, the call list) -----------------------------
+
+TRACED_DAYS = 21  # cases of the last three weeks have their contacts written
+BIG_CASE = (69, 562)  # the F1s and F2s of the report measured (the case of issue 12's walk-through)
+CALL_STATUSES = (("to_call", 55), ("reached", 30), ("not_reachable", 10), ("quarantined", 5))
+
+
+def generate_tracing(*, seed: int) -> dict:
+    """Contacts as tracing leaves them, written straight to the tables, for the cases confirmed in the last
+    TRACED_DAYS days: 2–10 F1s each from the case's commune (a few became cases: a third of these cases were an F1 of
+    an earlier one), 0–3 F2s through each F1, one exposure each, call results in every state; and one case (the
+    newest of the busiest commune) with 69 F1s and 562 F2s. Skipped when the database has contacts already (a kept
+    bench database gets them once)."""
+    from lachan.tracing.models import Contact, Exposure, TracingRun
+
+    if Contact.objects.exists():
+        return {"tracing_skipped": "contacts present"}
+    rng = random.Random(seed + 22)
+    began = time.perf_counter()
+    province = bench_risk._largest_province()
+    commune, _n = _busiest_commune(province)
+    now = timezone.now()
+    cases = list(Case.objects.filter(confirmed_at__gte=now - timedelta(days=TRACED_DAYS))
+                 .values_list("pk", "person_id", "person__commune_id", "confirmed_at").order_by("confirmed_at"))
+    communes = {c for _pk, _p, c, _at in cases}
+    people = _person_ids_by_commune(communes)
+    big = max((c for c in cases if c[2] == commune.pk), key=lambda c: c[3], default=None)
+    statuses, weights = zip(*CALL_STATUSES, strict=True)
+    next_id = (Contact.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
+    contacts, exposures, runs = [], [], []
+    recent_by_commune: dict[int, list] = defaultdict(list)
+
+    def contact(case_pk, person_id, *, tier, commune_id, exposed, via=None):
+        nonlocal next_id
+        contacts.append({"id": next_id, "index_case_id": case_pk, "person_id": person_id, "tier": tier,
+                         "via_id": via, "exposed_at": exposed, "commune_id": commune_id,
+                         "call_status": rng.choices(statuses, weights)[0]})
+        exposures.append({"contact_id": next_id, "source": "household" if tier == 1 and rng.random() < 0.3 else
+                          "venue", "grade": "close" if tier == 1 else "near", "start": exposed, "minutes": 30,
+                          "text": "Cùng hộ gia đình" if tier == 1 else "Cùng địa điểm với F1"})
+        next_id += 1
+
+    for case_pk, person_id, commune_id, confirmed in cases:
+        pool = people.get(commune_id) or []
+        if not pool:
+            continue
+        seen = {person_id}
+        # A third were an F1 of an earlier case of their commune (of the last week): the chain's links.
+        earlier = [c for c in recent_by_commune[commune_id] if confirmed - c[2] <= timedelta(days=7)]
+        if earlier and rng.random() < 0.33:
+            infector = rng.choice(earlier)
+            contact(infector[0], person_id, tier=1, commune_id=commune_id,
+                    exposed=infector[2] - timedelta(hours=rng.randrange(12, 72)))
+        recent_by_commune[commune_id].append((case_pk, person_id, confirmed))
+        f1n, per_f1 = (BIG_CASE[0], None) if big and case_pk == big[0] else (rng.randrange(2, 11), 3)
+        f2_total = BIG_CASE[1] if per_f1 is None else None
+        f1s = []
+        for _ in range(f1n):
+            pid = rng.choice(pool)
+            if pid in seen:
+                continue
+            seen.add(pid)
+            f1s.append(pid)
+            contact(case_pk, pid, tier=1, commune_id=commune_id, exposed=confirmed - timedelta(hours=rng.randrange(
+                24, 96)))
+        f2_wanted = f2_total if f2_total is not None else sum(rng.randrange(per_f1 + 1) for _ in f1s)
+        f2_made = 0
+        for _ in range(f2_wanted * 2):
+            if f2_wanted <= 0 or not f1s:
+                break
+            pid = rng.choice(pool)
+            if pid in seen:
+                continue
+            seen.add(pid)
+            f2_wanted -= 1
+            f2_made += 1
+            contact(case_pk, pid, tier=2, commune_id=commune_id, via=rng.choice(f1s),
+                    exposed=confirmed - timedelta(hours=rng.randrange(12, 72)))
+        runs.append({"case_id": case_pk, "policy_version": "bench", "window_start": confirmed - timedelta(days=4),
+                     "window_end": confirmed, "counts": {"f1": len(f1s), "f2": f2_made, "f3": 0, "notices": 0}})
+    with transaction.atomic():
+        for batch in chunked(contacts, 20_000):
+            bulk_insert(Contact, batch)
+        for batch in chunked(exposures, 20_000):
+            bulk_insert(Exposure, batch)
+        bulk_insert(TracingRun, runs)
+    with connection.cursor() as cursor:
+        for model in (Contact, Exposure, TracingRun):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    return {"traced_cases": len(runs), "contacts": len(contacts), "exposures": len(exposures),
+            "big_case": str(big[0]) if big else None, "tracing_s": round(time.perf_counter() - began, 1)}
 
 
 # ---- measure ----------------------------------------------------------------------------------------------------
@@ -423,10 +517,85 @@ def _busiest_commune(province: AdminUnit) -> tuple[AdminUnit, int]:
     return AdminUnit.objects.get(pk=commune_id), n
 
 
-def urls() -> list[tuple[str, str]]:
-    return [("dashboard /", "/"), ("operations summary", "/api/operations/summary"),
-            ("operations feed", "/api/operations/feed"),
-            *((f"map {layer}", f"/api/map/layers/{layer}") for layer in LAYERS), ("public map risk", "/api/map/public/risk")]
+def urls(tracing: dict | None = None) -> list[tuple[str, str]]:
+    """The URLs measured; `tracing` (from _tracing_targets): the tracing pages of issue 12 with their ids."""
+    out = [("dashboard /", "/"), ("operations summary", "/api/operations/summary"),
+           ("operations feed", "/api/operations/feed"),
+           *((f"map {layer}", f"/api/map/layers/{layer}") for layer in LAYERS), ("public map risk", "/api/map/public/risk")]
+    if tracing:
+        out += [("transmission chain", "/tracing/chain/"),
+                ("transmission chain, a commune", f"/tracing/chain/?commune={tracing['commune']}"),
+                ("transmission chain, 14 days' list page 3", "/tracing/chain/?page=3")]
+        if tracing.get("cluster"):
+            out.append(("transmission chain, a cluster", f"/tracing/chain/?cluster={tracing['cluster']}"))
+        if tracing.get("big_case"):
+            out += [(f"tracing report ({tracing['f1']} F1 / {tracing['f2']} F2)", f"/tracing/cases/{tracing['big_case']}/"),
+                    ("tracing report, F2 page 6", f"/tracing/cases/{tracing['big_case']}/?p2=6")]
+        out += [("call list", "/tracing/calls/"), ("call list, to call, page 5", "/tracing/calls/?status=to_call&page=5")]
+    return out
+
+
+def _tracing_targets(commune: AdminUnit) -> dict | None:
+    """The case with the most contacts in the busiest commune, and the cluster of the last two weeks with the most
+    cases (None when no contacts were generated)."""
+    from lachan.tracing.models import Contact
+
+    top = (Contact.objects.filter(index_case__person__commune=commune).values("index_case_id")
+           .annotate(n=Count("pk")).order_by("-n").first())
+    if top is None:
+        return None
+    tiers = dict(Contact.objects.filter(index_case_id=top["index_case_id"]).values_list("tier")
+                 .annotate(n=Count("pk")).values_list("tier", "n"))
+    since = timezone.now() - timedelta(days=14)
+    cluster = (Case.objects.filter(confirmed_at__gte=since, cluster__isnull=False).values("cluster_id")
+               .annotate(n=Count("pk")).order_by("-n").first())
+    return {"big_case": str(top["index_case_id"]), "f1": tiers.get(1, 0), "f2": tiers.get(2, 0),
+            "commune": commune.pk, "cluster": str(cluster["cluster_id"]) if cluster else None}
+
+
+LOGIN_PASSWORD = "bench-Situation-2026!"  # noqa: S105  (a benchmark account on a benchmark database)
+
+
+def measure_login(*, username: str, samples: int) -> dict:
+    """Log-in to the first dashboard, as a browser does it: POST /accounts/login/ (the password checked with the
+    deployment's hasher), the redirect's page (the dashboard) and the two API calls its script makes at once; each
+    round a new client (no session). The hasher's cost is a deliberate choice (Django's PBKDF2, 1,000,000
+    iterations): it is measured alone too, so the rest can be read apart from it."""
+    from django.contrib.auth.hashers import check_password, make_password
+    from django.test import Client
+
+    user = User.objects.get(username=username)
+    if not check_password(LOGIN_PASSWORD, user.password):
+        user.password = make_password(LOGIN_PASSWORD)
+        user.save(update_fields=["password"])
+    stored = user.password
+    steps = {"password check alone": [], "log-in POST": [], "dashboard after log-in": [],
+             "its summary and feed calls": [], "log-in to dashboard, whole": []}
+    for n in range(samples + 2):
+        began = time.perf_counter()
+        check_password(LOGIN_PASSWORD, stored)
+        hashed = (time.perf_counter() - began) * 1000
+        client = Client()
+        began = time.perf_counter()
+        response = client.post("/accounts/login/", {"username": username, "password": LOGIN_PASSWORD})
+        posted = time.perf_counter()
+        if response.status_code != 302:
+            raise RuntimeError(f"log-in answered {response.status_code}")
+        page = client.get(response["Location"])
+        paged = time.perf_counter()
+        calls = [client.get("/api/operations/summary"), client.get("/api/operations/feed")]
+        done = time.perf_counter()
+        if page.status_code != 200 or any(r.status_code != 200 for r in calls):
+            raise RuntimeError("the dashboard after log-in did not answer 200")
+        if n < 2:
+            continue  # warm-up
+        steps["password check alone"].append(hashed)
+        steps["log-in POST"].append((posted - began) * 1000)
+        steps["dashboard after log-in"].append((paged - posted) * 1000)
+        steps["its summary and feed calls"].append((done - paged) * 1000)
+        steps["log-in to dashboard, whole"].append((done - began) * 1000)
+    return {name: {"p50": round(statistics.median(v), 1), "p95": round(bench.percentile(v, 0.95), 1),
+                   "max": round(max(v), 1), "n": len(v)} for name, v in steps.items()}
 
 
 def _check(name: str, url: str, response) -> dict:
@@ -441,6 +610,14 @@ def _check(name: str, url: str, response) -> dict:
         out["features"] = len(data["features"])
     elif url.startswith("/api/operations/feed"):
         out["items"] = len(json.loads(body)["items"])
+    elif url.startswith("/tracing/chain/"):
+        text = body.decode()
+        graph = text.split('<script id="chain-data" type="application/json">', 1)
+        if len(graph) == 2:
+            out["nodes"] = len(json.loads(graph[1].split("</script>", 1)[0])["nodes"])
+        out["rows"] = text.count('data-testid="chain-row"')
+    elif url.startswith("/tracing/"):
+        out["rows"] = body.decode().count('data-testid="contact-row"') or body.decode().count('<select name="status"')
     return out
 
 
@@ -472,13 +649,15 @@ def measure(*, samples: int, profile: bool = True) -> dict:
         "alerts_open": Alert.objects.filter(status__in=("open", "acknowledged")).count(),
         "tubes": Sample.objects.count(), "samples": samples, "users": {},
     }
+    tracing = _tracing_targets(commune)
+    out["tracing"] = tracing
     clients = {}
     for key, (username, role) in USERS.items():
         user = _user(username, role, province if key == "province" else commune)
         client = Client()
         client.force_login(user)
         clients[key] = client
-    targets = urls()
+    targets = urls(tracing)
     for key, client in clients.items():
         shapes = {}
         for name, url in targets:  # warm-up: twice each
@@ -500,6 +679,8 @@ def measure(*, samples: int, profile: bool = True) -> dict:
             if profile:
                 figures[name]["profile"] = _profile(client, url)
         out["users"][key] = figures
+    out["login"] = {key: measure_login(username=username, samples=max(5, samples // 4))
+                    for key, (username, _role) in USERS.items()}
     out["over_target"] = [f"{user} {name}: p95 {f['p95']:.0f} ms" for user, figs in out["users"].items()
                           for name, f in figs.items() if f["p95"] > TARGET_MS]
     return out
@@ -526,7 +707,11 @@ def doc_section(*, machine: dict, entries: list[dict], people: int, cases: int, 
     vendors = [e["vendor"] for e in entries]
     lines.append("| URL | user | " + " | ".join(f"{v} p50 / p95 / max" for v in vendors) + " | size |")
     lines.append("| --- | --- | " + " | ".join("---" for _ in vendors) + " | --- |")
-    names = [name for name, _url in urls()]
+    names = []
+    for e in entries:
+        for figures in (e.get("users") or {}).values():
+            names += [name for name in figures if name not in names]
+    names = names or [name for name, _url in urls()]
     missed = []
     for user in USERS:
         for name in names:
@@ -544,8 +729,26 @@ def doc_section(*, machine: dict, entries: list[dict], people: int, cases: int, 
                     count = f.get("features", f.get("items"))
                     kb = f['bytes'] / 1024
                     size = (f"{kb:.0f} kB" if kb >= 10 else f"{kb:.1f} kB") + (
-                        f", {count} {'features' if 'features' in f else 'items'}" if count is not None else "")
+                        f", {count} {'features' if 'features' in f else 'items'}" if count is not None else "") + (
+                        f", {f['nodes']} nodes drawn" if "nodes" in f else "") + (
+                        f", {f['rows']} rows" if f.get("rows") else "")
             lines.append(f"| {name} | {user} | " + " | ".join(cells) + f" | {size} |")
+    logins = [(e["vendor"], e.get("login") or {}) for e in entries]
+    if any(login for _v, login in logins):
+        lines.append("")
+        lines.append("Log-in to the first dashboard (a new client each time: POST /accounts/login/, the dashboard it "
+                     "redirects to, then the summary and feed calls its script makes), p50 / p95 / max:")
+        lines.append("")
+        lines.append("| step | user | " + " | ".join(v for v, _l in logins) + " |")
+        lines.append("| --- | --- | " + " | ".join("---" for _ in logins) + " |")
+        steps = next(iter(next(login for _v, login in logins if login).values()))
+        for step in steps:
+            for user in USERS:
+                cells = []
+                for _vendor, login in logins:
+                    f = login.get(user, {}).get(step)
+                    cells.append(f"{f['p50']:.0f} / {f['p95']:.0f} / {f['max']:.0f} ms" if f else "not measured")
+                lines.append(f"| {step} | {user} | " + " | ".join(cells) + " |")
     lines.append("")
     lines.append("Over the target: " + ("; ".join(missed) + "." if missed else "none."))
     return "\n".join(lines) + "\n"

@@ -73,6 +73,12 @@ class Contact(models.Model):
         indexes = [
             models.Index(fields=["commune", "call_status", "tier"], name="tracing_contact_calls"),
             models.Index(fields=["person"], name="tracing_contact_person"),
+            # The call list, newest exposure first, read off an index a page at a time (whole or by status).
+            models.Index(fields=["exposed_at", "id"], name="tracing_contact_recent"),
+            models.Index(fields=["call_status", "exposed_at", "id"], name="tracing_contact_status_recent"),
+            # A case's contacts by tier (the report's counts and pages, the chain's share of each case), the commune
+            # last so that the jurisdiction is checked from the index.
+            models.Index(fields=["index_case", "tier", "id", "commune"], name="tracing_contact_case_tier"),
         ]
         ordering = ["tier", "exposed_at"]
 

@@ -21,15 +21,22 @@ from lachan.core.redirects import next_url
 from lachan.people.access import people_in_scope
 
 from . import selectors, services
-from .chart import chain_svg
+from .forms import ChainFilterForm, is_uuid
 from .models import CallStatus, Tier
+from .selectors import ChainFilter
 
 
 @staff_view(Perm.CASES_VIEW)
 def report(request, case_id):
+    # One page of each tier: ?p1=2 is the second page of the F1s (the Excel export has every contact).
+    pages = {tier: request.GET.get(f"p{tier}") for tier in Tier.values}
+    data = selectors.tracing_report_page(user=request.user, case_id=case_id, pages=pages)
+    for tier in data["tiers"]:
+        params = request.GET.copy()
+        params.pop(f"p{tier['tier']}", None)
+        tier.update(query_string=params.urlencode(), param=f"p{tier['tier']}", anchor=f"tier-{tier['tier']}")
     return render(request, "tracing/report.html", {
-        **selectors.tracing_report(user=request.user, case_id=case_id),
-        "can_quarantine": request.user.has_perm_code(Perm.QUARANTINE_EDIT)})
+        **data, "can_quarantine": request.user.has_perm_code(Perm.QUARANTINE_EDIT)})
 
 
 @staff_view(Perm.CASES_VIEW)
@@ -80,10 +87,31 @@ def call_mark(request, contact_id):
 
 @staff_view(Perm.CASES_VIEW)
 def chain(request):
-    # ?cluster=<id>: one cluster's chain (a cluster outside the jurisdiction, or a bad id, is a 404).
+    """The transmission chain: a filter (cluster, commune, dates; the last two weeks by default), a bounded graph
+    drawn by vis-network (a static file of the platform) and the same cases as a text list, a page at a time."""
+    # ?cluster=<id> from a cluster's page: one outside the jurisdiction, or a bad id, is a 404.
     cluster = cluster_get(user=request.user, cluster_id=request.GET["cluster"]) if request.GET.get("cluster") else None
-    data = selectors.transmission_chain(user=request.user, cluster_id=cluster.pk if cluster else None)
-    return render(request, "tracing/chain.html", {**data, "svg": chain_svg(data["cases"]), "filtered_cluster": cluster})
+    form = ChainFilterForm(request.GET or None, user=request.user)
+    if form.is_bound:
+        form.is_valid()  # errors are shown; the valid fields still filter
+    where = form.chain_filter() if form.is_bound else ChainFilter()
+    data = selectors.transmission_chain(user=request.user, where=where, page=request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    shown = data["where"]
+    if shown.date_from and not (request.GET.get("date_from") or request.GET.get("date_to")):
+        # The default window is shown in the form, so that the reader sees which days these are and can move them.
+        filled = request.GET.copy()
+        filled.update({"date_from": shown.date_from.isoformat(), "date_to": shown.date_to.isoformat()})
+        form = ChainFilterForm(filled, user=request.user)
+        form.is_valid()
+    return render(request, "tracing/chain.html", {
+        **data, "form": form, "filtered_cluster": cluster, "query_string": params.urlencode(),
+        "shown_from": shown.date_from, "shown_to": shown.date_to,
+        "graph_data": {**data["graph"], "labels": {
+            "case": _("case"), "f1": "F1", "f2": "F2", "outside": _("case outside the filter"),
+            "infected": _("infected")}},
+    })
 
 
 @staff_view(Perm.CASES_EDIT)
@@ -91,7 +119,7 @@ def interview(request, case_id):
     case = case_get(user=request.user, case_id=case_id, audit=False)
     error = None
     if request.method == "POST":
-        person = people_in_scope(request.user).filter(pk=request.POST.get("person") or None).first() if _uuid(
+        person = people_in_scope(request.user).filter(pk=request.POST.get("person") or None).first() if is_uuid(
             request.POST.get("person")) else None
         when = parse_datetime(request.POST.get("last_contact_at", "") or "")
         minutes = request.POST.get("minutes") or None
@@ -122,13 +150,3 @@ def interview(request, case_id):
         "case": case, "error": error, "q": query, "candidates": candidates,
         "interviews": selectors.interview_contacts(user=request.user, case=case),
     })
-
-
-def _uuid(value) -> bool:
-    from uuid import UUID
-
-    try:
-        UUID(str(value))
-    except ValueError:
-        return False
-    return True

@@ -1,0 +1,72 @@
+"""The transmission chain's filter (the rules live in the selectors: this only parses what the browser sends)."""
+
+from datetime import date, timedelta
+from uuid import UUID
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from lachan.cases.selectors import clusters_in_scope
+from lachan.core.widgets import DateInput
+from lachan.geo.forms import UnitChoiceField
+from lachan.geo.models import AdminUnit
+from lachan.people.selectors import communes_in_scope
+
+from .selectors import ChainFilter
+
+EARLIEST = date(2020, 1, 1)
+CLUSTER_CHOICE_DAYS = 120  # clusters offered in the list: open ones, and those closed in the last four months
+
+
+class ClusterChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        place = f" — {obj.commune.label}" if obj.commune_id else ""
+        return f"{obj.name}{place} ({obj.opened_on:%d/%m/%Y})"
+
+
+class ChainFilterForm(forms.Form):
+    cluster = ClusterChoiceField(label=_("Cluster"), queryset=None, required=False, empty_label=_("all"))
+    commune = UnitChoiceField(label=_("Commune"), queryset=AdminUnit.objects.none(), required=False,
+                              empty_label=_("all"))
+    date_from = forms.DateField(label=_("Confirmed from"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("Confirmed until"), required=False, widget=DateInput())
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        recent = timezone.localdate() - timedelta(days=CLUSTER_CHOICE_DAYS)
+        wanted = Q(closed_on__isnull=True) | Q(closed_on__gte=recent)
+        chosen = (self.data.get("cluster") or "") if self.is_bound else ""
+        if chosen:
+            wanted |= Q(pk=chosen) if is_uuid(chosen) else Q()
+        self.fields["cluster"].queryset = clusters_in_scope(user).filter(wanted).order_by("-opened_on", "name")
+        self.fields["commune"].queryset = communes_in_scope(user=user).select_related("parent")
+
+    def clean(self):
+        data = super().clean()
+        today = timezone.localdate()
+        for name in ("date_from", "date_to"):
+            value = data.get(name)
+            if value is not None and not EARLIEST <= value <= today + timedelta(days=1):
+                self.add_error(name, _("Enter a date from %(earliest)s to today.") % {
+                    "earliest": EARLIEST.strftime("%d/%m/%Y")})
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", _("The end is before the start."))
+        return data
+
+    def chain_filter(self) -> ChainFilter:
+        """The valid fields (an invalid one is shown as an error and ignored)."""
+        data = {k: v for k, v in (self.cleaned_data if hasattr(self, "cleaned_data") else {}).items()
+                if k not in self.errors}
+        cluster, commune = data.get("cluster"), data.get("commune")
+        return ChainFilter(cluster_id=cluster.pk if cluster else None, commune_id=commune.pk if commune else None,
+                           date_from=data.get("date_from"), date_to=data.get("date_to"))
+
+
+def is_uuid(value) -> bool:
+    try:
+        UUID(str(value))
+    except ValueError:
+        return False
+    return True
