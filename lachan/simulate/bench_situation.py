@@ -438,8 +438,13 @@ def generate_tracing(*, seed: int) -> dict:
     contacts, exposures, runs = [], [], []
     recent_by_commune: dict[int, list] = defaultdict(list)
 
+    pairs: set = set()  # (case, person): one contact each
+
     def contact(case_pk, person_id, *, tier, commune_id, exposed, via=None):
         nonlocal next_id
+        if (case_pk, person_id) in pairs:
+            return
+        pairs.add((case_pk, person_id))
         contacts.append({"id": next_id, "index_case_id": case_pk, "person_id": person_id, "tier": tier,
                          "via_id": via, "exposed_at": exposed, "commune_id": commune_id,
                          "call_status": rng.choices(statuses, weights)[0]})
