@@ -453,7 +453,8 @@ def generate_tracing(*, seed: int) -> dict:
                           "text": "Cùng hộ gia đình" if tier == 1 else "Cùng địa điểm với F1"})
         next_id += 1
 
-    for case_pk, person_id, commune_id, confirmed in cases:
+    for case_pk, person_uuid, commune_id, confirmed in cases:
+        person_id = person_uuid.hex  # as the pools hold them (32 hex digits): one key per person
         pool = people.get(commune_id) or []
         if not pool:
             continue
@@ -492,6 +493,10 @@ def generate_tracing(*, seed: int) -> dict:
         runs.append({"case_id": case_pk, "policy_version": "bench", "window_start": confirmed - timedelta(days=4),
                      "window_end": confirmed, "counts": {"f1": len(f1s), "f2": f2_made, "f3": 0, "notices": 0}})
     with transaction.atomic():
+        if connection.vendor == "postgresql":  # the exposures name their contacts by the ids given here, in order
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, false)",
+                               [Contact._meta.db_table, contacts[0]["id"] if contacts else 1])
         for batch in chunked(contacts, 20_000):
             bulk_insert(Contact, batch)
         for batch in chunked(exposures, 20_000):
