@@ -180,8 +180,10 @@ def policy_draft_try(*, user, kind: str, rules: Any) -> PolicyTrial:
     return trial
 
 
-def _changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    """The rules that differ, old and new (for the audit trail)."""
+def _changed(entry: PolicyKind, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """The rules that differ, old and new (for the audit trail); a rule a version lacks counts as its default."""
+    defaults = {f.key: f.default for f in entry.fields if f.default is not None}
+    before, after = {**defaults, **before}, {**defaults, **after}
     keys = sorted(set(before) | set(after))
     return {k: {"from": before.get(k), "to": after.get(k)} for k in keys if before.get(k) != after.get(k)}
 
@@ -217,5 +219,5 @@ def policy_adopt(*, user, kind: str, version: str, valid_from: date | None, rule
         audit_record(actor=user, action="policy.adopt", object_type="core.policy", object_id=policy.pk,
                      detail={"kind": kind, "version": policy.version, "valid_from": valid_from.isoformat(),
                              "source": source, "replaces": before.version if before else "",
-                             "changed": _changed((before.rules or {}) if before else {}, rules)})
+                             "changed": _changed(entry, (before.rules or {}) if before else {}, rules)})
     return policy

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.formats import get_format
+from django.utils.formats import get_format, number_format
 from django.utils.translation import gettext as _
 
 from lachan.core.policies import PolicyField
@@ -29,10 +29,17 @@ def decimal_text(value: Any) -> str:
     return text.replace(".", get_format("DECIMAL_SEPARATOR"))
 
 
+def _grouped(value: Any) -> str:
+    """A bound as read (10.000.000 in Vietnamese); inputs are written without grouping."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10_000:
+        return number_format(value, force_grouping=True)
+    return decimal_text(value)
+
+
 def _bounds_text(spec: PolicyField) -> str:
     if spec.low is None and spec.high is None:
         return ""
-    return _("from %(low)s to %(high)s") % {"low": decimal_text(spec.low), "high": decimal_text(spec.high)}
+    return _("from %(low)s to %(high)s") % {"low": _grouped(spec.low), "high": _grouped(spec.high)}
 
 
 @dataclass

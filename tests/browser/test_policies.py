@@ -100,3 +100,8 @@ def test_draft_try_and_adopt_a_tracing_version(page, phone_page, tracing):
     width = phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, width  # nothing wider than the phone
     screenshot(phone_page, "policies-draft-phone")
+    phone_page.goto("/policies/risk/draft/")
+    assert phone_page.locator("[data-testid=list-row]").count() >= 2  # the bands, as rows of inputs
+    width = phone_page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, width  # the bands' table scrolls inside its box
+    screenshot(phone_page, "policies-draft-risk-phone")
