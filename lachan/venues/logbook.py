@@ -23,6 +23,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from lachan.accounts.audit import audit_record
 from lachan.accounts.models import AuditAction
@@ -69,11 +70,28 @@ _TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
 
 
+# What the reader is told a column is (the error table, its CSV, a missing column): never the field's key.
+COLUMN_LABELS = {
+    "full_name": gettext_lazy("full name"), "phone": gettext_lazy("phone"), "birth_year": gettext_lazy("year of birth"),
+    "birth_date": gettext_lazy("date of birth"), "commune": gettext_lazy("commune"),
+    "checked_in_at": gettext_lazy("check-in time"), "checked_out_at": gettext_lazy("check-out time"),
+    "venue": gettext_lazy("venue"),
+}
+
+
+def column_label(field_name: str) -> str:
+    return ", ".join(str(COLUMN_LABELS.get(f.strip(), f.strip())) for f in field_name.split(",")) if field_name else ""
+
+
 @dataclass
 class RowError:
     row: int
     field: str
     message: str
+
+    @property
+    def column(self) -> str:
+        return column_label(self.field)
 
 
 @dataclass
@@ -93,7 +111,7 @@ class LogbookResult:
         return not self.errors
 
     def errors_csv(self) -> str:
-        return csv_text(["row", "field", "error"], ([e.row, e.field, e.message] for e in self.errors))
+        return csv_text([_("row"), _("column"), _("error")], ([e.row, e.column, e.message] for e in self.errors))
 
 
 def _is_excel(filename: str) -> bool:
@@ -439,7 +457,7 @@ def _import(*, venue: Venue, data: bytes, filename: str, by, now: datetime | Non
     if "birth_year" not in header and "birth_date" not in header:
         missing.append("birth_year")
     if missing:
-        result.errors.append(RowError(1, ", ".join(missing), _("Missing columns: %(cols)s.") % {"cols": ", ".join(missing)}))
+        result.errors.append(RowError(1, ", ".join(missing), _("Missing columns: %(cols)s.") % {"cols": column_label(", ".join(missing))}))
         return result
     if len(table) - 1 > MAX_ROWS:
         result.errors.append(RowError(1, "", _("At most %(n)d rows per file.") % {"n": MAX_ROWS}))

@@ -266,3 +266,17 @@ def test_cyclic_gc_state_restored(venue, units, owner):
         assert not gc.isenabled()  # left as the caller had it
     finally:
         gc.enable()
+
+
+def test_the_error_table_names_columns_in_the_readers_language(venue, units, owner):
+    """Issue 12 item 23: the logbook's error table showed field keys ("checked_in_at") in the Vietnamese interface."""
+    from django.utils import translation
+
+    rows = [["Lê Văn Tư", "12345", "1970", units.commune.code, "soon", ""]]
+    result = _import(venue, owner, rows)
+    with translation.override("vi"):
+        assert [e.column for e in result.errors] == ["điện thoại", "giờ vào"]
+        csv = result.errors_csv()
+        assert csv.splitlines()[0] == "dòng,cột,lỗi" and "checked_in_at" not in csv
+    with translation.override("en"):
+        assert [e.column for e in result.errors] == ["phone", "check-in time"]
