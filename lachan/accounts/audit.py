@@ -10,7 +10,18 @@ from django.utils import timezone
 from lachan.core import request_context
 from lachan.core.db import bulk_insert
 
+from .actors import SYSTEM_ROLE, is_system
 from .models import AuditAction, AuditEvent
+
+
+def _who(actor) -> tuple[int | None, str, str]:
+    """(user id, username, role) of an actor: a person; the system as "system:<job>" with role "system";
+    nobody (None, anonymous) as blanks."""
+    if is_system(actor):
+        return None, actor.get_username(), SYSTEM_ROLE
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        return actor.pk, actor.get_username(), getattr(actor, "role", "")
+    return None, "", ""
 
 
 def audit_record(
@@ -23,11 +34,11 @@ def audit_record(
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
     ctx = request_context.current()
-    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    actor_id, username, role = _who(actor)
     return AuditEvent.objects.create(
-        actor=actor if authenticated else None,
-        actor_username=actor.get_username() if authenticated else "",
-        actor_role=getattr(actor, "role", "") if authenticated else "",
+        actor_id=actor_id,
+        actor_username=username,
+        actor_role=role,
         action=action,
         object_type=object_type,
         object_id=str(object_id or ""),
@@ -44,11 +55,9 @@ def audit_record_many(*, actor, action: str, object_type: str, person_ids: list,
     """One event per person (so a person's trail is complete), written straight to the table: a traced
     case or a list page can touch hundreds of people at once. `person_ids`: uuids, or their 32 hex digits."""
     ctx = request_context.current()
-    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    actor_id, username, role = _who(actor)
     common = {
-        "actor_id": actor.pk if authenticated else None,
-        "actor_username": actor.get_username() if authenticated else "",
-        "actor_role": getattr(actor, "role", "") if authenticated else "",
+        "actor_id": actor_id, "actor_username": username, "actor_role": role,
         "action": action, "object_type": object_type, "ip": ctx.ip, "user_agent": ctx.user_agent[:300],
         "channel": ctx.channel, "path": ctx.path[:300], "detail": detail or {}, "at": timezone.now(),
     }

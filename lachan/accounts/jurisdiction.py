@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 
 from lachan.geo.models import AdminLevel, AdminUnit
 
+from .actors import is_system
 from .roles import Role
 
 PlacePeopleProvider = Callable[[UUID], QuerySet]
@@ -73,7 +74,21 @@ class Scope:
         return Q(pk__in=[])
 
 
+def province_scope() -> Scope:
+    """The deployment's whole province (what the system actor reaches); none before its units are loaded."""
+    from django.conf import settings
+
+    unit = AdminUnit.objects.filter(tree=settings.LACHAN_ADMIN_TREE, code=settings.LACHAN_PROVINCE_CODE).first()
+    if unit is None:
+        return Scope(kind="none")
+    return Scope(kind="unit", unit_path=unit.path, unit_id=unit.pk)
+
+
 def scope_for(user) -> Scope:
+    """Deny by default: None, anonymous, inactive (and the public reader) reach nothing; the system actor the
+    whole province."""
+    if is_system(user):
+        return province_scope()
     if user is None or not user.is_authenticated or not user.is_active:
         return Scope(kind="none")
     if user.role == Role.CITIZEN:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from lachan.core.errors import PermissionDenied
 from lachan.core.pagination import page_of as core_page_of
 
+from .actors import is_person
 from .errors import AccountError
 from .models import ApiToken, AuditEvent, User
 from .roles import Perm
@@ -100,4 +101,6 @@ def locked_out_usernames() -> list[str]:
 
 
 def api_tokens_of(user) -> QuerySet[ApiToken]:
+    if not is_person(user):
+        return ApiToken.objects.none()
     return ApiToken.objects.filter(user=user).order_by("-created_at")

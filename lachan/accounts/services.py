@@ -25,6 +25,7 @@ from lachan.core.ratelimit import GLOBAL, Rate, RateLimited, address_key, rate_c
 from lachan.geo.models import AdminLevel, AdminUnit, Place
 from lachan.notifications.services import notification_queue
 
+from .actors import is_person, is_system
 from .audit import audit_record
 from .errors import AccountError
 from .models import ApiToken, AuditAction, PhoneVerification, User
@@ -121,12 +122,12 @@ def user_set_jurisdiction(
     return user
 
 
-def _require_manager(by: User | None, target: User | None = None) -> None:
-    # by=None is the system (a command, the generator).
-    if by is not None and not (by.is_superuser or by.has_perm_code(Perm.USERS_MANAGE)):
+def _require_manager(by, target: User | None = None) -> None:
+    # The system actor: a command, the generator. None or anyone not logged in: denied.
+    if not is_system(by) and not (is_person(by) and (by.is_superuser or by.has_perm_code(Perm.USERS_MANAGE))):
         raise PermissionDenied(AccountError.PERMISSION_DENIED, _("You may not manage accounts."))
     # The deployment's superuser is managed on the command line or by another superuser, never by a manager.
-    if by is not None and target is not None and target.is_superuser and not by.is_superuser:
+    if not is_system(by) and target is not None and target.is_superuser and not by.is_superuser:
         raise PermissionDenied(AccountError.PERMISSION_DENIED, _("Only a superuser may change a superuser's account."))
 
 

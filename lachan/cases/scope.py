@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
+from lachan.accounts.actors import is_system
 from lachan.accounts.jurisdiction import scope_for
 
 from .models import Case
@@ -12,7 +13,7 @@ from .models import Case
 def cluster_scope_q(user) -> Q:
     """A cluster located in the user's jurisdiction, or with a case who lives there: a district sees
     a factory cluster of the next district once one of its own residents is among the cases."""
-    if user is None:
+    if is_system(user):
         return Q()
     scope = scope_for(user)
     with_cases_here = Case.objects.filter(scope.person_q(person_field="person")).values("cluster_id")

@@ -10,6 +10,7 @@ from django.db.models import Count, F, Max, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lachan.accounts.actors import is_system
 from lachan.accounts.audit import audit_record, audit_rows
 from lachan.accounts.jurisdiction import scope_for
 from lachan.accounts.roles import Perm
@@ -25,7 +26,7 @@ from .services import require_perm
 
 def cases_in_scope(user) -> QuerySet[Case]:
     queryset = Case.objects.select_related("person", "person__commune__parent", "cluster")
-    if user is None:
+    if is_system(user):
         return queryset
     return queryset.filter(scope_for(user).person_q(person_field="person"))
 
@@ -70,7 +71,7 @@ def case_active_of_person(*, person_id) -> Case | None:
 
 def clusters_in_scope(user) -> QuerySet[Cluster]:
     queryset = Cluster.objects.select_related("commune__parent", "commune__parent")
-    if user is None:
+    if is_system(user):
         return queryset
     return queryset.filter(cluster_scope_q(user))
 

@@ -14,6 +14,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lachan.accounts.actors import as_user, is_person, is_system, may
 from lachan.accounts.audit import audit_record
 from lachan.accounts.jurisdiction import scope_for, unit_in_scope
 from lachan.accounts.roles import Perm
@@ -44,12 +45,12 @@ _CODE_SEPARATORS = re.compile(r"[\s,;]+")
 
 
 def require_perm(user, perm: str) -> None:
-    if user is not None and not user.has_perm_code(perm):
+    if not may(user, perm):
         raise PermissionDenied(CaseErrorCode.PERMISSION, _("You do not have permission to do this."))
 
 
 def _person_visible(user, person: Person) -> bool:
-    if user is None:
+    if is_system(user):
         return True
     return Person.objects.active().filter(scope_for(user).person_q(), pk=person.pk).exists()
 
@@ -129,13 +130,13 @@ def _new_case(*, person: Person, onset_date: date | None, sample_date: date, ori
     return Case(person=person, code=code, confirmed_at=confirmed_at, onset_date=onset_date, sample_date=sample_date,
                 origin=origin, status=status, status_since=confirmed_at,
                 infectious_from=infectious_window_start(onset_date=onset_date, sample_date=sample_date),
-                isolated_at=confirmed_at, notes=notes, created_by=by, changed_by=by)
+                isolated_at=confirmed_at, notes=notes, created_by=as_user(by), changed_by=as_user(by))
 
 
 def _confirmed(cases: list[Case], *, by) -> None:
     """What follows the rows of new cases: their first status and the audit trail."""
     CaseStatusChange.objects.bulk_create([CaseStatusChange(case=case, status=case.status, since=case.confirmed_at,
-                                                           note=_("confirmed"), changed_by=by) for case in cases])
+                                                           note=_("confirmed"), changed_by=as_user(by)) for case in cases])
     for case in cases:
         audit_record(actor=by, action="case.confirm", object_type="case", object_id=case.pk, person_id=case.person_id,
                      detail={"code": case.code, "origin": case.origin})
@@ -250,9 +251,9 @@ def case_set_status(*, case: Case, status: str, since: datetime | None = None, n
         raise DomainError(CaseErrorCode.STATUS_DATE, _("The status date is before the confirmation."), field="since")
     case.status = status
     case.status_since = since
-    case.changed_by = by
+    case.changed_by = as_user(by)
     case.save(update_fields=["status", "status_since", "changed_by", "changed_at"])
-    CaseStatusChange.objects.create(case=case, status=status, since=since, note=note[:300], changed_by=by)
+    CaseStatusChange.objects.create(case=case, status=status, since=since, note=note[:300], changed_by=as_user(by))
     audit_record(actor=by, action="case.status", object_type="case", object_id=case.pk, person_id=case.person_id,
                  detail={"status": status})
     return case
@@ -292,7 +293,7 @@ def _cluster_commune(value, *, by) -> AdminUnit:
     if unit is None or unit.level != AdminLevel.COMMUNE:
         raise DomainError(CaseErrorCode.CLUSTER_COMMUNE_REQUIRED, _("Choose the commune of the cluster."),
                           field="commune")
-    if by is not None and not unit_in_scope(scope_for(by), unit):
+    if not is_system(by) and not unit_in_scope(scope_for(by), unit):
         raise DomainError(CaseErrorCode.CLUSTER_COMMUNE_OUT_OF_SCOPE,
                           _("%(commune)s is outside your jurisdiction.") % {"commune": unit.name}, field="commune")
     return unit
@@ -301,9 +302,11 @@ def _cluster_commune(value, *, by) -> AdminUnit:
 def cluster_managed_by(cluster: Cluster, user) -> bool:
     """Whether the user's jurisdiction holds the cluster's commune: only it edits, closes and reopens the
     cluster; others who see it through their residents' cases may add their cases to it."""
-    if user is None or cluster.commune is None:
+    if is_system(user):
         return True
-    return unit_in_scope(scope_for(user), cluster.commune)
+    if not is_person(user):
+        return False
+    return cluster.commune is None or unit_in_scope(scope_for(user), cluster.commune)
 
 
 def _cluster_locked(cluster: Cluster, by, *, manage: bool = True) -> Cluster:
@@ -338,7 +341,7 @@ def cluster_create(*, name: str, kind: str, source_description: str = "", commun
     if opened_on > timezone.localdate():
         raise DomainError(CaseErrorCode.DATE_IN_FUTURE, _("This date is in the future."), field="opened_on")
     cluster = Cluster.objects.create(name=name, kind=kind, source_description=source,
-                                     commune=unit, opened_on=opened_on, created_by=by, changed_by=by)
+                                     commune=unit, opened_on=opened_on, created_by=as_user(by), changed_by=as_user(by))
     audit_record(actor=by, action="cluster.create", object_type="cluster", object_id=cluster.pk,
                  detail={"name": name, "kind": kind, "commune": unit.code})
     return cluster
@@ -367,7 +370,7 @@ def cluster_update(*, cluster: Cluster, by, **changes: Any) -> Cluster:
     for field in changed:
         setattr(current, field, cleaned[field])
     if changed:
-        current.changed_by = by
+        current.changed_by = as_user(by)
         current.save()
         audit_record(actor=by, action="cluster.update", object_type="cluster", object_id=current.pk,
                      detail={"fields": changed})
@@ -401,7 +404,7 @@ def cluster_close(*, cluster: Cluster, closed_on: date | None, reason: str, by) 
                          required_message=_("Give the reason."))
     current.closed_on = closed_on
     current.closed_reason = reason
-    current.changed_by = by
+    current.changed_by = as_user(by)
     current.save()
     audit_record(actor=by, action="cluster.close", object_type="cluster", object_id=current.pk,
                  detail={"closed_on": closed_on.isoformat(), "reason": reason})
@@ -421,7 +424,7 @@ def cluster_reopen(*, cluster: Cluster, reason: str, by) -> Cluster:
               "reason": reason}
     current.closed_on = None
     current.closed_reason = ""
-    current.changed_by = by
+    current.changed_by = as_user(by)
     current.save()
     audit_record(actor=by, action="cluster.reopen", object_type="cluster", object_id=current.pk, detail=detail)
     return current
@@ -452,7 +455,7 @@ def cluster_add_cases(*, cluster: Cluster, codes: str | Iterable[str], move: boo
         raise DomainError(CaseErrorCode.CLUSTER_TOO_MANY_CODES,
                           _("At most %(n)d case codes at once.") % {"n": MAX_CODES}, field="codes")
     visible = Case.objects.filter(code__in=wanted)
-    if by is not None:
+    if not is_system(by):
         visible = visible.filter(scope_for(by).person_q(person_field="person"))
     found = {c.code: c for c in visible.select_for_update(of=("self",))}
     others = dict(Cluster.objects.filter(
@@ -477,7 +480,7 @@ def cluster_add_cases(*, cluster: Cluster, codes: str | Iterable[str], move: boo
     for case in added:
         previous = case.cluster_id
         case.cluster = current
-        case.changed_by = by
+        case.changed_by = as_user(by)
         case.changed_at = now
         audit_record(actor=by, action="case.cluster", object_type="case", object_id=case.pk, person_id=case.person_id,
                      detail={"cluster": str(current.pk), "from": str(previous or "")})
@@ -493,7 +496,7 @@ def case_add_to_cluster(*, case: Case, cluster: Cluster | None, by) -> Case:
     if cluster is not None and cluster.pk != case.cluster_id:
         _refuse_closed(_cluster_locked(cluster, by, manage=False))
     case.cluster = cluster
-    case.changed_by = by
+    case.changed_by = as_user(by)
     case.save(update_fields=["cluster", "changed_by", "changed_at"])
     audit_record(actor=by, action="case.cluster", object_type="case", object_id=case.pk, person_id=case.person_id,
                  detail={"cluster": str(cluster.pk) if cluster else ""})

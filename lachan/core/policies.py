@@ -269,7 +269,8 @@ def policy_create(*, kind: str, version: str, valid_from: date, valid_to: date |
             field="valid_from",
         )
     return Policy.objects.create(kind=kind, version=version, valid_from=valid_from, valid_to=valid_to,
-                                 rules=rules, source=source, created_by=by)
+                                 rules=rules, source=source,
+                                 created_by=by if getattr(by, "is_authenticated", False) else None)
 
 
 @transaction.atomic

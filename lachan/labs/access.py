@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from lachan.accounts.actors import is_system, may
 from lachan.accounts.jurisdiction import Scope, scope_for, unit_in_scope
 from lachan.core.errors import PermissionDenied
 from lachan.geo.models import AdminUnit, PlaceKind
@@ -21,8 +22,8 @@ from .models import Campaign, Laboratory, Swab
 
 
 def require_perm(user, perm: str) -> None:
-    """System work (user None) may do anything; a person only what their role allows."""
-    if user is not None and not user.has_perm_code(perm):
+    """The system actor may do anything; a person only what their role allows; nobody else anything."""
+    if not may(user, perm):
         raise PermissionDenied(LabErrorCode.PERMISSION, _("You do not have permission to do this."))
 
 
@@ -34,7 +35,7 @@ def _ancestor_paths(path: str) -> list[str]:
 
 def user_laboratory(user) -> Laboratory | None:
     """The laboratory a lab staff account is bound to."""
-    if user is None or not getattr(user, "jurisdiction_place_id", None):
+    if not getattr(user, "jurisdiction_place_id", None):
         return None
     if getattr(user.jurisdiction_place, "kind", "") != PlaceKind.LABORATORY:
         return None
@@ -42,7 +43,7 @@ def user_laboratory(user) -> Laboratory | None:
 
 
 def campaign_scope_q(user, scope: Scope | None = None) -> Q:
-    if user is None:
+    if is_system(user):
         return Q()
     scope = scope or scope_for(user)
     if scope.kind == "unit":
@@ -55,16 +56,16 @@ def campaign_scope_q(user, scope: Scope | None = None) -> Q:
 
 def campaign_managed_by(campaign: Campaign, user) -> bool:
     """Whether the campaign's area lies in the user's jurisdiction: only then may they change it."""
-    return user is None or unit_in_scope(scope_for(user), campaign.unit)
+    return is_system(user) or unit_in_scope(scope_for(user), campaign.unit)
 
 
 def commune_in_jurisdiction(user, commune: AdminUnit) -> bool:
-    return user is None or unit_in_scope(scope_for(user), commune)
+    return is_system(user) or unit_in_scope(scope_for(user), commune)
 
 
 def sample_scope_q(user, scope: Scope | None = None) -> Q:
     """A filter on Sample."""
-    if user is None:
+    if is_system(user):
         return Q()
     scope = scope or scope_for(user)
     if scope.kind == "place" and scope.place_kind == PlaceKind.LABORATORY:
@@ -81,7 +82,7 @@ def sample_scope_q(user, scope: Scope | None = None) -> Q:
 
 def swab_scope_q(user, scope: Scope | None = None) -> Q:
     """A filter on Swab: whose swabs a user may see by name (laboratory staff: those of their samples)."""
-    if user is None:
+    if is_system(user):
         return Q()
     scope = scope or scope_for(user)
     if scope.kind == "place" and scope.place_kind == PlaceKind.LABORATORY:

@@ -35,6 +35,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from lachan.accounts.actors import is_person, is_system
 from lachan.accounts.jurisdiction import scope_for
 from lachan.geo.models import AdminLevel, AdminUnit
 
@@ -165,7 +166,9 @@ def communes_of(unit: AdminUnit | None):
 
 def communes_for(user):
     """Whose advice a user reads: the communes of their unit; laboratory and other place staff, the province's
-    (figures, no personal data)."""
+    (figures, no personal data); nobody (None, anonymous) none."""
+    if not (is_system(user) or is_person(user)):
+        return AdminUnit.objects.none()
     scope = scope_for(user)
     if scope.kind == "unit":
         return communes_of(AdminUnit.objects.get(pk=scope.unit_id))

@@ -33,6 +33,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from lachan.accounts.actors import is_system
 from lachan.accounts.jurisdiction import scope_for
 from lachan.accounts.roles import Perm
 from lachan.geo.models import AdminUnit, PlaceKind
@@ -95,7 +96,7 @@ class DashScope:
 
 def dashboard_scope(user) -> DashScope:
     require_perm(user, Perm.LABS_VIEW)
-    if user is None:
+    if is_system(user):
         return DashScope("all")
     scope = scope_for(user)
     if scope.kind == "place" and scope.place_kind == PlaceKind.LABORATORY:

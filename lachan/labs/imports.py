@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl.utils.datetime import from_excel
 
+from lachan.accounts.actors import is_system
 from lachan.accounts.audit import audit_record
 from lachan.accounts.jurisdiction import scope_for, unit_in_scope
 from lachan.accounts.models import AuditAction
@@ -769,7 +770,7 @@ def import_laboratory(*, laboratory_id, by) -> Laboratory:
     except ValueError:
         raise NotFound(LabErrorCode.LAB_NOT_FOUND, _("Choose the laboratory."), field="laboratory") from None
     lab = Laboratory.objects.select_related("place__commune").filter(pk=laboratory_id).first()
-    if lab is None or (by is not None and not unit_in_scope(scope_for(by), lab.place.commune)):
+    if lab is None or (not is_system(by) and not unit_in_scope(scope_for(by), lab.place.commune)):
         raise NotFound(LabErrorCode.LAB_NOT_FOUND, _("Laboratory not found."), field="laboratory")
     return lab
 

@@ -10,6 +10,7 @@ from uuid import UUID
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from lachan.accounts.actors import is_system
 from lachan.accounts.audit import audit_record_many, audit_rows
 from lachan.accounts.jurisdiction import scope_for
 from lachan.accounts.roles import Perm
@@ -34,7 +35,7 @@ def laboratories_for(user) -> QuerySet[Laboratory]:
     """The laboratories whose results a user may enter and import: lab staff their own; unit users (the
     province) those located in their unit."""
     queryset = Laboratory.objects.select_related("place", "place__commune__parent").order_by("place__name")
-    if user is None:
+    if is_system(user):
         return queryset
     own = user_laboratory(user)
     if own is not None:
@@ -49,9 +50,7 @@ def _result_samples_q(user) -> Q:
     """Samples a user may enter a result for: lab staff those received by or sent to their laboratory (a tube
     sent to none is received first, which makes it theirs: codes are sequential, so "not yet assigned" would be
     every tube of the province); others the samples of their jurisdiction."""
-    if user is None:
-        return Q()
-    return sample_scope_q(user, scope_for(user))
+    return sample_scope_q(user)
 
 
 def result_sample_get(*, user, code: str = "", sample_id=None) -> Sample:

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lachan.accounts.actors import as_user, is_system
 from lachan.accounts.audit import audit_record, audit_record_many
 from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -147,7 +148,7 @@ def _save_changes(current, cleaned: dict[str, Any], *, by, action: str, object_t
     for name in changed:
         setattr(current, name, cleaned[name])
     if changed:
-        current.changed_by = by
+        current.changed_by = as_user(by)
         current.save()
         audit_record(actor=by, action=action, object_type=object_type, object_id=current.pk,
                      detail={"fields": changed})
@@ -241,7 +242,7 @@ def campaign_create(*, name: str, kind: str, unit, starts_on: date | None, ends_
     data = {"name": name, "kind": kind, "unit": unit, "starts_on": starts_on, "ends_on": ends_on,
             "test_type": test_type, "pool_size": pool_size, "laboratory": laboratory, "notes": notes}
     cleaned = _campaign_clean(data, by=by)
-    campaign = Campaign.objects.create(**cleaned, current_round=1, created_by=by, changed_by=by)
+    campaign = Campaign.objects.create(**cleaned, current_round=1, created_by=as_user(by), changed_by=as_user(by))
     audit_record(actor=by, action="campaign.create", object_type="campaign", object_id=campaign.pk,
                  detail={"name": campaign.name, "unit": campaign.unit.code, "pool_size": campaign.pool_size})
     return campaign
@@ -293,7 +294,7 @@ def campaign_next_round(*, campaign: Campaign, by) -> Campaign:
                           _("The campaign ended on %(date)s.") % {"date": current.ends_on.strftime("%d/%m/%Y")},
                           field="current_round")
     current.current_round += 1
-    current.changed_by = by
+    current.changed_by = as_user(by)
     current.save(update_fields=["current_round", "changed_by", "changed_at"])
     audit_record(actor=by, action="campaign.next_round", object_type="campaign", object_id=current.pk,
                  detail={"round": current.current_round})
@@ -338,7 +339,7 @@ def site_create(*, campaign: Campaign, name: str, commune, address: str = "", pl
         commune=_site_commune(commune, campaign=current, by=by),
         address=_text(address, field="address", limit=300), place=_site_place(place),
         latitude=getattr(place, "latitude", None), longitude=getattr(place, "longitude", None),
-        created_by=by, changed_by=by,
+        created_by=as_user(by), changed_by=as_user(by),
     )
     audit_record(actor=by, action="site.create", object_type="sampling_site", object_id=site.pk,
                  detail={"campaign": str(current.pk), "name": site.name, "commune": site.commune.code})
@@ -664,7 +665,7 @@ def _sample_register(*, campaign, swabs, site, code, generate_code, pooled, reas
             sample = Sample.objects.create(
                 code=code, pooled=pooled, test_type=campaign.test_type, campaign=campaign, site=site,
                 round=campaign.current_round, laboratory=campaign.laboratory, status=SampleStatus.COLLECTED,
-                collected_at=collected_at, collected_by=by, created_by=by, changed_by=by,
+                collected_at=collected_at, collected_by=as_user(by), created_by=as_user(by), changed_by=as_user(by),
             )
             rows = []
             for n, (item, person) in enumerate(zip(items, people, strict=True), start=1):
@@ -674,7 +675,7 @@ def _sample_register(*, campaign, swabs, site, code, generate_code, pooled, reas
                     item_reason = SwabReason.POOL_RETEST
                 rows.append(Swab(sample=sample, person=person, campaign=campaign, round=campaign.current_round,
                                  pooled=pooled, position=n, reason=item_reason, retest_of=retest,
-                                 created_by=by, changed_by=by))
+                                 created_by=as_user(by), changed_by=as_user(by)))
             Swab.objects.bulk_create(rows)
             if pending:
                 Swab.objects.filter(pk__in=[s.pk for s in pending.values()]).update(retest_done=True, retest_due=False,
@@ -741,14 +742,14 @@ def samples_receive(*, codes: str | Iterable[str], by, received_at: datetime | N
     received_at = _sane_time(received_at or now, field="received_at")
     _not_future(received_at, field="received_at", message=_("The time received is in the future."))
     lab = user_laboratory(by)
-    if by is not None and lab is None and by.jurisdiction_place_id:
+    if lab is None and getattr(by, "jurisdiction_place_id", None):
         raise PermissionDenied(LabErrorCode.PERMISSION, _("Only laboratory staff receive samples."))
     results: list[Received] = []
     with transaction.atomic():
         found = {s.code: s for s in Sample.objects.select_for_update(of=("self",)).select_related(
             "laboratory__place").filter(code__in=wanted)}
         visible = set(found)
-        if by is not None and lab is None:  # a unit user receives only what they may see
+        if not is_system(by) and lab is None:  # a unit user receives only what they may see
             visible = set(Sample.objects.filter(sample_scope_q(by), code__in=wanted).values_list("code", flat=True))
         todo = []
         for code in wanted:
@@ -782,10 +783,10 @@ def samples_receive(*, codes: str | Iterable[str], by, received_at: datetime | N
             if error is None:
                 sample.status = SampleStatus.RECEIVED
                 sample.received_at = received_at
-                sample.received_by = by
+                sample.received_by = as_user(by)
                 if sample.laboratory_id is None and lab is not None:
                     sample.laboratory = lab
-                sample.changed_by = by
+                sample.changed_by = as_user(by)
                 sample.changed_at = now
                 todo.append(sample)
             results.append(Received(code=code, sample=sample if error is None else None, error=error))
@@ -823,8 +824,8 @@ def sample_reject(*, sample: Sample, reason: str, by) -> Sample:
     current.status = SampleStatus.REJECTED
     current.rejected_reason = reason
     current.rejected_at = now
-    current.rejected_by = by
-    current.changed_by = by
+    current.rejected_by = as_user(by)
+    current.changed_by = as_user(by)
     current.save(update_fields=["status", "rejected_reason", "rejected_at", "rejected_by", "changed_by", "changed_at"])
     swabs = list(current.swabs.all())
     # Each swab now waits to be taken again (retest_done False): the next sample of the person links to it.

@@ -3,6 +3,7 @@
 from django.db import transaction
 from django_tasks import task
 
+from lachan.accounts.actors import system_actor
 from lachan.core import request_context
 
 
@@ -19,7 +20,7 @@ def results_tell_task(*, sample_ids: list[str], actor_id: int | None, detail: di
     token = request_context.activate(request_context.RequestContext(**context))
     try:
         with transaction.atomic():
-            actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+            actor = (User.objects.filter(pk=actor_id).first() if actor_id else None) or system_actor("labs.results_tell")
             told, reached = results_tell(sample_keys=sample_ids, by=actor, detail=detail)
             if import_id:
                 import_told(import_id=import_id, told=told, reached=reached)

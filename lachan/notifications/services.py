@@ -99,6 +99,11 @@ def template_render(*, template: MessageTemplate, context: dict[str, Any]) -> tu
 
 
 @transaction.atomic
+def _stored(by):
+    """The account kept as who queued it: a logged-in person, else none (the system actor is not a user)."""
+    return by if getattr(by, "is_authenticated", False) else None
+
+
 def notification_queue(
     *, template: str, channel: str, to: str, context: dict[str, Any] | None = None,
     person_id=None, language: str = "vi", by=None,
@@ -130,7 +135,7 @@ def notification_queue(
         channel=channel, to=address, person_id=person_id, template_code=tmpl.code, template_version=tmpl.version,
         language=language, subject=subject[:200], body=body, context={} if tmpl.sensitive else context,
         sensitive=tmpl.sensitive, status=MessageStatus.QUEUED, next_attempt_at=now + CLAIM_TIMEOUT,
-        created_by=by, changed_by=by,
+        created_by=_stored(by), changed_by=_stored(by),
     )
     _enqueue_after_commit(message.id)
     return message
@@ -310,7 +315,7 @@ def message_retry(*, message: Message, by=None) -> Message:
     """Give a dead message a fresh set of attempts."""
     now = timezone.now()
     updated = Message.objects.filter(id=message.id, status=MessageStatus.DEAD).update(
-        status=MessageStatus.QUEUED, attempts=0, next_attempt_at=now + CLAIM_TIMEOUT, changed_at=now, changed_by=by,
+        status=MessageStatus.QUEUED, attempts=0, next_attempt_at=now + CLAIM_TIMEOUT, changed_at=now, changed_by=_stored(by),
     )
     if not updated:
         raise DomainError(

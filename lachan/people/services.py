@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lachan.accounts.actors import is_system, system_actor
 from lachan.accounts.audit import audit_record
 from lachan.accounts.jurisdiction import scope_for, unit_in_scope
 from lachan.accounts.models import AuditAction
@@ -34,6 +35,8 @@ PERSON_FIELDS = (
     "address_line", "household", "occupation",
 )
 
+_UNCHANGED = system_actor("people.field_unchanged")  # only for the scope check of a field left as it is
+
 
 def commune_resolve(value: Any, *, by, errors: list[DomainError], field: str = "commune") -> AdminUnit | None:
     """A commune of the deployment's tree, inside the actor's jurisdiction (pk, official code or unit)."""
@@ -46,7 +49,7 @@ def commune_resolve(value: Any, *, by, errors: list[DomainError], field: str = "
     if unit is None or unit.level != AdminLevel.COMMUNE or unit.tree != settings.LACHAN_ADMIN_TREE:
         errors.append(DomainError(PeopleErrorCode.COMMUNE_UNKNOWN, _("Choose a commune of the province."), field=field))
         return None
-    if by is not None:
+    if not is_system(by):
         scope = scope_for(by)
         # Place-bound staff (an enterprise) register people who live anywhere; unit staff only their own.
         if scope.kind != "place" and not unit_in_scope(scope, unit):
@@ -134,7 +137,7 @@ def _household(value: Any, *, by, errors: list[DomainError]) -> Household | None
     if value in (None, ""):
         return None
     household = value if isinstance(value, Household) else Household.objects.filter(pk=value).first()
-    if household is not None and by is not None:
+    if household is not None and not is_system(by):
         scope = scope_for(by)
         if scope.kind != "place" and not unit_in_scope(scope, household.commune):
             household = None
@@ -169,8 +172,9 @@ def _clean_person(
     phone_alt = _phone(data.get("phone_alt"), "phone_alt", errors)
     if phone_alt == phone:
         phone_alt = ""
-    commune = commune_resolve(data.get("commune"), by=by if "commune" in scoped else None, errors=errors)
-    household = _household(data.get("household"), by=by if "household" in scoped else None, errors=errors)
+    # A field the change leaves as it is is not re-checked against the editor's jurisdiction.
+    commune = commune_resolve(data.get("commune"), by=by if "commune" in scoped else _UNCHANGED, errors=errors)
+    household = _household(data.get("household"), by=by if "household" in scoped else _UNCHANGED, errors=errors)
     cleaned = {
         "full_name": full_name, "search_name": fold(full_name), "search_name_rev": reverse_words(fold(full_name)),
         "birth_date": birth_date, "birth_year": birth_year,

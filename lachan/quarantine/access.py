@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from lachan.accounts.actors import is_system, may
 from lachan.accounts.jurisdiction import Scope, scope_for, unit_in_scope
 from lachan.core.errors import PermissionDenied
 from lachan.geo.models import AdminLevel, AdminUnit
@@ -21,7 +22,7 @@ from .errors import QuarantineErrorCode
 
 def require_perm(user, perm: str) -> None:
     """System work (user None) may do anything; a person only what their role allows."""
-    if user is not None and not user.has_perm_code(perm):
+    if not may(user, perm):
         raise PermissionDenied(QuarantineErrorCode.PERMISSION, _("You do not have permission to do this."))
 
 
@@ -32,7 +33,7 @@ def is_province(scope: Scope) -> bool:
 def order_scope_q(user, scope: Scope | None = None, *, prefix: str = "") -> Q:
     """A filter on Order (or, with prefix "order__", on a record of an order): staff see the orders of the
     communes in their unit, a citizen their own."""
-    if user is None:
+    if is_system(user):
         return Q()
     scope = scope or scope_for(user)
     if is_province(scope):
@@ -45,7 +46,7 @@ def order_scope_q(user, scope: Scope | None = None, *, prefix: str = "") -> Q:
 
 
 def commune_in_jurisdiction(user, commune: AdminUnit) -> bool:
-    return user is None or unit_in_scope(scope_for(user), commune)
+    return is_system(user) or unit_in_scope(scope_for(user), commune)
 
 
 def _facility_area(scope: Scope) -> str:
@@ -61,7 +62,7 @@ def _facility_area(scope: Scope) -> str:
 
 def facility_scope_q(user, scope: Scope | None = None) -> Q:
     """A filter on Facility."""
-    if user is None:
+    if is_system(user):
         return Q()
     scope = scope or scope_for(user)
     area = _facility_area(scope)

@@ -22,6 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lachan.accounts.actors import as_user, is_system
 from lachan.accounts.audit import audit_record
 from lachan.accounts.models import User
 from lachan.accounts.roles import Perm, Role
@@ -202,7 +203,7 @@ def alert_transition(*, alert: Alert, action: str, by, note: str = "", now: date
     if action not in TRANSITIONS:
         raise DomainError(QuarantineErrorCode.ALERT_TRANSITION, _("Unknown action on an alert."), field="action")
     require_perm(by, Perm.QUARANTINE_ALERTS)
-    if by is not None and (getattr(by, "is_citizen", False) or not order_reachable(by, alert.order)):
+    if not is_system(by) and (getattr(by, "is_citizen", False) or not order_reachable(by, alert.order)):
         raise DomainError(QuarantineErrorCode.ALERT_NOT_FOUND, _("Alert not found."))
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
@@ -211,7 +212,7 @@ def alert_transition(*, alert: Alert, action: str, by, note: str = "", now: date
     target, sources = TRANSITIONS[action]
     now = now or timezone.now()
     stamp = {AlertStatus.ACKNOWLEDGED: "acknowledged", AlertStatus.HANDLED: "handled", AlertStatus.CLOSED: "closed"}[target]
-    fields = {"status": target, f"{stamp}_at": now, f"{stamp}_by": by}
+    fields = {"status": target, f"{stamp}_at": now, f"{stamp}_by": as_user(by)}
     if note:
         fields["note"] = note
     # Conditional on the status it had, so two people pressing at once do not both succeed.

@@ -27,6 +27,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lachan.accounts.actors import is_person, is_system
 from lachan.accounts.audit import audit_record
 from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError
@@ -52,7 +53,7 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def _check_actor(order: Order, by) -> None:
-    staff = by is not None and not getattr(by, "is_citizen", False)
+    staff = is_person(by) and not getattr(by, "is_citizen", False)
     if staff:
         require_perm(by, Perm.QUARANTINE_EDIT)
     if not order_reachable(by, order):
@@ -177,7 +178,7 @@ def pings_record(*, order: Order, pings: list, now: datetime | None = None, by=N
     """Store a batch of fixes (≤ MAX_BATCH) of an order in force with consent, judge each against the geofence
     and raise (or add to) the VIOLATION alert in the same transaction when any is outside."""
     now = now or timezone.now()
-    if by is not None:
+    if not is_system(by):
         _check_actor(order, by)
     locked = (Order.objects.select_for_update(of=("self",)).select_related("facility__place")
               .filter(pk=order.pk).first())

@@ -20,6 +20,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lachan.accounts.actors import as_user, is_person, is_system
 from lachan.accounts.audit import audit_record
 from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, ValidationFailed
@@ -84,7 +85,7 @@ def _spo2(value) -> int | None:
 def _check_actor(*, order: Order, source: str, by) -> None:
     if source not in ReportSource.values:
         raise _report_error(_("Unknown source of a check-in."), "source")
-    staff = by is not None and not getattr(by, "is_citizen", False)
+    staff = is_person(by) and not getattr(by, "is_citizen", False)
     if staff:
         require_perm(by, Perm.QUARANTINE_EDIT)
         if source != ReportSource.STAFF:
@@ -141,7 +142,7 @@ def symptom_report_record(
         order=order, on=on, reported_at=now, source=source, temperature_c=temperature, fever=fever,
         cough=bool(cough), sore_throat=bool(sore_throat), breathing_difficulty=bool(breathing_difficulty),
         loss_of_taste_smell=bool(loss_of_taste_smell), spo2=saturation, other=other, alarming=alarming,
-        recorded_by=by if by is not None and not getattr(by, "is_citizen", False) else None)
+        recorded_by=None if getattr(by, "is_citizen", False) else as_user(by))
     Order.objects.filter(Q(last_report_on__isnull=True) | Q(last_report_on__lt=on), pk=order.pk).update(
         last_report_on=on)
     if order.last_report_on is None or order.last_report_on < on:
@@ -167,7 +168,7 @@ def order_tell(*, order: Order, by=None, base_url: str = ""):
     """Queue the SMS telling the person their order (dates, where) and the link of their phone page.
     `base_url`: the site's address (https://…), put before the link's path."""
     require_perm(by, Perm.QUARANTINE_EDIT)
-    if by is not None and (getattr(by, "is_citizen", False) or not order_reachable(by, order)):
+    if not is_system(by) and (getattr(by, "is_citizen", False) or not order_reachable(by, order)):
         raise DomainError(QuarantineErrorCode.ORDER_NOT_FOUND, _("Quarantine order not found."))
     if not order.is_active:
         raise DomainError(QuarantineErrorCode.ORDER_NOT_ACTIVE, _("This order has ended: there is nothing to tell."))

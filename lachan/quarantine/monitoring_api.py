@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
+from lachan.accounts.actors import signed_link
 from lachan.accounts.audit import audit_record
 from lachan.accounts.roles import Perm
 from lachan.core.dates import Day, Instant
@@ -316,25 +317,29 @@ def link_order(request, token: str, response: HttpResponse):
 @router.post("/link/{token}/reports", auth=None, response={201: ReportOut, **ERRORS},
              summary="A daily check-in through the signed link (no log-in)")
 def link_report(request, token: str, payload: ReportIn):
-    return Status(201, _report(_link_order(token), payload, by=None))
+    order = _link_order(token)
+    return Status(201, _report(order, payload, by=signed_link(order)))
 
 
 @router.post("/link/{token}/consent", auth=None, response={200: ConsentOut, **ERRORS},
              summary="Agree to share location through the signed link")
 def link_consent_give(request, token: str):
-    return _consent(geofence.location_consent_give(order=_link_order(token)))
+    order = _link_order(token)
+    return _consent(geofence.location_consent_give(order=order, by=signed_link(order)))
 
 
 @router.delete("/link/{token}/consent", auth=None, response={200: ConsentOut, **ERRORS},
                summary="Stop sharing location through the signed link: the fixes kept are deleted")
 def link_consent_revoke(request, token: str):
-    return _consent(geofence.location_consent_revoke(order=_link_order(token)))
+    order = _link_order(token)
+    return _consent(geofence.location_consent_revoke(order=order, by=signed_link(order)))
 
 
 @router.post("/link/{token}/pings", auth=None, response={200: PingsOut, **ERRORS},
              summary="A batch of location fixes through the signed link (with consent; all or none)")
 def link_pings(request, token: str, payload: PingsIn):
-    return _pings(_link_order(token), payload, by=None)
+    order = _link_order(token)
+    return _pings(order, payload, by=signed_link(order))
 
 
 # ---- staff ----------------------------------------------------------------------------------------------------

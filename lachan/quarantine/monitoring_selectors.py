@@ -16,6 +16,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lachan.accounts.actors import SignedLink, is_system, may
 from lachan.accounts.audit import audit_record_many
 from lachan.accounts.jurisdiction import scope_for, unit_in_scope
 from lachan.accounts.roles import Perm
@@ -47,23 +48,26 @@ from .selectors import order_text_q
 def require_perm(user, perm: str) -> None:
     """System work and the signed link (user None) may do anything the service allows; staff what their role
     allows; a citizen acts on their own order only (checked with order_reachable)."""
-    if user is None or getattr(user, "is_citizen", False):
+    if getattr(user, "is_citizen", False) or is_system(user):
         return
-    if not user.has_perm_code(perm):
+    if not may(user, perm):
         raise PermissionDenied(QuarantineErrorCode.PERMISSION, _("You do not have permission to do this."))
 
 
 def require_staff(user, perm: str) -> None:
     """Staff pages and lists: a citizen has no business there, whatever their own order."""
-    if user is not None and getattr(user, "is_citizen", False):
+    if getattr(user, "is_citizen", False):
         raise PermissionDenied(QuarantineErrorCode.PERMISSION, _("You do not have permission to do this."))
     require_perm(user, perm)
 
 
 def order_reachable(user, order: Order) -> bool:
-    """Whether `user` may act on the order: staff of its commune (or above), the citizen whose order it is."""
-    if user is None:
+    """Whether `user` may act on the order: staff of its commune (or above), the citizen whose order it is, the
+    holder of its signed link, the system; nobody else (None)."""
+    if is_system(user):
         return True
+    if isinstance(user, SignedLink):
+        return user.opens(order)
     scope = scope_for(user)
     if scope.kind == "self":
         return order.person.account_id == user.pk
@@ -203,7 +207,7 @@ def alert_get(*, user, alert_id, perm: str = Perm.QUARANTINE_VIEW, for_update: b
 
 def alerts_audited(*, user, alerts: list[Alert], action: str = "list") -> None:
     """A page of the queue read by a user: one audit event per person shown (an alert is health data)."""
-    if alerts and user is not None:
+    if alerts:
         audit_record_many(actor=user, action=action, object_type="quarantine_alert",
                           person_ids=list(dict.fromkeys(a.order.person_id for a in alerts)))
 
@@ -284,8 +288,8 @@ def overview(*, user, on: date | None = None, district_id: int | None = None, hi
     today, due for a test today, open alerts; and the totals. Four grouped queries, whatever the numbers."""
     require_staff(user, Perm.QUARANTINE_VIEW)
     on = on or timezone.localdate()
-    scope = scope_for(user) if user is not None else None
-    if user is not None and scope.kind != "unit":
+    scope = None if is_system(user) else scope_for(user)
+    if scope is not None and scope.kind != "unit":
         return Overview(on=on, rows=[], total=OverviewRow(commune=None))
     communes = AdminUnit.objects.filter(level=AdminLevel.COMMUNE).select_related("parent")
     if scope is not None:

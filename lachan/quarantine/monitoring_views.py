@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from lachan.accounts.actors import signed_link
 from lachan.accounts.audit import audit_record
 from lachan.accounts.decorators import staff_view
 from lachan.accounts.roles import Perm
@@ -248,13 +249,14 @@ def phone_page(request, token):
         action = request.POST.get("action", "report")
         try:
             if action == "consent":
-                geofence.location_consent_give(order=order)
+                geofence.location_consent_give(order=order, by=signed_link(order))
                 return _no_store(redirect(request.path + "?consent=1"))
             if action == "revoke":
-                geofence.location_consent_revoke(order=order)
+                geofence.location_consent_revoke(order=order, by=signed_link(order))
                 return _no_store(redirect(request.path + "?consent=0"))
             if form.is_valid():
-                report = monitoring.symptom_report_record(order=order, source=ReportSource.SELF, **form.readings())
+                report = monitoring.symptom_report_record(order=order, source=ReportSource.SELF, by=signed_link(order),
+                                                          **form.readings())
                 return _no_store(redirect(request.path + ("?done=alarming" if report.alarming else "?done=1")))
             status = 400
         except DomainError as exc:

@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lachan.accounts.actors import is_system
 from lachan.accounts.audit import audit_record, audit_record_many
 from lachan.accounts.jurisdiction import scope_for
 from lachan.accounts.roles import Perm
@@ -44,7 +45,7 @@ def _uuid(value) -> UUID | None:
 
 def orders_in_scope(user) -> QuerySet[Order]:
     queryset = Order.objects.select_related("person", "commune__parent", "facility__place", "room")
-    if user is None:
+    if is_system(user):
         return queryset
     return queryset.filter(order_scope_q(user))
 

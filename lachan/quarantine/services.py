@@ -33,6 +33,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lachan.accounts.actors import as_user
 from lachan.accounts.audit import audit_record, audit_record_many
 from lachan.accounts.roles import Perm
 from lachan.core.db import bulk_insert, chunked
@@ -727,11 +728,11 @@ def _snapshot(order: Order) -> dict[str, Any]:
 
 
 def _changed(order: Order, before: dict, *, kind: str, by, note: str = "", action: str) -> Order:
-    order.changed_by = by
+    order.changed_by = as_user(by)
     order.save()
     after = _snapshot(order)
     diff = {k: v for k, v in after.items() if before.get(k) != v}
-    OrderEvent.objects.create(order=order, kind=kind, by=by, note=note[:300],
+    OrderEvent.objects.create(order=order, kind=kind, by=as_user(by), note=note[:300],
                               detail={"before": {k: before.get(k) for k in diff}, "after": diff})
     audit_record(actor=by, action=action, object_type="quarantine_order", object_id=order.pk,
                  person_id=order.person_id, detail={"code": order.code, **({"note": note} if note else {})})
@@ -875,7 +876,8 @@ def order_end_early(*, order: Order, reason: str, by, on: date | None = None) ->
     if on > timezone.localdate():
         raise DomainError(Code.DATES_INVALID, _("This date is in the future."), field="on")
     before = _snapshot(current)
-    current.status, current.ended_on, current.end_reason, current.ended_by = OrderStatus.ENDED_EARLY, on, reason, by
+    current.status, current.ended_on, current.end_reason, current.ended_by = (OrderStatus.ENDED_EARLY, on, reason,
+                                                                              as_user(by))
     _settle(current, on=on, by=by)
     return _changed(current, before, kind=OrderEventKind.ENDED_EARLY, by=by, note=reason, action="order.end_early")
 
@@ -894,7 +896,7 @@ def order_release(*, order: Order, by, on: date | None = None) -> Order:
                           _("Order %(code)s runs until %(date)s; to end it before, end it early with the reason.")
                           % {"code": current.code, "date": current.ends_on.strftime("%d/%m/%Y")}, field="on")
     before = _snapshot(current)
-    current.status, current.ended_on, current.ended_by = OrderStatus.RELEASED, on, by
+    current.status, current.ended_on, current.ended_by = OrderStatus.RELEASED, on, as_user(by)
     _settle(current, on=on, by=by, released=True)
     return _changed(current, before, kind=OrderEventKind.RELEASED, by=by, action="order.release")
 
@@ -988,9 +990,9 @@ def facility_create(*, name: str, commune, address: str = "", latitude: float | 
         name=_text(name, field="name", limit=200, code=Code.FACILITY_INVALID,
                    required_message=_("A facility needs a name.")),
         address=_text(address, field="address", limit=300, code=Code.FACILITY_INVALID),
-        phone=_text(phone, field="phone", limit=15, code=Code.FACILITY_INVALID), created_by=by, changed_by=by)
+        phone=_text(phone, field="phone", limit=15, code=Code.FACILITY_INVALID), created_by=as_user(by), changed_by=as_user(by))
     facility = Facility.objects.create(place=place, for_isolation=bool(for_isolation),
-                                       notes=str(notes or "").strip()[:2000], created_by=by, changed_by=by)
+                                       notes=str(notes or "").strip()[:2000], created_by=as_user(by), changed_by=as_user(by))
     audit_record(actor=by, action="facility.create", object_type="quarantine_facility", object_id=facility.pk,
                  detail={"name": place.name, "commune": unit.code, "isolation": facility.for_isolation})
     return facility
@@ -1034,7 +1036,7 @@ def facility_update(*, facility, by, **changes: Any) -> Facility:
         current.notes = str(changes["notes"] or "").strip()[:2000]
         changed.append("notes")
     if changed:
-        place.changed_by = current.changed_by = by
+        place.changed_by = current.changed_by = as_user(by)
         place.save()
         current.save()
         audit_record(actor=by, action="facility.update", object_type="quarantine_facility", object_id=current.pk,
@@ -1061,7 +1063,7 @@ def room_create(*, facility, name: str, beds: int, by) -> FacilityRoom:
     if current.rooms.filter(name=name).exists():
         raise DomainError(Code.ROOM_INVALID, _("%(facility)s already has a room %(room)s.")
                           % {"facility": current.place.name, "room": name}, field="name")
-    room = FacilityRoom.objects.create(facility=current, name=name, beds=beds, created_by=by, changed_by=by)
+    room = FacilityRoom.objects.create(facility=current, name=name, beds=beds, created_by=as_user(by), changed_by=as_user(by))
     audit_record(actor=by, action="room.create", object_type="quarantine_room", object_id=room.pk,
                  detail={"facility": str(current.pk), "name": name, "beds": beds})
     return room
@@ -1098,7 +1100,7 @@ def room_update(*, room, by, name: str | None = None, beds: int | None = None) -
             current.beds = beds
             changed.append("beds")
     if changed:
-        current.changed_by = by
+        current.changed_by = as_user(by)
         current.save()
         audit_record(actor=by, action="room.update", object_type="quarantine_room", object_id=current.pk,
                      detail={"fields": changed, "beds": current.beds})

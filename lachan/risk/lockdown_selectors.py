@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from lachan.accounts.actors import is_system, may
 from lachan.accounts.jurisdiction import scope_for
 from lachan.accounts.roles import Perm
 from lachan.core.errors import NotFound, PermissionDenied
@@ -25,9 +26,9 @@ def _ancestor_paths(path: str) -> list[str]:
 
 def lockdown_areas_in_scope(user) -> QuerySet[LockdownArea]:
     rows = LockdownArea.objects.select_related("unit")
-    if user is None:
+    if is_system(user):
         return rows
-    if not user.has_perm_code(Perm.RISK_VIEW):
+    if not may(user, Perm.RISK_VIEW):
         raise PermissionDenied(Code.PERMISSION, _("You do not have permission to do this."))
     scope = scope_for(user)
     if scope.kind != "unit":

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lachan.accounts.actors import as_user, is_system, may
 from lachan.accounts.audit import audit_record
 from lachan.accounts.jurisdiction import scope_for, unit_in_scope
 from lachan.accounts.roles import Perm
@@ -42,7 +43,7 @@ MAX_RESIDENTS = 20_000_000
 
 
 def _require_edit(user) -> None:
-    if user is not None and not user.has_perm_code(Perm.RISK_EDIT):
+    if not may(user, Perm.RISK_EDIT):
         raise PermissionDenied(Code.PERMISSION, _("You do not have permission to do this."))
 
 
@@ -97,7 +98,7 @@ def lockdown_geometry_check(*, geometry: Any, by, footprint: UnitFootprint | Non
                           field="geometry")
     touched = footprint.communes_touched(geom)
     unit = _holding_unit(province, [c for c, _km2 in touched])
-    if by is not None and not unit_in_scope(scope_for(by), unit):
+    if not is_system(by) and not unit_in_scope(scope_for(by), unit):
         raise DomainError(Code.OUTSIDE_JURISDICTION, _("The area reaches beyond your jurisdiction (it lies in %(unit)s).")
                           % {"unit": unit.name}, field="geometry")
     return CheckedArea(geometry=geometry_json(geom), unit=unit, area_km2=round(km2, 4),
@@ -171,7 +172,7 @@ def lockdown_area_create(*, name: str, geometry: Any, starts_on, ends_on=None, r
     _require_edit(by)
     fields = _cleaned(name=name, geometry=geometry, starts_on=starts_on, ends_on=ends_on, residents=residents,
                       reason=reason, by=by)
-    area = LockdownArea.objects.create(**fields, source=source, created_by=by, changed_by=by)
+    area = LockdownArea.objects.create(**fields, source=source, created_by=as_user(by), changed_by=as_user(by))
     _audit(area, "risk.lockdown_create", by, residents=area.residents, area_km2=area.area_km2)
     return area
 
@@ -192,7 +193,7 @@ def lockdown_area_update(*, area: LockdownArea, by, name=None, geometry=None, st
         reason=area.reason if reason is None else reason, by=by)
     for key, value in fields.items():
         setattr(area, key, value)
-    area.changed_by = by
+    area.changed_by = as_user(by)
     area.save()
     _audit(area, "risk.lockdown_update", by, residents=area.residents)
     return area
@@ -235,7 +236,7 @@ def lockdown_area_delete(*, area: LockdownArea, reason: str, by) -> None:
 
 def _locked(area, by) -> LockdownArea:
     row = LockdownArea.objects.select_for_update().select_related("unit").filter(pk=getattr(area, "pk", area)).first()
-    if row is None or (by is not None and not unit_in_scope(scope_for(by), row.unit)):
+    if row is None or (not is_system(by) and not unit_in_scope(scope_for(by), row.unit)):
         raise NotFound(Code.NOT_FOUND, _("No such lockdown area in your jurisdiction."))
     return row
 
@@ -307,7 +308,7 @@ def lockdown_areas_import(*, data: bytes, by, starts_on=None, ends_on=None, reas
     if errors:
         raise ValidationFailed(errors)
     with transaction.atomic():
-        areas = [LockdownArea.objects.create(**fields, source="imported", created_by=by, changed_by=by)
+        areas = [LockdownArea.objects.create(**fields, source="imported", created_by=as_user(by), changed_by=as_user(by))
                  for fields in rows]
         for area in areas:
             _audit(area, "risk.lockdown_create", by, residents=area.residents, area_km2=area.area_km2, imported=True)

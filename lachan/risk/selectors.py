@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lachan.accounts.actors import is_system, may
 from lachan.accounts.jurisdiction import scope_for, unit_in_scope
 from lachan.accounts.roles import Perm
 from lachan.core.errors import NotFound
@@ -25,7 +26,7 @@ from .services import province_wide, require_perm
 
 def unit_scope_q(user, field: str = "unit") -> Q:
     """A filter on a model located by an AdminUnit foreign key: the user's unit and those beneath it."""
-    if user is None:
+    if is_system(user):
         return Q()
     scope = scope_for(user)
     if scope.kind != "unit":
@@ -43,7 +44,7 @@ def _units_named(user, query: str) -> list[int]:
     code it is (a province has a few hundred units, the country ~11,000: folded here, not in SQL)."""
     folded = fold(query)
     units = AdminUnit.objects.filter(tree=settings.LACHAN_ADMIN_TREE)
-    if user is not None:
+    if not is_system(user):
         scope = scope_for(user)
         if scope.kind != "unit":
             return []
@@ -96,7 +97,7 @@ def unit_history(*, user, unit: AdminUnit, start: date | None = None, end: date 
                  ) -> QuerySet[RiskAssessment]:
     """One unit's assessments, newest first."""
     require_perm(user, Perm.RISK_VIEW)
-    if user is not None and not unit_in_scope(scope_for(user), unit):
+    if not is_system(user) and not unit_in_scope(scope_for(user), unit):
         raise NotFound(Code.UNIT_NOT_FOUND, _("No such unit in your jurisdiction."), field="unit")
     rows = RiskAssessment.objects.filter(unit=unit).select_related("policy", "override_by")
     if start is not None:
@@ -116,7 +117,7 @@ def assessment_get(*, user, pk) -> RiskAssessment:
 def inputs_of_unit(*, user, unit: AdminUnit) -> QuerySet[RiskInput]:
     """The values entered for a unit, newest first."""
     require_perm(user, Perm.RISK_VIEW)
-    if user is not None and not unit_in_scope(scope_for(user), unit):
+    if not is_system(user) and not unit_in_scope(scope_for(user), unit):
         raise NotFound(Code.UNIT_NOT_FOUND, _("No such unit in your jurisdiction."), field="unit")
     return RiskInput.objects.filter(unit=unit).select_related("by").order_by("-as_of", "kind")
 
@@ -126,7 +127,7 @@ def unit_get(*, user, code: str) -> AdminUnit:
     require_perm(user, Perm.RISK_VIEW)
     code = str(code or "").strip()[:10]
     unit = AdminUnit.objects.filter(tree=settings.LACHAN_ADMIN_TREE, code=code).select_related("parent").first()
-    if unit is None or (user is not None and not unit_in_scope(scope_for(user), unit)):
+    if unit is None or (not is_system(user) and not unit_in_scope(scope_for(user), unit)):
         raise NotFound(Code.UNIT_NOT_FOUND, _("No unit with code %(code)s in your jurisdiction.") % {"code": code},
                        field="unit")
     return unit
@@ -170,4 +171,4 @@ def policy_on(on: date | None = None) -> Policy | None:
 
 def may_adopt(*, user) -> bool:
     """Whether the user may adopt a risk policy version: allowed to change levels, for the whole province."""
-    return user is not None and user.has_perm_code(Perm.RISK_EDIT) and province_wide(user)
+    return may(user, Perm.RISK_EDIT) and (is_system(user) or province_wide(user))

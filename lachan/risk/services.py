@@ -24,6 +24,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lachan.accounts.actors import as_user, is_system, may
 from lachan.accounts.audit import audit_record
 from lachan.accounts.jurisdiction import scope_for, scope_is_province, unit_in_scope
 from lachan.accounts.roles import Perm
@@ -46,13 +47,13 @@ __all__ = ["UnitInputs", "LevelsSummary", "levels_compute", "level_override", "l
 
 
 def require_perm(user, perm: str) -> None:
-    """System work (user None) may do anything; a person only what their role allows."""
-    if user is not None and not user.has_perm_code(perm):
+    """The system actor may do anything; a person only what their role allows; nobody else anything."""
+    if not may(user, perm):
         raise PermissionDenied(Code.PERMISSION, _("You do not have permission to do this."))
 
 
 def _in_jurisdiction(user, unit: AdminUnit) -> bool:
-    return user is None or unit_in_scope(scope_for(user), unit)
+    return is_system(user) or unit_in_scope(scope_for(user), unit)
 
 
 def risk_policy(on: date) -> Policy:
@@ -193,7 +194,7 @@ class LevelsSummary:
 
 
 @transaction.atomic
-def levels_compute(*, on: date, inputs: Mapping[int, UnitInputs], by=None, tree: str | None = None,
+def levels_compute(*, on: date, inputs: Mapping[int, UnitInputs], by, tree: str | None = None,
                    root: AdminUnit | None = None, policy: Policy | None = None, save: bool = True) -> LevelsSummary:
     """The levels of every unit of `tree` (or of `root` and the units beneath it) on `on`, under the version in
     force then (or `policy`, e.g. a province's draft tried on past data with save=False). A user computes within
@@ -205,7 +206,7 @@ def levels_compute(*, on: date, inputs: Mapping[int, UnitInputs], by=None, tree:
     tree = tree or settings.LACHAN_ADMIN_TREE
     if tree not in AdminTree.values:
         raise DomainError(Code.TREE_INVALID, _("Unknown administrative tree: %(tree)s") % {"tree": tree}, field="tree")
-    if by is not None:
+    if not is_system(by):
         scope = scope_for(by)
         if root is None and scope.kind == "unit":
             root = AdminUnit.objects.get(pk=scope.unit_id)
@@ -314,7 +315,7 @@ def level_override(*, assessment: RiskAssessment, level: int, reason: str, by) -
     row = _locked(assessment, by)
     before = row.level
     row.level, row.overridden, row.override_reason = level, True, reason
-    row.override_by, row.override_at = by, timezone.now()
+    row.override_by, row.override_at = as_user(by), timezone.now()
     row.save(update_fields=["level", "overridden", "override_reason", "override_by", "override_at"])
     audit_record(actor=by, action="risk.override", object_type="risk.assessment", object_id=row.pk,
                  detail={"unit": row.unit.code, "on": row.on.isoformat(), "from": before, "to": level,
@@ -375,7 +376,7 @@ def risk_input_record(*, unit: AdminUnit, kind: str, value, as_of: date, by, not
         raise DomainError(Code.DATE_INVALID, _("The date is in the future."), field="as_of")
     note = " ".join(str(note or "").split())[:300]
     row, created = RiskInput.objects.update_or_create(unit=unit, kind=kind, as_of=as_of,
-                                                      defaults={"value": number, "note": note, "by": by})
+                                                      defaults={"value": number, "note": note, "by": as_user(by)})
     audit_record(actor=by, action="risk.input", object_type="risk.input", object_id=row.pk,
                  detail={"unit": unit.code, "kind": kind, "value": number, "as_of": as_of.isoformat(),
                          "replaced": not created})
@@ -449,7 +450,7 @@ def risk_policy_adopt(*, version: str, valid_from: date, rules, source: str, by)
     """A province's own rules become the `risk` version in force from `valid_from` (the version in force then ends
     the day before). Only for those who may change levels and whose jurisdiction is the whole province; audited."""
     require_perm(by, Perm.RISK_EDIT)
-    if by is not None and not province_wide(by):
+    if not is_system(by) and not province_wide(by):
         raise PermissionDenied(Code.PERMISSION, _("Only the province may adopt a risk-level policy."))
     rules = rules_check(rules)
     source = " ".join(str(source or "").split())

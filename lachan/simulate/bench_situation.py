@@ -37,6 +37,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Max
 from django.utils import timezone
 
+from lachan.accounts.actors import system_actor
 from lachan.accounts.models import User
 from lachan.accounts.roles import Role
 from lachan.cases.models import Case, Cluster
@@ -386,7 +387,8 @@ def generate(*, people: int, cases: int, seed: int) -> dict:
     from lachan.workflows.risk_levels import risk_levels_compute
 
     for n in range(RISK_DAYS - 1, -1, -1):
-        risk_levels_compute(on=yesterday - timedelta(days=n), tree=TREE, root=province)
+        risk_levels_compute(on=yesterday - timedelta(days=n), tree=TREE, root=province,
+                            by=system_actor("bench_situation"))
     figures["risk_days"] = RISK_DAYS
     figures["risk_s"] = round(time.perf_counter() - began, 1)
     with connection.cursor() as cursor:

@@ -9,6 +9,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Count
 
+from lachan.accounts.actors import system_actor
 from lachan.accounts.models import User
 from lachan.accounts.roles import Role
 from lachan.enterprises.models import Enterprise
@@ -20,6 +21,8 @@ from .labs import labs_demo
 from .province import SYNTH_ID_LIMIT, province_generate, synthetic_exists
 from .quarantine import quarantine_demo
 from .risk_demo import risk_demo
+
+ACTOR = system_actor("demo_setup")  # who the generated records are by, in the audit trail
 
 DEMO_PASSWORD = "demo12345!"
 DEMO_EMAIL_DOMAIN = "demo.lachan.invalid"  # marks the demo accounts (never a real mailbox)
@@ -101,7 +104,7 @@ def _demo_epidemic(*, seed: int, log) -> None:
     for person_id in rng.sample(candidates, min(DEMO_CASES, len(candidates))):
         confirmed = case_confirm_and_trace(
             person=Person.objects.get(pk=person_id), onset_date=today - timedelta(days=3),
-            sample_date=today - timedelta(days=1), origin=CaseOrigin.COMMUNITY, by=None,
+            sample_date=today - timedelta(days=1), origin=CaseOrigin.COMMUNITY, by=ACTOR,
         )
         counts = ", ".join(f"{k}: {v}" for k, v in confirmed.run.counts.items())
         log(f"Demo case {confirmed.case.code} confirmed and traced ({counts}).")

@@ -78,7 +78,7 @@ class Evaluation:
         ]
 
 
-def cases_confirm_and_trace(outbreak: Outbreak, *, by=None, log=None) -> tuple[dict[UUID, Case], list[float]]:
+def cases_confirm_and_trace(outbreak: Outbreak, *, by, log=None) -> tuple[dict[UUID, Case], list[float]]:
     """Every detected infection confirmed through the workflow, in confirmation order, each traced as of
     its confirmation."""
     log = log or (lambda msg: None)

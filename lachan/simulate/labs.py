@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from lachan.accounts.actors import system_actor
 from lachan.accounts.models import User
 from lachan.labs import services
 from lachan.labs.models import (
@@ -32,6 +33,8 @@ from lachan.labs.models import (
     TestType,
 )
 from lachan.people.models import Person
+
+ACTOR = system_actor("demo.labs")  # who the generated records are by, in the audit trail
 
 POOL = 5
 NEEDED = 9 * POOL + 3  # nine pools and three individual samples (the fourth is a pool member's re-test)
@@ -63,7 +66,7 @@ def labs_demo(*, log=None) -> Campaign | None:
         area = commune.parent or commune
         people = list(Person.objects.active().filter(commune__path__startswith=area.path + "/")
                       .order_by("commune_id", "id")[:NEEDED])
-        by = None
+        by = ACTOR
     if len(people) < NEEDED:
         return None
     today = timezone.localdate()
@@ -71,11 +74,11 @@ def labs_demo(*, log=None) -> Campaign | None:
     campaign = services.campaign_create(
         name=name, kind=CampaignKind.SCREENING, unit=commune, starts_on=today - timedelta(days=2),
         test_type=TestType.RT_PCR, pool_size=POOL, laboratory=lab,
-        notes="Lấy mẫu gộp 5 toàn bộ hộ dân theo Kế hoạch của UBND xã.", by=None)
+        notes="Lấy mẫu gộp 5 toàn bộ hộ dân theo Kế hoạch của UBND xã.", by=ACTOR)
     hall = services.site_create(campaign=campaign, name="Nhà văn hoá ấp 1", commune=commune,
-                                address="Đầu đường vào ấp 1", by=None)
+                                address="Đầu đường vào ấp 1", by=ACTOR)
     school = services.site_create(campaign=campaign, name=f"Trường Tiểu học {commune.short_name}", commune=commune,
-                                  by=None)
+                                  by=ACTOR)
     now = timezone.now()
     tubes: list[Sample] = []
     # Yesterday at the hall: six pools, all at the laboratory by the afternoon.

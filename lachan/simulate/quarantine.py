@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from lachan.accounts.actors import system_actor
 from lachan.accounts.models import User
 from lachan.cases.models import ACTIVE_STATUSES, Case
 from lachan.core.errors import DomainError
@@ -23,6 +24,8 @@ from lachan.quarantine.models import Facility, FacilityRoom, Order, OrderStatus
 from lachan.workflows.quarantine_orders import case_contacts_quarantine, case_isolate
 
 from .province import SYNTH_EPOCH_MS
+
+ACTOR = system_actor("demo.quarantine")  # who the generated records are by, in the audit trail
 
 EXERCISE_VERSION = "Diễn tập tỉnh (province exercise)"
 
@@ -103,9 +106,9 @@ def quarantine_demo(*, log=None) -> int:
     cases = list(Case.objects.filter(status__in=ACTIVE_STATUSES).select_related("person").order_by("confirmed_at")[:10])
     for case in cases:
         try:
-            case_isolate(case=case, by=None)
+            case_isolate(case=case, by=ACTOR)
             made += 1
-            done = case_contacts_quarantine(case=case, by=None)
+            done = case_contacts_quarantine(case=case, by=ACTOR)
         except DomainError as exc:
             log(f"Quarantine demo: case {case.code}: {exc.message}")
             continue
@@ -114,7 +117,7 @@ def quarantine_demo(*, log=None) -> int:
     for order, room in zip(Order.objects.filter(kind="quarantine", status=OrderStatus.ACTIVE).order_by("code")[:2],
                            camp.rooms.order_by("name"), strict=False):
         services.order_move(order=order, setting="facility", facility=camp, room=room, reason="Nhà chật, nhiều người",
-                            by=None)
+                            by=ACTOR)
     today = timezone.localdate()
     commune = station.jurisdiction_unit if station.jurisdiction_unit.level == AdminLevel.COMMUNE else None
     people = Person.objects.active().filter(quarantine_orders__isnull=True, cases__isnull=True)
@@ -124,7 +127,7 @@ def quarantine_demo(*, log=None) -> int:
         people = people.filter(commune=commune)
     for person, ago in zip(people.order_by("id")[:2], (13, 5), strict=False):
         services.order_create(person=person, kind="quarantine", setting="home", starts_on=today - timedelta(days=ago),
-                              exposed_on=today - timedelta(days=ago), contact_tier=1, by=None)
+                              exposed_on=today - timedelta(days=ago), contact_tier=1, by=ACTOR)
         made += 1
     log(f"Quarantine demo: {made} orders, facilities «{camp}» and «{ward}».")
     return made

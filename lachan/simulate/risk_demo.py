@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from lachan.accounts.actors import system_actor
 from lachan.cases import services as case_services
 from lachan.cases.models import CaseOrigin
 from lachan.geo.models import AdminLevel, AdminUnit
@@ -23,6 +24,8 @@ from lachan.tracing.models import CallStatus, Contact, Tier
 from lachan.workflows.risk_levels import risk_levels_compute
 
 from .province import SYNTH_ID_LIMIT
+
+ACTOR = system_actor("demo.risk")  # who the generated records are by, in the audit trail
 
 DEMO_LOCKDOWN = "Khu phong tỏa Ấp Bắc (demo)"
 # (commune index in the demo district, community cases over 28 days, share of them in the last week)
@@ -44,7 +47,7 @@ def _cases(rng: random.Random, district_communes: list[AdminUnit], today) -> int
             confirmed.append(case_services.case_confirm(
                 person=person, onset_date=day - timedelta(days=2), sample_date=day,
                 origin=CaseOrigin.COMMUNITY if rng.random() < 0.8 else CaseOrigin.IN_QUARANTINE,
-                confirmed_at=at, by=None))
+                confirmed_at=at, by=ACTOR))
     _traced_and_called(confirmed)
     return len(confirmed)
 
@@ -54,7 +57,7 @@ def _traced_and_called(cases) -> None:
     called; so the operations centre's feed shows what is really overdue, not every demo case."""
     if not cases:
         return
-    trace_cases(cases=cases, by=None)
+    trace_cases(cases=cases, by=ACTOR)
     called_before = timezone.now() - timedelta(days=1)
     (Contact.objects.filter(index_case__in=[c.pk for c in cases if c.confirmed_at < called_before], tier=Tier.F1,
                             call_status=CallStatus.TO_CALL)
@@ -86,7 +89,7 @@ def risk_demo(*, seed: int = 2021, log=None) -> None:
                 RiskInput.objects.update_or_create(unit=commune, kind=kind, as_of=as_of,
                                                    defaults={"value": 61.0, "note": "demo"})
     for days_ago in range(14, 0, -1):
-        risk_levels_compute(on=today - days_ago * timedelta(days=1), tree=tree)
+        risk_levels_compute(on=today - days_ago * timedelta(days=1), tree=tree, by=ACTOR)
     if district_communes and district_communes[0].latitude is not None:
         hot = district_communes[0]
         half = 0.0025
@@ -94,5 +97,5 @@ def risk_demo(*, seed: int = 2021, log=None) -> None:
                 [hot.longitude + half, hot.latitude + half], [hot.longitude - half, hot.latitude + half]]
         lockdown_area_create(name=DEMO_LOCKDOWN, geometry={"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
                              starts_on=today - timedelta(days=5), ends_on=today + timedelta(days=9), residents=1850,
-                             reason="Chùm ca bệnh trong cộng đồng (demo)", by=None)
+                             reason="Chùm ca bệnh trong cộng đồng (demo)", by=ACTOR)
     log(f"Risk levels of the last 14 days computed ({confirmed} demo cases over 4 weeks); a lockdown area drawn.")

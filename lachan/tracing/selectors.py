@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lachan.accounts.actors import is_system
 from lachan.accounts.audit import audit_record, audit_record_many, audit_rows
 from lachan.accounts.jurisdiction import scope_for
 from lachan.accounts.roles import Perm
@@ -29,7 +30,7 @@ from .models import Contact, Exposure, InterviewContact, TracingRun, tier_rank
 
 def contacts_in_scope(user) -> QuerySet[Contact]:
     queryset = Contact.objects.select_related("person", "commune__parent", "index_case", "via")
-    if user is None:
+    if is_system(user):
         return queryset
     return queryset.filter(scope_for(user).commune_q("commune"))
 

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lachan.accounts.actors import as_user
 from lachan.accounts.audit import audit_record
 from lachan.accounts.jurisdiction import scope_for
 from lachan.accounts.roles import Perm
@@ -34,7 +35,7 @@ def contact_mark_call(*, contact: Contact, status: str, note: str = "", by) -> C
     contact.call_status = status
     contact.call_note = (note or "")[:300]
     contact.called_at = timezone.now()
-    contact.called_by = by
+    contact.called_by = as_user(by)
     contact.save(update_fields=["call_status", "call_note", "called_at", "called_by"])
     audit_record(actor=by, action="contact.call", object_type="contact", object_id=contact.pk,
                  person_id=contact.person_id, detail={"status": status})
@@ -62,8 +63,8 @@ def interview_contact_add(*, case: Case, person: Person, relationship: str, last
     interview, _created = InterviewContact.objects.update_or_create(
         case=case, person=person,
         defaults={"relationship": relationship.strip()[:100] or _("contact"), "last_contact_at": last_contact_at,
-                  "minutes": minutes, "masked": masked, "notes": notes, "entered_by": by,
-                  "created_by": by, "changed_by": by},
+                  "minutes": minutes, "masked": masked, "notes": notes, "entered_by": as_user(by),
+                  "created_by": as_user(by), "changed_by": as_user(by)},
     )
     audit_record(actor=by, action="interview.contact", object_type="case", object_id=case.pk,
                  person_id=person.pk, detail={"relationship": relationship[:100]})
@@ -87,7 +88,7 @@ def proximity_upload(*, anonymous_id: str, person: Person, consent: bool, encoun
     device = ProximityDevice.objects.filter(anonymous_id=anonymous_id).first()
     if device is None:
         device = ProximityDevice.objects.create(person=person, anonymous_id=anonymous_id, consent_given_at=now,
-                                                created_by=by, changed_by=by)
+                                                created_by=as_user(by), changed_by=as_user(by))
     elif device.person_id != person.pk or device.revoked_at is not None:
         raise DomainError(TracingErrorCode.PROXIMITY_DEVICE, _("This device id belongs to someone else or was revoked."),
                           field="device_id")

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from pydantic import BaseModel
 
+from lachan.accounts.actors import system_actor
 from lachan.core.dates import Instant
 from lachan.core.errors import DomainError, NotFound
 from lachan.people.models import Person
@@ -137,7 +138,8 @@ def venues(request, q: str = "", limit: int = 100):
 @router.post("/", response={201: VenueOut})
 def venue_register(request, payload: VenueIn):
     venue = services.venue_register(by=request.auth, **payload.dict())
-    return Status(201, selectors.venue_get(user=None, venue_id=venue.pk))
+    # The venue just registered by this caller, read back whole (an owner is bound to no place yet).
+    return Status(201, selectors.venue_get(user=system_actor("venues.register_answer"), venue_id=venue.pk))
 
 
 @router.get("/{uuid:venue_id}", response=VenueOut)

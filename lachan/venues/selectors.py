@@ -13,6 +13,7 @@ from uuid import UUID
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from lachan.accounts.actors import is_person, is_system
 from lachan.accounts.jurisdiction import scope_for, unit_in_scope
 from lachan.accounts.roles import Role
 from lachan.core.errors import NotFound
@@ -62,9 +63,9 @@ def checkins_overlapping(*, venue_id: UUID, start: datetime, end: datetime,
 def venues_in_scope(user) -> QuerySet[Venue]:
     """Venue owners: their own venues; administrative staff: the venues in their jurisdiction."""
     queryset = Venue.objects.select_related("place", "place__commune__parent", "owner")
-    if user is None:
+    if is_system(user):
         return queryset
-    if not user.is_authenticated or not user.is_active:
+    if user is None or not user.is_authenticated or not user.is_active:
         return queryset.none()
     if user.role == Role.VENUE_OWNER:
         place_q = Q(place_id=user.jurisdiction_place_id) if user.jurisdiction_place_id else Q(pk__in=[])
@@ -78,7 +79,9 @@ def venues_in_scope(user) -> QuerySet[Venue]:
 def venue_in_scope(user, venue: Venue) -> bool:
     """venues_in_scope(user) contains this venue, decided without a query when the venue's place and
     commune (and the user's jurisdiction unit) are loaded: the check-in API asks it on every call."""
-    if not user.is_authenticated or not user.is_active:
+    if is_system(user):
+        return True
+    if not is_person(user):
         return False
     if user.role == Role.VENUE_OWNER:
         return venue.owner_id == user.pk or (user.jurisdiction_place_id is not None

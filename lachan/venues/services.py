@@ -13,6 +13,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lachan.accounts.actors import as_user, is_person, is_system, system_actor
 from lachan.accounts.audit import audit_record
 from lachan.accounts.jurisdiction import scope_for, unit_in_scope
 from lachan.accounts.models import AuditAction
@@ -52,7 +53,7 @@ def _commune(value: Any, *, by, errors: list[DomainError]) -> AdminUnit | None:
     if unit is None or unit.level != AdminLevel.COMMUNE or not in_province(unit):
         errors.append(DomainError(VenueErrorCode.NOT_FOUND, _("Choose a commune of the province."), field="commune"))
         return None
-    scope = scope_for(by) if by is not None else None
+    scope = None if is_system(by) else scope_for(by)
     if scope is not None and scope.kind == "unit" and not unit_in_scope(scope, unit):
         errors.append(DomainError(
             VenueErrorCode.PERMISSION, _("%(commune)s is outside your jurisdiction.") % {"commune": unit.name},
@@ -82,7 +83,7 @@ def venue_register(
     phone: str = "", area_m2: int | None = None,
 ) -> Venue:
     """A venue owner registers their venue (they become its owner); staff register one in their jurisdiction."""
-    if by is not None and (not by.is_authenticated or by.role not in _REGISTRARS):
+    if not is_system(by) and (not is_person(by) or by.role not in _REGISTRARS):
         raise PermissionDenied(VenueErrorCode.PERMISSION, _("You do not have permission to do this."))
     errors: list[DomainError] = []
     name = " ".join(str(name or "").split())
@@ -127,10 +128,10 @@ def venue_register(
             errors.append(exc)
     if errors:
         raise ValidationFailed(errors)
-    actor = by if by is not None else None
+    actor = as_user(by)
     place = Place.objects.create(kind=PlaceKind.VENUE, name=name, commune=unit, address=address, latitude=lat,
                                  longitude=lon, phone=phone, created_by=actor, changed_by=actor)
-    owner = by if by is not None and by.role == Role.VENUE_OWNER else None
+    owner = by if is_person(by) and by.role == Role.VENUE_OWNER else None
     venue = Venue.objects.create(place=place, kind=kind, size=size, capacity=capacity, area_m2=area_m2, owner=owner,
                                  created_by=actor, changed_by=actor)
     audit_record(actor=by, action=AuditAction.CREATE, object_type="venue", object_id=venue.pk)
@@ -211,7 +212,8 @@ def person_for_checkin(*, full_name: str, phone: str, commune: AdminUnit | int |
         errors.append(DomainError("invalid", _("Enter the full name."), field="full_name"))
     if errors:
         raise ValidationFailed(errors)
-    return person_create(by=None, full_name=full_name, phone=number, commune=commune, birth_year=birth_year or None)
+    return person_create(by=system_actor("venues.anonymous_checkin"), full_name=full_name, phone=number,
+                         commune=commune, birth_year=birth_year or None)
 
 
 # ---- check-in and check-out ---------------------------------------------------------------------

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from lachan.accounts.actors import is_person
 from lachan.accounts.roles import Perm, Role
 
 
@@ -45,7 +46,7 @@ def capability(slug: str) -> NavItem | None:
 
 
 def visible_to(user) -> list[NavItem]:
-    if not user.is_authenticated or user.is_citizen:
+    if not is_person(user) or user.is_citizen:
         return []
     items = []
     for item in capabilities():

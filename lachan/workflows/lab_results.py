@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lachan.accounts.actors import system_actor
 from lachan.accounts.audit import audit_record
 from lachan.cases.models import ACTIVE_STATUSES, Case, CaseOrigin
 from lachan.cases.services import RECONFIRM_AFTER_DAYS, CaseToConfirm, cases_confirm_many
@@ -146,7 +147,7 @@ def cases_from_positives(positives: list[PositiveSwab], *, laboratory: str, by, 
         notes=_("Confirmed from the positive sample %(code)s (%(lab)s).") % {"code": swab.sample_code, "lab": laboratory})
         for person_id, swab in to_confirm]
     try:
-        confirmed = cases_confirm_many(items=items, by=None)
+        confirmed = cases_confirm_many(items=items, by=system_actor("labs.result_confirms_case"))
     except DomainError as exc:
         swab = to_confirm[exc.params.get("index", 0)][1]
         raise DomainError(exc.code, _("Sample %(code)s: the case cannot be confirmed: %(error)s")
@@ -167,7 +168,8 @@ def cases_from_positives(positives: list[PositiveSwab], *, laboratory: str, by, 
 
 def _trace(cases: list[Case], *, now: datetime) -> int:
     """The one place new cases from results are traced (all of a file's together)."""
-    return sum(c.notified for c in cases_trace_and_notify(cases=cases, by=None, now=now))
+    traced = cases_trace_and_notify(cases=cases, by=system_actor("labs.result_traces_case"), now=now)
+    return sum(c.notified for c in traced)
 
 
 def _lab_name(sample: Sample) -> str:

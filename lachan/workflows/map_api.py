@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from lachan.accounts.actors import PUBLIC
 from lachan.core.dates import Day
 from lachan.core.errors import DomainError
 from lachan.risk import lockdown_selectors, lockdown_services
@@ -35,7 +36,7 @@ def layer(request, layer: str, on: Day | None = None, admin_level: int = 3):
 
 @router.get("/public/{layer}", auth=None, summary="A public layer of the citizens' map (no log-in)")
 def public_layer(request, layer: str, on: Day | None = None, admin_level: int = 3):
-    response = _geojson(map_layer_json(user=None, layer=layer, on=on, admin_level=admin_level))
+    response = _geojson(map_layer_json(user=PUBLIC, layer=layer, on=on, admin_level=admin_level))
     response["Cache-Control"] = "public, max-age=300"
     return response
 

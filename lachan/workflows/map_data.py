@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from shapely.ops import unary_union
 
+from lachan.accounts.actors import is_person, is_public, may
 from lachan.accounts.jurisdiction import Scope, scope_for
 from lachan.accounts.roles import Perm
 from lachan.cases.models import Case, CaseOrigin
@@ -76,10 +77,10 @@ def province_scope() -> Scope:
 
 
 def layers_for(user) -> list[Layer]:
-    """The layers a user may open (the public ones for an anonymous reader)."""
-    if user is None or not user.is_authenticated:
+    """The layers a user may open (the public ones for the citizens' map's reader, PUBLIC; none for None)."""
+    if is_public(user):
         return [layer for layer in LAYERS.values() if layer.public]
-    return [layer for layer in LAYERS.values() if user.has_perm_code(layer.perm)]
+    return [layer for layer in LAYERS.values() if may(user, layer.perm)]
 
 
 def _feature(geometry: dict[str, Any] | None, properties: dict[str, Any]) -> dict[str, Any]:
@@ -242,7 +243,7 @@ def lockdowns_layer(rows, *, on: date | None, public: bool) -> dict[str, Any]:
 
 
 def map_layer(*, user, layer: str, on: date | None = None, admin_level: int = AdminLevel.COMMUNE) -> dict[str, Any]:
-    """One layer as GeoJSON within the user's jurisdiction; `user=None` reads the citizens' map (public layers of
+    """One layer as GeoJSON within the user's jurisdiction; `user=PUBLIC` reads the citizens' map (public layers of
     the whole province)."""
     spec = LAYERS.get(layer)
     if spec is None:
@@ -252,13 +253,13 @@ def map_layer(*, user, layer: str, on: date | None = None, admin_level: int = Ad
         raise DomainError("map_level_invalid", _("The administrative level is 1, 2 or 3."), field="admin_level")
     if on is not None and on > timezone.localdate():
         raise DomainError("map_date_invalid", _("The day is in the future."), field="on")
-    public = user is None
+    public = is_public(user)
     if public:
         if not spec.public:
             raise PermissionDenied("map_layer_private", _("This layer is not public."), field="layer")
         scope = province_scope()
     else:
-        if not user.has_perm_code(spec.perm):
+        if not may(user, spec.perm):
             raise PermissionDenied("map_permission", _("You do not have permission to see this layer."), field="layer")
         scope = scope_for(user)
     if scope.kind != "unit":
@@ -281,8 +282,8 @@ def map_layer_json(**kwargs) -> bytes:
 
 def map_view_of(user) -> dict[str, Any]:
     """Where the map opens: the centre and extent of the user's unit (the province for the public)."""
-    scope = province_scope() if user is None or not user.is_authenticated else scope_for(user)
-    if scope.kind != "unit":
+    scope = province_scope() if is_public(user) else scope_for(user)
+    if scope.kind != "unit" and is_person(user):  # laboratory, enterprise… staff: the province
         scope = province_scope()
     rows = list(_units_in(scope, AdminLevel.COMMUNE).filter(latitude__isnull=False)
                 .values_list("latitude", "longitude")) if scope.kind == "unit" else []

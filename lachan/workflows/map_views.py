@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from lachan.accounts.actors import PUBLIC
 from lachan.accounts.decorators import staff_view
 from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, ValidationFailed
@@ -93,7 +94,7 @@ def map_config(request, *, layers: tuple[str, ...] | None = None, visible: tuple
                draw_input: str = "") -> dict:
     """What a page gives map.js: the layers the reader may open (public ones for the citizens' map), their data
     URLs, where to open, the base tiles (settings.LACHAN_MAP_TILE_URL; none by default) and the labels."""
-    user = None if public else request.user
+    user = PUBLIC if public else request.user
     api = f"{get_script_prefix()}api/map/{'public' if public else 'layers'}/"
     specs = [layer for layer in layers_for(user) if layers is None or layer.key in layers]
     return {
@@ -128,7 +129,7 @@ def _admin_levels() -> list[tuple[int, str]]:
 def public_map(request):
     """The citizens' map: risk levels and the public layers of the whole province, no log-in; below it, the
     communes above level 1 as a list (readable without the map, by a screen reader, on a page printed)."""
-    risk = map_layer(user=None, layer="risk")
+    risk = map_layer(user=PUBLIC, layer="risk")
     raised = sorted((f["properties"] for f in risk["features"] if (f["properties"]["level"] or 0) >= 2),
                     key=lambda p: (-p["level"], p["within"], p["name"]))
     return render(request, "map/public.html", {

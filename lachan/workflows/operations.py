@@ -34,6 +34,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from lachan.accounts.actors import is_person, is_system
 from lachan.accounts.jurisdiction import Scope, scope_for
 from lachan.accounts.roles import Perm
 from lachan.cases.models import Case, CaseOrigin, Cluster, ClusterKind
@@ -110,13 +111,17 @@ class OpsScope:
 
 
 def ops_scope(user) -> OpsScope:
-    """What the user may read on the dashboard, and where. `user` None: the whole province (system reads)."""
-    if user is None:
+    """What the user may read on the dashboard, and where: the system actor the whole province; None or
+    anyone not logged in nothing."""
+    if is_system(user):
         unit = AdminUnit.objects.filter(tree=settings.LACHAN_ADMIN_TREE, code=settings.LACHAN_PROVINCE_CODE).first()
         scope = Scope(kind="unit", unit_path=unit.path if unit else "", unit_id=unit.pk if unit else None)
         return OpsScope(user=None, scope=scope, unit=unit, communes=None,
                         commune_ids=tuple(scope.commune_ids()) if unit else (), labs=lab_board.DashScope("all"), cases=True, quarantine=True,
                         risk=True, label=unit.name if unit else "")
+    if not is_person(user):
+        return OpsScope(user=None, scope=Scope(kind="none"), unit=None, communes=(), commune_ids=(), labs=None,
+                        cases=False, quarantine=False, risk=False, label="")
     scope = scope_for(user)
     can = user.has_perm_code
     labs = lab_board.dashboard_scope(user) if can(Perm.LABS_VIEW) else None

@@ -23,6 +23,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lachan.accounts.actors import may
 from lachan.accounts.audit import audit_record_many
 from lachan.accounts.roles import Perm
 from lachan.cases.models import ACTIVE_STATUSES, Case, CaseStatus
@@ -167,7 +168,7 @@ def case_isolate(*, case: Case, by, setting: str = Setting.HOME, facility=None, 
                                 latitude=latitude, longitude=longitude, by=by, tell=tell, base_url=base_url)
     wanted = CaseStatus.ISOLATING_FACILITY if setting == Setting.FACILITY else CaseStatus.ISOLATING_HOME
     if case.status in (CaseStatus.ISOLATING_HOME, CaseStatus.ISOLATING_FACILITY) and case.status != wanted and (
-            by is None or by.has_perm_code(Perm.CASES_EDIT)):
+            may(by, Perm.CASES_EDIT)):
         case_set_status(case=case, status=wanted, note=_("Isolation order %(code)s") % {"code": order.code}, by=by)
     return order
 

@@ -24,6 +24,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lachan.accounts.actors import is_system, system_actor
 from lachan.accounts.jurisdiction import scope_for
 from lachan.accounts.roles import Perm
 from lachan.cases.models import Case, CaseOrigin, Cluster
@@ -74,13 +75,13 @@ def risk_inputs_gather(*, on: date, days: int) -> tuple[dict[int, UnitInputs], d
     return inputs, {"community_cases": total, "clusters_without_commune": unplaced}
 
 
-def risk_levels_compute(*, on: date, by=None, tree: str | None = None, root: AdminUnit | None = None,
+def risk_levels_compute(*, on: date, by, tree: str | None = None, root: AdminUnit | None = None,
                         policy=None, save: bool = True) -> LevelsSummary:
     """Every unit's level on `on` from the platform's data (on demand, or by the daily job). Communes with no
     case and no cluster have none to report: they get zero cases (known, not missing)."""
     day_check(on)
     tree = tree or settings.LACHAN_ADMIN_TREE
-    if root is None and by is not None:
+    if root is None and not is_system(by):
         scope = scope_for(by)  # a user computes their jurisdiction (levels_compute checks the permission)
         root = AdminUnit.objects.filter(pk=scope.unit_id).first() if scope.kind == "unit" else None
     policy = policy or risk_policy(on)
@@ -102,7 +103,8 @@ def risk_levels_daily() -> str:
     """The periodic job: yesterday's levels of every unit of the deployment's tree."""
     if not AdminUnit.objects.filter(tree=settings.LACHAN_ADMIN_TREE).exists():
         return "no administrative units loaded: nothing to assess"
-    return str(risk_levels_compute(on=timezone.localdate() - timedelta(days=1)))
+    return str(risk_levels_compute(on=timezone.localdate() - timedelta(days=1),
+                                   by=system_actor("workflows.risk_levels")))
 
 
 # ---- a province's own rules tried on past data ----------------------------------------------------------------

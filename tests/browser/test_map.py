@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def mapped(units, staff):
+    from lachan.accounts.actors import system_actor
     from lachan.cases import services as case_services
     from lachan.core.models import Policy
     from lachan.geo.models import AdminUnit, Place, PlaceKind
@@ -30,7 +31,7 @@ def mapped(units, staff):
     RiskAssessment.objects.bulk_create(rows)
     for i in range(4):
         person = Person.objects.create(full_name=f"Người {i}", commune=units.commune)
-        case_services.case_confirm(person=person, by=None, onset_date=None, sample_date=today - timedelta(days=2),
+        case_services.case_confirm(person=person, by=system_actor("tests"), onset_date=None, sample_date=today - timedelta(days=2),
                                    origin="community", confirmed_at=timezone.now() - timedelta(minutes=i))
     Place.objects.create(kind=PlaceKind.TEST_SITE, name="Điểm xét nghiệm Phường 1", commune=units.commune,
                          latitude=units.commune.latitude + 0.004, longitude=units.commune.longitude)
@@ -40,7 +41,7 @@ def mapped(units, staff):
     ring = [[c.longitude - 0.002, c.latitude - 0.002], [c.longitude + 0.002, c.latitude - 0.002],
             [c.longitude + 0.002, c.latitude + 0.002], [c.longitude - 0.002, c.latitude + 0.002]]
     lockdown_area_create(name="Ấp Bắc", geometry={"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
-                         starts_on=today - timedelta(days=2), residents=900, by=None)
+                         starts_on=today - timedelta(days=2), residents=900, by=system_actor("tests"))
     return units
 
 

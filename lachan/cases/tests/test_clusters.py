@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
+from lachan.accounts.actors import system_actor
 from lachan.accounts.models import AuditEvent, User
 from lachan.accounts.roles import Role
 from lachan.cases import selectors, services
@@ -15,6 +16,8 @@ from lachan.people.models import Person
 from .conftest import confirm
 
 pytestmark = pytest.mark.django_db
+
+SYSTEM = system_actor("tests")
 
 
 def codes_of(cluster):
@@ -89,7 +92,8 @@ def test_only_the_clusters_jurisdiction_manages_it(outbreak):
     other_district = User.objects.create(username="gocong", role=Role.DISTRICT_OFFICER,
                                          jurisdiction_unit=units.other_district)
     assert not services.cluster_managed_by(cluster, other_district)
-    assert services.cluster_managed_by(cluster, staff.district) and services.cluster_managed_by(cluster, None)
+    assert services.cluster_managed_by(cluster, staff.district) and services.cluster_managed_by(cluster, SYSTEM)
+    assert not services.cluster_managed_by(cluster, None)
     with pytest.raises(PermissionDenied) as err:
         services.cluster_update(cluster=cluster, name="Chợ Mỹ Tho (ổ dịch)", by=other_district)
     assert err.value.code == "cases_cluster_not_managed" and units.commune.name in str(err.value.message)

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from lachan.accounts.actors import signed_link
 from lachan.core.errors import DomainError
 from lachan.notifications.models import Message
 from lachan.quarantine.geofence import (
@@ -44,7 +45,7 @@ def test_haversine():
 
 
 def test_pings_inside_are_stored_and_raise_nothing(watched):
-    result = pings_record(order=watched, pings=[ping(10, ago=timedelta(minutes=3)), ping(30, accuracy=5)])
+    result = pings_record(order=watched, by=signed_link(watched), pings=[ping(10, ago=timedelta(minutes=3)), ping(30, accuracy=5)])
     assert (result.received, result.stored, result.outside, result.alert_id) == (2, 2, 0, None)
     assert LocationPing.objects.filter(order=watched, outside=False).count() == 2
     watched.refresh_from_db()
@@ -52,7 +53,7 @@ def test_pings_inside_are_stored_and_raise_nothing(watched):
 
 
 def test_a_ping_outside_raises_a_violation_in_the_same_call_and_tells_the_station(watched):
-    result = pings_record(order=watched, pings=[ping(10, ago=timedelta(minutes=2)), ping(400, accuracy=20)])
+    result = pings_record(order=watched, by=signed_link(watched), pings=[ping(10, ago=timedelta(minutes=2)), ping(400, accuracy=20)])
     assert result.outside == 1
     alert = Alert.objects.get()
     assert (alert.kind, alert.status, alert.id, alert.repeats) == ("violation", "open", result.alert_id, 0)
@@ -60,34 +61,34 @@ def test_a_ping_outside_raises_a_violation_in_the_same_call_and_tells_the_statio
     sms = Message.objects.get(template_code="quarantine.alert")
     assert sms.to == "0912000111" and "ROI NOI CACH LY" in sms.body and watched.code in sms.body
     # Still outside: the open alert counts the repeats; no new alert, no new message.
-    pings_record(order=watched, pings=[ping(500, ago=timedelta(seconds=30)), ping(600, ago=timedelta(seconds=10))])
+    pings_record(order=watched, by=signed_link(watched), pings=[ping(500, ago=timedelta(seconds=30)), ping(600, ago=timedelta(seconds=10))])
     alert.refresh_from_db()
     assert alert.repeats == 2 and Alert.objects.count() == 1 and Message.objects.count() == 1
 
 
 def test_a_poor_fix_is_not_a_violation(watched):
     # 80 m from home with ± 40 m: could be 40 m from home, inside a 50 m fence.
-    assert pings_record(order=watched, pings=[ping(80, accuracy=40)]).outside == 0
+    assert pings_record(order=watched, by=signed_link(watched), pings=[ping(80, accuracy=40)]).outside == 0
     # 2 km away but ± 900 m: stored, never judged.
-    assert pings_record(order=watched, pings=[ping(2000, accuracy=900, ago=timedelta(seconds=5))]).outside == 0
+    assert pings_record(order=watched, by=signed_link(watched), pings=[ping(2000, accuracy=900, ago=timedelta(seconds=5))]).outside == 0
     # 80 m with ± 20 m is outside for sure.
-    assert pings_record(order=watched, pings=[ping(80, accuracy=20, ago=timedelta(seconds=1))]).outside == 1
+    assert pings_record(order=watched, by=signed_link(watched), pings=[ping(80, accuracy=20, ago=timedelta(seconds=1))]).outside == 1
     assert LocationPing.objects.count() == 3
 
 
 def test_after_handling_leaving_again_raises_a_new_alert(watched, staff):
     from lachan.quarantine.alerts import alert_handle
 
-    pings_record(order=watched, pings=[ping(400)])
+    pings_record(order=watched, by=signed_link(watched), pings=[ping(400)])
     alert_handle(alert=Alert.objects.get(), by=staff.commune, note="Đã nhắc về nhà")
-    pings_record(order=watched, pings=[ping(400, ago=timedelta(seconds=5))])
+    pings_record(order=watched, by=signed_link(watched), pings=[ping(400, ago=timedelta(seconds=5))])
     assert list(Alert.objects.order_by("id").values_list("status", flat=True)) == ["handled", "open"]
 
 
 def test_a_batch_sent_again_is_not_stored_twice(watched):
     batch = [ping(10, ago=timedelta(minutes=2)), ping(20, ago=timedelta(minutes=1))]
-    pings_record(order=watched, pings=batch)
-    again = pings_record(order=watched, pings=batch)
+    pings_record(order=watched, by=signed_link(watched), pings=batch)
+    again = pings_record(order=watched, by=signed_link(watched), pings=batch)
     assert (again.received, again.stored) == (2, 0)
     assert LocationPing.objects.count() == 2
 
@@ -113,7 +114,7 @@ def test_impossible_pings_refuse_the_whole_batch(watched, bad, field, code):
         wrong["at"] = timezone.now() + bad.pop("future")
     wrong.update(bad)
     with pytest.raises(DomainError) as err:
-        pings_record(order=watched, pings=[ping(5, ago=timedelta(minutes=3)), wrong])
+        pings_record(order=watched, by=signed_link(watched), pings=[ping(5, ago=timedelta(minutes=3)), wrong])
     assert err.value.code == code and err.value.field == f"pings[1].{field}"
     assert not LocationPing.objects.exists()
     watched.refresh_from_db()
@@ -121,24 +122,24 @@ def test_impossible_pings_refuse_the_whole_batch(watched, bad, field, code):
 
 
 def test_a_small_clock_skew_is_accepted(watched):
-    assert pings_record(order=watched, pings=[ping(5, ago=-timedelta(seconds=60))]).stored == 1
+    assert pings_record(order=watched, by=signed_link(watched), pings=[ping(5, ago=-timedelta(seconds=60))]).stored == 1
 
 
 def test_batch_size_and_empty_batches(watched):
     for pings in ([], [ping(1, ago=timedelta(seconds=i + 1)) for i in range(101)], "x"):
         with pytest.raises(DomainError) as err:
-            pings_record(order=watched, pings=pings)
+            pings_record(order=watched, by=signed_link(watched), pings=pings)
         assert err.value.code == "quarantine_ping_invalid" and err.value.field == "pings"
 
 
 def test_pings_need_consent_and_an_order_in_force(units):
     no_consent = make_order(units.commune)
     with pytest.raises(DomainError) as err:
-        pings_record(order=no_consent, pings=[ping()])
+        pings_record(order=no_consent, by=signed_link(no_consent), pings=[ping()])
     assert err.value.code == "quarantine_no_location_consent"
     ended = make_order(units.commune, consent=True, status="released")
     with pytest.raises(DomainError) as err:
-        pings_record(order=ended, pings=[ping()])
+        pings_record(order=ended, by=signed_link(ended), pings=[ping()])
     assert err.value.code == "quarantine_not_in_quarantine"
     assert not LocationPing.objects.exists()
 
@@ -146,9 +147,9 @@ def test_pings_need_consent_and_an_order_in_force(units):
 def test_the_first_accurate_fix_after_consent_becomes_the_centre(units):
     order = make_order(units.commune, centre=None, consent=True)
     # A poor fix first: stored, not judged, no centre from it.
-    first = pings_record(order=order, pings=[ping(0, accuracy=120, ago=timedelta(minutes=5))])
+    first = pings_record(order=order, by=signed_link(order), pings=[ping(0, accuracy=120, ago=timedelta(minutes=5))])
     assert not first.centre_set and first.outside == 0
-    second = pings_record(order=order, pings=[ping(0, accuracy=15, ago=timedelta(minutes=4)),
+    second = pings_record(order=order, by=signed_link(order), pings=[ping(0, accuracy=15, ago=timedelta(minutes=4)),
                                               ping(300, accuracy=10, ago=timedelta(minutes=1))])
     order.refresh_from_db()
     assert second.centre_set and abs(order.latitude - HOME[0]) < 1e-9 and second.outside == 1
@@ -162,15 +163,15 @@ def test_a_facility_order_is_judged_from_the_facility(units):
                                  latitude=HOME[0], longitude=HOME[1])
     order = make_order(units.commune, setting="facility", facility=Facility.objects.create(place=place), centre=None,
                        consent=True)
-    assert pings_record(order=order, pings=[ping(300)]).outside == 1
+    assert pings_record(order=order, by=signed_link(order), pings=[ping(300)]).outside == 1
 
 
 def test_consent_given_and_withdrawn(units, staff):
     order = make_order(units.commune)
     location_consent_give(order=order, by=staff.commune)
     assert Order.objects.get(pk=order.pk).location_consent_at is not None
-    pings_record(order=order, pings=[ping(5)])
-    location_consent_revoke(order=order)
+    pings_record(order=order, by=signed_link(order), pings=[ping(5)])
+    location_consent_revoke(order=order, by=signed_link(order))
     assert Order.objects.get(pk=order.pk).location_consent_at is None
     assert not LocationPing.objects.exists()  # what was sent is deleted
     with pytest.raises(DomainError) as err:
@@ -199,7 +200,7 @@ def test_silent_orders_get_one_alert_per_silence(units, staff):
     assert silent_raise(now=now + timedelta(minutes=2)) == 0
     # Heard from again, then silent again: a new one (and the one that fell silent meanwhile).
     later = now + timedelta(minutes=5)
-    pings_record(order=quiet, pings=[ping(5, now=later)], now=later)
+    pings_record(order=quiet, by=signed_link(quiet), pings=[ping(5, now=later)], now=later)
     assert silent_raise(now=later + timedelta(minutes=60)) == 2
     assert Alert.objects.filter(order=quiet).count() == 2 and Alert.objects.filter(order=never).count() == 1
     assert Alert.objects.filter(order=fresh, status="open").count() == 1
@@ -211,15 +212,15 @@ def test_a_ping_after_a_silence_is_noted_on_the_open_alert(units):
     Order.objects.filter(pk=order.pk).update(last_ping_at=now - timedelta(hours=3))
     silent_raise(now=now)
     order.refresh_from_db()
-    pings_record(order=order, pings=[ping(5, now=now)], now=now)
+    pings_record(order=order, by=signed_link(order), pings=[ping(5, now=now)], now=now)
     assert "heard_again_at" in Alert.objects.get().detail
 
 
 def test_pings_of_ended_orders_are_deleted(units):
     keep = make_order(units.commune, consent=True)
     gone = make_order(units.commune, consent=True)
-    pings_record(order=keep, pings=[ping(5)])
-    pings_record(order=gone, pings=[ping(5)])
+    pings_record(order=keep, by=signed_link(keep), pings=[ping(5)])
+    pings_record(order=gone, by=signed_link(gone), pings=[ping(5)])
     Order.objects.filter(pk=gone.pk).update(status="released")
     assert pings_delete_ended() == 1
     assert list(LocationPing.objects.values_list("order_id", flat=True)) == [keep.pk]

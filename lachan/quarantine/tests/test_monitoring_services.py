@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from lachan.accounts.actors import signed_link
 from lachan.accounts.models import AuditEvent
 from lachan.core.errors import DomainError, PermissionDenied, ValidationFailed
 from lachan.notifications.models import Message
@@ -24,7 +25,7 @@ def _local(day, hour, minute=0):
 
 
 def test_a_plain_check_in_is_kept_and_not_alarming(order):
-    report = symptom_report_record(order=order, source="self", temperature_c="36,8", cough=True, spo2=98)
+    report = symptom_report_record(order=order, by=signed_link(order), source="self", temperature_c="36,8", cough=True, spo2=98)
     assert report.temperature_c == Decimal("36.8") and report.cough and not report.alarming and not report.fever
     order.refresh_from_db()
     assert order.last_report_on == timezone.localdate()
@@ -39,7 +40,7 @@ def test_a_plain_check_in_is_kept_and_not_alarming(order):
 def test_alarming_readings_raise_a_symptoms_alert_at_once(order, staff, readings):
     staff.commune.phone, staff.commune.email = "0912000111", "tram@example.vn"
     staff.commune.save()
-    report = symptom_report_record(order=order, source="app", **readings)
+    report = symptom_report_record(order=order, by=signed_link(order), source="app", **readings)
     assert report.alarming
     alert = Alert.objects.get()
     assert (alert.kind, alert.status, alert.commune_id, alert.report_id) == ("symptoms", "open", order.commune_id,
@@ -50,8 +51,8 @@ def test_alarming_readings_raise_a_symptoms_alert_at_once(order, staff, readings
 
 
 def test_a_second_alarming_check_in_adds_to_the_open_alert(order):
-    symptom_report_record(order=order, source="self", temperature_c=38.5)
-    second = symptom_report_record(order=order, source="self", spo2=90)
+    symptom_report_record(order=order, by=signed_link(order), source="self", temperature_c=38.5)
+    second = symptom_report_record(order=order, by=signed_link(order), source="self", spo2=90)
     alert = Alert.objects.get()
     assert alert.repeats == 1 and alert.report_id == second.pk and alert.detail["spo2"] == 90
 
@@ -70,7 +71,7 @@ def test_who_may_record_a_check_in(order, staff, make_user, units):
     with pytest.raises(DomainError):  # staff claiming the person reported themselves
         symptom_report_record(order=order, source="self", by=staff.commune)
     with pytest.raises(DomainError):  # the person claiming to be staff
-        symptom_report_record(order=order, source="staff")
+        symptom_report_record(order=order, by=signed_link(order), source="staff")
     lab = make_user(Role.LAB_STAFF)
     with pytest.raises(PermissionDenied):
         symptom_report_record(order=order, source="staff", by=lab)
@@ -93,7 +94,7 @@ def test_who_may_record_a_check_in(order, staff, make_user, units):
 def test_impossible_readings_are_refused_and_nothing_is_saved(order, readings, field):
     kwargs = {"source": "self", **readings}
     with pytest.raises(DomainError) as err:
-        symptom_report_record(order=order, **kwargs)
+        symptom_report_record(order=order, by=signed_link(order), **kwargs)
     assert err.value.code == "quarantine_report_invalid" and err.value.field == field
     assert not SymptomReport.objects.exists() and not Alert.objects.exists()
     order.refresh_from_db()
@@ -102,7 +103,7 @@ def test_impossible_readings_are_refused_and_nothing_is_saved(order, readings, f
 
 def test_several_mistakes_are_told_together(order):
     with pytest.raises(ValidationFailed) as err:
-        symptom_report_record(order=order, source="self", temperature_c=50, spo2=20)
+        symptom_report_record(order=order, by=signed_link(order), source="self", temperature_c=50, spo2=20)
     assert {e.field for e in err.value.errors} == {"temperature_c", "spo2"}
 
 
@@ -110,11 +111,11 @@ def test_the_day_must_be_within_the_order_and_not_in_the_future(order):
     today = timezone.localdate()
     for day in (today + timedelta(days=1), order.starts_on - timedelta(days=1)):
         with pytest.raises(DomainError) as err:
-            symptom_report_record(order=order, source="self", on=day)
+            symptom_report_record(order=order, by=signed_link(order), source="self", on=day)
         assert err.value.field == "on"
     # A day missed earlier may be caught up; the last report day does not go backwards.
-    symptom_report_record(order=order, source="self", on=today)
-    symptom_report_record(order=order, source="self", on=order.starts_on)
+    symptom_report_record(order=order, by=signed_link(order), source="self", on=today)
+    symptom_report_record(order=order, by=signed_link(order), source="self", on=order.starts_on)
     order.refresh_from_db()
     assert order.last_report_on == today
 
@@ -122,7 +123,7 @@ def test_the_day_must_be_within_the_order_and_not_in_the_future(order):
 def test_no_check_in_for_someone_not_in_quarantine(units):
     ended = make_order(units.commune, status="released")
     with pytest.raises(DomainError) as err:
-        symptom_report_record(order=ended, source="self")
+        symptom_report_record(order=ended, by=signed_link(ended), source="self")
     assert err.value.code == "quarantine_not_in_quarantine"
     assert not SymptomReport.objects.exists()
 
@@ -131,7 +132,7 @@ def test_a_late_check_in_closes_the_days_missed_alert(order):
     today = timezone.localdate()
     Alert.objects.create(kind="missed_report", order=order, commune=order.commune, raised_at=timezone.now(),
                          about_on=today)
-    symptom_report_record(order=order, source="self")
+    symptom_report_record(order=order, by=signed_link(order), source="self")
     alert = Alert.objects.get()
     assert alert.status == "closed" and alert.closed_at and alert.closed_by is None
 
@@ -181,7 +182,7 @@ def test_missed_check_ins_are_raised_once_after_report_by(units, staff):
     today = timezone.localdate()
     silent = make_order(units.commune)
     reported = make_order(units.commune)
-    symptom_report_record(order=reported, source="self")
+    symptom_report_record(order=reported, by=signed_link(reported), source="self")
     make_order(units.commune, setting="facility", facility=_facility(units))  # the facility's staff check
     make_order(units.commune, status="released")
     new = make_order(units.commune)

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 from django.db.models import Q
 
+from lachan.accounts.actors import system_actor
 from lachan.accounts.models import AuditEvent
 from lachan.accounts.roles import Role
 from lachan.core.errors import DomainError, NotFound, PermissionDenied
@@ -24,6 +25,8 @@ from lachan.risk.services import (
 
 ON = date(2021, 11, 15)  # Resolution 128 + Decision 4800
 POPULATION = 10_000
+
+SYSTEM = system_actor("tests")
 
 
 @pytest.fixture
@@ -192,18 +195,18 @@ def test_trying_a_draft_version_saves_nothing(tg, staff):
     assert error.value.code == "risk_policy_invalid"
     draft.rules = {**rules, "bands": rules["bands"][:1]}
     with pytest.raises(DomainError) as error:
-        levels_compute(on=ON, inputs=inputs, policy=draft, save=False)
+        levels_compute(on=ON, inputs=inputs, policy=draft, save=False, by=SYSTEM)
     assert "no band covers ≥ 5" in error.value.message
 
 
 def test_bad_calls(tg, staff):
     with pytest.raises(NotFound) as error:
-        levels_compute(on=date(2020, 1, 1), inputs={})
+        levels_compute(on=date(2020, 1, 1), inputs={}, by=SYSTEM)
     assert error.value.code == "risk_policy_missing"
     with pytest.raises(PermissionDenied):
         levels_compute(on=ON, inputs={}, by=staff.district)
     with pytest.raises(DomainError) as error:
-        levels_compute(on=ON, inputs={}, tree="1999")
+        levels_compute(on=ON, inputs={}, tree="1999", by=SYSTEM)
     assert error.value.code == "risk_tree_invalid"
     assert not RiskAssessment.objects.exists()
 

@@ -3,6 +3,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from lachan.accounts.actors import system_actor
 from lachan.core.errors import DomainError
 from lachan.geo.models import Place, PlaceKind
 from lachan.people.models import Household, Person
@@ -127,7 +128,7 @@ def scenario(units):
 
 @pytest.mark.django_db
 def test_evaluation_finds_every_traced_transmission(scenario):
-    cases, timings = cases_confirm_and_trace(scenario)
+    cases, timings = cases_confirm_and_trace(scenario, by=system_actor("tests"))
     assert len(cases) == len(timings) == 1
     result = tracing_evaluate(scenario, cases)
     assert result.recall[HOUSEHOLD].value == 1.0 and result.recall[HOUSEHOLD].total == 1
@@ -143,7 +144,7 @@ def test_evaluation_finds_every_traced_transmission(scenario):
 @pytest.mark.django_db
 def test_evaluation_recall_drops_when_a_channel_is_not_traced(scenario, monkeypatch):
     monkeypatch.delitem(sources._sources, "venue")
-    cases, _timings = cases_confirm_and_trace(scenario)
+    cases, _timings = cases_confirm_and_trace(scenario, by=system_actor("tests"))
     result = tracing_evaluate(scenario, cases)
     assert result.recall[HOUSEHOLD].value == 1.0
     assert result.recall[SMALL_VENUE].value == 0.0

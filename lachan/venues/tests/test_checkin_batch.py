@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from lachan.accounts.actors import system_actor
 from lachan.accounts.roles import Role
 from lachan.people.models import Person
 from lachan.venues import qr, selectors, services
@@ -198,7 +199,7 @@ def test_outside_a_transaction_a_concurrent_retry_is_caught_too(units, monkeypat
     with a retry stored meanwhile must still answer with the stored check-in."""
     from django.db import connection as conn
 
-    owner_venue = services.venue_register(by=None, name="Chợ Mỹ Tho", kind="market", size="large",
+    owner_venue = services.venue_register(by=system_actor("tests"), name="Chợ Mỹ Tho", kind="market", size="large",
                                           commune=units.commune)
     a, b = _people(units, 2)
     stored, _ = services.checkin_create(venue=owner_venue, person=a, client_key="race")

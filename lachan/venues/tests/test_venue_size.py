@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from lachan.accounts.actors import system_actor
 from lachan.accounts.models import AuditEvent
 from lachan.accounts.roles import Role
 from lachan.core.errors import DomainError, NotFound, PermissionDenied
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def register(units, name, kind, size, **extra):
-    return services.venue_register(by=None, name=name, kind=kind, size=size, commune=units.commune, **extra)
+    return services.venue_register(by=system_actor("tests"), name=name, kind=kind, size=size, commune=units.commune, **extra)
 
 
 def test_the_policy_derives_the_size_never_smaller_than_declared(units):

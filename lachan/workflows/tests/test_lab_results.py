@@ -7,6 +7,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from lachan.accounts.actors import system_actor
 from lachan.accounts.models import AuditEvent
 from lachan.accounts.roles import Role
 from lachan.cases.models import Case, CaseOrigin, CaseStatus
@@ -74,7 +75,7 @@ def test_a_recovered_case_long_ago_gets_a_new_case(lab_world):
     from lachan.cases.services import case_confirm
 
     old = case_confirm(person=w.an, onset_date=None, sample_date=timezone.localdate() - timedelta(days=200),
-                       origin=CaseOrigin.COMMUNITY, confirmed_at=timezone.now() - timedelta(days=200), by=None)
+                       origin=CaseOrigin.COMMUNITY, confirmed_at=timezone.now() - timedelta(days=200), by=system_actor("tests"))
     Case.objects.filter(pk=old.pk).update(status=CaseStatus.RECOVERED)
     sample = w.make_sample("S-RE", [w.an], lab=w.lab)
     outcome = lab_result_enter(sample=sample, result=Result.POSITIVE, by=w.lab_user)
@@ -87,7 +88,7 @@ def test_positive_in_quarantine_is_not_a_community_case(lab_world):
     from lachan.cases.services import case_confirm
 
     index = case_confirm(person=source, onset_date=None, sample_date=timezone.localdate() - timedelta(days=5),
-                         origin=CaseOrigin.COMMUNITY, confirmed_at=timezone.now() - timedelta(days=4), by=None)
+                         origin=CaseOrigin.COMMUNITY, confirmed_at=timezone.now() - timedelta(days=4), by=system_actor("tests"))
     Contact.objects.create(index_case=index, person=w.far, tier=Tier.F1, exposed_at=timezone.now() - timedelta(days=6),
                            commune=w.far.commune, call_status=CallStatus.QUARANTINED,
                            called_at=timezone.now() - timedelta(days=4))
@@ -115,10 +116,10 @@ def test_positive_under_a_quarantine_order_is_detected_in_quarantine(lab_world):
     policy_supersede(kind="quarantine", version="test", valid_from=today - timedelta(days=60), rules=EXERCISE_RULES)
     inside, ended = w.people[1], w.people[2]
     orders.order_create(person=inside, kind="quarantine", setting="home", starts_on=today - timedelta(days=3),
-                        by=None)
+                        by=system_actor("tests"))
     done = orders.order_create(person=ended, kind="quarantine", setting="home", starts_on=today - timedelta(days=9),
-                               by=None)
-    orders.order_end_early(order=done, reason="moved away", on=today - timedelta(days=2), by=None)
+                               by=system_actor("tests"))
+    orders.order_end_early(order=done, reason="moved away", on=today - timedelta(days=2), by=system_actor("tests"))
     w.make_sample("S-IN", [inside], lab=w.lab)
     w.make_sample("S-OUT", [ended], lab=w.lab)
     assert import_file(w, [["S-IN", "Dương tính", "22"], ["S-OUT", "Dương tính", "23"]]).ok

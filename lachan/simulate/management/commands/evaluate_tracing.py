@@ -5,6 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from lachan.accounts.actors import system_actor
 from lachan.cases.models import Case
 from lachan.core.errors import DomainError
 from lachan.simulate import bench
@@ -47,7 +48,7 @@ class Command(BaseCommand):
         outbreak = outbreak_simulate(seed=seed, start=start, end=end, params=Params(index_infections=index))
         log(f"Outbreak: {len(outbreak.infections):,} infections, {len(outbreak.confirmed()):,} confirmed "
             f"({time.monotonic() - t:.1f} s). Tracing…")
-        cases, timings = cases_confirm_and_trace(outbreak, log=log)
+        cases, timings = cases_confirm_and_trace(outbreak, by=system_actor("evaluate_tracing"), log=log)
         result = tracing_evaluate(outbreak, cases)
         result.trace_ms = timings
         from lachan.people.models import Person

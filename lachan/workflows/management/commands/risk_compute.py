@@ -3,6 +3,7 @@ from datetime import date, timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from lachan.accounts.actors import system_actor
 from lachan.core.dates import day_parse
 from lachan.core.errors import DomainError
 from lachan.core.models import Policy
@@ -48,7 +49,8 @@ class Command(BaseCommand):
         for offset in range(days - 1, -1, -1):
             on = last - timedelta(days=offset)
             try:
-                summary = risk_levels_compute(on=on, tree=tree, root=root, policy=version, save=not dry_run)
+                summary = risk_levels_compute(on=on, tree=tree, root=root, policy=version, save=not dry_run,
+                                              by=system_actor("risk_compute"))
             except DomainError as exc:
                 raise CommandError(f"{on}: {exc.message}") from exc
             self.stdout.write(str(summary) + (" (not saved)" if dry_run else ""))
