@@ -34,7 +34,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from lachan.accounts.actors import is_person, is_system
+from lachan.accounts.actors import is_person, is_system, may
 from lachan.accounts.jurisdiction import Scope, scope_for
 from lachan.accounts.roles import Perm
 from lachan.cases.models import Case, CaseOrigin, Cluster, ClusterKind
@@ -610,7 +610,7 @@ def operations_feed(*, user, since: datetime | None = None, limit: int = FEED_DE
         items += _cluster_items(ops, since, now, limit)
         items += _overdue_items(ops, since, now, limit)
         items += _venue_size_items(ops, since, now, limit)
-    if user is not None and user.has_perm_code(Perm.AUDIT_VIEW):
+    if is_person(user) and may(user, Perm.AUDIT_VIEW):
         items += _probe_items(user, since, now, limit)
     items.sort(key=lambda item: (item.at, item.id), reverse=True)
     items = items[:limit]
