@@ -14,9 +14,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_station_sees_the_crowded_small_room_and_confirms_it_large(phone_page, units, staff):
+    from lachan.accounts.actors import system_actor
     from lachan.venues.services import venue_register, venues_crowd_count
 
-    hall = venue_register(by=None, name="Nhà hàng Tiệc cưới Hoa Hồng", kind="restaurant", size="small",
+    hall = venue_register(by=system_actor("tests"), name="Nhà hàng Tiệc cưới Hoa Hồng", kind="restaurant", size="small",
                           capacity=30, address="5 Ấp Bắc", commune=units.commune)
     now = timezone.now()
     for n in range(56):
