@@ -88,7 +88,7 @@ def _arguments(w):
         "unit": w.units.province, "contact_id": w.contact.pk, "venue_id": w.venue.pk, "venue": w.venue,
         "layer": "cases", "import_id": w.an.pk, "mapping_id": w.an.pk, "tests": [], "cases": [w.case],
         "contacts": [w.contact], "rows": [], "message": w.message, "version": "test", "valid_from": yesterday,
-        "rules": {}, "source": "test",
+        "rules": {}, "source": "test", "logbook_id": w.an.pk, "logbook": None, "visitors": [],
     }
 
 

@@ -67,6 +67,7 @@ def logbook_get(*, user, logbook_id: UUID | str) -> LogbookImport:
 
 def visitors_waiting(*, user, logbook: LogbookImport) -> QuerySet[LogbookVisitor]:
     """The logbook's people to review (the logbook read with logbook_get first). Audited as a read."""
+    _require_reviewer(user)  # fail closed: never the visitors of a logbook for nobody
     audit_record(actor=user, action=AuditAction.READ, object_type="venue_logbook", object_id=logbook.pk,
                  detail={"waiting": True})
     # Rows whose phone the register knows first: most likely a match to make.
