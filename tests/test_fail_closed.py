@@ -36,6 +36,7 @@ from lachan.people.models import Person
 from lachan.quarantine.models import Facility, Order
 from lachan.risk.models import RiskAssessment
 from lachan.tracing.models import Contact
+from lachan.tracing.selectors import ChainFilter
 from lachan.venues.models import Venue
 
 pytestmark = pytest.mark.django_db
@@ -89,6 +90,7 @@ def _arguments(w):
         "layer": "cases", "import_id": w.an.pk, "mapping_id": w.an.pk, "tests": [], "cases": [w.case],
         "contacts": [w.contact], "rows": [], "message": w.message, "version": "test", "valid_from": yesterday,
         "rules": {}, "source": "test", "logbook_id": w.an.pk, "logbook": None, "visitors": [],
+        "where": ChainFilter(),
     }
 
 
