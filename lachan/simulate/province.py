@@ -117,7 +117,7 @@ def _cols(model, names: list[str]) -> list[str]:
     return [model._meta.get_field(n).column for n in names]
 
 
-def _with_other_fields(model, names: list[str], rows, *, search_index: int):
+def _with_other_fields(model, names: list[str], rows, *, search_index: int | None = None):
     """Rows completed with the model's other NOT NULL columns, so that a field added to the model later
     does not break the bulk load: derived search columns computed, others given their default."""
     known = set(names)
@@ -775,17 +775,19 @@ class _Generator:
 
     def _write_places(self, places, ext):
         base = ["id", "created_at", "changed_at"]
-        bulk_copy(Place._meta.db_table, _cols(Place, base + ["kind", "name", "commune", "address", "latitude", "longitude",
-                                                             "phone", "is_active"]), places)
-        bulk_copy(Venue._meta.db_table, _cols(Venue, base + ["place", "kind", "size", "capacity"]), ext["venue"])
-        bulk_copy(Laboratory._meta.db_table, _cols(Laboratory, base + ["place", "does_rt_pcr", "daily_capacity"]), ext["lab"])
-        bulk_copy(Checkpoint._meta.db_table, _cols(Checkpoint, base + ["place", "road"]), ext["checkpoint"])
-        bulk_copy(Enterprise._meta.db_table, _cols(Enterprise, base + ["place", "tax_code", "industry", "industrial_park"]),
-                  ext["enterprise"])
-        bulk_copy(Workshop._meta.db_table, _cols(Workshop, base + ["enterprise", "name"]), ext["workshop"])
-        bulk_copy(Team._meta.db_table, _cols(Team, base + ["workshop", "name"]), ext["team"])
-        bulk_copy(Worker._meta.db_table, _cols(Worker, base + ["enterprise", "person", "team", "employee_code", "started_on",
-                                                               "ended_on"]), ext["worker"])
+        for model, names, rows in (
+            (Place, ["kind", "name", "commune", "address", "latitude", "longitude", "phone", "is_active"], places),
+            (Venue, ["place", "kind", "size", "capacity"], ext["venue"]),
+            (Laboratory, ["place", "does_rt_pcr", "daily_capacity"], ext["lab"]),
+            (Checkpoint, ["place", "road"], ext["checkpoint"]),
+            (Enterprise, ["place", "tax_code", "industry", "industrial_park"], ext["enterprise"]),
+            (Workshop, ["enterprise", "name"], ext["workshop"]),
+            (Team, ["workshop", "name"], ext["team"]),
+            (Worker, ["enterprise", "person", "team", "employee_code", "started_on", "ended_on"], ext["worker"]),
+        ):
+            # A NOT NULL field added to a model later gets its default instead of breaking the load.
+            rows, names = _with_other_fields(model, base + names, rows)
+            bulk_copy(model._meta.db_table, _cols(model, names), rows)
 
     def _populations(self):
         """Communes without an official population get the generated count scaled to the province."""
