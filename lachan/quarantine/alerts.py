@@ -109,6 +109,8 @@ def _alerts_url() -> str:
 
 def _detail_text(alert: Alert) -> str:
     d = alert.detail or {}
+    if alert.kind == AlertKind.VIOLATION and d.get("venue"):
+        return str(d["venue"])[:60]
     if alert.kind == AlertKind.VIOLATION and "distance_m" in d:
         return f"{round(d['distance_m'])} m (+/- {round(d.get('accuracy_m', 0))} m)"
     if alert.kind == AlertKind.SYMPTOMS:

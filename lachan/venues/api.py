@@ -109,6 +109,9 @@ class CheckInOut(BaseModel):
     checkout_assumed: bool
     source: str
     created: bool = False
+    # A confirmed case still to isolate: the check-in is recorded, the station alerted, the person sent home.
+    must_isolate: bool = False
+    advice: str = ""
 
 
 class CheckInError(BaseModel):
@@ -194,7 +197,8 @@ def _checkins(user, payloads: list[CheckInIn]) -> list[tuple[CheckIn, bool] | Do
 
 def _out(checkin: CheckIn, created: bool = False) -> dict:
     return {**{f: getattr(checkin, f) for f in ("id", "venue_id", "person_id", "checked_in_at", "checked_out_at",
-                                                 "checkout_assumed", "source")}, "created": created}
+                                                 "checkout_assumed", "source")}, "created": created,
+            "must_isolate": checkin.must_isolate, "advice": str(services.ISOLATE_ADVICE) if checkin.must_isolate else ""}
 
 
 def checkin_answer(user, payload: CheckInIn) -> tuple[int, dict]:

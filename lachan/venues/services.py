@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from lachan.accounts.actors import as_user, is_person, is_system, system_actor
 from lachan.accounts.audit import audit_record
@@ -26,7 +27,7 @@ from lachan.people.identity import phone_normalize
 from lachan.people.models import Person
 from lachan.people.services import person_create
 
-from . import sql
+from . import hooks, sql
 from .errors import VenueErrorCode
 from .models import CheckIn, CheckInSource, LogbookVisitor, Venue, VenueKind, VenueSize
 from .policy import CheckInRules, checkin_rules
@@ -37,6 +38,10 @@ _REGISTRARS = {Role.VENUE_OWNER, Role.PROVINCE_ADMIN, Role.EPIDEMIOLOGIST, Role.
 
 
 # ---- venues -------------------------------------------------------------------------------------
+# What a confirmed case who checks in is told (the API's answer and the check-in page).
+ISOLATE_ADVICE = gettext_lazy("You are a confirmed case and must be isolating: go home now and stay there. Your "
+                              "check-in is recorded and your commune health station has been told.")
+
 
 def in_province(unit: AdminUnit) -> bool:
     parts = unit.path.split("/")
@@ -316,6 +321,11 @@ def checkins_record(*, items: list[CheckInItem], source: str = CheckInSource.QR,
         stays.setdefault((person_id, item.venue.pk), []).append(checkin)
     if new:
         _checkins_insert(new, results)
+    recorded = [result for result in results if isinstance(result, tuple)]
+    if recorded:
+        isolate = hooks.checkins_recorded(checkins=recorded)
+        for checkin, _created in recorded:
+            checkin.must_isolate = checkin.person_id in isolate
     return results
 
 

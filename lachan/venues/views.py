@@ -349,9 +349,9 @@ def checkin_page(request, token):
     status = None
     if action == "checkin" and person is not None:
         try:
-            services.checkin_create(venue=venue, person=person, source=CheckInSource.QR,
-                                    client_key=request.POST.get("client_key", "")[:64])
-            status = "in"
+            checkin, _created = services.checkin_create(venue=venue, person=person, source=CheckInSource.QR,
+                                                        client_key=request.POST.get("client_key", "")[:64])
+            status = "isolate" if checkin.must_isolate else "in"
         except DomainError as exc:
             messages.error(request, str(exc.message))
     elif action == "checkout" and person is not None:
@@ -369,7 +369,7 @@ def checkin_page(request, token):
         return response
     context = {
         "venue": venue, "person": person, "form": form, "open": _open_checkin(person, venue),
-        "done": request.GET.get("done"), "last": None,
+        "done": request.GET.get("done"), "last": None, "isolate_advice": services.ISOLATE_ADVICE,
     }
     if context["done"] == "out" and person is not None:
         context["last"] = CheckIn.objects.filter(person=person, venue=venue).order_by("-checked_in_at").first()

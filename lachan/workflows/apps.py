@@ -15,6 +15,13 @@ class WorkflowsConfig(AppConfig):
         from .quarantine_orders import quarantine_tests_results, quarantine_tests_sampled
 
         on_sample_registered(quarantine_tests_sampled)
+
+        # A confirmed case who checks in somewhere is sent home and the station alerted.
+        from lachan.venues.hooks import on_checkins_recorded
+
+        from .checkin_isolation import checkins_of_cases
+
+        on_checkins_recorded(checkins_of_cases)
         periodic("workflows.quarantine_tests_results", every_minutes=5)(quarantine_tests_results)
 
         # Risk levels: each morning, the day before's level of every unit (its window of cases is complete).
