@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lachan.cases.models import Cluster
 from lachan.cases.selectors import clusters_in_scope
 from lachan.core.widgets import DateInput
 from lachan.geo.forms import UnitChoiceField
@@ -17,7 +18,6 @@ from lachan.people.selectors import communes_in_scope
 from .selectors import ChainFilter
 
 EARLIEST = date(2020, 1, 1)
-CLUSTER_CHOICE_DAYS = 120  # clusters offered in the list: open ones, and those closed in the last four months
 
 
 class ClusterChoiceField(forms.ModelChoiceField):
@@ -35,13 +35,16 @@ class ChainFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        recent = timezone.localdate() - timedelta(days=CLUSTER_CHOICE_DAYS)
-        wanted = Q(closed_on__isnull=True) | Q(closed_on__gte=recent)
+        # Validated against the one chosen; the choices shown are set by offer_clusters (those of the cases shown).
         chosen = (self.data.get("cluster") or "") if self.is_bound else ""
-        if chosen:
-            wanted |= Q(pk=chosen) if is_uuid(chosen) else Q()
-        self.fields["cluster"].queryset = clusters_in_scope(user).filter(wanted).order_by("-opened_on", "name")
+        self.fields["cluster"].queryset = clusters_in_scope(user).filter(pk=chosen if is_uuid(chosen) else None)
         self.fields["commune"].queryset = communes_in_scope(user=user).select_related("parent")
+
+    def offer_clusters(self, cluster_ids: list) -> None:
+        """The clusters listed: those of the cases of the chosen days and commune, and the one chosen."""
+        chosen = self.fields["cluster"].queryset
+        self.fields["cluster"].queryset = (Cluster.objects.filter(Q(pk__in=cluster_ids) | Q(pk__in=chosen.values("pk")))
+                                           .select_related("commune__parent").order_by("-opened_on", "name"))
 
     def clean(self):
         data = super().clean()

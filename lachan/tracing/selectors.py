@@ -140,6 +140,7 @@ CHAIN_DAYS = 14  # the chain's window when none is chosen: the last two weeks of
 CHAIN_MAX_CASES = 80  # cases drawn (newest first); the text list below the graph pages through all of them
 CHAIN_MAX_NODES = 400  # every node drawn: cases, their infectors, F1s and F2s
 CHAIN_LIST_SIZE = 25
+CHAIN_CLUSTER_CHOICES = 300
 
 
 @dataclass
@@ -283,7 +284,13 @@ def transmission_chain(*, user, where: ChainFilter | None = None, page=1, max_ca
         case.chain_f2 = list_counts.get(case.pk, {}).get(2, 0)
         case.chain_infector = list_infectors.get(case.pk, (None, None))[0]
         case.chain_infected = [i for i in infected.get(case.pk, []) if i["pk"] != case.pk]
+    # The clusters to choose from: those of the cases of these days (and commune), not every cluster the reader may
+    # see (thousands over a year, and each checked against the jurisdiction: over a second at 1,000,000 people).
+    window, _where = chain_cases(user=user, where=replace(where, cluster_id=None), visible=visible_cases)
+    cluster_ids = list(window.exclude(cluster_id=None).order_by().values_list("cluster_id", flat=True)
+                       .distinct()[:CHAIN_CLUSTER_CHOICES])
     return {
+        "cluster_ids": cluster_ids,
         "where": where, "total": total, "drawn_cases": len(drawn), "cases_left_out": total - len(drawn),
         "contacts_drawn": contact_count, "contacts_left_out": max(0, in_scope_contacts - len(contacts)),
         "graph": {"nodes": list(nodes.values()), "edges": edges}, "page": listed,

@@ -105,6 +105,7 @@ def chain(request):
         filled.update({"date_from": shown.date_from.isoformat(), "date_to": shown.date_to.isoformat()})
         form = ChainFilterForm(filled, user=request.user)
         form.is_valid()
+    form.offer_clusters(data["cluster_ids"])
     return render(request, "tracing/chain.html", {
         **data, "form": form, "filtered_cluster": cluster, "query_string": params.urlencode(),
         "shown_from": shown.date_from, "shown_to": shown.date_to,
