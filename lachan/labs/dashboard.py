@@ -205,9 +205,13 @@ class CommunePositivity:
     tests: int
     positives: int
 
+    positive_pools: int = 0  # counted in tests and positives too, each as one positive test
+
     @property
     def percent(self) -> float:
-        return 100 * self.positives / self.tests if self.tests else 0.0
+        return stats.positivity_percent(results=self.tests - self.positive_pools,
+                                        positives=self.positives - self.positive_pools,
+                                        positive_pools=self.positive_pools) or 0.0
 
 
 def commune_counts(scope: DashScope, *, days: int) -> dict[int, tuple[int, int]]:
@@ -221,10 +225,21 @@ def commune_counts(scope: DashScope, *, days: int) -> dict[int, tuple[int, int]]
 def positivity_by_commune(scope: DashScope, *, days: int, top: int = TOP_COMMUNES) -> list[CommunePositivity]:
     """The communes with the most positives (then the highest rate), with their results in the window."""
     counts = commune_counts(scope, days=days)
+    pools = _positive_pools(scope, days=days, by="commune")
+    counts = {c: (t + pools.get(c, 0), p + pools.get(c, 0)) for c, (t, p) in counts.items()} | {
+        c: (n, n) for c, n in pools.items() if c not in counts}
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1][1], -(kv[1][1] / kv[1][0] if kv[1][0] else 0), kv[0]))
     ranked = ranked[:top]
     units = AdminUnit.objects.select_related("parent").in_bulk([c for c, _v in ranked])
-    return [CommunePositivity(units[c], t, p) for c, (t, p) in ranked if c in units]
+    return [CommunePositivity(units[c], t, p, pools.get(c, 0)) for c, (t, p) in ranked if c in units]
+
+
+def _positive_pools(scope: DashScope, *, days: int, by: str, today: date | None = None) -> dict:
+    if scope.kind == "none":
+        return {}
+    return stats.positive_pools(first_day=advice.first_day(days, today), by=by,
+                                laboratory_id=scope.laboratory.pk if scope.kind == "lab" else None,
+                                commune_ids=list(scope.commune_ids) if scope.kind == "unit" else None)
 
 
 @dataclass
@@ -233,9 +248,13 @@ class DayPositivity:
     tests: int
     positives: int
 
+    positive_pools: int = 0  # counted in tests and positives too, each as one positive test
+
     @property
     def percent(self) -> float:
-        return 100 * self.positives / self.tests if self.tests else 0.0
+        return stats.positivity_percent(results=self.tests - self.positive_pools,
+                                        positives=self.positives - self.positive_pools,
+                                        positive_pools=self.positive_pools) or 0.0
 
 
 def positivity_by_day(scope: DashScope, *, days: int = SERIES_DAYS, today: date | None = None,
@@ -245,11 +264,13 @@ def positivity_by_day(scope: DashScope, *, days: int = SERIES_DAYS, today: date 
     found = {} if scope.kind == "none" else stats.result_counts(
         first_day=first, by="day", now=now, laboratory_id=scope.laboratory.pk if scope.kind == "lab" else None,
         commune_ids=list(scope.commune_ids) if scope.kind == "unit" else None)
+    pools = _positive_pools(scope, days=days, by="day", today=today)
     out = []
     for n in range(days):
         day = first + timedelta(days=n)
         tests, positives = found.get(day, (0, 0))
-        out.append(DayPositivity(day, tests, positives))
+        pooled = pools.get(day, 0)
+        out.append(DayPositivity(day, tests + pooled, positives + pooled, pooled))
     return out
 
 
@@ -330,6 +351,12 @@ class Dashboard:
     def window(self) -> tuple[int, int]:
         recent = self.series[-self.days:]
         return sum(d.tests for d in recent), sum(d.positives for d in recent)
+
+    @property
+    def window_percent(self) -> float | None:
+        tests, positives = self.window
+        pools = sum(d.positive_pools for d in self.series[-self.days:])
+        return stats.positivity_percent(results=tests - pools, positives=positives - pools, positive_pools=pools)
 
 
 def dashboard(*, user, days: int | None = None) -> Dashboard:

@@ -23,7 +23,7 @@ def dashboard(request):
     return render(request, "labs/dashboard.html", {
         "d": data, "buckets": [label for _h, label in board.AGE_BUCKETS], "windows": board.WINDOWS,
         "window_tests": tests, "window_positives": positives,
-        "window_percent": 100 * positives / tests if tests else None,
+        "window_percent": data.window_percent,
         "series_table": [d for d in reversed(data.series) if d.tests][:14],
     })
 

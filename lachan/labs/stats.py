@@ -30,7 +30,16 @@ from django.utils import timezone
 from lachan.core.dates import local_midnight
 from lachan.core.db import bulk_insert, chunked
 
-from .models import ResultCorrection, ResultStat, ResultStatPeriod, Sample, SampleStatus, Swab, SwabOutcome
+from .models import (
+    Result,
+    ResultCorrection,
+    ResultStat,
+    ResultStatPeriod,
+    Sample,
+    SampleStatus,
+    Swab,
+    SwabOutcome,
+)
 
 GRACE = timedelta(minutes=15)
 ALL_DAY = ResultStat.ALL_DAY
@@ -265,3 +274,41 @@ def result_counts(*, first_day: date, by: str, laboratory_id=None, commune_ids=N
             out[key][0] += tests
             out[key][1] += positives
     return {key: (tests, positives) for key, (tests, positives) in out.items()}
+
+
+# ---- positivity as shown ---------------------------------------------------------------------------------
+
+def positivity_percent(*, results: int, positives: int, positive_pools: int = 0) -> float | None:
+    """The one positivity every page shows, in %: individual-equivalent results (as counted above) plus each
+    positive pool as one positive test — a positive pool says someone is positive, so it is never 0 % beside it
+    while its members wait for their own tests. None without any test."""
+    tests = results + positive_pools
+    return 100 * (positives + positive_pools) / tests if tests else None
+
+
+def positive_pools(*, first_day: date, by: str, laboratory_id=None, commune_ids=None, sample_q=None) -> dict:
+    """Positive pools released from local midnight of `first_day`: key → count, the key a local day of release
+    (by="day") or the commune of residence of a member (by="commune": a pool counts once in each of its members'
+    communes); of one laboratory, of the pools with a member in some communes, of the tubes `sample_q` selects."""
+    pools = Sample.objects.filter(pooled=True, result=Result.POSITIVE, status=SampleStatus.RELEASED,
+                                  released_at__gte=local_midnight(first_day))
+    if laboratory_id is not None:
+        pools = pools.filter(laboratory_id=laboratory_id)
+    if sample_q is not None:
+        pools = pools.filter(sample_q)
+    out: dict = defaultdict(int)
+    if by == "commune" or commune_ids is not None:
+        members = Swab.objects.filter(sample__in=pools)
+        if commune_ids is not None:
+            members = members.filter(person__commune_id__in=commune_ids)
+        pairs = set(members.values_list("sample_id", "person__commune_id", "sample__released_at"))
+        if by == "commune":
+            for key in {(sample, commune) for sample, commune, _at in pairs}:
+                out[key[1]] += 1
+        else:
+            for _sample, at in {(sample, at) for sample, _commune, at in pairs}:
+                out[timezone.localtime(at).date()] += 1
+        return dict(out)
+    for at in pools.values_list("released_at", flat=True):
+        out[timezone.localtime(at).date()] += 1
+    return dict(out)

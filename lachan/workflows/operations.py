@@ -149,6 +149,11 @@ def _percent(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 2) if whole else None
 
 
+def _positivity(results: int, positives: int, positive_pools: int) -> float | None:
+    percent = lab_stats.positivity_percent(results=results, positives=positives, positive_pools=positive_pools)
+    return None if percent is None else round(percent, 2)
+
+
 # ---- cases and the epidemic curve -------------------------------------------------------------------------------
 
 def _case_counts(ops: OpsScope, *, first: date, last: date) -> dict[date, list[int]]:
@@ -281,8 +286,8 @@ def _tubes(ops: OpsScope, *, today: date, now: datetime, live: bool) -> dict:
 def tests(ops: OpsScope, *, now: datetime | None = None) -> dict | None:
     """Results released today and over the 7 days, and positivity, in individual-equivalent results as the
     laboratory module counts them (lachan.labs.advice): an individual tube's result counts once, a negative pool
-    once per member, a positive pool not at all (its members count through their own re-tests); inconclusive and
-    rejected tubes never. Beside them the tubes: individual tubes and pools released, and the positive ones."""
+    once per member, a positive pool once as a positive test (labs.stats.positivity_percent; its members count
+    again through their own re-tests); inconclusive and rejected tubes never. Beside them the tubes: individual tubes and pools released, and the positive ones."""
     if ops.labs is None:
         return None
     live, now = now is None, _now(now)
@@ -296,11 +301,16 @@ def tests(ops: OpsScope, *, now: datetime | None = None) -> dict | None:
     week_tests = sum(t for day, (t, _p) in counts.items() if first <= day <= today)
     week_positives = sum(p for day, (_t, p) in counts.items() if first <= day <= today)
     tubes = _tubes(ops, today=today, now=now, live=live)
+    pools = lab_stats.positive_pools(  # by the members' residence, as the results are counted
+        first_day=first, by="day", laboratory_id=labs.laboratory.pk if labs.kind == "lab" else None,
+        commune_ids=list(labs.commune_ids) if labs.kind == "unit" else None)
+    today_pools = pools.get(today, 0)
+    week_pools = sum(n for day, n in pools.items() if first <= day <= today)
     return {
-        "today": {"results": today_tests, "positives": today_positives,
-                  "positivity": _percent(today_positives, today_tests)},
-        "week": {"results": week_tests, "positives": week_positives,
-                 "positivity": _percent(week_positives, week_tests)},
+        "today": {"results": today_tests + today_pools, "positives": today_positives + today_pools,
+                  "positivity": _positivity(today_tests, today_positives, today_pools)},
+        "week": {"results": week_tests + week_pools, "positives": week_positives + week_pools,
+                 "positivity": _positivity(week_tests, week_positives, week_pools)},
         "tubes": tubes,
     }
 

@@ -170,3 +170,22 @@ def test_dashboard_of_an_empty_province(client, staff):
     page = client.get(reverse("labs:dashboard")).content.decode()
     assert "No tube is waiting." in page and "No result released in the last 7 days." in page
     assert "<svg" in page
+
+
+def test_a_positive_pool_counts_as_a_positive_test_everywhere(units, world, staff, client):
+    """Item 21 of issue 12: a positive pool beside "0.0 %". Every positivity shown goes through
+    labs.stats.positivity_percent: the pool is one test and one positive."""
+    person = Person.objects.create(full_name="P", commune=units.commune2)
+    members = [person] + [Person.objects.create(full_name=f"P{i}", commune=units.commune2) for i in range(3)]
+    released = world["now"] - timedelta(hours=1)
+    tube(members, lab=world["lab_a"], site=None, status="released", collected_at=released - timedelta(hours=5),
+         released_at=released, result=Result.POSITIVE)
+    scope = board.DashScope("unit", commune_ids=(units.commune2.pk,))
+    today = timezone.localtime(released).date()
+    day = next(d for d in board.positivity_by_day(scope, days=7) if d.day == today)
+    assert (day.tests, day.positives, day.percent) == (1, 1, 100.0)
+    (commune,) = board.positivity_by_commune(scope, days=7)
+    assert (commune.commune.pk, commune.tests, commune.positives, commune.percent) == (units.commune2.pk, 1, 1, 100.0)
+    client.force_login(staff.province)
+    page = client.get("/labs/dashboard/").content.decode()
+    assert 'data-testid="window-rate">0.00' not in page

@@ -164,16 +164,31 @@ def lab_world(units, make_user):
 
 def test_tests_and_positivity_in_individual_equivalent_results(units, staff, lab_world):
     found = ops.tests(ops.ops_scope(staff.province), now=NOW)
-    # Today: the positive (1) + the negative pool's 3 members + the other lab's pool of 2 = 6 results, 1 positive.
-    assert found["today"] == {"results": 6, "positives": 1, "positivity": round(100 / 6, 2)}
-    assert found["week"] == {"results": 7, "positives": 1, "positivity": round(100 / 7, 2)}
+    # Today: the positive (1) + the negative pool's 3 members + the other lab's pool of 2 = 6 results, 1 positive;
+    # and the positive pool as one positive test: 7 tests, 2 positive.
+    assert found["today"] == {"results": 7, "positives": 2, "positivity": round(200 / 7, 2)}
+    assert found["week"] == {"results": 8, "positives": 2, "positivity": 25.0}
     assert found["tubes"]["individual"] == {"today": 1, "today_positive": 1, "week": 2, "week_positive": 1}
     assert found["tubes"]["pooled"] == {"today": 3, "today_positive": 1, "week": 3, "week_positive": 1}
     # The laboratory sees its own tubes only; the commune station the results of its residents.
     lab = ops.tests(ops.ops_scope(lab_world["lab_user"]), now=NOW)
-    assert lab["today"]["results"] == 4 and lab["tubes"]["pooled"]["today"] == 2
+    assert lab["today"]["results"] == 5 and lab["tubes"]["pooled"]["today"] == 2
     commune = ops.tests(ops.ops_scope(staff.commune), now=NOW)
-    assert commune["today"] == {"results": 4, "positives": 1, "positivity": 25.0}
+    assert commune["today"] == {"results": 5, "positives": 2, "positivity": 40.0}
+
+
+def test_a_positive_pool_alone_is_not_zero_positivity(units, staff):
+    """Item 21 of issue 12: a negative individual tube and a positive pool whose members are not re-tested yet
+    showed "0.0 %" beside the positive pool."""
+    lab = Laboratory.objects.create(place=Place.objects.create(kind=PlaceKind.LABORATORY, name="Lab P",
+                                                               commune=units.commune))
+    released = NOW - timedelta(hours=1)
+    tube([person(units.commune)], lab=lab, status="released", collected_at=released - timedelta(hours=5),
+         released_at=released, result=Result.NEGATIVE)
+    tube([person(units.commune) for _ in range(5)], lab=lab, status="released",
+         collected_at=released - timedelta(hours=5), released_at=released, result=Result.POSITIVE)
+    found = ops.tests(ops.ops_scope(staff.province), now=NOW)
+    assert found["today"] == {"results": 2, "positives": 1, "positivity": 50.0}
 
 
 def test_vaccination_coverage_entered_nearest_unit_first(units, staff):
@@ -221,7 +236,7 @@ def test_units_at_each_risk_level_on_the_latest_day_assessed(units, staff):
 def test_each_role_reads_only_its_blocks(units, staff, make_user, lab_world):
     lab = ops.operations_summary(user=lab_world["lab_user"], now=NOW)
     assert lab["cases"] is lab["quarantine"] is lab["alerts"] is lab["curve"] is lab["risk"] is None
-    assert lab["tests"]["today"]["results"] == 4
+    assert lab["tests"]["today"]["results"] == 5  # with its positive pool as one test
     enterprise_place = Place.objects.create(kind=PlaceKind.ENTERPRISE, name="Công ty May", commune=units.commune)
     enterprise = make_user(Role.ENTERPRISE_OFFICER, place=enterprise_place)
     found = ops.operations_summary(user=enterprise, now=NOW)
