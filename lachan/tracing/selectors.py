@@ -275,8 +275,11 @@ def transmission_chain(*, user, where: ChainFilter | None = None, page=1, max_ca
     list_infectors = _infectors(visible_cases, listed.items)
     infected = defaultdict(list)
     for index_case_id, case_pk, code in (
-            visible_contacts.filter(index_case_id__in=[c.pk for c in listed.items], tier__in=[1, 2],
-                                    person__cases__in=visible_cases.values("pk"))
+            # The case a contact became is the contact's own person's: visible when that person lives in the
+            # jurisdiction (a condition on the row joined, not a subquery over every visible case: 1.3 s on SQLite).
+            visible_contacts.filter(scope_for(user).person_q(person_field="person"),
+                                    index_case_id__in=[c.pk for c in listed.items], tier__in=[1, 2],
+                                    person__cases__isnull=False)
             .values_list("index_case_id", "person__cases__id", "person__cases__code")):
         infected[index_case_id].append({"pk": case_pk, "code": code})
     for case in listed.items:
