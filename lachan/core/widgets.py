@@ -18,6 +18,6 @@ class SearchableSelect(forms.Select):
     finds "Phường 1, TP. Mỹ Tho"): web/app.js puts a search box before it (data-searchable). Without script it is a
     plain select; nothing is fetched from elsewhere."""
 
-    def __init__(self, attrs=None, choices=(), placeholder: str = ""):
+    def __init__(self, attrs=None, choices=(), placeholder=""):  # a lazy text is translated when drawn
         attrs = {**(attrs or {}), "data-searchable": placeholder or "…"}
         super().__init__(attrs=attrs, choices=choices)

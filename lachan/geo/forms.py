@@ -15,7 +15,7 @@ from .models import AdminUnit
 
 class UnitSelect(SearchableSelect):
     def __init__(self, attrs=None, choices=()):
-        super().__init__(attrs=attrs, choices=choices, placeholder=str(_("Type the name to find it")))
+        super().__init__(attrs=attrs, choices=choices, placeholder=_("Type the name to find it"))  # lazy: the reader's language
 
 
 class UnitChoiceField(forms.ModelChoiceField):

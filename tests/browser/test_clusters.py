@@ -103,7 +103,7 @@ def test_interview_contact(page, phone_page, units, staff):
     page.fill("input[name=q]", "tran thi binh")
     page.click("form.filters button[type=submit]")
     page.wait_for_load_state("networkidle")
-    page.select_option("select[name=person]", label="Trần Thị Bình · " + units.commune.name + " · 1992")
+    page.select_option("select[name=person]", label="Trần Thị Bình · " + units.commune.label + " · 1992")
     page.fill("input[name=relationship]", "đồng nghiệp")
     page.fill("input[name=last_contact_at]", "2021-08-13T18:30")
     page.fill("input[name=minutes]", "45")

@@ -24,3 +24,11 @@ def test_every_unit_picker_shows_the_label_and_is_searchable(units):
     html = field.widget.render("commune", None, attrs={"id": "id_commune"})
     assert "data-searchable" in html and "Phường 1, TX. Cai Lậy" in html
     assert [label for _code, label in unit_choices(wards)][1:] == [w.label for w in wards]
+
+
+def test_the_pickers_prompt_is_in_the_readers_language(db):
+    from django.utils import translation
+
+    field = UnitChoiceField(queryset=AdminUnit.objects.none())
+    with translation.override("vi"):
+        assert 'data-searchable="Gõ tên để tìm"' in field.widget.render("unit", None)
