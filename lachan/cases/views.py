@@ -20,6 +20,7 @@ from lachan.core.pagination import page_of
 from . import selectors, services
 from .chart import epicurve_svg
 from .forms import ClusterCasesForm, ClusterCloseForm, ClusterForm, ClusterReopenForm, apply_errors
+from .isolation import isolation_attach
 from .models import CaseOrigin, CaseStatus, ClusterKind
 
 CLUSTER_STATUSES = (("open", gettext_lazy("open")), ("closed", gettext_lazy("closed")))
@@ -36,6 +37,7 @@ def case_list(request):
     params.pop("page", None)
     page = page_of(queryset, page=request.GET.get("page"), size=50)
     selectors.cases_audited(user=request.user, cases=page.items)
+    isolation_attach(list(page.items))
     return render(request, "cases/list.html", {
         "page": page, "query_string": params.urlencode(),
         "statuses": CaseStatus.choices, "origins": CaseOrigin.choices, "q": request.GET.get("q", ""),
@@ -46,6 +48,7 @@ def case_list(request):
 @staff_view(Perm.CASES_VIEW)
 def case_detail(request, case_id):
     case = selectors.case_get(user=request.user, case_id=case_id)
+    isolation_attach([case])
     clusters = list(selectors.cluster_list(user=request.user, status="open")[:200])
     if case.cluster is not None and case.cluster_id not in {c.pk for c in clusters}:
         clusters.append(case.cluster)  # closed, or beyond the first 200

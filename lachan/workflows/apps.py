@@ -22,6 +22,13 @@ class WorkflowsConfig(AppConfig):
         from .checkin_isolation import checkins_of_cases
 
         on_checkins_recorded(checkins_of_cases)
+
+        # A case's isolation state on the cases pages: from its isolation order in force today.
+        from lachan.cases.isolation import register_isolation_provider
+
+        from .case_isolation import isolation_places
+
+        register_isolation_provider(isolation_places)
         periodic("workflows.quarantine_tests_results", every_minutes=5)(quarantine_tests_results)
 
         # Risk levels: each morning, the day before's level of every unit (its window of cases is complete).

@@ -53,13 +53,13 @@ from lachan.quarantine.models import (
     AlertStatus,
     Order,
     OrderKind,
-    OrderStatus,
 )
-from lachan.quarantine.models import Setting as OrderSetting
 from lachan.risk.models import COVERAGE_KINDS, RiskAssessment, RiskInput, RiskInputKind
 from lachan.tracing.models import CallStatus, Contact, Tier, TracingRun
 from lachan.venues.models import Venue
 from lachan.venues.policy import venue_size_rules_on
+
+from .case_isolation import in_facility_q, order_in_force_q
 
 CURVE_DAYS = 60
 AVERAGE_DAYS = 7
@@ -225,14 +225,16 @@ def quarantine_now(ops: OpsScope) -> dict | None:
     """Orders in force: contacts in quarantine (F1 among them; at home / in a facility) and cases in isolation."""
     if not ops.quarantine:
         return None
+    today = timezone.localdate()
     quarantine = Q(kind=OrderKind.QUARANTINE)
     isolation = Q(kind=OrderKind.ISOLATION)
-    found = Order.objects.filter(ops.commune_q("commune_id"), status=OrderStatus.ACTIVE).aggregate(
+    facility = in_facility_q(today)  # the same rule as the cases pages (lachan.workflows.case_isolation)
+    found = Order.objects.filter(ops.commune_q("commune_id"), order_in_force_q(today)).aggregate(
         quarantine=Count("pk", filter=quarantine),
         quarantine_f1=Count("pk", filter=quarantine & Q(contact_tier=Tier.F1)),
-        quarantine_facility=Count("pk", filter=quarantine & Q(setting=OrderSetting.FACILITY)),
+        quarantine_facility=Count("pk", filter=quarantine & facility),
         isolation=Count("pk", filter=isolation),
-        isolation_facility=Count("pk", filter=isolation & Q(setting=OrderSetting.FACILITY)),
+        isolation_facility=Count("pk", filter=isolation & facility),
     )
     found["quarantine_home"] = found["quarantine"] - found["quarantine_facility"]
     found["isolation_home"] = found["isolation"] - found["isolation_facility"]
