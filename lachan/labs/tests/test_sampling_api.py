@@ -107,14 +107,23 @@ def test_one_sample(api, staff, campaign, people):
     ({"swabs": [{"person_id": None, "national_id": "x"}]}, ["labs_person_not_found"]),
     ({"pooled": True, "swabs": [{"phone": "0912300001"}]}, ["labs_pool_too_small"]),
     ({"reason": "party"}, ["labs_campaign_invalid"]),
-    ({"collected_at": "2999-01-01T00:00:00Z"}, ["labs_date_invalid"]),
-    ({"collected_at": "0001-01-01T00:00:00Z"}, ["labs_date_invalid"]),
+    ({"collected_at": "2150-01-01T00:00:00Z"}, ["labs_date_invalid"]),  # in the future
+    ({"collected_at": "1901-01-01T00:00:00Z"}, ["labs_date_invalid"]),  # before anyone was swabbed
 ])
 def test_one_sample_bad_input(api, staff, campaign, people, change, codes):
     response = api(staff.commune).post("/samples", {**pool_payload(campaign, people.here[:5], "API-0001"), **change})
     assert response.status_code == 400, response.json()
     body = response.json()
     assert body["code"] == "invalid" and sorted(e["code"] for e in body["errors"]) == sorted(codes)
+    assert not Sample.objects.exists()
+
+
+@pytest.mark.parametrize("collected_at", ["2999-01-01T00:00:00Z", "0001-01-01T00:00:00Z"])
+def test_a_time_beyond_any_calendar_we_keep_is_refused_on_its_field(api, staff, campaign, people, collected_at):
+    payload = {**pool_payload(campaign, people.here[:5], "API-0001"), "collected_at": collected_at}
+    response = api(staff.commune).post("/samples", payload)
+    assert response.status_code == 422, response.json()
+    assert [e["field"] for e in response.json()["errors"]] == ["collected_at"]
     assert not Sample.objects.exists()
 
 
