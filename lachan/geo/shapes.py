@@ -14,11 +14,14 @@ from typing import Any
 import shapely
 from django.conf import settings
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from shapely import make_valid, voronoi_polygons
 from shapely.geometry import MultiPoint, MultiPolygon, Point, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 from shapely.validation import explain_validity
+
+from lachan.core.numbers import number_text
 
 from .models import AdminLevel, AdminUnit
 
@@ -46,9 +49,14 @@ def geojson_load(data: bytes) -> Any:
     try:
         doc = json.loads(data.decode("utf-8-sig"), parse_constant=_not_a_number)
     except RecursionError:
-        raise ShapeError("the file is nested too deeply to be GeoJSON") from None
-    except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError is a ValueError
-        raise ShapeError(f"the file is not valid GeoJSON: {exc}") from None
+        raise ShapeError(_("the file is nested too deeply to be GeoJSON")) from None
+    except json.JSONDecodeError as exc:  # where, in the user's words (json's own message is English)
+        raise ShapeError(_("the file is not valid JSON (line %(line)s, column %(column)s)")
+                         % {"line": exc.lineno, "column": exc.colno}) from None
+    except UnicodeDecodeError:
+        raise ShapeError(_("the file is not text in UTF-8")) from None
+    except ValueError:  # NaN or Infinity
+        raise ShapeError(_("the file holds a number JSON does not allow (NaN or Infinity)")) from None
     _check_depth(doc, settings.LACHAN_GEOJSON_MAX_DEPTH)
     return doc
 
@@ -58,7 +66,7 @@ def _check_depth(doc: Any, limit: int) -> None:
     while stack:
         value, depth = stack.pop()
         if depth > limit:
-            raise ShapeError(f"the file is nested more than {limit} deep: it is not GeoJSON")
+            raise ShapeError(_("the file is nested more than %(n)s deep: it is not GeoJSON") % {"n": limit})
         if isinstance(value, dict):
             stack.extend((v, depth + 1) for v in value.values())
         elif isinstance(value, list):
@@ -71,7 +79,7 @@ def feature_properties(feature: Any) -> dict[str, Any]:
     if props is None:
         return {}
     if not isinstance(props, dict):
-        raise ShapeError("the feature's properties must be a JSON object")
+        raise ShapeError(_("the feature's properties must be a JSON object"))
     return props
 
 
@@ -98,29 +106,46 @@ def geometry_parse(value: Any, *, max_vertices: int | None = None) -> BaseGeomet
     if isinstance(value, dict) and value.get("type") == "Feature":
         value = value.get("geometry")
     if not isinstance(value, dict) or value.get("type") not in ("Polygon", "MultiPolygon"):
-        raise ShapeError("the area must be a GeoJSON Polygon or MultiPolygon")
+        raise ShapeError(_("the area must be a GeoJSON Polygon or MultiPolygon"))
     limit = max_vertices or settings.LACHAN_GEOMETRY_MAX_VERTICES
     if vertices_count(value, limit) > limit:
-        raise ShapeError(f"the polygon has more than {limit:,} corners: simplify it (e.g. in QGIS) and try again")
+        raise ShapeError(_("the polygon has more than %(n)s corners: simplify it (e.g. in QGIS) and try again")
+                         % {"n": number_text(limit)})
     try:
         geom = shape(value)
-    except (ValueError, TypeError, IndexError, AttributeError, KeyError) as exc:
-        raise ShapeError(f"the coordinates are not a polygon ({exc})") from None
+    except (ValueError, TypeError, IndexError, AttributeError, KeyError):
+        raise ShapeError(_("the coordinates are not a polygon (each ring a list of [longitude, latitude] pairs)")) \
+            from None
     if geom.is_empty:
-        raise ShapeError("the polygon is empty")
+        raise ShapeError(_("the polygon is empty"))
     polygons = list(geom.geoms) if isinstance(geom, MultiPolygon) else [geom]
     for polygon in polygons:
         ring = list(polygon.exterior.coords)
         if len(ring) < 4:
-            raise ShapeError("a polygon needs at least three corners")
+            raise ShapeError(_("a polygon needs at least three corners"))
         for lon, lat, *_rest in ring:
             if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
-                raise ShapeError("the coordinates must be longitude, latitude in degrees (WGS 84)")
+                raise ShapeError(_("the coordinates must be longitude, latitude in degrees (WGS 84)"))
     if not geom.is_valid:
-        raise ShapeError(f"the polygon is not valid: {explain_validity(geom)}")
+        raise ShapeError(_invalid_text(geom))
     if geom.area == 0:
-        raise ShapeError("the polygon has no area")
+        raise ShapeError(_("the polygon has no area"))
     return geom
+
+
+def _invalid_text(geom: BaseGeometry) -> str:
+    """shapely's reason (English, e.g. "Self-intersection[106.1 10.2]") in the user's words, with its place."""
+    reason = explain_validity(geom)
+    name, _sep, where = reason.partition("[")
+    where = where.rstrip("]").replace(" ", ", ")
+    words = {"Self-intersection": _("its edges cross each other"), "Ring Self-intersection": _("a ring touches itself"),
+             "Too few points": _("a ring has too few corners"), "Hole lies outside shell": _("a hole lies outside it"),
+             "Interior is disconnected": _("its holes cut it in pieces"),
+             "Nested shells": _("one of its polygons lies inside another")}
+    problem = words.get(name.strip(), _("its shape is not a simple polygon"))
+    if where:
+        return _("the polygon is not valid: %(problem)s near %(where)s") % {"problem": problem, "where": where}
+    return _("the polygon is not valid: %(problem)s") % {"problem": problem}
 
 
 def geometry_json(geom: BaseGeometry, *, digits: int = 6) -> dict[str, Any]:

@@ -57,7 +57,7 @@ def exercise_policy(*, log) -> Policy | None:
     try:
         policy = policy_supersede(kind=services.POLICY_KIND, version=EXERCISE_VERSION,
                                   valid_from=today - timedelta(days=30), rules=EXERCISE_RULES,
-                                  source="Demo: a province exercise re-adopting Official Dispatch 11042/BYT-DP")
+                                  source="Tập dượt của tỉnh: áp dụng lại Công văn 11042/BYT-DP")
     except DomainError as exc:
         log(f"Quarantine demo: no exercise policy ({exc.message}).")
         return None
