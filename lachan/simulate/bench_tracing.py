@@ -18,6 +18,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connections as db_connections
 from django.db import transaction
 from django.utils import timezone
@@ -97,7 +98,8 @@ def _serve(*, workers: int, threads: int, server: str = "granian") -> tuple[subp
     with log.open("w") as out:
         proc = subprocess.Popen([sys.executable, MANAGE, "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port),
                                  "--workers", str(workers), "--threads", str(threads), "--server", server],
-                                env={**os.environ, "LACHAN_TESTING": "0"},  # as in production: no static finders
+                                # as in production (no static finders), with this process's key: it signed the QRs
+                                env={**os.environ, "LACHAN_TESTING": "0", "SECRET_KEY": settings.SECRET_KEY},
                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

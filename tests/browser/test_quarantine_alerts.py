@@ -46,7 +46,7 @@ def test_fever_on_the_phone_page_is_alerted_and_dealt_with(page, phone_page, qua
     # The alert appears in the open queue by itself (the page polls every few seconds).
     row = page.locator("[data-testid=alert-row][data-kind=symptoms]")
     row.wait_for(timeout=15000)
-    assert "Phạm Thị Hoa" in row.inner_text() and "38.9" in row.inner_text()
+    assert "Phạm Thị Hoa" in row.inner_text() and "38,9" in row.inner_text()
     assert row.get_attribute("data-status") == "open"
     screenshot(page, "quarantine-alert-queue-new")
 
