@@ -6,11 +6,13 @@ from django.utils import timezone
 
 from lachan.accounts.roles import Role
 from lachan.people.models import Person
+from lachan.quarantine.tests.orders_fixtures import exercise  # noqa: F401
 from tests.browser.conftest import login, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.mark.usefixtures("exercise")  # a quarantine version in force, whatever the flush before left
 def test_a_case_checking_in_is_sent_home_and_the_list_says_where_cases_isolate(phone_page, page, units, staff,
                                                                                 make_user):
     from lachan.cases.services import case_confirm

@@ -62,7 +62,7 @@ def test_a_version_is_shown_field_by_field_with_its_source_units_and_explanation
     client.force_login(staff.district)
     policy = in_force("tracing")
     page = client.get(reverse("policies:version", args=["tracing", policy.pk])).content.decode()
-    assert "Official Dispatch 1909/BYT-DP" in page and "Distance for an F1" in page and "1 m" in page
+    assert "Công văn 1909/BYT-DP" in page and "Distance for an F1" in page and "1 m" in page
     assert "(by the phones&#x27; proximity)" in page or "proximity" in page
     quarantine = in_force("quarantine")
     page = client.get(reverse("policies:version", args=["quarantine", quarantine.pk])).content.decode()
@@ -78,7 +78,7 @@ def test_the_schema_and_versions_in_the_api(client, staff, token_for):
     assert [v["version"] for v in body["version_list"]][0] == "1909/BYT-DP"
     version = body["version_list"][0]
     assert client.get(f"/api/policies/tracing/versions/{version['id']}",
-                      **token_for(staff.district)).json()["source"].startswith("Official Dispatch")
+                      **token_for(staff.district)).json()["source"].startswith("Công văn")
     quarantine = client.get("/api/policies/quarantine", **token_for(staff.district)).json()
     group = next(f for f in quarantine["fields"] if f["key"] == "quarantine")
     assert group["nullable"] and [f["key"] for f in group["fields"]] == ["none", "vaccinated", "recovered"]
