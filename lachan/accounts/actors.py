@@ -51,10 +51,8 @@ class SystemActor:
         return self.get_username()
 
 
-@dataclass(frozen=True)
-class PublicReader:
-    """Anyone, without logging in: the public layers of the citizens' map (figures, levels, lockdown areas),
-    never a person."""
+class _NoAccount:
+    """What the code that reads `request.user` sees of a reader who holds no account: no role, no permission."""
 
     pk = None
     id = None
@@ -73,6 +71,12 @@ class PublicReader:
 
     def get_username(self) -> str:
         return ""
+
+
+@dataclass(frozen=True)
+class PublicReader(_NoAccount):
+    """Anyone, without logging in: the public layers of the citizens' map (figures, levels, lockdown areas),
+    never a person."""
 
 
 PUBLIC = PublicReader()
@@ -114,28 +118,11 @@ def as_user(by):
 
 
 @dataclass(frozen=True)
-class SignedLink:
+class SignedLink(_NoAccount):
     """Whoever holds a signed link to one record (a quarantine order's daily check-in link, sent by SMS): may act
     on that record only, as the person it belongs to would."""
 
     object_id: str
-    pk = None
-    id = None
-    role = ""
-    is_authenticated = False
-    is_anonymous = True
-    is_active = False
-    is_superuser = False
-    is_staff = False
-    is_citizen = False
-    jurisdiction_unit_id = None
-    jurisdiction_place_id = None
-
-    def has_perm_code(self, perm: str) -> bool:
-        return False
-
-    def get_username(self) -> str:
-        return ""
 
     def opens(self, record) -> bool:
         return str(getattr(record, "pk", record)) == str(self.object_id)
