@@ -115,3 +115,16 @@ def token_for(db):
         return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
     return make
+
+
+@pytest.fixture
+def wards(units):
+    """Two communes of one name (issue 12 item 20): Phường 1 of TP. Mỹ Tho (units.district) and of TP. Gò Công
+    (units.other_district), parents selected."""
+    from types import SimpleNamespace
+
+    from lachan.geo.models import AdminUnit
+
+    found = {w.parent_id: w for w in AdminUnit.objects.filter(
+        tree="2021", level=3, name="Phường 1", parent__in=[units.district, units.other_district]).select_related("parent")}
+    return SimpleNamespace(my_tho=found[units.district.pk], go_cong=found[units.other_district.pk])

@@ -6,11 +6,12 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from lachan.core.errors import DomainError, PermissionDenied
 from lachan.core.middleware import client_ip
+from lachan.geo.api import UNIT_LABEL
 
 from . import services
 from .audit import audit_record
@@ -30,6 +31,7 @@ class JurisdictionOut(Schema):
     kind: str  # "unit", "place" or "none"
     id: str | None = None
     name: str = ""
+    label: str = Field("", description=UNIT_LABEL)
     level: int | None = None
     place_kind: str = ""
     code: str = ""
@@ -102,10 +104,12 @@ def me(request):
     user = request.user
     if user.jurisdiction_unit_id:
         unit = user.jurisdiction_unit
-        jurisdiction = {"kind": "unit", "id": str(unit.pk), "name": unit.name, "level": unit.level, "code": unit.code}
+        jurisdiction = {"kind": "unit", "id": str(unit.pk), "name": unit.name, "label": unit.label,
+                        "level": unit.level, "code": unit.code}
     elif user.jurisdiction_place_id:
         place = user.jurisdiction_place
-        jurisdiction = {"kind": "place", "id": str(place.pk), "name": place.name, "place_kind": place.kind}
+        jurisdiction = {"kind": "place", "id": str(place.pk), "name": place.name, "label": place.name,
+                        "place_kind": place.kind}
     else:
         jurisdiction = {"kind": "none"}
     return {

@@ -79,7 +79,7 @@ def jurisdiction_validate(*, role: str, unit: AdminUnit | None, place: Place | N
             raise DomainError(
                 AccountError.JURISDICTION_KIND,
                 _("A %(role)s must be bound to a %(level)s; “%(unit)s” is a %(actual)s.")
-                % {"role": label, "level": AdminLevel(level).label, "unit": unit.name,
+                % {"role": label, "level": AdminLevel(level).label, "unit": unit.label,
                    "actual": AdminLevel(unit.level).label},
                 field="jurisdiction_unit",
             )

@@ -12,6 +12,7 @@ from ninja import Field, Router, Schema, Status
 
 from lachan.core.dates import Day, Instant
 from lachan.core.pagination import page_of
+from lachan.geo.api import UNIT_LABEL
 from lachan.geo.models import AdminUnit
 
 from . import selectors, services
@@ -26,6 +27,7 @@ class CaseOut(Schema):
     person_id: UUID
     person_name: str
     commune_code: str
+    commune_label: str = Field(..., description=UNIT_LABEL)
     confirmed_at: datetime
     onset_date: date | None
     sample_date: date
@@ -43,6 +45,10 @@ class CaseOut(Schema):
     @staticmethod
     def resolve_commune_code(obj: Case) -> str:
         return obj.person.commune.code
+
+    @staticmethod
+    def resolve_commune_label(obj: Case) -> str:
+        return obj.person.commune.label
 
 
 class CasePage(Schema):
@@ -75,6 +81,7 @@ class ClusterOut(Schema):
     source_description: str
     commune_code: str | None
     commune_name: str | None
+    commune_label: str | None = Field(..., description=UNIT_LABEL)
     opened_on: date
     closed_on: date | None
     closed_reason: str
@@ -95,6 +102,10 @@ class ClusterOut(Schema):
     @staticmethod
     def resolve_commune_name(obj: Cluster) -> str | None:
         return obj.commune.name if obj.commune else None
+
+    @staticmethod
+    def resolve_commune_label(obj: Cluster) -> str | None:
+        return obj.commune.label if obj.commune else None
 
 
 class ClusterDetailOut(ClusterOut):

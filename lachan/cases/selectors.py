@@ -109,7 +109,7 @@ def cluster_list(*, user, query: str = "", kind: str = "", commune_id: int | Non
 def cluster_communes(*, user) -> QuerySet[AdminUnit]:
     """The communes of the clusters the user sees (the list page's filter)."""
     require_perm(user, Perm.CASES_VIEW)
-    return AdminUnit.objects.filter(pk__in=clusters_in_scope(user).values("commune_id")).order_by("name")
+    return AdminUnit.objects.filter(pk__in=clusters_in_scope(user).values("commune_id")).select_related("parent").order_by("name", "path")
 
 
 def cluster_get(*, user, cluster_id, audit: bool = False) -> Cluster:

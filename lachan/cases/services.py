@@ -295,7 +295,7 @@ def _cluster_commune(value, *, by) -> AdminUnit:
                           field="commune")
     if not is_system(by) and not unit_in_scope(scope_for(by), unit):
         raise DomainError(CaseErrorCode.CLUSTER_COMMUNE_OUT_OF_SCOPE,
-                          _("%(commune)s is outside your jurisdiction.") % {"commune": unit.name}, field="commune")
+                          _("%(commune)s is outside your jurisdiction.") % {"commune": unit.label}, field="commune")
     return unit
 
 
@@ -318,7 +318,7 @@ def _cluster_locked(cluster: Cluster, by, *, manage: bool = True) -> Cluster:
     if manage and not cluster_managed_by(current, by):
         raise PermissionDenied(CaseErrorCode.CLUSTER_NOT_MANAGED,
                                _("Only the health service of %(commune)s's jurisdiction can change this cluster.")
-                               % {"commune": current.commune.name})
+                               % {"commune": current.commune.label})
     return current
 
 

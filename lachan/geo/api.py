@@ -1,8 +1,12 @@
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from . import selectors
 
 router = Router(tags=["administrative units"])
+
+# The one description of every `*_label` field of the API, beside the official `*_name` kept for matching.
+UNIT_LABEL = ('the unit named without ambiguity, for display: a commune of the 2021 tree with its district '
+              '("Phường 1, TP. Mỹ Tho": three towns have a Phường 1); other units by their name')
 
 
 class UnitOut(Schema):
@@ -10,6 +14,7 @@ class UnitOut(Schema):
     level: int
     code: str
     name: str
+    label: str = Field(..., description=UNIT_LABEL)
     short_name: str
     kind: str
     parent_code: str | None

@@ -59,6 +59,17 @@ class AdminUnit(models.Model):
         return f"{self.name}, {parent.short_label}" if parent.level == AdminLevel.DISTRICT else self.name
 
     @property
+    def address_label(self) -> str:
+        """The unit with every unit above it, as written at the end of an address: "Phường 1, TP. Mỹ Tho, Tỉnh
+        Tiền Giang" (2025 tree: "Phường X, Tỉnh Y"). For residences on a page or a printed decision; select the
+        ancestors with the unit (select_related("commune__parent__parent"))."""
+        parts, unit = [self.name], self.parent if self.parent_id else None
+        while unit is not None:
+            parts.append(unit.short_label)
+            unit = unit.parent if unit.parent_id else None
+        return ", ".join(parts)
+
+    @property
     def short_label(self) -> str:
         """A district as written after a commune: "TP. Mỹ Tho", "H. Cái Bè", "TX. Gò Công"."""
         prefix = UNIT_KIND_ABBREVIATIONS.get(self.kind)

@@ -34,7 +34,7 @@ def unit_list(*, tree: str | None = None, parent_code: str | None = None, level:
 
 def unit_get(*, tree: str | None = None, code: str) -> AdminUnit:
     try:
-        return AdminUnit.objects.get(tree=tree or settings.LACHAN_ADMIN_TREE, code=code)
+        return AdminUnit.objects.select_related("parent").get(tree=tree or settings.LACHAN_ADMIN_TREE, code=code)
     except AdminUnit.DoesNotExist:
         raise NotFound("geo_unknown_unit", "Unknown administrative unit.", field="code") from None
 

@@ -72,9 +72,9 @@ def unit_population(request, code: str):
             unit=unit, population=int(raw) if raw else None, year=int_or_none(year, max_digits=4),
             source=request.POST.get("source", "").strip(),
         )
-        messages.success(request, _("Population of %(unit)s saved.") % {"unit": unit.name})
+        messages.success(request, _("Population of %(unit)s saved.") % {"unit": unit.label})
     except DomainError as exc:
-        messages.error(request, f"{unit.name}: {exc.message}")
+        messages.error(request, f"{unit.label}: {exc.message}")
     return redirect(next_url(request, "geo:units"))
 
 

@@ -12,6 +12,7 @@ from ninja import Field, Router, Schema, Status
 from lachan.core.dates import Day, Instant
 from lachan.core.errors import DomainError
 from lachan.core.pagination import page_of
+from lachan.geo.api import UNIT_LABEL
 
 from . import selectors, services
 from .models import Campaign, CampaignKind, Sample, SamplingSite, Swab, SwabReason, TestType
@@ -40,6 +41,7 @@ class CampaignOut(Schema):
     kind: str
     unit_code: str
     unit_name: str
+    unit_label: str = Field(..., description=UNIT_LABEL)
     starts_on: date
     ends_on: date | None
     test_type: str
@@ -56,6 +58,10 @@ class CampaignOut(Schema):
     @staticmethod
     def resolve_unit_name(obj: Campaign) -> str:
         return obj.unit.name
+
+    @staticmethod
+    def resolve_unit_label(obj: Campaign) -> str:
+        return obj.unit.label
 
     @staticmethod
     def resolve_laboratory_name(obj: Campaign) -> str | None:
@@ -102,6 +108,7 @@ class SiteOut(Schema):
     name: str
     commune_code: str
     commune_name: str
+    commune_label: str = Field(..., description=UNIT_LABEL)
     address: str
     place_id: UUID | None
 
@@ -112,6 +119,10 @@ class SiteOut(Schema):
     @staticmethod
     def resolve_commune_name(obj: SamplingSite) -> str:
         return obj.commune.name
+
+    @staticmethod
+    def resolve_commune_label(obj: SamplingSite) -> str:
+        return obj.commune.label
 
 
 class SiteIn(Schema):

@@ -103,10 +103,10 @@ def dashboard_scope(user) -> DashScope:
         lab = Laboratory.objects.select_related("place").filter(place_id=scope.place_id).first()
         return DashScope("lab", laboratory=lab, label=lab.place.name) if lab else DashScope("none")
     if scope.kind == "unit":
-        unit = AdminUnit.objects.get(pk=scope.unit_id)
+        unit = AdminUnit.objects.select_related("parent").get(pk=scope.unit_id)
         if scope.unit_path == f"{settings.LACHAN_ADMIN_TREE}/{settings.LACHAN_PROVINCE_CODE}":
-            return DashScope("all", label=unit.name)
-        return DashScope("unit", commune_ids=tuple(scope.commune_ids()), label=unit.name)
+            return DashScope("all", label=unit.label)
+        return DashScope("unit", commune_ids=tuple(scope.commune_ids()), label=unit.label)
     return DashScope("none")
 
 

@@ -14,6 +14,7 @@ from ninja import Field, Router, Schema, Status
 
 from lachan.core.dates import Instant
 from lachan.core.pagination import page_of
+from lachan.geo.api import UNIT_LABEL
 from lachan.geo.models import AdminLevel, AdminUnit
 
 from . import api as sampling_api
@@ -148,6 +149,7 @@ class RetestOut(Schema):
     phone: str
     commune_code: str
     commune_name: str
+    commune_label: str = Field(..., description=UNIT_LABEL)
     sample_code: str
     pooled: bool
     outcome: str = Field(..., description="retest (positive pool), inconclusive or rejected")
@@ -173,6 +175,10 @@ class RetestOut(Schema):
     @staticmethod
     def resolve_commune_name(obj: Swab) -> str:
         return obj.person.commune.name
+
+    @staticmethod
+    def resolve_commune_label(obj: Swab) -> str:
+        return obj.person.commune.label
 
     @staticmethod
     def resolve_sample_code(obj: Swab) -> str:

@@ -218,7 +218,7 @@ def retest_export(request):
     for swab in swabs:
         person, sample = swab.person, swab.sample
         released = sample.released_at or sample.rejected_at
-        sheet.append([person.full_name, person.birth_year, person.phone, person.commune.name, person.address_line,
+        sheet.append([person.full_name, person.birth_year, person.phone, person.commune.label, person.address_line,
                       sample.code, timezone.localtime(sample.collected_at).strftime("%d/%m/%Y %H:%M"),
                       str(swab.get_outcome_display()),
                       timezone.localtime(released).strftime("%d/%m/%Y %H:%M") if released else ""])

@@ -48,7 +48,7 @@ def _uuid(value) -> UUID | None:
 # ---- campaigns ---------------------------------------------------------------------------------------
 
 def campaigns_in_scope(user) -> QuerySet[Campaign]:
-    return Campaign.objects.select_related("unit", "laboratory__place").filter(campaign_scope_q(user))
+    return Campaign.objects.select_related("unit__parent", "laboratory__place").filter(campaign_scope_q(user))
 
 
 def campaign_list(*, user, query: str = "", kind: str = "", status: str = "") -> QuerySet[Campaign]:

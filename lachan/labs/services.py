@@ -161,7 +161,7 @@ def _campaign_unit(value, *, by) -> AdminUnit:
         raise DomainError(LabErrorCode.CAMPAIGN_INVALID, _("Choose the area of the campaign."), field="unit")
     if not commune_in_jurisdiction(by, unit):
         raise DomainError(LabErrorCode.CAMPAIGN_INVALID,
-                          _("%(unit)s is outside your jurisdiction.") % {"unit": unit.name}, field="unit")
+                          _("%(unit)s is outside your jurisdiction.") % {"unit": unit.label}, field="unit")
     return unit
 
 
@@ -256,7 +256,7 @@ def _campaign_locked(campaign: Campaign, by, *, manage: bool = True) -> Campaign
     if manage and not campaign_managed_by(current, by):
         raise PermissionDenied(LabErrorCode.PERMISSION,
                                _("Only the health service of %(unit)s can change this campaign.")
-                               % {"unit": current.unit.name})
+                               % {"unit": current.unit.label})
     return current
 
 
@@ -275,7 +275,7 @@ def campaign_update(*, campaign: Campaign, by, **changes: Any) -> Campaign:
         outside = [s.name for s in current.sites.select_related("commune") if not _within(s.commune, unit)]
         if outside:
             raise DomainError(LabErrorCode.CAMPAIGN_INVALID,
-                              _("The site %(site)s lies outside %(unit)s.") % {"site": outside[0], "unit": unit.name},
+                              _("The site %(site)s lies outside %(unit)s.") % {"site": outside[0], "unit": unit.label},
                               field="unit")
     return _save_changes(current, cleaned, by=by, action="campaign.update", object_type="campaign")
 
@@ -309,10 +309,10 @@ def _site_commune(value, *, campaign: Campaign, by) -> AdminUnit:
     if not _within(unit, area):
         raise DomainError(LabErrorCode.CAMPAIGN_INVALID,
                           _("%(commune)s is outside the campaign's area (%(area)s).")
-                          % {"commune": unit.name, "area": area.name}, field="commune")
+                          % {"commune": unit.label, "area": area.name}, field="commune")
     if not commune_in_jurisdiction(by, unit):
         raise DomainError(LabErrorCode.CAMPAIGN_INVALID,
-                          _("%(unit)s is outside your jurisdiction.") % {"unit": unit.name}, field="commune")
+                          _("%(unit)s is outside your jurisdiction.") % {"unit": unit.label}, field="commune")
     return unit
 
 

@@ -7,10 +7,11 @@ from typing import Literal
 from uuid import UUID
 
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from lachan.core.dates import Day
 from lachan.core.errors import NotFound
+from lachan.geo.api import UNIT_LABEL
 
 from . import selectors, services
 from .errors import PeopleErrorCode
@@ -30,6 +31,7 @@ class PersonOut(Schema):
     phone_alt: str
     commune_code: str
     commune_name: str
+    commune_label: str = Field(..., description=UNIT_LABEL)
     address_line: str
     household_id: UUID | None
     occupation: str
@@ -42,6 +44,10 @@ class PersonOut(Schema):
     @staticmethod
     def resolve_commune_name(obj: Person) -> str:
         return obj.commune.name
+
+    @staticmethod
+    def resolve_commune_label(obj: Person) -> str:
+        return obj.commune.label
 
 
 class PersonPage(Schema):

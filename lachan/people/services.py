@@ -55,7 +55,7 @@ def commune_resolve(value: Any, *, by, errors: list[DomainError], field: str = "
         if scope.kind != "place" and not unit_in_scope(scope, unit):
             errors.append(DomainError(
                 PeopleErrorCode.COMMUNE_OUT_OF_SCOPE,
-                _("%(commune)s is outside your jurisdiction.") % {"commune": unit.name}, field=field,
+                _("%(commune)s is outside your jurisdiction.") % {"commune": unit.label}, field=field,
             ))
             return None
     return unit
@@ -191,7 +191,7 @@ def _clean_person(
             visible = people_in_scope(by).filter(pk=other.pk).exists()
             message = (
                 _("This national ID already belongs to %(name)s (born %(year)s, %(commune)s).")
-                % {"name": other.full_name, "year": other.effective_birth_year or "?", "commune": other.commune.name}
+                % {"name": other.full_name, "year": other.effective_birth_year or "?", "commune": other.commune.label}
                 if visible else _("This national ID already belongs to a person outside your jurisdiction.")
             )
             errors.append(DomainError(PeopleErrorCode.NATIONAL_ID_TAKEN, message, field="national_id", existing_id=str(other.pk)))

@@ -23,6 +23,7 @@ from lachan.accounts.roles import Perm
 from lachan.core.dates import Day, Instant
 from lachan.core.errors import PermissionDenied
 from lachan.core.pagination import page_of
+from lachan.geo.api import UNIT_LABEL
 from lachan.geo.models import AdminLevel, AdminUnit
 
 from . import alerts as alert_services
@@ -149,6 +150,7 @@ class AlertOut(Schema):
     person_phone: str
     commune_code: str
     commune_name: str
+    commune_label: str = Field(..., description=UNIT_LABEL)
     raised_at: datetime
     about_on: date | None
     repeats: int
@@ -184,6 +186,10 @@ class AlertOut(Schema):
         return obj.commune.name
 
     @staticmethod
+    def resolve_commune_label(obj: Alert) -> str:
+        return obj.commune.label
+
+    @staticmethod
     def resolve_acknowledged_by(obj: Alert) -> str | None:
         return obj.acknowledged_by.get_username() if obj.acknowledged_by_id else None
 
@@ -213,6 +219,7 @@ class NoteIn(Schema):
 class OverviewRowOut(Schema):
     commune_code: str | None
     commune_name: str
+    commune_label: str = Field(..., description=UNIT_LABEL + '; "total" on the totals row')
     quarantine_home: int
     quarantine_facility: int
     isolation_home: int
@@ -454,6 +461,7 @@ def alert_close(request, alert_id: int, payload: NoteIn | None = None):
 def _row_out(row: selectors.OverviewRow, total: bool = False) -> dict:
     return {"commune_code": row.commune.code if row.commune else None,
             "commune_name": row.commune.name if row.commune else "total",
+            "commune_label": row.commune.label if row.commune else "total",
             "quarantine_home": row.quarantine_home, "quarantine_facility": row.quarantine_facility,
             "isolation_home": row.isolation_home, "isolation_facility": row.isolation_facility,
             "release_due": row.release_due, "tests_due": row.tests_due, "open_alerts": row.open_alerts,

@@ -298,7 +298,7 @@ def overview(*, user, on: date | None = None, district_id: int | None = None, hi
         communes = communes.filter(tree=settings.LACHAN_ADMIN_TREE)
     if district_id:
         communes = communes.filter(parent_id=district_id)
-    communes = list(communes.order_by("parent__name", "name"))
+    communes = list(communes.select_related("parent").order_by("parent__name", "name"))
     by_id = {c.pk: OverviewRow(commune=c) for c in communes}
     narrow = Q(commune_id__in=list(by_id)) if (district_id or scope is None or not is_province(scope)) else Q()
     orders = (Order.objects.filter(narrow, status=OrderStatus.ACTIVE).values("commune_id")

@@ -150,7 +150,7 @@ def alert_export(request):
         sheet.append([a.pk, str(a.get_kind_display()), str(a.get_status_display()),
                       timezone.localtime(a.raised_at).strftime("%d/%m/%Y %H:%M"),
                       a.about_on.strftime("%d/%m/%Y") if a.about_on else "", a.repeats, a.order.code,
-                      a.order.person.full_name, a.order.person.phone, a.commune.name, a.order.address,
+                      a.order.person.full_name, a.order.person.phone, a.commune.label, a.order.address,
                       when(a.acknowledged_at, a.acknowledged_by), when(a.handled_at, a.handled_by),
                       when(a.closed_at, a.closed_by), a.note])
     return sheet.response(f"canh-bao-cach-ly-{timezone.localdate():%Y%m%d}.xlsx")

@@ -14,6 +14,7 @@ from ninja import Field, Router, Schema, Status
 from lachan.accounts.roles import Perm
 from lachan.core.dates import Day
 from lachan.core.pagination import page_of
+from lachan.geo.api import UNIT_LABEL
 
 from . import selectors, services
 from .access import require_perm
@@ -50,6 +51,7 @@ class OrderOut(Schema):
     status: str
     commune_code: str
     commune_name: str
+    commune_label: str = Field(..., description=UNIT_LABEL)
     address: str
     facility_id: UUID | None
     facility_name: str | None
@@ -82,6 +84,10 @@ class OrderOut(Schema):
     @staticmethod
     def resolve_commune_name(obj: Order) -> str:
         return obj.commune.name
+
+    @staticmethod
+    def resolve_commune_label(obj: Order) -> str:
+        return obj.commune.label
 
     @staticmethod
     def resolve_facility_name(obj: Order) -> str | None:
@@ -349,6 +355,7 @@ class FacilityOut(Schema):
     name: str
     commune_code: str
     commune_name: str
+    commune_label: str = Field(..., description=UNIT_LABEL)
     address: str
     latitude: float | None
     longitude: float | None
@@ -365,6 +372,7 @@ class FacilityOut(Schema):
 def _facility_out(use: selectors.FacilityUse) -> dict:
     f, place = use.facility, use.facility.place
     return {"id": f.pk, "name": place.name, "commune_code": place.commune.code, "commune_name": place.commune.name,
+            "commune_label": place.commune.label,
             "address": place.address, "latitude": place.latitude, "longitude": place.longitude, "phone": place.phone,
             "for_isolation": f.for_isolation, "is_active": f.is_active, "notes": f.notes, "beds": use.beds,
             "in_use": use.in_use, "free": use.free,

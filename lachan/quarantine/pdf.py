@@ -113,13 +113,20 @@ def _header(order: Order, st, *, left_top: str, left_bottom: str, number: str) -
     return [table]
 
 
+def _committee_above(order: Order) -> str:
+    """The issuer's first line: the People's Committee above the commune's ("UBND Thành phố Mỹ Tho"). The
+    commune's committee and station keep their legal name ("UBND Phường 1"); this line tells which Phường 1."""
+    parent = order.commune.parent if order.commune.parent_id else None
+    return f"UBND {parent.name}" if parent is not None else "Ủy ban nhân dân"
+
+
 def _person_lines(order: Order) -> list[str]:
     person = order.person
     born = person.birth_date.strftime("%d/%m/%Y") if person.birth_date else (str(person.birth_year or "") or "—")
     lines = [f"Họ và tên: <b>{escape(person.full_name)}</b>; giới tính: {SEX_VI.get(person.sex, '—')}; "
              f"ngày/năm sinh: {born}",
              f"Số CCCD: {escape(person.national_id or '—')}; điện thoại: {escape(person.phone or '—')}",
-             f"Nơi cư trú: {escape(', '.join(p for p in (person.address_line, person.commune.name) if p))}"]
+             f"Nơi cư trú: {escape(', '.join(p for p in (person.address_line, person.commune.address_label) if p))}"]
     return lines
 
 
@@ -130,7 +137,7 @@ def _where(order: Order) -> str:
         if order.facility.place.address:
             text += f" ({escape(order.facility.place.address)})"
         return text
-    address = ", ".join(p for p in (order.address, order.commune.name) if p)
+    address = ", ".join(p for p in (order.address, order.commune.address_label) if p)
     return f"tại nhà: <b>{escape(address)}</b>"
 
 
@@ -164,8 +171,7 @@ def order_pdf(order: Order) -> bytes:
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=20 * MM, rightMargin=20 * MM, topMargin=15 * MM,
                             bottomMargin=15 * MM, title=f"Quyết định {order.code}", author="Lá Chắn")
     committee = order.commune.name
-    district = order.commune.parent.name if order.commune.parent_id else ""
-    story = _header(order, st, left_top=f"UBND {district}" if district else "Ủy ban nhân dân",
+    story = _header(order, st, left_top=_committee_above(order),
                     left_bottom=f"UBND {committee}", number=f"Số: {order.code}")
     story.append(Paragraph("QUYẾT ĐỊNH", st["title"]))
     subject = ("Về việc cách ly y tế người mắc COVID-19 (cách ly điều trị)" if isolation
@@ -233,7 +239,7 @@ def certificate_pdf(order: Order) -> bytes:
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=20 * MM, rightMargin=20 * MM, topMargin=15 * MM,
                             bottomMargin=15 * MM, title=f"Giấy xác nhận {order.code}", author="Lá Chắn")
     commune = order.commune.name
-    story = _header(order, st, left_top=f"UBND {commune}", left_bottom=f"Trạm Y tế {commune}",
+    story = _header(order, st, left_top=_committee_above(order), left_bottom=f"Trạm Y tế {commune}",
                     number=f"Số: {order.code}/XN")
     story.append(Paragraph("GIẤY XÁC NHẬN", st["title"]))
     story.append(Paragraph("Hoàn thành thời gian cách ly điều trị" if isolation

@@ -126,7 +126,7 @@ def order_get(*, user, order_id, audit: bool = True, perm: str = Perm.QUARANTINE
     """One order the user sees (else 404, whether or not it exists)."""
     require_perm(user, perm)
     pk = _uuid(order_id)
-    order = (orders_in_scope(user).select_related("policy", "person__commune__parent", "ended_by", "created_by")
+    order = (orders_in_scope(user).select_related("policy", "person__commune__parent__parent", "commune__parent__parent", "ended_by", "created_by")
              .filter(pk=pk).first()) if pk else None
     if order is None:
         raise NotFound(Code.ORDER_NOT_FOUND, _("Order not found."))

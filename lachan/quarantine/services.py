@@ -146,7 +146,7 @@ def _commune(value, *, by, field: str = "commune") -> AdminUnit:
     if unit is None or unit.level != AdminLevel.COMMUNE:
         raise DomainError(Code.ORDER_INVALID, _("Choose a commune."), field=field)
     if not commune_in_jurisdiction(by, unit):
-        raise DomainError(Code.ORDER_INVALID, _("%(unit)s is outside your jurisdiction.") % {"unit": unit.name},
+        raise DomainError(Code.ORDER_INVALID, _("%(unit)s is outside your jurisdiction.") % {"unit": unit.label},
                           field=field)
     return unit
 
@@ -720,7 +720,7 @@ def _active(order: Order) -> None:
 
 def _snapshot(order: Order) -> dict[str, Any]:
     """What the history shows of an order before and after a change (names, as read then)."""
-    return {"setting": order.setting, "commune": order.commune.name,
+    return {"setting": order.setting, "commune": order.commune.label,
             "facility": order.facility.place.name if order.facility_id else None,
             "room": order.room.name if order.room_id else None, "address": order.address,
             "starts_on": _day(order.starts_on), "ends_on": _day(order.ends_on), "home_from": _day(order.home_from),
@@ -972,7 +972,7 @@ def _facility_locked(facility, by) -> Facility:
         raise NotFound(Code.FACILITY_NOT_FOUND, _("Unknown facility."), field="facility")
     if not commune_in_jurisdiction(by, current.place.commune):
         raise PermissionDenied(Code.PERMISSION, _("Only the health service of %(unit)s can change this facility.")
-                               % {"unit": current.place.commune.name})
+                               % {"unit": current.place.commune.label})
     return current
 
 

@@ -111,7 +111,7 @@ def order_export(request):
         person = o.person
         sheet.append([o.code, person.full_name, person.effective_birth_year, person.national_id, person.phone,
                       str(o.get_kind_display()), str(o.get_setting_display()),
-                      o.facility.place.name if o.facility_id else "", o.room.name if o.room_id else "", o.commune.name,
+                      o.facility.place.name if o.facility_id else "", o.room.name if o.room_id else "", o.commune.label,
                       o.address, o.exposed_on, o.starts_on, o.ends_on, o.home_from, str(o.get_status_display()),
                       o.ended_on, o.end_reason, o.policy.version])
     return sheet.response(f"cach-ly-{timezone.localdate():%Y%m%d}.xlsx")

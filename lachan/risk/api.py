@@ -15,6 +15,7 @@ from ninja import Field, Router, Schema, Status
 
 from lachan.core.dates import Day
 from lachan.core.errors import DomainError, NotFound
+from lachan.geo.api import UNIT_LABEL
 from lachan.geo.models import AdminUnit
 
 from . import selectors, services
@@ -30,6 +31,7 @@ class AssessmentOut(Schema):
     id: int
     unit_code: str
     unit_name: str
+    unit_label: str = Field(..., description=UNIT_LABEL)
     unit_level: int
     on: date
     level: int | None
@@ -48,6 +50,10 @@ class AssessmentOut(Schema):
     @staticmethod
     def resolve_unit_name(obj: RiskAssessment) -> str:
         return obj.unit.name
+
+    @staticmethod
+    def resolve_unit_label(obj: RiskAssessment) -> str:
+        return obj.unit.label
 
     @staticmethod
     def resolve_unit_level(obj: RiskAssessment) -> int:
@@ -118,7 +124,7 @@ def levels(request, on: Day | None = None, admin_level: int | None = None, withi
 @router.get("/units/{code}/history", response=list[AssessmentOut])
 def history(request, code: str, start: Day | None = None, end: Day | None = None):
     rows = selectors.unit_history(user=request.auth, unit=_unit(code), start=start, end=end)
-    return list(rows.select_related("unit")[:400])
+    return list(rows.select_related("unit__parent")[:400])
 
 
 @router.post("/assessments/{assessment_id}/override", response=AssessmentOut)

@@ -25,7 +25,7 @@ def _ancestor_paths(path: str) -> list[str]:
 
 
 def lockdown_areas_in_scope(user) -> QuerySet[LockdownArea]:
-    rows = LockdownArea.objects.select_related("unit")
+    rows = LockdownArea.objects.select_related("unit__parent")
     if is_system(user):
         return rows
     if not may(user, Perm.RISK_VIEW):

@@ -100,7 +100,7 @@ def lockdown_geometry_check(*, geometry: Any, by, footprint: UnitFootprint | Non
     unit = _holding_unit(province, [c for c, _km2 in touched])
     if not is_system(by) and not unit_in_scope(scope_for(by), unit):
         raise DomainError(Code.OUTSIDE_JURISDICTION, _("The area reaches beyond your jurisdiction (it lies in %(unit)s).")
-                          % {"unit": unit.name}, field="geometry")
+                          % {"unit": unit.label}, field="geometry")
     return CheckedArea(geometry=geometry_json(geom), unit=unit, area_km2=round(km2, 4),
                        residents_estimate=footprint.residents_estimate(geom))
 

@@ -150,7 +150,7 @@ def levels_export(request):
             inputs = a.inputs or {}
             coverage = inputs.get("coverage") or {}
             capacity = inputs.get("capacity_met")
-            sheet.append([a.on, a.unit.code, a.unit.name, str(AdminLevel(a.unit.level).label), a.level,
+            sheet.append([a.on, a.unit.code, a.unit.label, str(AdminLevel(a.unit.level).label), a.level,
                           a.computed_level, _("yes") if a.overridden else "", a.override_reason,
                           inputs.get("cases"), inputs.get("window_days"), inputs.get("population"), inputs.get("rate"),
                           *[coverage.get(k) for k in COVERAGE_KINDS],
@@ -251,7 +251,7 @@ def unit_override(request, code):
         a = services.level_override(assessment=_assessment_of(request, unit, data["assessment"]),
                                     level=data["level"], reason=data["reason"], by=request.user)
         return _("The level of %(unit)s on %(day)s is now %(level)d (computed: %(computed)s).") % {
-            "unit": unit.name, "day": a.on.strftime("%d/%m/%Y"), "level": a.level, "computed": a.computed_level or "—"}
+            "unit": unit.label, "day": a.on.strftime("%d/%m/%Y"), "level": a.level, "computed": a.computed_level or "—"}
 
     return _unit_post(request, code, slot="override_form", act=act,
                       make_form=lambda unit: OverrideForm(request.POST, days=_history_days(request, unit)))

@@ -6,12 +6,13 @@ from datetime import datetime
 from uuid import UUID
 
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from lachan.cases.selectors import case_get
 from lachan.core.dates import Instant
 from lachan.core.errors import DomainError, NotFound
 from lachan.core.pagination import page_of
+from lachan.geo.api import UNIT_LABEL
 from lachan.people.access import people_in_scope
 
 from . import selectors, services
@@ -36,6 +37,7 @@ class ContactOut(Schema):
     person_id: UUID
     person_name: str
     commune_code: str
+    commune_label: str = Field(..., description=UNIT_LABEL)
     tier: int
     via_id: UUID | None
     exposed_at: datetime
@@ -49,6 +51,10 @@ class ContactOut(Schema):
     @staticmethod
     def resolve_commune_code(obj) -> str:
         return obj.commune.code
+
+    @staticmethod
+    def resolve_commune_label(obj) -> str:
+        return obj.commune.label
 
     @staticmethod
     def resolve_index_case_code(obj) -> str:

@@ -95,12 +95,12 @@ def tracing_policy_trial(*, rules: dict[str, Any], in_force, by, sample: int = S
         rows=per_case))
     shown = changes[:PEOPLE_SHOWN]
     ids = {pid for _code, pid, _old, _new in shown}
-    people = {p.pk: p for p in Person.objects.filter(scope.person_q(), pk__in=ids).select_related("commune")}
+    people = {p.pk: p for p in Person.objects.filter(scope.person_q(), pk__in=ids).select_related("commune__parent")}
     rows = []
     for code, pid, old, new in shown:
         person = people.get(pid)
         rows.append([code, person.full_name if person else _("(outside your jurisdiction)"),
-                     person.commune.name if person else "", _tier_label(old), _tier_label(new)])
+                     person.commune.label if person else "", _tier_label(old), _tier_label(new)])
     if rows:
         trial.tables.append(TrialTable(
             title=_("People who would change"), columns=[_("Case"), _("Person"), _("Commune"), _("In force now"), _("Draft")],

@@ -48,7 +48,7 @@ def report_export(request, case_id):
     for contact in data["contacts"]:
         for ev in contact.exposures.all():
             sheet.append([
-                str(Tier(contact.tier).label), contact.person.full_name, contact.person.phone, contact.commune.name,
+                str(Tier(contact.tier).label), contact.person.full_name, contact.person.phone, contact.commune.label,
                 contact.via.full_name if contact.via else "", contact.exposed_at,
                 ev.source, ev.text, ev.start, ev.minutes, ev.distance_m,
                 contact.get_call_status_display(),

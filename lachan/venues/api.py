@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from lachan.accounts.actors import system_actor
 from lachan.core.dates import Instant
 from lachan.core.errors import DomainError, NotFound
+from lachan.geo.api import UNIT_LABEL
 from lachan.people.models import Person
 
 from . import selectors, services
@@ -36,6 +37,7 @@ class VenueOut(Schema):
     address: str
     commune_code: str
     commune_name: str
+    commune_label: str = Field(..., description=UNIT_LABEL)
     qr_path: str
 
     @staticmethod
@@ -53,6 +55,10 @@ class VenueOut(Schema):
     @staticmethod
     def resolve_commune_name(obj: Venue) -> str:
         return obj.place.commune.name
+
+    @staticmethod
+    def resolve_commune_label(obj: Venue) -> str:
+        return obj.place.commune.label
 
     @staticmethod
     def resolve_qr_path(obj: Venue) -> str:

@@ -50,14 +50,14 @@ def logbooks_to_review(*, user) -> QuerySet[LogbookImport]:
     return (LogbookImport.objects.filter(scope.commune_q("venue__place__commune"))
             .annotate(waiting=Count("visitors", filter=Q(visitors__status=VisitorStatus.PENDING)))
             .filter(Q(status=LogbookStatus.HELD) | Q(waiting__gt=0))
-            .select_related("venue__place__commune", "created_by").order_by("created_at"))
+            .select_related("venue__place__commune__parent", "created_by").order_by("created_at"))
 
 
 def logbook_get(*, user, logbook_id: UUID | str) -> LogbookImport:
     _require_reviewer(user)
     try:
         logbook = (LogbookImport.objects.filter(scope_for(user).commune_q("venue__place__commune"))
-                   .select_related("venue__place__commune", "created_by").filter(pk=logbook_id).first())
+                   .select_related("venue__place__commune__parent", "created_by").filter(pk=logbook_id).first())
     except (ValueError, TypeError, DomainError):
         logbook = None
     if logbook is None:
@@ -73,7 +73,7 @@ def visitors_waiting(*, user, logbook: LogbookImport) -> QuerySet[LogbookVisitor
     # Rows whose phone the register knows first: most likely a match to make.
     phone_known = Exists(Person.objects.active().filter(phone=OuterRef("phone")))
     return (LogbookVisitor.objects.filter(logbook=logbook, status=VisitorStatus.PENDING)
-            .select_related("commune", "known_person").order_by(phone_known.desc(), "search_name", "id"))
+            .select_related("commune__parent", "known_person").order_by(phone_known.desc(), "search_name", "id"))
 
 
 def match_candidates(*, user, visitors: list[LogbookVisitor]) -> dict[int, list[Person]]:
@@ -81,7 +81,7 @@ def match_candidates(*, user, visitors: list[LogbookVisitor]) -> dict[int, list[
     phones = {v.phone for v in visitors}
     found: dict[str, list[Person]] = {}
     for person in people_in_scope(user).filter(Q(phone__in=phones) | Q(phone_alt__in=phones)).select_related(
-            "commune").order_by("full_name")[:500]:
+            "commune__parent").order_by("full_name")[:500]:
         for phone in {person.phone, person.phone_alt} & phones:
             found.setdefault(phone, []).append(person)
     return {v.pk: found.get(v.phone, []) for v in visitors}

@@ -23,7 +23,7 @@ def _font_path(bold: bool = False) -> Path | None:
 
 
 def _lines(venue: Venue) -> tuple[str, str, list[str]]:
-    address = ", ".join(p for p in (venue.place.address, venue.place.commune.name) if p)
+    address = ", ".join(p for p in (venue.place.address, venue.place.commune.label) if p)  # "Phường 1, TP. Mỹ Tho"
     # The poster hangs on a Vietnamese door whoever prints it: Vietnamese always, English below.
     instructions = [
         "Quét mã để khai báo",

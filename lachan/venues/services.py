@@ -61,7 +61,7 @@ def _commune(value: Any, *, by, errors: list[DomainError]) -> AdminUnit | None:
     scope = None if is_system(by) else scope_for(by)
     if scope is not None and scope.kind == "unit" and not unit_in_scope(scope, unit):
         errors.append(DomainError(
-            VenueErrorCode.PERMISSION, _("%(commune)s is outside your jurisdiction.") % {"commune": unit.name},
+            VenueErrorCode.PERMISSION, _("%(commune)s is outside your jurisdiction.") % {"commune": unit.label},
             field="commune",
         ))
         return None

@@ -9,12 +9,13 @@ from uuid import UUID
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from lachan.accounts.actors import PUBLIC
 from lachan.core.dates import Day
 from lachan.core.errors import DomainError
+from lachan.geo.api import UNIT_LABEL
 from lachan.risk import lockdown_selectors, lockdown_services
 from lachan.risk.models import LockdownArea
 
@@ -46,6 +47,7 @@ class LockdownOut(Schema):
     name: str
     unit_code: str
     unit_name: str
+    unit_label: str = Field(..., description=UNIT_LABEL)
     starts_on: date
     ends_on: date | None
     lifted_on: date | None
@@ -64,6 +66,10 @@ class LockdownOut(Schema):
     @staticmethod
     def resolve_unit_name(obj: LockdownArea) -> str:
         return obj.unit.name
+
+    @staticmethod
+    def resolve_unit_label(obj: LockdownArea) -> str:
+        return obj.unit.label
 
 
 class LockdownIn(Schema):

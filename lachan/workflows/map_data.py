@@ -30,6 +30,7 @@ from lachan.core.caching import TTLCache
 from lachan.core.dates import local_midnight
 from lachan.core.errors import DomainError, PermissionDenied
 from lachan.geo.models import AdminLevel, AdminUnit, Place, PlaceKind
+from lachan.geo.selectors import unit_labels
 from lachan.geo.shapes import (
     AREA_DISPLAY_TOLERANCE_DEGREES,
     DISPLAY_TOLERANCE_DEGREES,
@@ -190,10 +191,11 @@ def cases_layer(scope: Scope, *, on: date | None) -> dict[str, Any]:
         counts = _case_counts(window.annotate(home=home), "home", start)
     else:
         counts = _case_counts(window.filter(person__commune__in=communes), "person__commune_id", start)
-    units = communes.filter(pk__in=list(counts)).values_list("id", "code", "name", "latitude", "longitude")
-    features = [_feature(_point(lat, lon), {"code": code, "name": name, "cases": counts[uid][0],
+    units = communes.filter(pk__in=list(counts)).values_list("id", "code", "name", "parent__name", "latitude",
+                                                             "longitude")
+    features = [_feature(_point(lat, lon), {"code": code, "name": name, "within": parent or "", "cases": counts[uid][0],
                                             "community": counts[uid][1], "previous_week": counts[uid][2]})
-                for uid, code, name, lat, lon in units if counts[uid][0] or counts[uid][2]]
+                for uid, code, name, parent, lat, lon in units if counts[uid][0] or counts[uid][2]]
     return _collection(features, on=on.isoformat(), days=CASE_DAYS)
 
 
@@ -208,11 +210,12 @@ def _case_counts(cases, home, start: datetime) -> dict[int, tuple[int, int, int]
 
 def places_layer(scope: Scope, *, kind: str) -> dict[str, Any]:
     communes = _units_in(scope, AdminLevel.COMMUNE)
-    rows = (Place.objects.filter(kind=kind, is_active=True, commune__in=communes)
-            .values_list("name", "address", "phone", "latitude", "longitude", "commune__name").order_by("name"))
+    rows = list(Place.objects.filter(kind=kind, is_active=True, commune__in=communes)
+                .values_list("name", "address", "phone", "latitude", "longitude", "commune_id").order_by("name"))
+    labels = unit_labels(row[5] for row in rows)  # "Phường 1, TP. Mỹ Tho": three towns have a Phường 1
     return _collection([_feature(_point(lat, lon), {"name": name, "address": address, "phone": phone,
-                                                    "commune": commune})
-                        for name, address, phone, lat, lon, commune in rows])
+                                                    "commune": labels.get(commune_id, "")})
+                        for name, address, phone, lat, lon, commune_id in rows])
 
 
 def facilities_layer(user, *, on: date | None) -> dict[str, Any]:
@@ -221,7 +224,7 @@ def facilities_layer(user, *, on: date | None) -> dict[str, Any]:
     for use in facilities_occupancy(facilities, on=on):
         place = use.facility.place
         features.append(_feature(_point(place.latitude, place.longitude), {
-            "name": place.name, "address": place.address, "phone": place.phone, "commune": place.commune.name,
+            "name": place.name, "address": place.address, "phone": place.phone, "commune": place.commune.label,
             "isolation": use.facility.for_isolation, "beds": use.beds, "in_use": use.in_use, "free": use.free}))
     return _collection(features)
 
@@ -232,7 +235,7 @@ def lockdowns_layer(rows, *, on: date | None, public: bool) -> dict[str, Any]:
     features = []
     for area in rows:
         props = {"name": area.name, "starts_on": area.starts_on.isoformat(),
-                 "ends_on": area.last_day.isoformat() if area.last_day else None, "unit": area.unit.name,
+                 "ends_on": area.last_day.isoformat() if area.last_day else None, "unit": area.unit.label,
                  "residents": area.residents if area.residents is not None else area.residents_estimate,
                  "residents_estimated": area.residents is None, "area_km2": area.area_km2}
         if not public:  # the reason is free text an official typed: it stays with the staff
@@ -268,7 +271,7 @@ def map_layer(*, user, layer: str, on: date | None = None, admin_level: int = Ad
         "risk": lambda: risk_layer(scope, on=on, admin_level=admin_level, public=public),
         "cases": lambda: cases_layer(scope, on=on),
         "quarantine_facilities": lambda: facilities_layer(user, on=on),
-        "lockdowns": lambda: lockdowns_layer(LockdownArea.objects.select_related("unit") if public
+        "lockdowns": lambda: lockdowns_layer(LockdownArea.objects.select_related("unit__parent") if public
                                              else lockdown_areas_in_scope(user), on=on, public=public),
     }
     if layer in PLACE_LAYERS:

@@ -181,7 +181,7 @@ def _export(rows, today) -> HttpResponse:
     sheet = XlsxExport().sheet(_("Lockdown areas"), [_("Name"), _("Unit"), _("From"), _("Until"), _("Lifted on"), _("Residents (reported)"),
                   _("Residents (estimated)"), _("Area (km²)"), _("Reason"), _("Status")])
     for area in rows[:50_000]:
-        sheet.append([area.name, area.unit.name, area.starts_on, area.ends_on, area.lifted_on, area.residents,
+        sheet.append([area.name, area.unit.label, area.starts_on, area.ends_on, area.lifted_on, area.residents,
                       area.residents_estimate, area.area_km2, area.reason, str(STATUS_LABELS[_status(area, today)])])
     return sheet.response(f"lockdown-areas-{today.isoformat()}.xlsx")
 

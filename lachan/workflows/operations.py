@@ -131,12 +131,12 @@ def ops_scope(user) -> OpsScope:
         place = getattr(user, "jurisdiction_place", None) if scope.kind == "place" else None
         return OpsScope(user=user, scope=scope, unit=None, communes=(), commune_ids=(), labs=labs, cases=False, quarantine=False,
                         risk=False, label=str(place or ""))
-    unit = AdminUnit.objects.get(pk=scope.unit_id)
+    unit = AdminUnit.objects.select_related("parent").get(pk=scope.unit_id)
     province = scope.unit_path == f"{settings.LACHAN_ADMIN_TREE}/{settings.LACHAN_PROVINCE_CODE}"
     commune_ids = tuple(scope.commune_ids())
     return OpsScope(user=user, scope=scope, unit=unit, communes=None if province else commune_ids,
                     commune_ids=commune_ids, labs=labs, cases=can(Perm.CASES_VIEW), quarantine=can(Perm.QUARANTINE_VIEW),
-                    risk=can(Perm.RISK_VIEW), label=unit.name)
+                    risk=can(Perm.RISK_VIEW), label=unit.label)
 
 
 # ---- time -------------------------------------------------------------------------------------------------------
@@ -389,7 +389,7 @@ def operations_summary(*, user, now: datetime | None = None) -> dict:
     cases, curve = cases_and_curve(ops, now=given)
     return {
         "generated_at": now, "today": today,
-        "jurisdiction": {"kind": ops.scope.kind, "name": ops.label},
+        "jurisdiction": {"kind": ops.scope.kind, "name": ops.unit.name if ops.unit else ops.label, "label": ops.label},
         "cases": cases, "quarantine": quarantine_now(ops), "alerts": open_alerts(ops),
         "tests": tests(ops, now=given), "vaccination": vaccination(ops, today=today),
         "risk": risk_levels(ops, today=today), "curve": curve,
@@ -640,9 +640,9 @@ def _venue_size_items(ops: OpsScope, since: datetime, now: datetime, limit: int)
     rules = venue_size_rules_on(timezone.localdate(now))
     rows = (Venue.objects.filter(ops.commune_q("place__commune_id"), crowd_peak_at__gt=since, crowd_peak_at__lte=now,
                                  crowd_peak__gte=rules.large_min_capacity)
-            .select_related("place__commune").order_by("-crowd_peak_at", "-pk")[:limit])
+            .select_related("place__commune__parent").order_by("-crowd_peak_at", "-pk")[:limit])
     return [FeedItem(id=f"venue-size-{v.pk}-{v.crowd_peak}", at=v.crowd_peak_at, module="tracing", kind="venue_size",
-                     unit=v.place.commune.name, url=reverse("venues:detail", args=[v.pk]),
+                     unit=v.place.commune.label, url=reverse("venues:detail", args=[v.pk]),
                      text=_("%(venue)s, traced as a small room, held %(n)s people at once: its size is to be checked")
                      % {"venue": v.place.name, "n": v.crowd_peak})
             for v in rows if rules.crowded(v)]

@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema
 
 from lachan.core.dates import Instant
 from lachan.core.errors import DomainError, PermissionDenied
+from lachan.geo.api import UNIT_LABEL
 
 from . import operations as ops
 
@@ -117,6 +118,7 @@ class CurveOut(Schema):
 class JurisdictionOut(Schema):
     kind: str
     name: str
+    label: str = Field(..., description=UNIT_LABEL)
 
 
 class SummaryOut(Schema):

@@ -11,6 +11,7 @@ from ninja import Field, Router, Schema, Status
 from lachan.cases.selectors import case_get
 from lachan.core.dates import Day
 from lachan.core.pagination import page_of
+from lachan.geo.api import UNIT_LABEL
 from lachan.quarantine.models import Immunity, RequiredTest, Setting
 from lachan.quarantine.orders_api import ERRORS, BatchOut, OrderDetailOut
 from lachan.quarantine.services import unit_get
@@ -97,6 +98,7 @@ class TestDueOut(Schema):
     person_name: str
     phone: str
     commune_code: str
+    commune_label: str = Field(..., description=UNIT_LABEL)
     setting: str
     address: str
     day: int
@@ -122,6 +124,10 @@ class TestDueOut(Schema):
     @staticmethod
     def resolve_commune_code(obj: RequiredTest) -> str:
         return obj.order.commune.code
+
+    @staticmethod
+    def resolve_commune_label(obj: RequiredTest) -> str:
+        return obj.order.commune.label
 
     @staticmethod
     def resolve_setting(obj: RequiredTest) -> str:

@@ -138,6 +138,6 @@ def tests_due_export(request):
         o, p = t.order, t.order.person
         where = f"{o.facility.place.name} · {o.room.name}" if o.setting == Setting.FACILITY and o.room_id else str(
             o.get_setting_display())
-        sheet.append([o.commune.name, p.full_name, p.effective_birth_year, p.national_id, p.phone, where, o.address,
+        sheet.append([o.commune.label, p.full_name, p.effective_birth_year, p.national_id, p.phone, where, o.address,
                       o.code, t.day, t.due_on, str(t.get_status_display())])
     return sheet.response(f"xet-nghiem-cach-ly-{f['on']:%Y%m%d}.xlsx")

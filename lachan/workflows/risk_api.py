@@ -9,6 +9,7 @@ from typing import Any
 from django.utils import timezone
 from ninja import Field, Router, Schema
 
+from lachan.geo.api import UNIT_LABEL
 from lachan.risk.api import _body_schema, body_date, json_body
 from lachan.risk.explain import input_label
 
@@ -53,6 +54,7 @@ class TrialChangeOut(Schema):
     on: date
     unit_code: str
     unit_name: str
+    unit_label: str = Field(..., description=UNIT_LABEL)
     saved: int | None
     trial: int | None
     reasons: list[str]
@@ -97,7 +99,8 @@ def trial(request):
     return {"start": result.start, "end": result.end, "method": result.method, "units": result.units,
             "days": [{"on": d.on, "trial": _keyed(d.trial), "saved": _keyed(d.saved), "not_computed": d.not_computed,
                       "changed": d.changed} for d in result.days],
-            "changes": [{"on": c.on, "unit_code": c.unit_code, "unit_name": c.unit_name, "saved": c.saved,
+            "changes": [{"on": c.on, "unit_code": c.unit_code, "unit_name": c.unit_name,
+                         "unit_label": c.unit_label, "saved": c.saved,
                          "trial": c.trial, "reasons": c.reasons} for c in result.changes],
             "changes_total": result.changes_total, "overrides_kept": result.overrides_kept,
             "seconds": round(result.seconds, 3)}

@@ -32,6 +32,7 @@ from lachan.core.dates import local_midnight
 from lachan.core.models import Policy
 from lachan.core.policies import PolicyTrial, TrialTable
 from lachan.geo.models import AdminUnit
+from lachan.geo.selectors import unit_labels
 from lachan.risk.explain import reasons_text
 from lachan.risk.models import RiskAssessment
 from lachan.risk.policy import POLICY_KIND
@@ -121,6 +122,7 @@ class TrialChange:
     saved: int | None  # the level saved that day (None: could not be assessed)
     trial: int | None  # the level under the rules tried
     reasons: list[str]
+    unit_label: str = ""  # AdminUnit.label: a commune with its district
 
 
 @dataclass
@@ -187,6 +189,7 @@ def risk_policy_trial(*, rules, start: date, end: date, by, tree: str | None = N
         if wanted is None or unit_id in wanted:
             saved[day][unit_id] = (level, overridden)
     trial = Trial(start=start, end=end, method=rules["method"], units=len(unit_ids))
+    changed_ids: list[int] = []  # the unit of each change shown, for its label
     for day, summary in zip(days, summaries, strict=True):
         of_day = saved[day]
         tried, kept = Counter(), Counter()
@@ -205,11 +208,15 @@ def risk_policy_trial(*, rules, start: date, end: date, by, tree: str | None = N
                 trial.changes_total += 1
                 if len(trial.changes) < shown:
                     node = summary.nodes[uid]
+                    changed_ids.append(uid)
                     trial.changes.append(TrialChange(on=day, unit_code=node.code, unit_name=node.name,
                                                      unit_level=node.level, saved=before[0], trial=level,
                                                      reasons=reasons_text(outcome.reasons)))
         trial.days.append(TrialDay(on=day, trial=_levels(tried), saved=_levels(kept),
                                    not_computed=len(summary.results) - len(of_day), changed=changed))
+    labels = unit_labels(changed_ids)
+    for change, uid in zip(trial.changes, changed_ids, strict=True):
+        change.unit_label = labels.get(uid, change.unit_name)
     trial.seconds = timer.perf_counter() - started
     return trial
 
@@ -239,7 +246,7 @@ def risk_policy_trial_recent(*, rules: dict[str, Any], in_force, by) -> PolicyTr
         trial.tables.append(TrialTable(
             title=_("Units that would change"),
             columns=[_("Day"), _("Unit"), _("Saved then"), _("Under the draft"), _("Why")],
-            rows=[[c.on.strftime("%d/%m/%Y"), f"{c.unit_name} ({c.unit_code})", c.saved or "—", c.trial or "—",
+            rows=[[c.on.strftime("%d/%m/%Y"), f"{c.unit_label} ({c.unit_code})", c.saved or "—", c.trial or "—",
                    "; ".join(c.reasons)] for c in result.changes],
             note=_("The first %(n)d of %(total)d.") % {"n": len(result.changes), "total": result.changes_total}
             if result.changes_total > len(result.changes) else ""))

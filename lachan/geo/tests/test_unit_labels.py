@@ -32,3 +32,25 @@ def test_the_pickers_prompt_is_in_the_readers_language(db):
     field = UnitChoiceField(queryset=AdminUnit.objects.none())
     with translation.override("vi"):
         assert 'data-searchable="Gõ tên để tìm"' in field.widget.render("unit", None)
+
+
+def test_every_unit_named_in_the_api_has_its_label_beside(client):
+    """Every schema of the API that gives a unit's official name (`commune_name`, `unit_name`, `district_name`)
+    gives its unambiguous label beside it, documented the one way (lachan.geo.api.UNIT_LABEL)."""
+    from lachan.geo.api import UNIT_LABEL
+
+    schemas = client.get("/api/openapi.json").json()["components"]["schemas"]
+    named = [(name, field) for name, schema in schemas.items() for field in schema.get("properties", {})
+             if field in ("commune_name", "unit_name", "district_name")]
+    assert len(named) >= 12
+    for name, field in named:
+        label = schemas[name]["properties"].get(field.replace("_name", "_label"))
+        assert label is not None, f"{name}.{field} has no label beside it"
+        assert label["description"].startswith(UNIT_LABEL), name
+    assert schemas["UnitOut"]["properties"]["label"]["description"] == UNIT_LABEL
+
+
+def test_a_unit_is_addressed_with_every_unit_above_it(wards, units):
+    assert wards.go_cong.address_label == "Phường 1, TP. Gò Công, Tỉnh Tiền Giang"
+    assert units.district.address_label == "Thành phố Mỹ Tho, Tỉnh Tiền Giang"
+    assert units.province.address_label == "Tỉnh Tiền Giang"

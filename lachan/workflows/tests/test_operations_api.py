@@ -17,7 +17,8 @@ def test_summary_of_a_commune_station(client, staff, token_for):
     assert data["cases"]["today"] == {"total": 5, "community": 3, "in_quarantine": 2}
     assert data["alerts"]["total"] == 1 and data["quarantine"]["quarantine"] == 1
     assert len(data["curve"]["days"]) == 60 and data["curve"]["days"][-1]["total"] == 5
-    assert data["jurisdiction"] == {"kind": "unit", "name": staff.commune.jurisdiction_unit.name}
+    unit = staff.commune.jurisdiction_unit
+    assert data["jurisdiction"] == {"kind": "unit", "name": unit.name, "label": unit.label}
     province = client.get("/api/operations/summary", **token_for(staff.province)).json()
     assert province["cases"]["today"]["total"] == 6 and province["alerts"]["total"] == 2
 

@@ -171,7 +171,7 @@ def test_a_tracing_trial_shows_who_would_be_added_and_saves_nothing(recent_case,
     assert "F1 0 → 1" in trial.summary[0] and "1 people would be added and 0 removed" in trial.summary[0]
     cases, people = trial.tables
     assert cases.rows[0][0] == recent_case.code and cases.rows[0][2] == "0 → 1" and cases.rows[0][4] == 1
-    assert people.rows == [[recent_case.code, "Lê Văn Cường", recent_case.person.commune.name, "—", "F1"]]
+    assert people.rows == [[recent_case.code, "Lê Văn Cường", recent_case.person.commune.label, "—", "F1"]]
     assert Contact.objects.count() == contacts and Policy.objects.count() == policies  # nothing written
     assert AuditEvent.objects.filter(action="policy.trial", actor=epi).exists()
     assert AuditEvent.objects.filter(action="policy.trial_people", person_id=people and trial.person_ids[0]).exists()
