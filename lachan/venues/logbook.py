@@ -196,16 +196,20 @@ def _parse_date(value: Any) -> date | None:
 
 
 def _commune_index() -> tuple[dict[str, int], dict[str, int | None]]:
-    """Communes of the province by code and by folded name (None when a name is ambiguous)."""
+    """Communes of the province by code and by folded name (None when a name is ambiguous), and by the name with
+    its district, as the pages show it ("Phường 1, TP. Mỹ Tho") or written in full ("Phường 1, Thành phố Mỹ Tho")."""
     by_code: dict[str, int] = {}
     by_name: dict[str, int | None] = {}
-    for unit in AdminUnit.objects.filter(level=AdminLevel.COMMUNE).only("id", "code", "name", "path", "tree"):
+    with_district: dict[str, int] = {}
+    for unit in AdminUnit.objects.filter(level=AdminLevel.COMMUNE).select_related("parent"):
         if not in_province(unit):
             continue
         by_code[unit.code] = unit.pk
         key = fold(unit.name)
         by_name[key] = None if key in by_name else unit.pk
-    return by_code, by_name
+        if unit.parent_id and unit.label != unit.name:
+            with_district[fold(unit.label)] = with_district[fold(f"{unit.name}, {unit.parent.name}")] = unit.pk
+    return by_code, {**by_name, **with_district}
 
 
 def _word_of(word: str) -> tuple[str, str]:
@@ -257,7 +261,8 @@ def _commune_of(raw, by_code: dict, by_name: dict) -> tuple[int | None, tuple]:
     commune_id = by_code.get(raw_commune) or by_name.get(fold(raw_commune))
     if commune_id is not None:
         return commune_id, ()
-    message = (_("%(value)s names several communes; use the commune code.") if fold(raw_commune) in by_name
+    message = (_("%(value)s names several communes; add its district (as in “Phường 1, TP. Mỹ Tho”) or use the "
+                 "commune code.") if fold(raw_commune) in by_name
                else _("Unknown commune: %(value)s.")) % {"value": raw_commune or '""'}
     return None, (("commune", message),)
 

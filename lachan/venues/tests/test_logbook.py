@@ -280,3 +280,17 @@ def test_the_error_table_names_columns_in_the_readers_language(venue, units, own
         assert csv.splitlines()[0] == "dòng,cột,lỗi" and "checked_in_at" not in csv
     with translation.override("en"):
         assert [e.column for e in result.errors] == ["phone", "check-in time"]
+
+
+def test_a_commune_of_a_shared_name_is_read_with_its_district(venue, owner, wards):
+    """Issue 12 item 20: "Phường 1" is three communes; written with its district, as the pages show it or in full,
+    it is one; alone it is refused with the way out."""
+    result = _import(venue, owner, [
+        ["Lê Văn Năm", "0909000555", "1970", '"Phường 1, TP. Gò Công"', _t(60), ""],
+        ["Lê Văn Sáu", "0909000666", "1971", "Phường 1 - Thành phố Mỹ Tho", _t(60), ""],
+    ])
+    assert result.ok, result.errors
+    assert sorted(result.logbook.visitors.values_list("commune_id", flat=True)) == sorted(
+        [wards.go_cong.pk, wards.my_tho.pk])
+    refused = _import(venue, owner, [["Lê Văn Bảy", "0909000777", "1972", "Phường 1", _t(60), ""]])
+    assert not refused.ok and "add its district (as in “Phường 1, TP. Mỹ Tho”)" in refused.errors[0].message
