@@ -89,7 +89,8 @@ def compute(request):
             "seconds": round(summary.seconds, 3)}
 
 
-@router.post("/policies/trial", response=TrialOut, openapi_extra=_body_schema(TrialIn))
+@router.post("/policies/trial", response=TrialOut, openapi_extra=_body_schema(TrialIn),
+             url_name="risk_trial")
 def trial(request):
     """Try rules on a past period: per day the units at each level under them and as saved, and the units that
     would change (first 200) with the reasons. Invalid rules: 400 `risk_policy_invalid` with every problem."""
