@@ -554,7 +554,7 @@ def sample_register(*, campaign, swabs: Sequence[Any], site=None, code: str = ""
                                 pooled=pooled, reason=reason, collected_at=collected_at, by=by)
 
 
-def _sample_register(*, campaign, swabs, site, code, generate_code, pooled, reason, collected_at, by) -> Sample:
+def _sample_register(*, campaign, swabs, site, code, generate_code, pooled, reason, collected_at, by) -> Sample:  # noqa: C901
     campaign = _campaign_for_sampling(campaign, by)
     site = _site_for_sampling(site, campaign)
     now = timezone.now()

@@ -307,7 +307,7 @@ def _facilities_known(items: Sequence[OrderIn], *, by) -> tuple[dict, dict]:
     return facilities, rooms
 
 
-def _plan_one(index: int, item: OrderIn, *, person: Person | None, policies: _Policies, facilities: dict,
+def _plan_one(index: int, item: OrderIn, *, person: Person | None, policies: _Policies, facilities: dict,  # noqa: C901
               rooms: dict, cases: dict, by, today: date) -> _Plan:
     """An order's row and tests, checked (DomainError for the first problem)."""
     if person is None:

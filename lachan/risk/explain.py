@@ -36,7 +36,7 @@ def _levels(levels: list[int]) -> str:
     return _(" or ").join(str(lv) for lv in levels)
 
 
-def reason_text(reason: dict[str, Any]) -> str:
+def reason_text(reason: dict[str, Any]) -> str:  # noqa: C901
     code = reason.get("code")
     r = reason
     if code == "no_cases":

@@ -139,7 +139,7 @@ class Assessor:
         for node in units:
             self.results[node.id] = self._matrix(node, when_not_met, when_missing, previous.get(node.id))
 
-    def _matrix(self, node: Node, when_not_met: str, when_missing: str, previous: tuple[date, int] | None) -> Outcome:
+    def _matrix(self, node: Node, when_not_met: str, when_missing: str, previous: tuple[date, int] | None) -> Outcome:  # noqa: C901
         rules = self.rules
         given = self.inputs.get(node.id) or UnitInputs()
         cases, population, missing = self._totals(node)

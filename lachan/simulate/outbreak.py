@@ -91,7 +91,7 @@ def _minutes(at: datetime, start: datetime) -> int:
     return int((at - start).total_seconds() // 60)
 
 
-def outbreak_simulate(*, seed: int, start: datetime, end: datetime, params: Params | None = None,
+def outbreak_simulate(*, seed: int, start: datetime, end: datetime, params: Params | None = None,  # noqa: C901
                       people_filter=None) -> Outbreak:
     """Simulate over the synthetic people (or `people_filter`, a Person queryset filter) between start
     and end, from a few index infections in the first days."""

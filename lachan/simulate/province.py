@@ -581,7 +581,7 @@ class _Generator:
 
     # ---- places ---------------------------------------------------------------------------------
 
-    def _places(self):
+    def _places(self):  # noqa: C901
         rng = random.Random(f"{self.seed}:places")
         self.prng = rng
         place_id = _IdMaker(self.seed, "place")

@@ -170,7 +170,7 @@ def _days(spec: PolicyField, text: str, errors: dict[str, str], name: str):
     return sorted(days)
 
 
-def rules_from_post(fields: tuple[PolicyField, ...], posted, base: dict[str, Any] | None = None, *,
+def rules_from_post(fields: tuple[PolicyField, ...], posted, base: dict[str, Any] | None = None, *,  # noqa: C901
                     prefix: str = "") -> tuple[dict[str, Any], dict[str, str]]:
     """The rules a posted form gives, over `base` (the version drafted from: rules the schema does not know are
     kept as they are), and the mistakes by field name."""

@@ -43,7 +43,7 @@ class Command(BaseCommand):
         parser.add_argument("--child", choices=["generate", "tracing", "measure"],
                             help="(internal) work in this process")
 
-    def handle(self, *args, people, cases, seed, samples, urls, skip_generate, no_profile, write_doc, child,
+    def handle(self, *args, people, cases, seed, samples, urls, skip_generate, no_profile, write_doc, child,  # noqa: C901
                **options):
         if child == "generate":
             from lachan.simulate.bench_situation import generate
