@@ -89,11 +89,7 @@ RULES = {
     }),
     "periodic_jobs": (r"\bperiodic\(", False, ("lachan/core/scheduler.py", "lachan/*/scheduled.py"),
                       "a scheduled.py module in the app (core.scheduler.autodiscover)", {
-        "lachan/accounts/apps.py",
-        "lachan/core/tasks.py",
         "lachan/labs/apps.py",
-        "lachan/notifications/apps.py",
-        "lachan/people/apps.py",
         "lachan/quarantine/apps.py",
         "lachan/venues/apps.py",
         "lachan/workflows/apps.py",

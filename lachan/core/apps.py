@@ -9,8 +9,9 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
-        from . import tasks  # noqa: F401  registers the core periodic jobs
         from .policies import policy_rules_clear
+        from .scheduler import autodiscover
 
         post_save.connect(policy_rules_clear, sender="core.Policy", dispatch_uid="lachan_policy_rules_save")
         post_delete.connect(policy_rules_clear, sender="core.Policy", dispatch_uid="lachan_policy_rules_delete")
+        autodiscover()  # the periodic jobs of every app's scheduled.py

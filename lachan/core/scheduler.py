@@ -1,6 +1,7 @@
 """Periodic jobs: a registry, and a tick that runs each due job once per period.
 
-A job is a plain function registered with @periodic, by its app in AppConfig.ready(). Each run
+A job is a plain function registered with @periodic in its app's `scheduled.py` module, which autodiscover()
+imports when the core app is ready (one place per app, like admin.py). Each run
 claims a core.ScheduledRun row (job, period) first; the unique constraint makes a job run once per
 period even when several workers tick at the same moment. Jobs run in the scheduler thread, so they
 must be short: heavy work belongs in a task that the job enqueues.
@@ -64,6 +65,13 @@ def periodic(name: str, *, every: str | None = None, at: str | None = None, ever
         return func
 
     return register
+
+
+def autodiscover() -> None:
+    """Import every installed app's `scheduled` module, registering its periodic jobs."""
+    from django.utils.module_loading import autodiscover_modules
+
+    autodiscover_modules("scheduled")
 
 
 def unregister(name: str) -> None:

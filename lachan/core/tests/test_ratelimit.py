@@ -102,7 +102,7 @@ def test_expired_entries_are_pruned_and_replaced():
     cache.set("gone", 1, -1)  # expired already
     assert cache.add("gone", 0, 60) is True and cache.incr("gone") == 1
     from lachan.core.models import CacheEntry
-    from lachan.core.tasks import cache_prune
+    from lachan.core.scheduled import cache_prune
 
     CacheEntry.objects.filter(cache_key__contains="old").update(expires="2000-01-01T00:00:00Z")
     assert cache_prune() == "1 expired cache entries deleted"

@@ -118,7 +118,7 @@ def test_prune_job_removes_old_runs_and_task_results(settings):
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
-    from lachan.core.tasks import prune_task_results
+    from lachan.core.scheduled import prune_task_results
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "notifications"]}}
     old = ScheduledRun.objects.create(job="test.old", period="2020-01-01")

@@ -111,7 +111,7 @@ def test_the_telling_tasks_are_retried(monkeypatch):
 
 
 def test_old_handled_failures_are_pruned_with_the_task_results():
-    from lachan.core.tasks import prune_task_results
+    from lachan.core.scheduled import prune_task_results
 
     old = TaskRetry.objects.create(failed_result_id="0190f3c4-0000-7000-8000-000000000001", task_path="x", attempt=1)
     TaskRetry.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=20))

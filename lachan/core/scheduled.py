@@ -1,4 +1,4 @@
-"""Core periodic jobs. Registered when the app is ready (CoreConfig.ready imports this module)."""
+"""Core periodic jobs, found by core.scheduler.autodiscover() like every app's scheduled.py."""
 
 from datetime import timedelta
 
