@@ -16,6 +16,7 @@ from lachan.geo.api import UNIT_LABEL
 from lachan.geo.models import AdminUnit
 
 from . import selectors, services
+from .isolation import FILTER_ALIASES, Isolation, isolation_filter_value, isolation_states
 from .models import Case, Cluster, ClusterKind
 
 router = Router(tags=["cases"])
@@ -34,6 +35,8 @@ class CaseOut(Schema):
     origin: str
     status: str
     status_since: datetime
+    isolation: str = Field(description="Where the case isolates today, from its status and its isolation order in "
+                                        "force: " + ", ".join(Isolation.values))
     infectious_from: date
     isolated_at: datetime
     cluster_id: UUID | None
@@ -49,6 +52,11 @@ class CaseOut(Schema):
     @staticmethod
     def resolve_commune_label(obj: Case) -> str:
         return obj.person.commune.label
+
+    @staticmethod
+    def resolve_isolation(obj: Case) -> str:
+        state = getattr(obj, "isolation_state", None)
+        return state if state is not None else isolation_states([obj])[obj.pk].value
 
 
 class CasePage(Schema):
@@ -215,9 +223,15 @@ def add_cluster_cases(request, cluster_id: UUID, payload: ClusterCasesIn):
     return _cluster_detail(request, cluster_id)
 
 
+STATUS_FILTERS = Literal[tuple(["", *Isolation.values, *FILTER_ALIASES])]
+
+
 @router.get("/", response={200: CasePage, **ERRORS}, summary="Cases in your jurisdiction")
-def list_cases(request, query: str = "", status: str = "", origin: str = "", page: int = 1):
-    result = page_of(selectors.case_list(user=request.user, query=query, status=status, origin=origin), page=page)
+def list_cases(request, query: str = "", status: STATUS_FILTERS | None = None, origin: str = "", page: int = 1):
+    """`status`: the cases whose isolation today (the `isolation` of each case) is this one; isolating_home and
+    isolating_facility, the former names, mean home and facility."""
+    result = page_of(selectors.case_list(user=request.user, query=query, origin=origin,
+                                         isolation=isolation_filter_value(status or "")), page=page)
     selectors.cases_audited(user=request.user, cases=result.items)
     return {"items": result.items, "page": result.number, "has_next": result.has_next}
 

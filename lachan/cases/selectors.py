@@ -19,6 +19,7 @@ from lachan.core.text import fold
 from lachan.geo.models import AdminUnit
 
 from .errors import CaseErrorCode
+from .isolation import isolation_q, with_isolation
 from .models import ACTIVE_STATUSES, Case, Cluster
 from .scope import cluster_scope_q
 from .services import require_perm
@@ -33,15 +34,21 @@ def cases_in_scope(user) -> QuerySet[Case]:
 CURVE_TAIL_DAYS = 28  # two incubation periods without a new case
 
 
-def case_list(*, user, query: str = "", status: str = "", origin: str = "", cluster: UUID | None = None) -> QuerySet[Case]:
+def case_list(*, user, query: str = "", status: str = "", origin: str = "", cluster: UUID | None = None,
+              isolation: str = "") -> QuerySet[Case]:
+    """The cases the user sees, newest first, each with its `isolation_state` today. `isolation`: only the
+    cases in that state today (lachan.cases.isolation, filtered in the query, as the list labels them);
+    `status`: the stored status."""
     require_perm(user, Perm.CASES_VIEW)
-    queryset = cases_in_scope(user)
+    queryset = with_isolation(cases_in_scope(user))
     if query:
         q = query.strip()
         queryset = queryset.filter(code__iexact=q) if q.upper().startswith("F0-") else queryset.filter(
             person__search_name__contains=fold(q))
     if status:
         queryset = queryset.filter(status=status)
+    if isolation:
+        queryset = queryset.filter(isolation_q(isolation))
     if origin:
         queryset = queryset.filter(origin=origin)
     if cluster:
@@ -56,7 +63,7 @@ def cases_audited(*, user, cases, action: str = "case.list") -> None:
 
 def case_get(*, user, case_id, audit: bool = True) -> Case:
     require_perm(user, Perm.CASES_VIEW)
-    case = cases_in_scope(user).filter(pk=case_id).first()
+    case = with_isolation(cases_in_scope(user)).filter(pk=case_id).first()
     if case is None:
         raise NotFound(CaseErrorCode.NOT_FOUND, _("Case not found."))
     if audit:
@@ -127,9 +134,10 @@ def cluster_get(*, user, cluster_id, audit: bool = False) -> Cluster:
 
 
 def cluster_cases(*, user, cluster: Cluster) -> QuerySet[Case]:
-    """The cluster's cases that the user may see, in the order they were confirmed."""
+    """The cluster's cases that the user may see, in the order they were confirmed (each with its
+    `isolation_state` today)."""
     require_perm(user, Perm.CASES_VIEW)
-    return cases_in_scope(user).filter(cluster=cluster).order_by("confirmed_at", "id")
+    return with_isolation(cases_in_scope(user)).filter(cluster=cluster).order_by("confirmed_at", "id")
 
 
 def cluster_daily_counts(*, cluster: Cluster, until: date | None = None) -> list[tuple[date, int]]:

@@ -20,7 +20,7 @@ from lachan.core.pagination import page_of
 from . import selectors, services
 from .chart import epicurve_svg
 from .forms import ClusterCasesForm, ClusterCloseForm, ClusterForm, ClusterReopenForm, apply_errors
-from .isolation import isolation_attach
+from .isolation import Isolation, isolation_attach, isolation_filter_value
 from .models import CaseOrigin, CaseStatus, ClusterKind
 
 CLUSTER_STATUSES = (("open", gettext_lazy("open")), ("closed", gettext_lazy("closed")))
@@ -28,10 +28,10 @@ CLUSTER_STATUSES = (("open", gettext_lazy("open")), ("closed", gettext_lazy("clo
 
 @staff_view(Perm.CASES_VIEW)
 def case_list(request):
-    status = request.GET.get("status", "")
+    # The status filter is the isolation state today, as the list shows it (lachan.cases.isolation).
+    status = isolation_filter_value(request.GET.get("status", ""))
     origin = request.GET.get("origin", "")
-    queryset = selectors.case_list(user=request.user, query=request.GET.get("q", ""),
-                                   status=status if status in CaseStatus.values else "",
+    queryset = selectors.case_list(user=request.user, query=request.GET.get("q", ""), isolation=status,
                                    origin=origin if origin in CaseOrigin.values else "")
     params = request.GET.copy()
     params.pop("page", None)
@@ -40,7 +40,7 @@ def case_list(request):
     isolation_attach(list(page.items))
     return render(request, "cases/list.html", {
         "page": page, "query_string": params.urlencode(),
-        "statuses": CaseStatus.choices, "origins": CaseOrigin.choices, "q": request.GET.get("q", ""),
+        "statuses": Isolation.choices, "origins": CaseOrigin.choices, "q": request.GET.get("q", ""),
         "status": status, "origin": origin, "can_edit": request.user.has_perm_code(Perm.CASES_EDIT),
     })
 

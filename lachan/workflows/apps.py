@@ -24,11 +24,11 @@ class WorkflowsConfig(AppConfig):
         on_checkins_recorded(checkins_of_cases)
 
         # A case's isolation state on the cases pages: from its isolation order in force today.
-        from lachan.cases.isolation import register_isolation_provider
+        from lachan.cases.isolation import register_isolation_orders
 
-        from .case_isolation import isolation_places
+        from .case_isolation import ISOLATION_ORDERS
 
-        register_isolation_provider(isolation_places)
+        register_isolation_orders(ISOLATION_ORDERS)
         periodic("workflows.quarantine_tests_results", every_minutes=5)(quarantine_tests_results)
 
         # Risk levels: each morning, the day before's level of every unit (its window of cases is complete).

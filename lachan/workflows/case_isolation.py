@@ -1,13 +1,15 @@
-"""Where a case isolates today, from its isolation order in force (lachan.cases.isolation): the provider the
-cases pages use, and the same rule for the operations centre's count of cases in isolation."""
+"""Where a case isolates today, from its isolation order in force (lachan.cases.isolation): how the cases read the
+quarantine domain's isolation orders (registered in lachan.workflows.apps), and the same rule for the operations
+centre's count of cases in isolation."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from lachan.cases.isolation import Isolation
+from lachan.cases.isolation import PLACED_BY_ORDER, IsolationOrders
+from lachan.cases.models import Case
 from lachan.quarantine.models import Order, OrderKind, OrderStatus, Setting
 
 
@@ -21,10 +23,14 @@ def in_facility_q(on: date) -> Q:
     return Q(setting=Setting.FACILITY) & (Q(home_from__isnull=True) | Q(home_from__gt=on))
 
 
-def isolation_places(*, person_ids: set, on: date) -> dict:
-    """Registered with lachan.cases.isolation: person id → home or facility, for those with an isolation order
-    in force on the day."""
-    rows = (Order.objects.filter(order_in_force_q(on), kind=OrderKind.ISOLATION, person_id__in=person_ids)
-            .values_list("person_id", "setting", "home_from"))
-    return {person: Isolation.FACILITY if setting == Setting.FACILITY and (home_from is None or home_from > on)
-            else Isolation.HOME for person, setting, home_from in rows}
+def isolation_orders_in_force(on: date) -> QuerySet[Order]:
+    return Order.objects.filter(order_in_force_q(on), kind=OrderKind.ISOLATION)
+
+
+ISOLATION_ORDERS = IsolationOrders(in_force=isolation_orders_in_force, in_facility=in_facility_q)
+
+
+def isolated_case_q() -> Q:
+    """A filter on Order: the orders whose person's case is placed by its order (not in hospital, recovered or
+    deceased), i.e. those the cases list shows at home or in a facility (lachan.cases.isolation)."""
+    return Q(Exists(Case.objects.filter(person_id=OuterRef("person_id"), status__in=PLACED_BY_ORDER)))

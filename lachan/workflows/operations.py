@@ -59,7 +59,7 @@ from lachan.tracing.models import CallStatus, Contact, Tier, TracingRun
 from lachan.venues.models import Venue
 from lachan.venues.policy import venue_size_rules_on
 
-from .case_isolation import in_facility_q, order_in_force_q
+from .case_isolation import in_facility_q, isolated_case_q, order_in_force_q
 
 CURVE_DAYS = 60
 AVERAGE_DAYS = 7
@@ -222,13 +222,17 @@ def cases_and_curve(ops: OpsScope, *, now: datetime | None = None) -> tuple[dict
 # ---- quarantine and isolation -----------------------------------------------------------------------------------
 
 def quarantine_now(ops: OpsScope) -> dict | None:
-    """Orders in force: contacts in quarantine (F1 among them; at home / in a facility) and cases in isolation."""
+    """Orders in force today: contacts in quarantine (F1 among them; at home / in a facility) and cases in
+    isolation (at home / in a facility, the same rule as the cases list's)."""
     if not ops.quarantine:
         return None
     today = timezone.localdate()
     quarantine = Q(kind=OrderKind.QUARANTINE)
-    isolation = Q(kind=OrderKind.ISOLATION)
-    facility = in_facility_q(today)  # the same rule as the cases pages (lachan.workflows.case_isolation)
+    # The cases at home or in a facility, as the cases list shows and filters them (lachan.cases.isolation): an
+    # isolation order in force whose person's case is not in hospital, recovered or deceased. Counted by the
+    # order's commune (the station monitoring it), where the list reads the person's.
+    isolation = Q(kind=OrderKind.ISOLATION) & isolated_case_q()
+    facility = in_facility_q(today)
     found = Order.objects.filter(ops.commune_q("commune_id"), order_in_force_q(today)).aggregate(
         quarantine=Count("pk", filter=quarantine),
         quarantine_f1=Count("pk", filter=quarantine & Q(contact_tier=Tier.F1)),

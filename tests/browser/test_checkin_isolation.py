@@ -49,7 +49,7 @@ def test_a_case_checking_in_is_sent_home_and_the_list_says_where_cases_isolate(p
     login(page, "province")
     page.goto("/cases/")
     cells = page.locator("[data-testid=case-isolation]").all_inner_texts()
-    assert sorted(cells) == ["chưa có quyết định cách ly có hiệu lực", "cách ly tại nhà"], cells
+    assert sorted(cells) == ["cách ly tại nhà", "không có quyết định cách ly đang hiệu lực"], cells
     screenshot(page, "cases-isolation-today")
     page.goto("/")
     screenshot(page, "dashboard-after-checkin-alert")
