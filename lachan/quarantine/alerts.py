@@ -8,6 +8,9 @@ symptoms keep one open alert per order too (a second alarming report adds to it 
 
 A new alert is told to the commune station at once through the notification outbox (after the commit): an SMS
 to each active station account of the order's commune with a phone, an e-mail to each with an e-mail address.
+An alert may have no order: a confirmed case with no order in force who checked in somewhere (raised by
+lachan.workflows.checkin_isolation) is a VIOLATION about the person, for the station of the person's commune,
+in the same queue and seen within the same jurisdiction (the alert's commune).
 The periodic jobs raise many at once: they tell each commune one digest instead (alerts_digest_queue)."""
 
 from __future__ import annotations
@@ -29,10 +32,11 @@ from lachan.accounts.roles import Perm, Role
 from lachan.core.errors import DomainError
 from lachan.core.text import fold
 from lachan.notifications.services import notification_queue_many
+from lachan.people.models import Person
 
 from .errors import QuarantineErrorCode
 from .models import OPEN_ALERT_STATUSES, Alert, AlertKind, AlertStatus, Order, SymptomReport
-from .monitoring_selectors import order_reachable, require_perm
+from .monitoring_selectors import alert_reachable, require_perm
 
 logger = logging.getLogger("lachan.quarantine")
 
@@ -92,12 +96,14 @@ def _digest_sms(counts: dict[str, int], *, vi: bool) -> str:
     return "; ".join(f"{counts[kind]} {word}" for kind, word in words.items() if counts.get(kind))
 
 
-def _alert_context(alert: Alert, order: Order) -> dict[str, Any]:
-    person = order.person
+def _alert_context(alert: Alert, order: Order | None) -> dict[str, Any]:
+    person = order.person if order is not None else alert.person
+    # Without an order, the case's code stands where the order's number would.
+    code = order.code if order is not None else str((alert.detail or {}).get("case") or "-")
     # SMS are ASCII (a Vietnamese name without its marks is still read right by the station).
-    return {"kind": alert.kind, "code": order.code, "name": fold(person.full_name).title(),
+    return {"kind": alert.kind, "code": code, "name": fold(person.full_name).title(),
             "full_name": person.full_name, "phone": person.phone or "-",
-            "address": order.address or person.address_line or "-",
+            "address": (order.address if order is not None else "") or person.address_line or "-",
             "when": timezone.localtime(alert.raised_at).strftime("%H:%M %d/%m"), "url": _alerts_url(),
             "detail": _detail_text(alert), "kind_vi": KIND_VI[alert.kind], "kind_en": KIND_EN[alert.kind],
             "sms_vi": SMS_KIND_VI[alert.kind], "sms_en": SMS_KIND_EN[alert.kind]}
@@ -127,20 +133,24 @@ def _detail_text(alert: Alert) -> str:
     return ""
 
 
-def alert_notify(alert: Alert, order: Order) -> int:
+def alert_notify(alert: Alert, order: Order | None) -> int:
     recipients = station_addresses([alert.commune_id]).get(alert.commune_id, [])
     return _queue(ALERT_TEMPLATE, recipients, _alert_context(alert, order)) if recipients else 0
 
 
 @transaction.atomic
-def alert_raise(*, order: Order, kind: str, about_on: date | None = None, report: SymptomReport | None = None,
-                detail: dict | None = None, count: int = 1, now: datetime | None = None,
-                notify: bool = True) -> tuple[Alert, bool]:
+def alert_raise(*, order: Order | None = None, kind: str, about_on: date | None = None,
+                report: SymptomReport | None = None, detail: dict | None = None, count: int = 1,
+                now: datetime | None = None, notify: bool = True, person: Person | None = None) -> tuple[Alert, bool]:
     """(the alert, whether it is new). A VIOLATION, SILENT or SYMPTOMS event while an alert of its kind is still
     open or acknowledged adds `count` to its repeats (and refreshes its detail); a MISSED_REPORT or TEST_DUE of a
-    day that already has one is that one. A new alert is told to the commune station after the commit."""
+    day that already has one is that one. A new alert is told to the commune station after the commit.
+    Without an order, the alert is about `person` (a VIOLATION: a case out with no order in force), for the
+    station of the person's commune."""
     if kind not in AlertKind.values:
         raise ValueError(f"unknown alert kind {kind!r}")
+    if order is None and (person is None or kind != AlertKind.VIOLATION):
+        raise ValueError("an alert without an order is a violation about a person")
     if kind in ONE_A_DAY and about_on is None:
         raise ValueError(f"a {kind} alert is about a day")
     now = now or timezone.now()
@@ -150,18 +160,21 @@ def alert_raise(*, order: Order, kind: str, about_on: date | None = None, report
         if existing is not None:
             return existing, False
     elif kind in ONE_OPEN:
-        existing = _add_to_open(order=order, kind=kind, count=count, detail=detail, report=report, now=now)
+        existing = _add_to_open(order=order, person=person, kind=kind, count=count, detail=detail, report=report,
+                                now=now)
         if existing is not None:
             return existing, False
     try:
         with transaction.atomic():  # a savepoint: another request may have raised the same alert meanwhile
-            alert = Alert.objects.create(kind=kind, order=order, commune_id=order.commune_id, raised_at=now,
-                                         about_on=about_on, report=report, detail=detail, repeats=max(0, count - 1),
-                                         last_seen_at=now)
+            alert = Alert.objects.create(kind=kind, order=order, person=person if order is None else None,
+                                         commune_id=order.commune_id if order is not None else person.commune_id,
+                                         raised_at=now, about_on=about_on, report=report, detail=detail,
+                                         repeats=max(0, count - 1), last_seen_at=now)
     except IntegrityError:
         if kind in ONE_A_DAY:
             return Alert.objects.get(order=order, kind=kind, about_on=about_on), False
-        existing = _add_to_open(order=order, kind=kind, count=count, detail=detail, report=report, now=now)
+        existing = _add_to_open(order=order, person=person, kind=kind, count=count, detail=detail, report=report,
+                                now=now)
         if existing is None:
             raise
         return existing, False
@@ -170,8 +183,10 @@ def alert_raise(*, order: Order, kind: str, about_on: date | None = None, report
     return alert, True
 
 
-def _add_to_open(*, order: Order, kind: str, count: int, detail: dict, report, now: datetime) -> Alert | None:
-    open_alert = (Alert.objects.filter(order=order, kind=kind, status__in=OPEN_ALERT_STATUSES)
+def _add_to_open(*, order: Order | None, person: Person | None, kind: str, count: int, detail: dict, report,
+                 now: datetime) -> Alert | None:
+    about = {"order": order} if order is not None else {"order__isnull": True, "person": person}
+    open_alert = (Alert.objects.filter(kind=kind, status__in=OPEN_ALERT_STATUSES, **about)
                   .order_by("-raised_at").first())
     if open_alert is None:
         return None
@@ -205,7 +220,7 @@ def alert_transition(*, alert: Alert, action: str, by, note: str = "", now: date
     if action not in TRANSITIONS:
         raise DomainError(QuarantineErrorCode.ALERT_TRANSITION, _("Unknown action on an alert."), field="action")
     require_perm(by, Perm.QUARANTINE_ALERTS)
-    if not is_system(by) and (getattr(by, "is_citizen", False) or not order_reachable(by, alert.order)):
+    if not is_system(by) and (getattr(by, "is_citizen", False) or not alert_reachable(by, alert)):
         raise DomainError(QuarantineErrorCode.ALERT_NOT_FOUND, _("Alert not found."))
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
@@ -229,7 +244,7 @@ def alert_transition(*, alert: Alert, action: str, by, note: str = "", now: date
                            "close": _("closed")}[action]},
             field="action", current=current or "")
     audit_record(actor=by, action="update", object_type="quarantine_alert", object_id=alert.pk,
-                 person_id=alert.order.person_id, detail={"kind": alert.kind, "from": alert.status, "to": target})
+                 person_id=alert.subject.pk, detail={"kind": alert.kind, "from": alert.status, "to": target})
     alert.refresh_from_db()
     return alert
 

@@ -280,7 +280,10 @@ class Alert(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     kind = models.CharField(_("kind"), max_length=14, choices=AlertKind.choices)
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="alerts")
+    # The order monitored; none for a case who should be isolating but has no order in force (not made yet, over,
+    # or starting later) and checked in somewhere: the alert is then about `person`, for their commune's station.
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts")
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     commune = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("commune"))
     raised_at = models.DateTimeField(_("raised at"))
     # The day a missed check-in or a due test is about; the report that was alarming.
@@ -312,4 +315,15 @@ class Alert(models.Model):
             # One alert per order and day for a missed check-in or a due test.
             models.UniqueConstraint(fields=["order", "kind", "about_on"], name="quarantine_alert_day",
                                     condition=Q(kind__in=["missed_report", "test_due"])),
+            # Without an order: one open alert per person and kind too, and the person is known.
+            models.UniqueConstraint(fields=["person", "kind"], name="quarantine_alert_one_open_person",
+                                    condition=Q(order__isnull=True) & Q(kind__in=["violation", "silent"])
+                                    & Q(status__in=["open", "acknowledged"])),
+            models.CheckConstraint(condition=Q(order__isnull=False) | Q(person__isnull=False),
+                                   name="quarantine_alert_about_someone"),
         ]
+
+    @property
+    def subject(self) -> Person:
+        """Whom the alert is about: the order's person, or the person of an alert without an order."""
+        return self.order.person if self.order_id else self.person

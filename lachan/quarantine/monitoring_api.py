@@ -144,7 +144,7 @@ class AlertOut(Schema):
     id: int
     kind: str
     status: str
-    order_id: UUID
+    order_id: UUID | None = Field(description="none: a case with no order in force who checked in somewhere")
     order_code: str
     person_name: str
     person_phone: str
@@ -167,15 +167,15 @@ class AlertOut(Schema):
 
     @staticmethod
     def resolve_order_code(obj: Alert) -> str:
-        return obj.order.code
+        return obj.order.code if obj.order_id else ""
 
     @staticmethod
     def resolve_person_name(obj: Alert) -> str:
-        return obj.order.person.full_name
+        return obj.subject.full_name
 
     @staticmethod
     def resolve_person_phone(obj: Alert) -> str:
-        return obj.order.person.phone
+        return obj.subject.phone
 
     @staticmethod
     def resolve_commune_code(obj: Alert) -> str:

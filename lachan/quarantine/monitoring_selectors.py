@@ -61,6 +61,17 @@ def require_staff(user, perm: str) -> None:
     require_perm(user, perm)
 
 
+def alert_reachable(user, alert: Alert) -> bool:
+    """Whether `user` may act on the alert: on its order as order_reachable says; without an order, staff of the
+    alert's commune (or above) and the system."""
+    if alert.order_id is not None:
+        return order_reachable(user, alert.order)
+    if is_system(user):
+        return True
+    scope = scope_for(user)
+    return scope.kind == "unit" and unit_in_scope(scope, alert.commune)
+
+
 def order_reachable(user, order: Order) -> bool:
     """Whether `user` may act on the order: staff of its commune (or above), the citizen whose order it is, the
     holder of its signed link, the system; nobody else (None)."""
@@ -171,7 +182,8 @@ def alert_list(*, user, kind: str = "", status: str = "active", commune_id: int 
                query: str = "", since: datetime | None = None) -> QuerySet[Alert]:
     """The alerts the user sees, newest first. `status`: active (open or acknowledged), one status, or all."""
     require_staff(user, Perm.QUARANTINE_VIEW)
-    queryset = (Alert.objects.select_related("order__person", "commune__parent", "acknowledged_by", "handled_by", "closed_by")
+    queryset = (Alert.objects.select_related("order__person", "person", "commune__parent", "acknowledged_by",
+                                             "handled_by", "closed_by")
                 .filter(order_scope_q(user)))
     if kind in AlertKind.values:
         queryset = queryset.filter(kind=kind)
@@ -184,7 +196,11 @@ def alert_list(*, user, kind: str = "", status: str = "active", commune_id: int 
     if since is not None:
         queryset = queryset.filter(raised_at__gte=since)
     # The order's number, or its person as the people search finds them (with or without diacritics, CCCD, phone).
-    return queryset.filter(order_text_q(query, order="order__")).order_by("-raised_at", "-id")
+    # An alert without an order: its person.
+    where = order_text_q(query, order="order__")
+    if where:
+        where |= Q(order__isnull=True) & order_text_q(query, order="order__", person="person")
+    return queryset.filter(where).order_by("-raised_at", "-id")
 
 
 def alert_get(*, user, alert_id, perm: str = Perm.QUARANTINE_VIEW, for_update: bool = False) -> Alert:
@@ -193,7 +209,7 @@ def alert_get(*, user, alert_id, perm: str = Perm.QUARANTINE_VIEW, for_update: b
         pk = int(alert_id)
     except (TypeError, ValueError):
         pk = None
-    queryset = Alert.objects.select_related("order__person", "order__commune__parent", "commune__parent", "report",
+    queryset = Alert.objects.select_related("order__person", "order__commune__parent", "person", "commune__parent", "report",
                                             "acknowledged_by", "handled_by", "closed_by")
     if for_update:
         queryset = queryset.select_for_update(of=("self",))
@@ -209,7 +225,7 @@ def alerts_audited(*, user, alerts: list[Alert], action: str = "list") -> None:
     """A page of the queue read by a user: one audit event per person shown (an alert is health data)."""
     if alerts:
         audit_record_many(actor=user, action=action, object_type="quarantine_alert",
-                          person_ids=list(dict.fromkeys(a.order.person_id for a in alerts)))
+                          person_ids=list(dict.fromkeys(a.subject.pk for a in alerts)))
 
 
 def alerts_fingerprint(alerts: list[Alert]) -> str:

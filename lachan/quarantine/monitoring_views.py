@@ -77,7 +77,7 @@ def _queue_page(request):
     for alert in page.items:
         alert.actions = alert_services.alert_actions(alert) if request.user.has_perm_code(
             Perm.QUARANTINE_ALERTS) else []
-        alert.order_url = order_url(alert.order_id)
+        alert.order_url = order_url(alert.order_id) if alert.order_id else ""
     return filters, page
 
 
@@ -149,8 +149,9 @@ def alert_export(request):
     for a in rows:
         sheet.append([a.pk, str(a.get_kind_display()), str(a.get_status_display()),
                       timezone.localtime(a.raised_at).strftime("%d/%m/%Y %H:%M"),
-                      a.about_on.strftime("%d/%m/%Y") if a.about_on else "", a.repeats, a.order.code,
-                      a.order.person.full_name, a.order.person.phone, a.commune.label, a.order.address,
+                      a.about_on.strftime("%d/%m/%Y") if a.about_on else "", a.repeats,
+                      a.order.code if a.order_id else "", a.subject.full_name, a.subject.phone, a.commune.label,
+                      a.order.address if a.order_id else a.subject.address_line,
                       when(a.acknowledged_at, a.acknowledged_by), when(a.handled_at, a.handled_by),
                       when(a.closed_at, a.closed_by), a.note])
     return sheet.response(f"canh-bao-cach-ly-{timezone.localdate():%Y%m%d}.xlsx")

@@ -59,9 +59,10 @@ def order_communes(*, user) -> QuerySet[AdminUnit]:
                                      level=AdminLevel.COMMUNE).select_related("parent").order_by("path"))
 
 
-def order_text_q(query: str, *, order: str = "") -> Q:
+def order_text_q(query: str, *, order: str = "", person: str = "") -> Q:
     """A search on the person (name with or without diacritics, CCCD, phone) or the order's number, as the people
-    search reads it. `order`: the path to the order ("order__" from an alert)."""
+    search reads it. `order`: the path to the order ("order__" from an alert); `person`: the path to the person
+    when it is not the order's (an alert without an order)."""
     raw = (query or "").strip()[:100]
     if not raw:
         return Q()
@@ -71,13 +72,14 @@ def order_text_q(query: str, *, order: str = "") -> Q:
     search = person_search_q(raw)
     if search is None:
         return by_code
-    name = f"{order}person__search_name"
+    person = person or f"{order}person"
+    name = f"{person}__search_name"
     if isinstance(search, list):
         where = Q()
         for word in search:
             where &= Q(**{f"{name}__startswith": word}) | Q(**{f"{name}__contains": " " + word})
         return where | by_code
-    return Q(**{f"{order}person__in": Person.objects.filter(search).values("pk")}) | by_code
+    return Q(**{f"{person}__in": Person.objects.filter(search).values("pk")}) | by_code
 
 
 

@@ -32,5 +32,7 @@ ISOLATION_ORDERS = IsolationOrders(in_force=isolation_orders_in_force, in_facili
 
 def isolated_case_q() -> Q:
     """A filter on Order: the orders whose person's case is placed by its order (not in hospital, recovered or
-    deceased), i.e. those the cases list shows at home or in a facility (lachan.cases.isolation)."""
-    return Q(Exists(Case.objects.filter(person_id=OuterRef("person_id"), status__in=PLACED_BY_ORDER)))
+    deceased), i.e. those the cases list shows at home or in a facility (lachan.cases.isolation); and those of a
+    person with no case on record (an order made without one: still someone isolating)."""
+    cases = Case.objects.filter(person_id=OuterRef("person_id"))
+    return Q(Exists(cases.filter(status__in=PLACED_BY_ORDER))) | ~Q(Exists(cases))

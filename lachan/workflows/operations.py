@@ -424,14 +424,18 @@ def _alert_items(ops: OpsScope, since: datetime, now: datetime, limit: int) -> l
     # Every status, named: with the communes, the database walks (commune, status, raised_at) for the window.
     rows = (Alert.objects.filter(ops.indexed_commune_q("commune_id"), status__in=AlertStatus.values,
                                  kind__in=FEED_ALERT_KINDS, raised_at__gt=since, raised_at__lte=now)
-            .values_list("pk", "kind", "raised_at", "status", "order_id", "order__code", "commune_id")
+            .values_list("pk", "kind", "raised_at", "status", "order_id", "order__code", "commune_id", "detail")
             .order_by("-raised_at", "-pk")[:limit])
     kinds = dict(AlertKind.choices)
+    # An alert without an order (a case with no order in force who checked in): the case's code, the queue.
     return [FeedItem(id=f"alert-{pk}", at=at, module="quarantine", kind=kind, unit=commune,
-                     text=_("%(what)s · order %(code)s") % {"what": capfirst(kinds[kind]), "code": code},
-                     url=reverse("quarantine:order_monitoring", args=[order_id]), urgent=kind in URGENT_ALERT_KINDS,
-                     extra={"status": status})
-            for pk, kind, at, status, order_id, code, commune in rows]
+                     text=(_("%(what)s · order %(code)s") % {"what": capfirst(kinds[kind]), "code": code}) if order_id
+                     else (_("%(what)s · case %(code)s, no order in force")
+                           % {"what": capfirst(kinds[kind]), "code": (detail or {}).get("case") or "—"}),
+                     url=reverse("quarantine:order_monitoring", args=[order_id]) if order_id
+                     else reverse("quarantine:alerts") + f"?status=all&kind={kind}",
+                     urgent=kind in URGENT_ALERT_KINDS, extra={"status": status})
+            for pk, kind, at, status, order_id, code, commune, detail in rows]
 
 
 def _positive_items(ops: OpsScope, since: datetime, now: datetime, limit: int) -> list[FeedItem]:
