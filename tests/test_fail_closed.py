@@ -33,7 +33,7 @@ from lachan.labs.models import Campaign, Sample, Swab
 from lachan.labs.tests.results_fixtures import *  # noqa: F403
 from lachan.notifications.models import Message
 from lachan.people.models import Person
-from lachan.quarantine.models import Facility, Order
+from lachan.quarantine.models import Alert, Facility, Order
 from lachan.risk.models import RiskAssessment
 from lachan.tracing.models import Contact
 from lachan.tracing.selectors import ChainFilter
@@ -86,6 +86,7 @@ def _arguments(w):
         "order": w.order, "orders": [w.order], "code": w.order.code, "facility_id": w.facility.pk,
         "facility": w.facility,
         "room_id": w.an.pk, "kind": "", "alert_id": w.an.pk, "alerts": [], "on": yesterday, "pk": 1,
+        "alert": Alert(kind="violation", order=w.order, commune_id=w.order.commune_id),
         "unit": w.units.province, "contact_id": w.contact.pk, "venue_id": w.venue.pk, "venue": w.venue,
         "layer": "cases", "import_id": w.an.pk, "mapping_id": w.an.pk, "tests": [], "cases": [w.case],
         "contacts": [w.contact], "rows": [], "message": w.message, "version": "test", "valid_from": yesterday,
