@@ -16,7 +16,7 @@ from lachan.geo.api import UNIT_LABEL
 from lachan.geo.models import AdminUnit
 
 from . import selectors, services
-from .isolation import FILTER_ALIASES, Isolation, isolation_filter_value, isolation_states
+from .isolation import FILTER_ALIASES, Isolation, isolation_filter_value
 from .models import Case, Cluster, ClusterKind
 
 router = Router(tags=["cases"])
@@ -35,8 +35,9 @@ class CaseOut(Schema):
     origin: str
     status: str
     status_since: datetime
-    isolation: str = Field(description="Where the case isolates today, from its status and its isolation order in "
-                                        "force: " + ", ".join(Isolation.values))
+    isolation: str = Field(alias="isolation_state",  # annotated by the case selectors (lachan.cases.isolation)
+                           description="Where the case isolates today, from its status and its isolation order in "
+                                       "force: " + ", ".join(Isolation.values))
     infectious_from: date
     isolated_at: datetime
     cluster_id: UUID | None
@@ -52,11 +53,6 @@ class CaseOut(Schema):
     @staticmethod
     def resolve_commune_label(obj: Case) -> str:
         return obj.person.commune.label
-
-    @staticmethod
-    def resolve_isolation(obj: Case) -> str:
-        state = getattr(obj, "isolation_state", None)
-        return state if state is not None else isolation_states([obj])[obj.pk].value
 
 
 class CasePage(Schema):
@@ -244,5 +240,6 @@ def get_case(request, case_id: UUID):
 @router.post("/{case_id}/status", response={200: CaseOut, **ERRORS}, summary="Move a case to a new status")
 def set_status(request, case_id: UUID, payload: StatusIn):
     case = selectors.case_get(user=request.user, case_id=case_id, audit=False)
-    return services.case_set_status(case=case, status=payload.status, since=payload.since, note=payload.note,
-                                    by=request.user)
+    services.case_set_status(case=case, status=payload.status, since=payload.since, note=payload.note,
+                             by=request.user)
+    return selectors.case_get(user=request.user, case_id=case_id, audit=False)  # with its isolation now

@@ -106,6 +106,10 @@ def test_the_list_filter_its_labels_and_the_dashboard_agree(exercise, people, st
         == {facility.code}
     assert client.get("/api/cases/", {"status": "at_the_beach"}, **auth).status_code == 422
     assert client.get(reverse("cases:list"), {"status": "at_the_beach"}).status_code == 200  # the whole list
+    assert client.get(f"/api/cases/{tomorrow.pk}", **auth).json()["isolation"] == "none"
+    moved = client.post(f"/api/cases/{home.pk}/status", {"status": "hospital"}, content_type="application/json", **auth)
+    assert moved.json()["isolation"] == "hospital"
+    case_set_status(case=home, status="isolating_home", by=staff.province)
 
     found = ops.quarantine_now(ops.ops_scope(staff.province))
     assert (found["isolation"], found["isolation_home"], found["isolation_facility"]) == (2, 1, 1)
