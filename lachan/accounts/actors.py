@@ -12,7 +12,12 @@ Neither is a `User`: `is_authenticated` is False, so code that keeps "who did it
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from lachan.core.errors import PermissionDenied
 
 SYSTEM_ROLE = "system"
 
@@ -107,6 +112,18 @@ def may(user, perm: str) -> bool:
     if is_system(user):
         return True
     return is_person(user) and user.has_perm_code(perm)
+
+
+def permission_check(code, message=None) -> Callable[[object, str], None]:
+    """A domain's `require_perm(user, perm)`, which raises PermissionDenied with the domain's code when `may` says
+    no. Bound once per domain: `require_perm = permission_check(LabErrorCode.PERMISSION)`. `message`: a lazy
+    text, else "You do not have permission to do this." in the user's language."""
+
+    def require(user, perm: str) -> None:
+        if not may(user, perm):
+            raise PermissionDenied(code, message if message is not None else _("You do not have permission to do this."))
+
+    return require
 
 
 def as_user(by):

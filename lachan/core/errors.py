@@ -47,3 +47,28 @@ class NotFound(DomainError):
 
 class PermissionDenied(DomainError):
     status = 403
+
+
+class CommonErrorCode(StrEnum):
+    """The codes any operation may answer, sent by the API root's handlers and core.ratelimit."""
+
+    INVALID = "invalid"  # a request that fails its schema (422), or several field errors at once
+    BAD_REQUEST = "bad_request"  # a body that cannot be read
+    UNAUTHORIZED = "unauthorized"
+    RATE_LIMITED = "rate_limited"
+    PERMISSION_DENIED = "permission_denied"
+
+
+class PolicyErrorCode(StrEnum):
+    """Policies (core.policies and the policy pages and API of workflows.policies)."""
+
+    PERMISSION = "policy_permission"
+    UNKNOWN_KIND = "policy_unknown_kind"
+    NOT_FOUND = "policy_not_found"
+    MISSING = "policy_missing"  # no version in force on a day
+    RULES = "policy_rules"
+    VERSION = "policy_version"
+    DATES = "policy_dates"
+    OVERLAP = "policy_overlap"
+    SOURCE = "policy_source"
+    NO_TRIAL = "policy_no_trial"

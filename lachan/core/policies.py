@@ -21,7 +21,7 @@ from django.db.models import Count, Max, Q
 from django.utils.translation import gettext as _
 
 from .caching import TTLCache
-from .errors import DomainError, NotFound
+from .errors import DomainError, NotFound, PolicyErrorCode
 
 RulesValidator = Callable[[dict[str, Any]], list[str]]  # returns problems, empty when valid
 _kinds: dict[str, RulesValidator] = {}
@@ -146,7 +146,7 @@ def policy_kinds() -> list[PolicyKind]:
 def policy_kind(kind: str) -> PolicyKind:
     entry = _registry.get(kind)
     if entry is None:
-        raise NotFound("policy_unknown_kind", _("Unknown kind of policy: %(kind)s.") % {"kind": kind}, field="kind")
+        raise NotFound(PolicyErrorCode.UNKNOWN_KIND, _("Unknown kind of policy: %(kind)s.") % {"kind": kind}, field="kind")
     return entry
 
 
@@ -209,7 +209,7 @@ def policy_in_force(kind: str, on: date):
         .first()
     )
     if policy is None:
-        raise NotFound("policy_missing", _("No %(kind)s policy is in force on %(date)s.") % {"kind": kind, "date": on})
+        raise NotFound(PolicyErrorCode.MISSING, _("No %(kind)s policy is in force on %(date)s.") % {"kind": kind, "date": on})
     return policy
 
 
@@ -249,12 +249,12 @@ def policy_create(*, kind: str, version: str, valid_from: date, valid_to: date |
     from .models import Policy
 
     if kind not in _kinds:
-        raise DomainError("policy_unknown_kind", _("Unknown kind of policy: %(kind)s.") % {"kind": kind}, field="kind")
+        raise DomainError(PolicyErrorCode.UNKNOWN_KIND, _("Unknown kind of policy: %(kind)s.") % {"kind": kind}, field="kind")
     if valid_to is not None and valid_to < valid_from:
-        raise DomainError("policy_dates", _("The end date is before the start date."), field="valid_to")
+        raise DomainError(PolicyErrorCode.DATES, _("The end date is before the start date."), field="valid_to")
     problems = _kinds[kind](rules)
     if problems:
-        raise DomainError("policy_rules", "; ".join(problems), field="rules")
+        raise DomainError(PolicyErrorCode.RULES, "; ".join(problems), field="rules")
     overlapping = Policy.objects.filter(kind=kind).filter(
         Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from)
     )
@@ -263,7 +263,7 @@ def policy_create(*, kind: str, version: str, valid_from: date, valid_to: date |
     clash = overlapping.first()
     if clash is not None:
         raise DomainError(
-            "policy_overlap",
+            PolicyErrorCode.OVERLAP,
             _("These dates overlap version %(version)s (from %(start)s); end it first.")
             % {"version": clash.version, "start": clash.valid_from},
             field="valid_from",
@@ -283,27 +283,27 @@ def policy_supersede(*, kind: str, version: str, valid_from: date, rules: dict[s
     from .models import Policy
 
     if kind not in _kinds:
-        raise DomainError("policy_unknown_kind", _("Unknown kind of policy: %(kind)s.") % {"kind": kind}, field="kind")
+        raise DomainError(PolicyErrorCode.UNKNOWN_KIND, _("Unknown kind of policy: %(kind)s.") % {"kind": kind}, field="kind")
     version = " ".join(str(version or "").split())
     if not version or len(version) > 80:
-        raise DomainError("policy_version", _("Name the version (at most 80 characters)."), field="version")
+        raise DomainError(PolicyErrorCode.VERSION, _("Name the version (at most 80 characters)."), field="version")
     if Policy.objects.filter(kind=kind, version=version).exists():
-        raise DomainError("policy_version", _("There is already a version %(version)s.") % {"version": version},
+        raise DomainError(PolicyErrorCode.VERSION, _("There is already a version %(version)s.") % {"version": version},
                           field="version")
     if not isinstance(valid_from, date):
-        raise DomainError("policy_dates", _("Enter the first day of the new version."), field="valid_from")
+        raise DomainError(PolicyErrorCode.DATES, _("Enter the first day of the new version."), field="valid_from")
     current = (Policy.objects.select_for_update().filter(kind=kind, valid_to__isnull=True, valid_from__lte=valid_from)
                .order_by("-valid_from").first())
     if current is None:
-        raise DomainError("policy_overlap", _("No open-ended version is in force on %(date)s to be superseded.")
+        raise DomainError(PolicyErrorCode.OVERLAP, _("No open-ended version is in force on %(date)s to be superseded.")
                           % {"date": valid_from}, field="valid_from")
     if current.valid_from >= valid_from:
-        raise DomainError("policy_dates",
+        raise DomainError(PolicyErrorCode.DATES,
                           _("Version %(version)s starts on %(start)s: the new version must start after it.")
                           % {"version": current.version, "start": current.valid_from}, field="valid_from")
     problems = _kinds[kind](rules)
     if problems:  # checked before the old version is cut short, so a refused version changes nothing
-        raise DomainError("policy_rules", "; ".join(problems), field="rules")
+        raise DomainError(PolicyErrorCode.RULES, "; ".join(problems), field="rules")
     current.valid_to = valid_from - timedelta(days=1)
     current.save(update_fields=["valid_to"])
     return policy_create(kind=kind, version=version, valid_from=valid_from, valid_to=valid_to, rules=rules,

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from lachan.accounts.decorators import staff_view as accounts_staff_view
 from lachan.accounts.roles import Perm
+from lachan.core.decorators import staff_view as core_staff_view
 from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from lachan.core.exports import XlsxExport
 
@@ -23,7 +23,7 @@ PAGE_SIZE = 50
 
 
 def staff_view(perm: str):
-    return accounts_staff_view(perm, citizen_redirect="people:mine")
+    return core_staff_view(perm, citizens="people:mine")  # a citizen is sent to their own record
 
 
 @staff_view(Perm.PEOPLE_VIEW)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 from typing import Any
 
 from django.db import transaction
@@ -20,22 +19,9 @@ from django.utils.translation import gettext as _
 from lachan.accounts.audit import audit_record, audit_record_many
 from lachan.accounts.jurisdiction import scope_is_province
 from lachan.accounts.roles import Perm
-from lachan.core.errors import DomainError, NotFound, PermissionDenied
+from lachan.core.errors import DomainError, NotFound, PermissionDenied, PolicyErrorCode
 from lachan.core.models import Policy
 from lachan.core.policies import PolicyKind, PolicyTrial, policy_kind, policy_kinds, policy_supersede
-
-
-class PolicyErrorCode(StrEnum):
-    PERMISSION = "policy_permission"
-    UNKNOWN_KIND = "policy_unknown_kind"
-    NOT_FOUND = "policy_not_found"
-    RULES = "policy_rules"
-    VERSION = "policy_version"
-    DATES = "policy_dates"
-    OVERLAP = "policy_overlap"
-    SOURCE = "policy_source"
-    NO_TRIAL = "policy_no_trial"
-
 
 ERROR_CODES_DOC = (
     "Errors `{code, message, field?, errors?}`: 400 `policy_rules` (the rules break the kind's schema: every problem "

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from lachan.core.exports import XlsxExport, csv_text
+from lachan.core.exports import XlsxExport, csv_response, csv_text
 
 RISKY = ["=HYPERLINK(\"http://x.example\",\"bấm\")", "+84 912", "-1+2", "@SUM(A1)", "\t=1+1", "\r=1+1"]
 
@@ -48,3 +48,17 @@ def test_every_workbook_is_written_by_the_export_helper():
                  and re.search(r"\bWorkbook\(|csv\.writer\(", p.read_text())
                  and "simulate" not in p.parts]
     assert offenders == []
+
+
+def test_csv_response_is_a_utf8_download_excel_reads():
+    response = csv_response("ket-qua-errors.csv", csv_text(["Dòng", "Lỗi"], [[2, "=1+1"]]))
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="ket-qua-errors.csv"'
+    body = response.content.decode("utf-8")
+    assert body.startswith("\ufeff") and list(csv.reader(io.StringIO(body[1:]))) == [["Dòng", "Lỗi"], ["2", "'=1+1"]]
+
+
+def test_csv_response_names_any_file_safely():
+    response = csv_response('Kết quả "lô 3".csv', "a\n")
+    header = response["Content-Disposition"]
+    assert header.startswith("attachment; filename*=utf-8''") and '"' not in header.split("''", 1)[1]
