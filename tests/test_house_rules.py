@@ -82,11 +82,7 @@ RULES = {
         "lachan/workflows/views.py",
     }),
     "phones": (r"OLD_MOBILE_PREFIXES|_OLD_PREFIXES|0\[35789\]", False, ("lachan/core/phones.py",),
-               "core.phones.phone_parse", {
-        "lachan/accounts/phones.py",
-        "lachan/notifications/addresses.py",
-        "lachan/people/identity.py",
-    }),
+               "core.phones.phone_parse", set()),
     "periodic_jobs": (r"\bperiodic\(", False, ("lachan/core/scheduler.py", "lachan/*/scheduled.py"),
                       "a scheduled.py module in the app (core.scheduler.autodiscover)", {
         "lachan/labs/apps.py",

@@ -11,13 +11,13 @@ from ninja.responses import Status
 
 from lachan.core.errors import DomainError, PermissionDenied
 from lachan.core.middleware import client_ip
+from lachan.core.phones import phone_looks_like, phone_parse
 from lachan.geo.api import UNIT_LABEL
 
 from . import services
 from .audit import audit_record
 from .errors import AccountError
 from .models import AuditAction
-from .phones import looks_like_phone, phone_normalise
 from .ratelimits import login_rate_check
 from .roles import ROLE_PERMISSIONS
 from .selectors import DENIAL_THRESHOLD, DENIAL_WINDOW_HOURS, api_tokens_of, denials_repeated
@@ -172,8 +172,8 @@ def audit_denials(request, hours: int = Query(DENIAL_WINDOW_HOURS, ge=1, le=720)
 def token_obtain(request, payload: TokenObtainIn):
     login_rate_check(client_ip(request))  # RateLimited: 429 with Retry-After
     username = payload.username.strip()
-    if looks_like_phone(username):
-        username = phone_normalise(username) or username
+    if phone_looks_like(username):
+        username = phone_parse(username) or username
     # Through django.contrib.auth.authenticate with the request, so axes counts failures and locks out.
     user = authenticate(request=request, username=username, password=payload.password)
     if getattr(request, "axes_locked_out", False):

@@ -5,12 +5,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from lachan.core.forms import DayField
+from lachan.core.phones import phone_looks_like, phone_parse
 from lachan.core.widgets import DateInput
 from lachan.geo.forms import UnitChoiceField
 from lachan.geo.models import AdminUnit, Place
 
 from .models import AuditAction
-from .phones import looks_like_phone, phone_normalise
 from .roles import Role
 
 
@@ -22,9 +22,9 @@ class LoginForm(AuthenticationForm):
 
     def clean(self):
         username = self.cleaned_data.get("username") or ""
-        if looks_like_phone(username):
+        if phone_looks_like(username):
             # The phone is the citizen's user name, in the 10-digit form; axes counts failures on it too.
-            self.cleaned_data["username"] = phone_normalise(username) or username.strip()
+            self.cleaned_data["username"] = phone_parse(username) or username.strip()
         return super().clean()
 
 

@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from lachan.core import request_context
 from lachan.core.errors import DomainError, NotFound, PermissionDenied
 from lachan.core.numbers import is_ascii_digits
+from lachan.core.phones import phone_parse
 from lachan.core.ratelimit import GLOBAL, Rate, RateLimited, address_key, rate_check, rate_named
 from lachan.geo.models import AdminLevel, AdminUnit, Place
 from lachan.notifications.services import notification_queue
@@ -29,7 +30,6 @@ from .actors import is_person, is_system
 from .audit import audit_record
 from .errors import AccountError
 from .models import ApiToken, AuditAction, PhoneVerification, User
-from .phones import phone_normalise
 from .roles import ROLE_JURISDICTION, Perm, Role
 from .signals import citizen_registered
 
@@ -357,7 +357,7 @@ def citizen_registration_start(
 ) -> PhoneVerification:
     """Check the details, then send a 6-digit code to the phone. Nothing else exists until it is verified.
     ip: the client's address (default: the request's, core.request_context) for the send limits."""
-    normal = phone_normalise(phone)
+    normal = phone_parse(phone)
     errors = []
     if normal is None:
         errors.append(DomainError(AccountError.PHONE_INVALID,

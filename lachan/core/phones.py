@@ -41,6 +41,6 @@ def phone_parse(raw: str | None) -> str | None:
 
 
 def phone_looks_like(raw: str | None) -> bool:
-    """Whether a search query or a log-in name is meant as a phone number (9–11 ASCII digits, or +84…)."""
+    """Whether a search query or a log-in name is meant as a phone number (9–11 ASCII digits, or +84…, 0084…)."""
     value = _SEPARATORS.sub("", raw or "")
-    return value.startswith("+84") or (is_ascii_digits(value) and 9 <= len(value) <= 11)
+    return value.startswith(("+84", "0084")) or (is_ascii_digits(value) and 9 <= len(value) <= 11)

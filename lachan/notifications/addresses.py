@@ -1,18 +1,13 @@
-"""Address checks per channel. A local phone check: notifications must not import lachan.people."""
-
-import re
+"""Address checks per channel; phone numbers are read by core.phones, as everywhere."""
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from lachan.core.errors import DomainError
+from lachan.core.phones import phone_parse
 
 from .errors import NotificationError
-
-_PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
-# Vietnamese mobiles since 2018: 10 digits, prefixes 03, 05, 07, 08, 09.
-_VN_MOBILE = re.compile(r"0[35789]\d{8}")
 
 
 def normalize_address(channel: str, address: str) -> str:
@@ -29,12 +24,8 @@ def normalize_address(channel: str, address: str) -> str:
         local, _at, domain = address.rpartition("@")
         return f"{local}@{domain.lower()}"
     if channel == "sms":
-        phone = _PHONE_SEPARATORS.sub("", address)
-        if phone.startswith("+84"):
-            phone = "0" + phone[3:]
-        elif phone.startswith("84") and len(phone) == 11:
-            phone = "0" + phone[2:]
-        if not _VN_MOBILE.fullmatch(phone):
+        phone = phone_parse(address)
+        if phone is None:
             raise DomainError(
                 NotificationError.BAD_ADDRESS,
                 _("“%(address)s” is not a Vietnamese mobile number (10 digits starting with 03, 05, 07, 08 or 09).")

@@ -11,6 +11,9 @@ from django.utils.translation import gettext as _
 from lachan.core.errors import DomainError
 from lachan.core.numbers import is_ascii_digits
 
+# MOBILE_NUMBER and phone_looks_like: imported from here by labs and venues.
+from lachan.core.phones import MOBILE_NUMBER, phone_looks_like, phone_parse  # noqa: F401
+
 from .errors import PeopleErrorCode
 
 # Century/sex digit of a CCCD → (first year of the century, sex); even = male, odd = female.
@@ -92,42 +95,13 @@ def national_id_make(*, province: str, birth_year: int, sex: str, serial: int) -
     return f"{province.zfill(3)}{digit}{birth_year % 100:02d}{serial:06d}"
 
 
-# The 2018–2019 conversion of 11-digit mobile prefixes to 10 digits.
-OLD_MOBILE_PREFIXES: dict[str, str] = {
-    **{f"016{d}": f"03{d}" for d in "23456789"},
-    "0120": "070", "0121": "079", "0122": "077", "0126": "076", "0128": "078",
-    "0123": "083", "0124": "084", "0125": "085", "0127": "081", "0129": "082",
-    "0186": "056", "0188": "058", "0199": "059",
-}
-# What phone_normalize returns fully matches this (bulk importers test it before calling).
-MOBILE_NUMBER = re.compile(r"0(?:3[0-9]|5[2689]|7[06789]|8[1-9]|9[0-9])[0-9]{7}")
-_SEPARATORS = re.compile(r"[\s.\-()/]")
-
-
 def phone_normalize(raw: str) -> str:
-    """A Vietnamese mobile number as 10 digits starting with 0 ("+84 162 345 6789" → "0323456789")."""
-    if raw and MOBILE_NUMBER.fullmatch(raw):  # already normalised (most input): nothing to rewrite
-        return raw
-    value = _SEPARATORS.sub("", raw or "")
-    if value.startswith("+"):
-        value = "0" + value[3:] if value.startswith("+84") else ""
-    elif value.startswith("0084"):
-        value = "0" + value[4:]
-    elif value.startswith("84") and len(value) >= 11:
-        value = "0" + value[2:]
-    elif value and not value.startswith("0"):
-        value = "0" + value  # typed without the trunk zero
-    if is_ascii_digits(value) and len(value) == 11 and value[:4] in OLD_MOBILE_PREFIXES:
-        value = OLD_MOBILE_PREFIXES[value[:4]] + value[4:]
-    if not MOBILE_NUMBER.fullmatch(value):
+    """A Vietnamese mobile number as 10 digits starting with 0 ("+84 162 345 6789" → "0323456789"): the people
+    register's refusal of core.phones.phone_parse's None."""
+    value = phone_parse(raw)
+    if value is None:
         raise DomainError(
             PeopleErrorCode.PHONE_INVALID,
             _("%(phone)s is not a Vietnamese mobile number.") % {"phone": raw or '""'}, field="phone",
         )
     return value
-
-
-def phone_looks_like(raw: str) -> bool:
-    """Whether a search query is meant as a phone number (9–11 digits, or +84…)."""
-    value = _SEPARATORS.sub("", raw or "")
-    return value.startswith("+84") or (is_ascii_digits(value) and 9 <= len(value) <= 11)

@@ -18,7 +18,8 @@ def test_staff_logs_in_with_user_name_and_is_audited(client, staff, login):
     assert event.ip == "127.0.0.1" and event.channel == "web"
 
 
-@pytest.mark.parametrize("typed", ["0912345678", "+84912345678", "+84 912 345 678", "0912.345.678", "84912345678"])
+@pytest.mark.parametrize("typed", ["0912345678", "+84912345678", "+84 912 345 678", "0912.345.678", "84912345678",
+                                   "0084912345678", "0912/345/678"])
 def test_citizen_logs_in_with_phone_in_any_usual_form(client, make_user, login, typed):
     make_user(Role.CITIZEN, username="0912345678", phone="0912345678")
     response = login(typed)

@@ -77,12 +77,19 @@ def test_right_code_creates_the_citizen_and_sends_the_signal(code, django_captur
     assert err.value.code == "phone_taken"
 
 
-@pytest.mark.parametrize("phone", ["12345", "0212345678", "+1 202 555 0100", "091234567", "abc", ""])
+@pytest.mark.parametrize("phone", ["12345", "0212345678", "+1 202 555 0100", "091234567", "abc", "",
+                                   "0501234567", "0711234567", "0801234567"])  # no network's prefixes
 def test_bad_phone_is_refused(code, phone):
     with pytest.raises(DomainError) as err:
         start(phone=phone)
     assert err.value.code == "phone_invalid" and err.value.field == "phone"
     assert not PhoneVerification.objects.exists() and not Message.objects.exists()
+
+
+@pytest.mark.parametrize(("typed", "phone"), [("0084912345678", "0912345678"), ("912345678", "0912345678"),
+                                              ("0912/345/678", "0912345678"), ("01662345678", "0362345678")])
+def test_phone_read_as_the_people_register_reads_it(code, typed, phone):
+    assert start(phone=typed).phone == phone
 
 
 def test_other_bad_details_are_all_reported(code):

@@ -46,6 +46,7 @@ def test_phone_parse(raw, parsed):
     ("912345678", True),
     ("+84 912 345 678", True),
     ("01662345678", True),
+    ("0084 912 345 678", True),  # people's search said no
     ("841662345678", False),  # 12 digits: accounts said yes
     ("+1 415 555 0100", False),  # accounts said yes (\d matched any digit)
     ("٠٩١٢٣٤٥٦٧٨", False),

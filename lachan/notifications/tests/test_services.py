@@ -58,6 +58,10 @@ def test_phone_forms_are_normalised(fake_channel):
     assert queue_sms(to="+84 912 345 678").to == "0912345678"
     assert queue_sms(to="84912345678").to == "0912345678"
     assert queue_sms(to="091.234.5678").to == "0912345678"
+    # core.phones, as everywhere (issue 13): old 11-digit numbers are delivered, 0084 and "/" read
+    assert queue_sms(to="01662345678").to == "0362345678"
+    assert queue_sms(to="0084 912 345 678").to == "0912345678"
+    assert queue_sms(to="0912/345/678").to == "0912345678"
 
 
 @pytest.mark.parametrize(
@@ -69,6 +73,7 @@ def test_phone_forms_are_normalised(fake_channel):
         ({"to": "+1 415 555 0100"}, "notifications.bad_address"),
         ({"to": "0212345678"}, "notifications.bad_address"),  # landline prefix
         ({"to": "09123456789"}, "notifications.bad_address"),  # 11 digits
+        ({"to": "0501234567"}, "notifications.bad_address"),  # 050: no network's prefix
         ({"to": ""}, "notifications.bad_address"),
         ({"channel": "pigeon"}, "notifications.unknown_channel"),
         ({"language": "fr"}, "notifications.unknown_language"),
