@@ -8,6 +8,8 @@ personal data: a unit user sees those in their unit and, for a commune station, 
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -18,6 +20,7 @@ from lachan.core.errors import PermissionDenied
 from lachan.geo.models import AdminLevel, AdminUnit
 
 from .errors import QuarantineErrorCode
+from .models import OrderStatus, Setting
 
 
 def require_perm(user, perm: str) -> None:
@@ -74,3 +77,13 @@ def facility_scope_q(user, scope: Scope | None = None) -> Q:
 def facility_managed_by(facility, user) -> bool:
     """Whether the facility's commune lies in the user's jurisdiction: only then may they change it."""
     return commune_in_jurisdiction(user, facility.place.commune)
+
+
+def order_in_force_q(on: date) -> Q:
+    """Orders in force on the day: active, started (one starting tomorrow is not yet), not over."""
+    return Q(status=OrderStatus.ACTIVE, starts_on__lte=on, ends_on__gte=on)
+
+
+def in_facility_q(on: date) -> Q:
+    """In a facility on the day: a facility order, unless its facility-then-home regime sent them home."""
+    return Q(setting=Setting.FACILITY) & (Q(home_from__isnull=True) | Q(home_from__gt=on))

@@ -37,6 +37,7 @@ from django.utils.translation import ngettext
 from lachan.accounts.actors import is_person, is_system, may
 from lachan.accounts.jurisdiction import Scope, scope_for
 from lachan.accounts.roles import Perm
+from lachan.cases.isolation import PLACED_BY_ORDER
 from lachan.cases.models import Case, CaseOrigin, Cluster, ClusterKind
 from lachan.core.caching import TTLCache
 from lachan.core.dates import local_midnight
@@ -46,6 +47,7 @@ from lachan.geo.selectors import unit_labels
 from lachan.labs import dashboard as lab_board
 from lachan.labs import stats as lab_stats
 from lachan.labs.models import Result, ResultCorrection, Sample, SampleStatus, Swab
+from lachan.quarantine.access import in_facility_q, order_in_force_q
 from lachan.quarantine.models import (
     OPEN_ALERT_STATUSES,
     Alert,
@@ -58,8 +60,6 @@ from lachan.risk.models import COVERAGE_KINDS, RiskAssessment, RiskInput, RiskIn
 from lachan.tracing.models import CallStatus, Contact, Tier, TracingRun
 from lachan.venues.models import Venue
 from lachan.venues.policy import venue_size_rules_on
-
-from .case_isolation import in_facility_q, isolated_case_q, order_in_force_q
 
 CURVE_DAYS = 60
 AVERAGE_DAYS = 7
@@ -220,6 +220,14 @@ def cases_and_curve(ops: OpsScope, *, now: datetime | None = None) -> tuple[dict
 
 
 # ---- quarantine and isolation -----------------------------------------------------------------------------------
+
+def isolated_case_q() -> Q:
+    """A filter on Order: the orders whose person's case is placed by its order (not in hospital, recovered or
+    deceased), i.e. those the cases list shows at home or in a facility (lachan.cases.isolation); and those of a
+    person with no case on record (an order made without one: still someone isolating)."""
+    cases = Case.objects.filter(person_id=OuterRef("person_id"))
+    return Q(Exists(cases.filter(status__in=PLACED_BY_ORDER))) | ~Q(Exists(cases))
+
 
 def quarantine_now(ops: OpsScope) -> dict | None:
     """Orders in force today: contacts in quarantine (F1 among them; at home / in a facility) and cases in
