@@ -9,19 +9,19 @@ urlpatterns = [
     path("api/", api.urls),
     path("accounts/", include("lachan.accounts.urls")),
     path("people/", include("lachan.people.urls")),
-    path("cases/", include("lachan.workflows.urls")),
+    path("cases/", include("lachan.workflows.case_confirmation.urls")),
     path("cases/", include("lachan.cases.urls")),
     path("tracing/", include("lachan.tracing.urls")),
     path("notifications/", include("lachan.notifications.urls")),
     path("units/", include("lachan.geo.urls")),
     path("venues/", include("lachan.venues.urls")),
-    path("labs/", include("lachan.workflows.lab_urls")),  # results (they set off cases and tracing)
+    path("labs/", include("lachan.workflows.lab_results.urls")),  # results (they set off cases and tracing)
     path("labs/", include("lachan.labs.urls")),
-    path("quarantine/", include("lachan.workflows.quarantine_urls")),  # from cases and tracing; tests due
+    path("quarantine/", include("lachan.workflows.quarantine_orders.urls")),  # from cases and tracing; tests due
     path("quarantine/", include("lachan.quarantine.urls")),
-    path("risk/", include("lachan.workflows.risk_urls")),  # computing levels and trying a policy on past data
+    path("risk/", include("lachan.workflows.risk_levels.urls")),  # computing levels and trying a policy on past data
     path("risk/", include("lachan.risk.urls")),
-    path("policies/", include("lachan.workflows.policies_urls")),  # every kind of policy: versions, drafts, trials
+    path("policies/", include("lachan.workflows.policies.urls")),  # every kind of policy: versions, drafts, trials
     path("map/", include("lachan.workflows.map_urls")),  # the map gathers layers from every domain
     path("ban-do/", include("lachan.workflows.map_urls_public")),  # the citizens' read-only map
     path("c/", include("lachan.venues.urls_public")),

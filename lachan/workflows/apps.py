@@ -12,32 +12,32 @@ class WorkflowsConfig(AppConfig):
         from lachan.core.scheduler import periodic
         from lachan.labs.hooks import on_sample_registered
 
-        from .quarantine_orders import quarantine_tests_results, quarantine_tests_sampled
+        from .quarantine_orders.services import quarantine_tests_results, quarantine_tests_sampled
 
         on_sample_registered(quarantine_tests_sampled)
 
         # A confirmed case who checks in somewhere is sent home and the station alerted.
         from lachan.venues.hooks import on_checkins_recorded
 
-        from .checkin_isolation import checkins_of_cases
+        from .checkin_isolation.services import checkins_of_cases
 
         on_checkins_recorded(checkins_of_cases)
 
         # A case's isolation state on the cases pages: from its isolation order in force today.
         from lachan.cases.isolation import register_isolation_orders
 
-        from .case_isolation import ISOLATION_ORDERS
+        from .quarantine_orders.isolation import ISOLATION_ORDERS
 
         register_isolation_orders(ISOLATION_ORDERS)
         periodic("workflows.quarantine_tests_results", every_minutes=5)(quarantine_tests_results)
 
         # Risk levels: each morning, the day before's level of every unit (its window of cases is complete).
-        from .risk_levels import risk_levels_daily
+        from .risk_levels.services import risk_levels_daily
 
         periodic("workflows.risk_levels", every="daily", at="06:30")(risk_levels_daily)
 
         # What was collected for tracing (check-ins, proximity, location pings) is deleted past the tracing horizon.
-        from .retention import tracing_retention_job
+        from .retention.services import tracing_retention_job
 
         periodic("workflows.tracing_retention", every="daily", at="02:30")(tracing_retention_job)
 
@@ -46,8 +46,8 @@ class WorkflowsConfig(AppConfig):
 
         from lachan.core.policies import register_policy_trial
 
-        from .quarantine_policy_trial import quarantine_policy_trial
-        from .risk_levels import risk_policy_trial_recent
+        from .quarantine_orders.policy_trial import quarantine_policy_trial
+        from .risk_levels.services import risk_policy_trial_recent
 
         register_policy_trial("quarantine", quarantine_policy_trial,
                               help=_("The orders in force are planned again under the draft, and the F1s of the last "

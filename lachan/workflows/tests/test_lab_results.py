@@ -17,8 +17,8 @@ from lachan.labs.tests.results_fixtures import *  # noqa: F403
 from lachan.labs.tests.results_fixtures import csv_bytes, hours_ago
 from lachan.notifications.models import Message
 from lachan.tracing.models import CallStatus, Contact, Tier, TracingRun
-from lachan.workflows import lab_results
 from lachan.workflows.lab_results import lab_result_correct, lab_result_enter, lab_results_import
+from lachan.workflows.lab_results import services as lab_results
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from lachan.people.models import Person
 from lachan.quarantine.models import Order
 from lachan.tracing.models import Contact, ProximityDevice, ProximityEncounter
 from lachan.workflows import policies as service
-from lachan.workflows.policy_forms import decimal_text, form_rows, rules_from_post
+from lachan.workflows.policies.forms import decimal_text, form_rows, rules_from_post
 
 pytestmark = pytest.mark.django_db
 

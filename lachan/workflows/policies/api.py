@@ -12,7 +12,7 @@ from ninja.responses import Status
 
 from lachan.core.dates import Day
 
-from . import policies as service
+from . import services as service
 
 router = Router(tags=["policies"])
 

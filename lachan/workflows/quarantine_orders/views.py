@@ -21,7 +21,7 @@ from lachan.quarantine import selectors as order_selectors
 from lachan.quarantine.forms import ContactsForm, IsolateForm, apply_errors, room_choices
 from lachan.quarantine.models import OrderKind, Setting
 
-from .quarantine_orders import (
+from .services import (
     case_contacts_plan,
     case_contacts_quarantine,
     case_isolate,

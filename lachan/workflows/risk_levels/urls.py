@@ -3,7 +3,7 @@ trying a province's own rules on past data."""
 
 from django.urls import path
 
-from . import risk_views as views
+from . import views
 
 app_name = "risk_work"
 urlpatterns = [

@@ -18,7 +18,7 @@ from lachan.labs.models import SampleStatus
 from lachan.labs.results_forms import CorrectionForm, ImportForm, ResultForm, apply_errors
 from lachan.labs.results_views import import_context
 
-from .lab_results import (
+from .services import (
     FollowUp,
     lab_import_release,
     lab_result_correct,

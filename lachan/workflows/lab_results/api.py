@@ -18,7 +18,7 @@ from lachan.labs.models import Sample
 from lachan.labs.results_api import ERRORS, ImportOut, errors_out
 from lachan.labs.results_selectors import import_get, mapping_get, result_sample_get
 
-from .lab_results import (
+from .services import (
     ResultOutcome,
     lab_import_release,
     lab_result_correct,

@@ -13,7 +13,7 @@ from lachan.geo.api import UNIT_LABEL
 from lachan.risk.api import _body_schema, body_date, json_body
 from lachan.risk.explain import input_label
 
-from .risk_levels import risk_levels_compute, risk_policy_trial
+from .services import risk_levels_compute, risk_policy_trial
 
 router = Router(tags=["risk"])
 LEVEL_KEYS = ("1", "2", "3", "4", "none")

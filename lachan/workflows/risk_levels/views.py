@@ -14,7 +14,7 @@ from lachan.core.errors import DomainError
 from lachan.risk.forms import ComputeForm, TrialForm, apply_errors
 from lachan.risk.views import summary_message, trial_initial, trial_page
 
-from .risk_levels import risk_levels_compute, risk_policy_trial
+from .services import risk_levels_compute, risk_policy_trial
 
 
 @require_POST

@@ -39,7 +39,7 @@ from lachan.quarantine.models import Order as QuarantineOrder
 from lachan.quarantine.models import OrderKind
 from lachan.tracing.models import CallStatus, Contact, Tier
 
-from .case_confirmation import cases_trace_and_notify
+from ..case_confirmation.services import cases_trace_and_notify
 
 # Until the quarantine module (issue 5): an F1 marked quarantined whose last exposure is this recent when the
 # sample is taken is in quarantine, so a positive is "detected in quarantine", not a community case.

@@ -17,7 +17,7 @@ from lachan.core.errors import DomainError
 from lachan.people.access import people_in_scope
 from lachan.people.selectors import person_candidates
 
-from .case_confirmation import case_confirm_and_trace, case_retrace
+from .services import case_confirm_and_trace, case_retrace
 
 
 @staff_view(Perm.CASES_EDIT)

@@ -12,7 +12,7 @@ from lachan.core.dates import Day, Instant
 from lachan.core.errors import NotFound
 from lachan.people.access import people_in_scope
 
-from .case_confirmation import case_confirm_and_trace, case_retrace
+from .services import case_confirm_and_trace, case_retrace
 
 router = Router(tags=["cases"])
 

@@ -16,7 +16,7 @@ from lachan.quarantine.models import Immunity, RequiredTest, Setting
 from lachan.quarantine.orders_api import ERRORS, BatchOut, OrderDetailOut
 from lachan.quarantine.services import unit_get
 
-from .quarantine_orders import (
+from .services import (
     case_contacts_plan,
     case_contacts_quarantine,
     case_isolate,

@@ -5,7 +5,7 @@ from django.urls import path
 
 from lachan.labs import results_views
 
-from . import lab_results_views
+from . import views as lab_results_views
 
 app_name = "labresults"
 urlpatterns = [

@@ -22,8 +22,8 @@ from lachan.core.errors import DomainError, NotFound, PermissionDenied
 from lachan.core.forms import DayField
 from lachan.core.widgets import DateInput
 
-from . import policies as service
-from .policy_forms import decimal_text, describe, form_rows, rules_from_post, unknown_rules, with_defaults
+from . import services as service
+from .forms import decimal_text, describe, form_rows, rules_from_post, unknown_rules, with_defaults
 
 
 class AdoptForm(forms.Form):
