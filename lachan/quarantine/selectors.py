@@ -148,7 +148,37 @@ def order_tests(order: Order) -> list[RequiredTest]:
 
 
 def order_history(order: Order) -> list[OrderEvent]:
-    return list(order.events.select_related("by").order_by("at", "id"))
+    """The order's events, each with `changes`: (what, before, after) in the reader's words."""
+    events = list(order.events.select_related("by").order_by("at", "id"))
+    for event in events:
+        detail = event.detail if isinstance(event.detail, dict) else {}
+        before, after = detail.get("before") or {}, detail.get("after") or {}
+        event.changes = [(_history_label(key), _history_value(key, before.get(key)), _history_value(key, value))
+                         for key, value in after.items()] if isinstance(after, dict) else []
+    return events
+
+
+def _history_label(key: str) -> str:
+    labels = {"setting": _("where"), "commune": _("commune"), "facility": _("facility"), "room": _("room"),
+              "address": _("address"), "starts_on": _("from"), "ends_on": _("until"),
+              "home_from": _("at home from"), "status": _("status"), "ended_on": _("ended on")}
+    return str(labels.get(key, key))
+
+
+def _history_value(key: str, value):
+    """A snapshot's value as read: the label of a choice, a day as dd/mm/yyyy (the snapshot keeps ISO days)."""
+    from lachan.core.dates import day_parse
+
+    if value in (None, ""):
+        return None
+    if key == "setting":
+        return str(dict(Setting.choices).get(value, value))
+    if key == "status":
+        return str(dict(OrderStatus.choices).get(value, value))
+    if key in ("starts_on", "ends_on", "home_from", "ended_on"):
+        day = day_parse(value)
+        return day.strftime("%d/%m/%Y") if day else value
+    return value
 
 
 def person_orders(*, user, person_id) -> list[Order]:

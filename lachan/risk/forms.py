@@ -87,7 +87,7 @@ class RulesField(forms.CharField):
     def __init__(self, **kwargs):
         super().__init__(label=_("Rules (JSON)"), max_length=20_000, strip=True, error_messages={
             "required": _("Write the rules (JSON).")}, widget=forms.Textarea(attrs={
-                "rows": 24, "spellcheck": "false", "class": "risk-json", "autocomplete": "off"}), **kwargs)
+                "rows": 24, "spellcheck": "false", "class": "risk-json", "autocomplete": "off", "translate": "no"}), **kwargs)
 
 
 class TrialForm(forms.Form):
