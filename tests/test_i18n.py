@@ -300,9 +300,9 @@ def test_every_page_of_every_role_is_in_vietnamese(demo, db, client, settings, u
 
 
 def test_the_pages_open_to_all_are_in_vietnamese(demo, db, client, settings):
-    from django.test import Client
-
     import uuid
+
+    from django.test import Client
 
     from lachan.labs.slip import slip_token
     from lachan.quarantine.links import link_token
