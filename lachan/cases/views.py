@@ -6,13 +6,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from lachan.accounts.decorators import staff_view
 from lachan.accounts.roles import Perm
+from lachan.core.dates import instant_parse
 from lachan.core.errors import DomainError, NotFound, PermissionDenied
 from lachan.core.numbers import int_or_none
 from lachan.core.pagination import page_of
@@ -64,7 +64,7 @@ def case_detail(request, case_id):
 @staff_view(Perm.CASES_EDIT)
 def case_status(request, case_id):
     case = selectors.case_get(user=request.user, case_id=case_id, audit=False)
-    since = parse_datetime(request.POST.get("since", "") or "") if request.POST.get("since") else None
+    since = instant_parse(request.POST.get("since")) if request.POST.get("since") else None
     try:
         services.case_set_status(case=case, status=request.POST.get("status", ""), since=since,
                                  note=request.POST.get("note", ""), by=request.user)

@@ -44,6 +44,35 @@ def day_parse(value) -> date | None:
     return None
 
 
+# How a person types a moment in a form (lachan.core.widgets.DateTimeInput), and ISO.
+INSTANT_FORMATS = ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%YT%H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M",
+                   "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S")
+
+
+def instant_parse(value) -> datetime | None:
+    """A moment typed in a form, "07/12/2026 08:30" (day first, 24 h) or ISO, as an aware time (naive: local
+    time); None when it is neither or out of range."""
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        text = " ".join(str(value or "").split())
+        for fmt in INSTANT_FORMATS:
+            try:
+                parsed = datetime.strptime(text, fmt)
+            except ValueError:
+                continue
+            break
+        else:
+            try:
+                parsed = datetime.fromisoformat(text)
+            except ValueError:
+                return None
+    try:
+        return timezone.localtime(instant_normalize(parsed))
+    except (ValueError, OverflowError):
+        return None
+
+
 def instant_normalize(value: datetime) -> datetime:
     """A time a client sent, made safe to store and compare: naive means local time; held in UTC, so an offset
     PostgreSQL refuses (beyond ±16 h, which Python accepts) never reaches it. Whether a time is plausible (not in

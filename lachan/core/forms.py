@@ -10,7 +10,10 @@ from .dates import DAY_MAX, DAY_MIN
 
 class DayField(forms.DateField):
     """A day typed in a form, within core.dates' bounds: 0001-01-01 or 9999-12-31 in a filter used to overflow into
-    a server error once turned into a time (a day's start, the day after)."""
+    a server error once turned into a time (a day's start, the day after). Read as dd/mm/yyyy or ISO whatever the
+    reader's language (never the American mm/dd/yyyy)."""
+
+    input_formats = ["%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"]
 
     def validate(self, value):
         super().validate(value)

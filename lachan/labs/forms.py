@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lachan.core.errors import DomainError, ValidationFailed
 from lachan.core.forms import DayField
-from lachan.core.widgets import DateInput
+from lachan.core.widgets import DateInput, DateTimeInput
 from lachan.geo.forms import UnitChoiceField
 from lachan.geo.models import AdminUnit
 
@@ -72,8 +72,7 @@ class ReceiveForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8, "autofocus": True, "autocomplete": "off", "spellcheck": "false",
                                      "placeholder": "82-211122-000123\n82-211122-000124"}))
     received_at = forms.DateTimeField(label=_("Received at (empty: now)"), required=False,
-                                      widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
-                                                                 format="%Y-%m-%dT%H:%M"))
+                                      widget=DateTimeInput())
 
     def clean_codes(self):
         codes = self.cleaned_data["codes"]

@@ -5,11 +5,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lachan.core.errors import DomainError, ValidationFailed
+from lachan.core.widgets import DateTimeInput
 
 from . import imports
 from .models import ColumnMapping, Laboratory, Result
 
-LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+LOCAL_DATETIME = DateTimeInput()
 RESULT_CHOICES = [("", "—"), *Result.choices]
 
 

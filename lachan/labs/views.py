@@ -8,13 +8,14 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from lachan.accounts.decorators import staff_view
 from lachan.accounts.roles import Perm
+from lachan.core.dates import instant_parse
 from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from lachan.core.numbers import int_or_none
 from lachan.core.pagination import page_of
@@ -214,10 +215,10 @@ class _Desk:
 def _collected_at(raw: str):
     if not raw:
         return None
-    value = parse_datetime(raw)
+    value = instant_parse(raw)
     if value is None:
         raise DomainError(LabErrorCode.DATE_INVALID, _("Enter a valid date and time."), field="collected_at")
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
+    return value
 
 
 @staff_view(Perm.LABS_SAMPLE)

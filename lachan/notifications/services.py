@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.template import Context, Engine, TemplateSyntaxError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from lachan.core.db import bulk_insert
@@ -42,7 +42,8 @@ SWEEP_BATCH = 500
 SEND_BATCH = 200  # messages per background task when many are queued at once
 _MISSING = "\x00missing:%s\x00"
 # Plain text out (SMS, e-mail bodies): no HTML escaping; unknown variables are detected, not blanked.
-_engine = Engine(autoescape=False, string_if_invalid=_MISSING)
+# Templates write numbers with the shared helper: {{ value|number }} ("38,6" in Vietnamese), in the template's language.
+_engine = Engine(autoescape=False, string_if_invalid=_MISSING, builtins=["lachan.core.templatetags.numbers"])
 _SENT_REDACTED = "[removed after sending]"
 
 
@@ -79,7 +80,8 @@ def template_render(*, template: MessageTemplate, context: dict[str, Any]) -> tu
     rendered = []
     for text in (template.subject, template.body):
         try:
-            out = _compiled(text).render(Context(context, autoescape=False))
+            with translation.override(template.language):
+                out = _compiled(text).render(Context(context, autoescape=False))
         except TemplateSyntaxError as exc:
             raise DomainError(
                 NotificationError.BAD_TEMPLATE,

@@ -16,13 +16,14 @@ The periodic jobs raise many at once: they tell each commune one digest instead 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from lachan.accounts.actors import as_user, is_system
@@ -30,6 +31,7 @@ from lachan.accounts.audit import audit_record
 from lachan.accounts.models import User
 from lachan.accounts.roles import Perm, Role
 from lachan.core.errors import DomainError
+from lachan.core.numbers import number_text
 from lachan.core.text import fold
 from lachan.notifications.services import notification_queue_many
 from lachan.people.models import Person
@@ -72,14 +74,18 @@ def station_addresses(commune_ids) -> dict[int, list[tuple[str, str, str]]]:
     return found
 
 
-def _queue(template: str, recipients: list[tuple[str, str, str]], context: dict) -> int:
+def _queue(template: str, recipients: list[tuple[str, str, str]], context: dict | Callable[[], dict]) -> int:
     """One message per recipient (grouped by channel and language); a bad address is logged, not fatal: the
-    alert is in the queue whatever happens to its message."""
+    alert is in the queue whatever happens to its message. A callable `context` is made once per language, in
+    that language (its numbers written as that language writes them: "38,6 °C")."""
     groups: dict[tuple[str, str], list] = {}
     for channel, address, language in recipients:
-        groups.setdefault((channel, language), []).append((address, context, None))
+        groups.setdefault((channel, language), []).append(address)
     queued = 0
-    for (channel, language), items in groups.items():
+    for (channel, language), addresses in groups.items():
+        with translation.override(language):
+            made = context() if callable(context) else context
+        items = [(address, made, None) for address in addresses]
         try:
             with transaction.atomic():
                 queued += len(notification_queue_many(template=template, channel=channel, items=items,
@@ -118,13 +124,13 @@ def _detail_text(alert: Alert) -> str:
     if alert.kind == AlertKind.VIOLATION and d.get("venue"):
         return str(d["venue"])[:60]
     if alert.kind == AlertKind.VIOLATION and "distance_m" in d:
-        return f"{round(d['distance_m'])} m (+/- {round(d.get('accuracy_m', 0))} m)"
+        return f"{number_text(round(d['distance_m']))} m (+/- {number_text(round(d.get('accuracy_m', 0)))} m)"
     if alert.kind == AlertKind.SYMPTOMS:
         parts = []
         if d.get("temperature_c") is not None:
-            parts.append(f"{d['temperature_c']} C")
+            parts.append(f"{number_text(d['temperature_c'])} °C")
         if d.get("spo2") is not None:
-            parts.append(f"SpO2 {d['spo2']}%")
+            parts.append(f"SpO2 {number_text(d['spo2'])}%")
         if d.get("breathing_difficulty"):
             parts.append("kho tho")
         return ", ".join(parts)
@@ -135,7 +141,7 @@ def _detail_text(alert: Alert) -> str:
 
 def alert_notify(alert: Alert, order: Order | None) -> int:
     recipients = station_addresses([alert.commune_id]).get(alert.commune_id, [])
-    return _queue(ALERT_TEMPLATE, recipients, _alert_context(alert, order)) if recipients else 0
+    return _queue(ALERT_TEMPLATE, recipients, lambda: _alert_context(alert, order)) if recipients else 0
 
 
 @transaction.atomic

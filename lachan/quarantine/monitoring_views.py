@@ -27,6 +27,7 @@ from lachan.core.forms import DayField
 from lachan.core.numbers import int_or_none
 from lachan.core.pagination import page_of
 from lachan.core.redirects import next_url
+from lachan.core.widgets import DateInput
 
 from . import alerts as alert_services
 from . import geofence, links, monitoring
@@ -220,7 +221,7 @@ class CheckInForm(forms.Form):
 
 class StaffCheckInForm(CheckInForm):
     on = DayField(label=gettext_lazy("Day"), required=False,
-                         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+                         widget=DateInput())
 
 
 def _apply_errors(form: forms.Form, exc: DomainError) -> None:

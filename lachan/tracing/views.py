@@ -6,13 +6,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lachan.accounts.roles import Perm
 from lachan.cases.selectors import case_get, cluster_get
 from lachan.cases.views import staff_view
+from lachan.core.dates import instant_parse
 from lachan.core.errors import DomainError
 from lachan.core.exports import XlsxExport
 from lachan.core.numbers import int_or_none
@@ -122,7 +122,7 @@ def interview(request, case_id):
     if request.method == "POST":
         person = people_in_scope(request.user).filter(pk=request.POST.get("person") or None).first() if is_uuid(
             request.POST.get("person")) else None
-        when = parse_datetime(request.POST.get("last_contact_at", "") or "")
+        when = instant_parse(request.POST.get("last_contact_at", ""))
         minutes = request.POST.get("minutes") or None
         try:
             if person is None:

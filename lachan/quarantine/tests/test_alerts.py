@@ -227,3 +227,26 @@ def test_a_temperature_is_written_with_a_decimal_comma_in_vietnamese(units, staf
     assert "38,6 °C" in html and "38.6" not in html
     html = client.get("/quarantine/alerts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "38.6 °C" in html
+
+
+def test_the_alert_sms_writes_numbers_as_its_language_does(units, staff, make_user):
+    """Issue 12 item 23: the station's SMS read "38.6 C" in Vietnamese: the shared number helper, per language."""
+    staff.commune.phone = "0912000111"
+    staff.commune.save()
+    make_user(Role.COMMUNE_STATION, unit=units.commune, phone="0912000222", language="en")
+    alert_raise(order=make_order(units.commune), kind="symptoms", detail={"temperature_c": "38.6", "spo2": 93})
+    vietnamese, english = Message.objects.get(to="0912000111"), Message.objects.get(to="0912000222")
+    assert "38,6 °C" in vietnamese.body and "38.6" not in vietnamese.body
+    assert "38.6 °C" in english.body
+    alert_raise(order=make_order(units.commune), kind="violation", detail={"distance_m": 1400.4, "accuracy_m": 12})
+    assert "1.400 m" in Message.objects.filter(to="0912000111").latest("created_at").body
+
+
+def test_notification_templates_have_the_number_filter_in_their_language(db):
+    from lachan.notifications.models import MessageTemplate
+    from lachan.notifications.services import template_render
+
+    for language, expected in (("vi", "38,6 °C"), ("en", "38.6 °C")):
+        template = MessageTemplate(code="t", channel="sms", language=language, subject="",
+                                   body="{{ t|number }} °C")
+        assert template_render(template=template, context={"t": 38.6})[1] == expected

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,6 +11,7 @@ from lachan.accounts.roles import Perm
 from lachan.cases.models import CaseOrigin
 from lachan.cases.selectors import case_get
 from lachan.cases.views import staff_view
+from lachan.core.dates import day_parse, instant_parse
 from lachan.core.errors import DomainError
 from lachan.people.access import people_in_scope
 from lachan.people.selectors import person_candidates
@@ -27,9 +26,7 @@ def case_confirm(request):
     if request.method == "POST":
         person = people_in_scope(request.user).filter(pk=data.get("person") or None).first() if _is_uuid(
             data.get("person")) else None
-        confirmed_at = parse_datetime(data.get("confirmed_at") or "") if data.get("confirmed_at") else None
-        if confirmed_at is not None and timezone.is_naive(confirmed_at):
-            confirmed_at = timezone.make_aware(confirmed_at)
+        confirmed_at = instant_parse(data.get("confirmed_at")) if data.get("confirmed_at") else None
         try:
             if person is None:
                 raise DomainError("cases_person_not_found", _("Choose the person."), field="person")
@@ -69,9 +66,9 @@ def case_retrace_view(request, case_id):
 def _date(value, field):
     if not value:
         return None
-    parsed = parse_date(value) if isinstance(value, str) else None
+    parsed = day_parse(value) if isinstance(value, str) else None
     if parsed is None:
-        raise DomainError("cases_date_invalid", _("Enter a date as YYYY-MM-DD."), field=field)
+        raise DomainError("cases_date_invalid", _("Enter a date as dd/mm/yyyy."), field=field)
     return parsed
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -14,6 +13,7 @@ from lachan.accounts.audit import audit_record_many
 from lachan.accounts.decorators import staff_view
 from lachan.accounts.roles import Perm
 from lachan.cases.selectors import case_get
+from lachan.core.dates import day_parse
 from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from lachan.core.exports import XlsxExport
 from lachan.core.pagination import page_of
@@ -105,7 +105,7 @@ def _tests_filters(request):
     communes = list(order_selectors.order_communes(user=request.user))
     raw = request.GET.get("commune", "")
     commune = next((c for c in communes if str(c.pk) == raw), None)
-    on = parse_date(request.GET.get("on", "") or "") if request.GET.get("on") else None
+    on = day_parse(request.GET.get("on", "")) if request.GET.get("on") else None
     return {"communes": communes, "commune": commune, "on": on or timezone.localdate(),
             "overdue": request.GET.get("overdue", "1") != "0"}
 

@@ -6,6 +6,9 @@
 //   data-check-all="css selector"   a checkbox that ticks or clears every box the selector finds
 //   data-searchable="placeholder"   a select (lachan.core.widgets.SearchableSelect) with a search box before it:
 //                                   typed words, with or without diacritics, keep the options holding them all
+//   data-date="date|datetime"       a day typed dd/mm/yyyy (and HH:MM) whatever the browser's language
+//                                   (lachan.core.widgets.DateInput): a calendar button beside it opens a hidden
+//                                   native picker whose choice is written back day first
 (function () {
   "use strict";
   document.addEventListener("click", function (e) {
@@ -54,6 +57,63 @@
     });
     select.parentNode.insertBefore(box, select);
   }
-  function enhance() { document.querySelectorAll("select[data-searchable]").forEach(searchable); }
+  function two(n) { return (n < 10 ? "0" : "") + n; }
+  // "7/12/2026 08:30" or ISO → the native picker's value ("2026-12-07" or "2026-12-07T08:30"); "" if unreadable.
+  function toIso(text, withTime) {
+    var m = /^\s*(\d{1,2})\/(\d{1,2})\/(\d{4})(?:[ T]+(\d{1,2}):(\d{2}))?\s*$/.exec(text || "");
+    var day, time;
+    if (m) {
+      day = m[3] + "-" + two(+m[2]) + "-" + two(+m[1]);
+      time = m[4] ? two(+m[4]) + ":" + m[5] : "00:00";
+    } else {
+      m = /^\s*(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}))?/.exec(text || "");
+      if (!m) { return ""; }
+      day = m[1];
+      time = m[2] || "00:00";
+    }
+    return withTime ? day + "T" + time : day;
+  }
+  function fromIso(value, withTime) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}))?/.exec(value || "");
+    if (!m) { return ""; }
+    return m[3] + "/" + m[2] + "/" + m[1] + (withTime ? " " + (m[4] || "00") + ":" + (m[5] || "00") : "");
+  }
+  function datePicker(field) {
+    var withTime = field.getAttribute("data-date") === "datetime", label = field.getAttribute("data-date-label") || "";
+    var native = document.createElement("input");
+    native.type = withTime ? "datetime-local" : "date";
+    native.className = "date-native";
+    native.tabIndex = -1;
+    native.setAttribute("aria-hidden", "true");
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "date-pick";
+    button.title = label;
+    button.setAttribute("aria-label", label);
+    button.setAttribute("data-date-pick", field.id || field.name);
+    button.addEventListener("click", function () {
+      native.value = toIso(field.value, withTime);
+      if (typeof native.showPicker === "function") {
+        try { native.showPicker(); return; } catch (err) { /* not allowed here: focus it instead */ }
+      }
+      native.focus();
+    });
+    native.addEventListener("change", function () {
+      if (!native.value) { return; }
+      field.value = fromIso(native.value, withTime);
+      field.dispatchEvent(new Event("change", {bubbles: true}));
+    });
+    var wrap = document.createElement("span");
+    wrap.className = "date-field";
+    field.parentNode.insertBefore(wrap, field);
+    wrap.appendChild(field);
+    wrap.appendChild(button);
+    wrap.appendChild(native);
+  }
+  window.lachanDates = {toIso: toIso, fromIso: fromIso};  // for the pages' own scripts (map/map.js)
+  function enhance() {
+    document.querySelectorAll("select[data-searchable]").forEach(searchable);
+    document.querySelectorAll("input[data-date]").forEach(datePicker);
+  }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", enhance); } else { enhance(); }
 })();

@@ -282,7 +282,9 @@
     document.querySelectorAll("[data-map-day]").forEach(function (input) {
       input.addEventListener("change", function () {
         var el = document.getElementById(input.getAttribute("data-map-day"));
-        if (el && el.lachanMap) { el.lachanMap.setDay(input.value); }
+        // typed day first (lachan.core.widgets.DateInput); the API reads ISO
+        var day = window.lachanDates ? window.lachanDates.toIso(input.value, false) : input.value;
+        if (el && el.lachanMap) { el.lachanMap.setDay(day); }
       });
     });
   });
