@@ -201,8 +201,12 @@ ALLOWED = ("Lá Chắn", "OpenStreetMap", "Leaflet", "OpenAPI")
 
 def _english_in(html: str, allowed: tuple[str, ...] = ()) -> list[tuple[str, str]]:
     import re
+    from html import unescape
 
-    text = f" {visible_text(html)} "
+    # and what a reader sees or hears of attributes: placeholders, tooltips, screen-reader labels, questions asked
+    said = re.findall(r'\s(?:placeholder|title|aria-label|alt|data-confirm|data-searchable|data-date-label)="([^"]*)"',
+                      re.sub(r"(?is)<(script|style|template|svg)\b.*?</\1>", " ", html))
+    text = f" {visible_text(html)} {' '.join(unescape(value) for value in said)} "
     while (braced := re.sub(r"\{[^{}]*\}", " ", text)) != text:  # JSON notation of a rule's fields: codes
         text = braced
     for name in (*ALLOWED, *allowed):

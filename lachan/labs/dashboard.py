@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy
 from lachan.accounts.actors import is_system
 from lachan.accounts.jurisdiction import scope_for
 from lachan.accounts.roles import Perm
+from lachan.core.numbers import number_text
 from lachan.geo.models import AdminUnit, PlaceKind
 
 from . import advice, stats
@@ -302,8 +303,8 @@ def positivity_svg(series: list[DayPositivity]) -> str:
     for frac in (0, 0.5, 1):
         y = base - plot_h * frac
         parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" class="grid"/>'
-                     f'<text x="{LEFT - 4}" y="{y + 4:.1f}" text-anchor="end">{top_pos * frac:g}</text>'
-                     f'<text x="{WIDTH - RIGHT + 4}" y="{y + 4:.1f}" class="pct">{top_pct * frac:g}%</text>')
+                     f'<text x="{LEFT - 4}" y="{y + 4:.1f}" text-anchor="end">{number_text(top_pos * frac)}</text>'
+                     f'<text x="{WIDTH - RIGHT + 4}" y="{y + 4:.1f}" class="pct">{number_text(top_pct * frac)}%</text>')
     every = max(1, -(-len(series) // 6))
     points = []
     for i, d in enumerate(series):

@@ -11,6 +11,8 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from lachan.core.numbers import number_text
+
 WIDTH, HEIGHT = 760, 250
 LEFT, RIGHT, TOP, BOTTOM = 34, 10, 12, 24
 MAX_X_LABELS = 8
@@ -42,7 +44,7 @@ def stacked_curve_svg(curve: dict | None, *, width: int = WIDTH, height: int = H
         parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{width - RIGHT}" y2="{y:.1f}" class="grid"/>')
     for frac in (0, 0.5, 1):
         y = base - plot_h * frac
-        parts.append(f'<text x="{LEFT - 5}" y="{y + 4:.1f}" text-anchor="end">{top * frac:g}</text>')
+        parts.append(f'<text x="{LEFT - 5}" y="{y + 4:.1f}" text-anchor="end">{number_text(top * frac)}</text>')
     every = max(1, -(-len(days) // MAX_X_LABELS))
     points = []
     for i, d in enumerate(days):

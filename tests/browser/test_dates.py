@@ -13,18 +13,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def english_browser(live_server):
-    from pathlib import Path
-
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (make browsers)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=["--no-sandbox", "--disable-gpu", "--lang=en-US", "--no-first-run"])
-        yield browser
-        browser.close()
+def english_browser(browser):
+    """Chromium whose interface language is American English (its own date fields: mm/dd/yyyy)."""
+    english = browser.browser_type.launch(executable_path=CHROMIUM, headless=True,
+                                          args=["--no-sandbox", "--disable-gpu", "--lang=en-US", "--no-first-run"])
+    yield english
+    english.close()
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -44,9 +38,10 @@ def test_a_day_is_typed_and_picked_day_first_in_an_english_browser(english_brows
     field = page.locator("#id_opened_on")
     assert field.get_attribute("type") == "text" and field.get_attribute("placeholder") == "dd/mm/yyyy"
     assert field.input_value() == timezone.localdate().strftime("%d/%m/%Y")  # shown day first
+    screenshot(page, f"date-field-{width}-closed")
     # The calendar button opens the native picker; its choice is written back day first.
     page.click("[data-date-pick=id_opened_on]")
-    page.evaluate("""() => { const native = document.querySelector('#id_opened_on ~ input.date-native');
+    page.evaluate("""() => { const native = document.querySelector('#id_opened_on + .date-tools .date-native');
                              native.value = '2026-12-05'; native.dispatchEvent(new Event('change')); }""")
     assert field.input_value() == "05/12/2026"
     page.fill("#id_name", "Chợ Mỹ Tho")
@@ -57,5 +52,11 @@ def test_a_day_is_typed_and_picked_day_first_in_an_english_browser(english_brows
     page.wait_for_load_state("networkidle")
     cluster = Cluster.objects.get(name="Chợ Mỹ Tho")
     assert cluster.opened_on == date(2026, 12, 7), cluster.opened_on
+    # A filter's day (a stacked label) and the risk map's day, in the same field.
+    page.goto("/notifications/?date_from=05/12/2026")
+    assert page.locator("#id_date_from").input_value() == "05/12/2026"
+    screenshot(page, f"date-filter-{width}")
+    page.goto("/map/")
+    assert page.locator("[data-testid=map-day]").get_attribute("placeholder") == "dd/mm/yyyy"
     context.close()
     assert not blocked, blocked

@@ -103,12 +103,12 @@
       field.value = fromIso(native.value, withTime);
       field.dispatchEvent(new Event("change", {bubbles: true}));
     });
-    var wrap = document.createElement("span");
-    wrap.className = "date-field";
-    field.parentNode.insertBefore(wrap, field);
-    wrap.appendChild(field);
-    wrap.appendChild(button);
-    wrap.appendChild(native);
+    // beside the field, not around it: what follows the field (its errors) stays its sibling
+    var tools = document.createElement("span");
+    tools.className = "date-tools";
+    tools.appendChild(button);
+    tools.appendChild(native);
+    field.insertAdjacentElement("afterend", tools);
   }
   window.lachanDates = {toIso: toIso, fromIso: fromIso};  // for the pages' own scripts (map/map.js)
   function enhance() {
