@@ -195,6 +195,7 @@ back open close view show none yes true false total error required invalid enter
 which by on at per day days week hour hours minute minutes people person case cases contact contacts order orders
 result results sample samples test tests venue venues level levels unit units map alert alerts file rows row
 column message messages phone address area areas policy version draft adopt home list details detail more less menu
+exercise
 """.split())
 ALLOWED = ("Lá Chắn", "OpenStreetMap", "Leaflet", "OpenAPI")
 
