@@ -22,8 +22,8 @@ urlpatterns = [
     path("risk/", include("lachan.workflows.risk_levels.urls")),  # computing levels and trying a policy on past data
     path("risk/", include("lachan.risk.urls")),
     path("policies/", include("lachan.workflows.policies.urls")),  # every kind of policy: versions, drafts, trials
-    path("map/", include("lachan.workflows.map_urls")),  # the map gathers layers from every domain
-    path("ban-do/", include("lachan.workflows.map_urls_public")),  # the citizens' read-only map
+    path("map/", include("lachan.situation.urls")),  # the map gathers layers from every domain
+    path("ban-do/", include("lachan.situation.urls_public")),  # the citizens' read-only map
     path("c/", include("lachan.venues.urls_public")),
     path("ket-qua/", include("lachan.labs.lookup_urls")),  # citizens' results (the address in the SMS)
     path("", include("lachan.web.urls")),

@@ -59,7 +59,7 @@ NOT_A_READER = {
 }
 SKIPPED_PACKAGES = ("lachan.simulate", "lachan.settings")
 # What the citizens' map's reader (PUBLIC) is given by design: the public layers and where the map opens.
-PUBLIC_BY_DESIGN = {"lachan.workflows.map_data.layers_for", "lachan.workflows.map_data.map_view_of"}
+PUBLIC_BY_DESIGN = {"lachan.situation.map_layers.layers_for", "lachan.situation.map_layers.map_view_of"}
 METADATA = {"kind", "label", "name", "type", "on", "days", "user", "scope", "chart", "generated_at", "today"}
 
 # Filters returned as Q: the model they filter.

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "lachan.risk",
     "lachan.checkpoints",
     "lachan.workflows",  # no models: its AppConfig hangs cross-domain follow-ups on the domains' hooks
+    "lachan.situation",  # no models: read models over every domain (the map, the operations centre)
     "lachan.web",
     "lachan.simulate",
 ]

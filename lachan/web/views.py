@@ -5,8 +5,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from lachan.accounts.roles import Perm
-from lachan.workflows import operations
-from lachan.workflows.map_views import map_config
+from lachan.situation import dashboard as operations
+from lachan.situation.views import map_config
 
 from .charts import stacked_curve_svg
 from .navigation import capability

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from lachan.workflows.tests.test_operations import case, person
+from lachan.situation.tests.test_operations import case, person
 from tests.browser.conftest import login, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)

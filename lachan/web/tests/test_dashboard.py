@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from lachan.accounts.roles import Role
 from lachan.geo.models import Place, PlaceKind
-from lachan.workflows.tests.test_operations import seeded_now  # noqa: F401
+from lachan.situation.tests.test_operations import seeded_now  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from lachan.cases.services import case_confirm, case_set_status
 from lachan.quarantine import services as orders
 from lachan.quarantine.models import Order
 from lachan.quarantine.tests.orders_fixtures import *  # noqa: F403
-from lachan.workflows import operations as ops
+from lachan.situation import dashboard as ops
 from lachan.workflows.quarantine_orders import case_isolate
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from lachan.people.models import Person
 from lachan.quarantine import services
 from lachan.quarantine.tests.orders_fixtures import *  # noqa: F403
-from lachan.workflows.map_data import facilities_layer
+from lachan.situation.map_layers import facilities_layer
 
 pytestmark = pytest.mark.django_db
 LABELS = ["Phường 1, TP. Gò Công", "Phường 1, TP. Mỹ Tho"]

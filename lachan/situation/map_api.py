@@ -19,7 +19,7 @@ from lachan.geo.api import UNIT_LABEL
 from lachan.risk import lockdown_selectors, lockdown_services
 from lachan.risk.models import LockdownArea
 
-from .map_data import map_layer_json
+from .map_layers import map_layer_json
 
 router = Router(tags=["map"])
 MAX_UPLOAD = 10 * 1024 * 1024

@@ -14,7 +14,7 @@ from lachan.core.dates import Instant
 from lachan.core.errors import DomainError, PermissionDenied
 from lachan.geo.api import UNIT_LABEL
 
-from . import operations as ops
+from . import dashboard as ops
 
 router = Router(tags=["operations centre"])
 

@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from lachan.situation.dashboard import operations_feed
 from lachan.venues import services
 from lachan.venues.tests.test_venue_size import _crowd, register
-from lachan.workflows.operations import operations_feed
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from lachan.people.models import Person
 from lachan.risk.lockdown_selectors import lockdown_areas_in_force, lockdown_areas_in_scope
 from lachan.risk.lockdown_services import lockdown_area_create, lockdown_area_lift, lockdown_areas_import
 from lachan.risk.models import LockdownArea, RiskAssessment
-from lachan.workflows.map_data import map_layer
+from lachan.situation.map_layers import map_layer
 
 TODAY = timezone.localdate()
 

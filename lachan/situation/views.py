@@ -27,8 +27,8 @@ from lachan.geo.models import AdminLevel, AdminUnit
 from lachan.risk import lockdown_selectors, lockdown_services
 from lachan.risk.models import RiskLevel
 
-from .map_data import LAYERS, layers_for, map_layer, map_view_of
-from .map_forms import LockdownDeleteForm, LockdownForm, LockdownImportForm, LockdownLiftForm
+from .forms import LockdownDeleteForm, LockdownForm, LockdownImportForm, LockdownLiftForm
+from .map_layers import LAYERS, layers_for, map_layer, map_view_of
 
 DEFAULT_VISIBLE = ("risk", "cases", "lockdowns")
 PAGE_SIZE = 50

@@ -4,7 +4,7 @@ answered with clear 4xx errors."""
 import pytest
 
 from lachan.accounts.roles import Role
-from lachan.workflows.tests.test_operations import seeded_now  # noqa: F401
+from lachan.situation.tests.test_operations import seeded_now  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -17,8 +17,8 @@ from lachan.people.models import Person
 from lachan.quarantine.models import Alert
 from lachan.quarantine.tests.monitoring_fixtures import make_order
 from lachan.risk.models import RiskAssessment, RiskInput
+from lachan.situation import dashboard as ops
 from lachan.tracing.models import Contact, TracingRun
-from lachan.workflows import operations as ops
 
 pytestmark = pytest.mark.django_db
 

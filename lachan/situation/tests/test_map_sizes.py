@@ -62,7 +62,7 @@ def test_the_public_map_serves_areas_and_boundaries_simplified_and_stores_them_w
     assert 12 < len(drawn) < 500  # still a circle: ~10 m from the stored line at most
 
     AdminUnit.objects.filter(pk=populated.commune.pk).update(boundary=circle(populated.commune, 10_000, 0.02))
-    from lachan.workflows.map_data import GEOMETRY_CACHE
+    from lachan.situation.map_layers import GEOMETRY_CACHE
     GEOMETRY_CACHE.clear()
     communes = client.get("/api/map/public/risk", {"admin_level": 3})
     assert communes.status_code == 200 and len(communes.content) < 60_000, len(communes.content)
