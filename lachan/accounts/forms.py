@@ -29,7 +29,7 @@ class LoginForm(AuthenticationForm):
 
 
 class CodeForm(forms.Form):
-    code = forms.CharField(label=_("Code"), max_length=10, widget=forms.TextInput(
+    code = forms.CharField(label=_("Verification code"), max_length=10, widget=forms.TextInput(
         attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True, "size": 8}))
 
 
