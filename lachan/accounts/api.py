@@ -12,6 +12,7 @@ from ninja.responses import Status
 from lachan.core.errors import DomainError, PermissionDenied
 from lachan.core.middleware import client_ip
 from lachan.core.phones import phone_looks_like, phone_parse
+from lachan.core.schemas import ErrorOut
 from lachan.geo.api import UNIT_LABEL
 
 from . import services
@@ -68,12 +69,6 @@ class TokenCreateIn(Schema):
 
 class TokenCreatedOut(TokenOut):
     token: str
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    field: str | None = None
 
 
 class TokenObtainIn(Schema):

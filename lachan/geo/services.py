@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from lachan.core.errors import DomainError, ValidationFailed
 from lachan.core.numbers import int_or_none
-from lachan.core.tables import TableError, csv_rows
+from lachan.core.tables import TableError, table_read
 
 from .errors import GeoErrorCode
 from .models import AdminLevel, AdminTree, AdminUnit
@@ -70,17 +70,28 @@ class ImportReport:
     errors: list[dict] = field(default_factory=list)
 
 
+POPULATION_MAX_BYTES = 10 * 2**20
+POPULATION_MAX_ROWS = 20_000  # the whole country has about 10,600 communes
+
+
+def _cell_text(value) -> str:
+    """An Excel cell as the text a CSV would hold (12345.0 is 12345: the population's "." is a thousands mark)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def admin_unit_populations_import(*, tree: str, data: bytes, year: int | None = None, source: str = "") -> ImportReport:
-    """CSV with columns code,population. The whole file is applied or nothing."""
+    """A table (CSV in any encoding and delimiter core.tables reads, or .xlsx) with columns code,population. The
+    whole file is applied or nothing."""
     report = ImportReport()
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DomainError(GeoErrorCode.BAD_FILE, _("The file is not UTF-8 text.")) from None
-    try:
-        table = csv_rows(text)
+        rows = table_read(data, "population.csv", max_bytes=POPULATION_MAX_BYTES, max_rows=POPULATION_MAX_ROWS).rows
     except TableError as exc:
         raise DomainError(GeoErrorCode.BAD_FILE, exc.message) from None
+    table = [[_cell_text(cell) for cell in row] for row in rows]
     fieldnames = [f.strip() for f in table[0]] if table else []
     if not {"code", "population"} <= set(fieldnames):
         raise DomainError(GeoErrorCode.BAD_FILE, _("The file needs the columns: code, population."))

@@ -2,13 +2,11 @@
 
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from lachan.core.decorators import NOT_FOUND, staff_view
 from lachan.core.errors import DomainError, ValidationFailed
 from lachan.core.exports import XlsxExport
 from lachan.core.numbers import int_or_none
@@ -20,14 +18,8 @@ from .models import AdminLevel
 GEO_EDIT = "geo.edit"  # accounts.roles.Perm.GEO_EDIT (geo sits below accounts and names it by value)
 
 
-def _staff(request):
-    if request.user.is_citizen:
-        raise Http404
-
-
-@login_required
+@staff_view(citizens=NOT_FOUND)
 def unit_list(request):
-    _staff(request)
     units = list(selectors.deployment_units().select_related("parent"))
     parent_code = request.GET.get("parent", "")
     if parent_code:
@@ -42,9 +34,8 @@ def unit_list(request):
     })
 
 
-@login_required
+@staff_view(citizens=NOT_FOUND)
 def unit_export(request):
-    _staff(request)
     sheet = XlsxExport().sheet(_("Administrative units"), [_("code"), _("name"), _("kind"), _("level"), _("parent code"), _("population"),
                   _("population year"), _("population source"), _("latitude"), _("longitude")])
     for u in selectors.deployment_units().select_related("parent"):
@@ -53,15 +44,9 @@ def unit_export(request):
     return sheet.response("administrative-units.xlsx")
 
 
-def _require_edit(request):
-    if not request.user.has_perm_code(GEO_EDIT):
-        raise PermissionDenied
-
-
-@login_required
+@staff_view(GEO_EDIT)
 @require_POST
 def unit_population(request, code: str):
-    _require_edit(request)
     unit = selectors.unit_get(code=code)
     raw = request.POST.get("population", "").strip().replace(".", "").replace(",", "")
     try:
@@ -78,9 +63,8 @@ def unit_population(request, code: str):
     return redirect(next_url(request, "geo:units"))
 
 
-@login_required
+@staff_view(GEO_EDIT)
 def unit_population_import(request):
-    _require_edit(request)
     errors = []
     if request.method == "POST":
         upload = request.FILES.get("file")

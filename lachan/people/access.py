@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
 
-from lachan.accounts.actors import is_system, may
+from lachan.accounts.actors import is_system, permission_check
 from lachan.accounts.jurisdiction import scope_for
-from lachan.core.errors import PermissionDenied
 
 from .errors import PeopleErrorCode
 from .models import Person
 
-
-def require_perm(user, perm: str) -> None:
-    """The system actor may do anything; a person only what their role allows; nobody else anything."""
-    if not may(user, perm):
-        raise PermissionDenied(PeopleErrorCode.PERMISSION, _("You do not have permission to do this."))
+require_perm = permission_check(PeopleErrorCode.PERMISSION)
 
 
 def people_in_scope(user, *, include_merged: bool = False) -> QuerySet[Person]:

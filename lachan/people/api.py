@@ -11,6 +11,7 @@ from ninja import Field, Router, Schema, Status
 
 from lachan.core.dates import Day
 from lachan.core.errors import NotFound
+from lachan.core.schemas import ErrorOut
 from lachan.geo.api import UNIT_LABEL
 
 from . import selectors, services
@@ -114,13 +115,6 @@ class MergeOut(Schema):
 class DismissOut(Schema):
     id: int
     status: str
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    field: str | None = None
-    errors: list[dict] | None = None
 
 
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}

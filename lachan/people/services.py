@@ -10,13 +10,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lachan.accounts.actors import is_system, system_actor
+from lachan.accounts.actors import as_user, is_system, system_actor
 from lachan.accounts.audit import audit_record
 from lachan.accounts.jurisdiction import scope_for, unit_in_scope
 from lachan.accounts.models import AuditAction
 from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, NotFound, ValidationFailed
 from lachan.core.text import fold, normalize_name, reverse_words
+from lachan.core.updates import model_update
 from lachan.geo.models import AdminLevel, AdminUnit
 
 from .access import people_in_scope, require_perm
@@ -236,12 +237,8 @@ def person_update(*, person: Person, by, **changes: Any) -> Person:
     # An unchanged commune of someone else's jurisdiction (place-bound staff) is not re-checked.
     data.update(changes)
     cleaned = _clean_person(data, by=by, instance=current, scoped=frozenset(changes))
-    changed = [f for f in PERSON_FIELDS if getattr(current, f) != cleaned[f]]
-    for field, value in cleaned.items():
-        setattr(current, field, value)
-    if by is not None and by.is_authenticated:
-        current.changed_by = by
-    current.save()
+    written = set(model_update(current, cleaned, changed_by=as_user(by)))  # nothing changed: nothing written
+    changed = [f for f in PERSON_FIELDS if f in written]
     audit_record(
         actor=by, action=AuditAction.UPDATE, object_type="person", object_id=current.pk, person_id=current.pk,
         detail={"fields": changed},

@@ -1,3 +1,4 @@
+import io
 import json
 
 import pytest
@@ -59,11 +60,32 @@ def test_population_import_applies_all_rows_or_none(units):
     assert units.commune.population == 8000  # the good row was not applied either
 
 
-def test_population_import_rejects_wrong_columns_and_encoding(units):
+def test_population_import_rejects_wrong_columns_and_unreadable_files(units):
     with pytest.raises(DomainError):
         admin_unit_populations_import(tree="2021", data=b"ma,dan_so\n1,2\n")
-    with pytest.raises(DomainError):
-        admin_unit_populations_import(tree="2021", data="code,population\n".encode("utf-16"))
+    with pytest.raises(DomainError, match="encoding"):
+        admin_unit_populations_import(tree="2021", data="code,population\n".encode("gb18030") + "人口普查".encode("gb18030"))
+    with pytest.raises(DomainError, match="empty"):
+        admin_unit_populations_import(tree="2021", data=b"")
+
+
+def test_population_import_reads_what_excel_saves(units):
+    """Windows-1258 and UTF-16 (tab-separated) CSV, and workbooks: as the other imports read them (issue 13)."""
+    from openpyxl import Workbook
+
+    sheet = f"code\tpopulation\tghi chú\n{units.commune.code}\t7000\tĐiều tra\n".encode("utf-16")
+    assert admin_unit_populations_import(tree="2021", data=sheet).applied == 1
+    windows = f"code;population;nguo\u0300n\n{units.commune.code};7100;Tô\u0309ng cu\u0323c\n".encode("cp1258")
+    assert admin_unit_populations_import(tree="2021", data=windows).applied == 1
+    book = Workbook()
+    book.active.append(["code", "population"])
+    book.active.append([units.commune2.code, 9500.0])
+    out = io.BytesIO()
+    book.save(out)
+    assert admin_unit_populations_import(tree="2021", data=out.getvalue()).applied == 1
+    units.commune.refresh_from_db()
+    units.commune2.refresh_from_db()
+    assert (units.commune.population, units.commune2.population) == (7100, 9500)
 
 
 def _square(lon, lat, d=0.01):

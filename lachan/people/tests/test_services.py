@@ -126,6 +126,25 @@ def test_update_validates_and_audits(staff, units, cccd):
     assert (p.birth_year, p.full_name) == (1990, "An")
 
 
+def test_update_writes_only_what_changed(staff, units):
+    """Issue 13 (core.updates.model_update): an update that changes nothing writes nothing (the record's "changed"
+    stamp stays), and is still audited; a new name is searchable at once."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    p = services.person_create(by=staff.commune, full_name="An", sex="M", birth_year=1990, commune=units.commune)
+    stamp = timezone.now() - timedelta(days=2)
+    type(p).objects.filter(pk=p.pk).update(changed_at=stamp)
+    services.person_update(person=p, by=staff.district, full_name=" An ", birth_year=1990)
+    p.refresh_from_db()
+    assert p.changed_at == stamp and p.changed_by_id == staff.commune.pk
+    assert AuditEvent.objects.get(action="update", person_id=p.pk).detail["fields"] == []
+    services.person_update(person=p, by=staff.district, full_name="Nguyễn Văn Bình")
+    p.refresh_from_db()
+    assert p.changed_at > stamp and p.changed_by_id == staff.district.pk and p.search_name == "nguyen van binh"
+
+
 def test_update_unknown_field_and_scope(staff, units):
     p = services.person_create(by=staff.commune, full_name="An", commune=units.commune)
     with pytest.raises(ValidationFailed) as exc:
