@@ -35,7 +35,6 @@ LARGE_MODULES = {
     "lachan/simulate/bench_situation.py",
     "lachan/simulate/province.py",
     "lachan/venues/logbook.py",
-    "lachan/situation/dashboard.py",
 }
 
 

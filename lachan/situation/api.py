@@ -1,5 +1,5 @@
 """The operations-centre API (mounted under /api/operations): the dashboard's indicators and curve, and its live
-feed, within the caller's jurisdiction (lachan.workflows.operations). A block the caller's role may not read is
+feed, within the caller's jurisdiction (lachan.situation.dashboard, feed). A block the caller's role may not read is
 null."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from lachan.core.errors import DomainError, PermissionDenied
 from lachan.geo.api import UNIT_LABEL
 
 from . import dashboard as ops
+from .feed import FEED_DEFAULT, FEED_MAX, FeedError, feed_item_dict, feed_since, operations_feed
 
 router = Router(tags=["operations centre"])
 
@@ -150,7 +151,7 @@ class FeedItemOut(Schema):
 class FeedIn(Schema):
     since: Instant | None = Field(None, description="items after this time (ISO 8601; without a zone: local time); "
                                                     "at most 7 days back")
-    limit: int = Field(ops.FEED_DEFAULT, ge=1, le=ops.FEED_MAX, description="at most this many items")
+    limit: int = Field(FEED_DEFAULT, ge=1, le=FEED_MAX, description="at most this many items")
 
 
 class FeedOut(Schema):
@@ -178,8 +179,8 @@ def feed(request, filters: Query[FeedIn]):
     now = timezone.now()
     since, limit = filters.since, filters.limit
     try:
-        items = ops.operations_feed(user=request.user, since=since, limit=limit, now=now)
-    except ops.FeedError as exc:
+        items = operations_feed(user=request.user, since=since, limit=limit, now=now)
+    except FeedError as exc:
         raise DomainError("invalid", str(exc), field="limit") from None
-    return {"generated_at": now, "since": ops.feed_since(since, now=now),
-            "items": [ops.feed_item_dict(item) for item in items]}
+    return {"generated_at": now, "since": feed_since(since, now=now),
+            "items": [feed_item_dict(item) for item in items]}

@@ -27,7 +27,7 @@ def nice_ceiling(value: float) -> float:
 
 
 def stacked_curve_svg(curve: dict | None, *, width: int = WIDTH, height: int = HEIGHT) -> str:
-    """`curve`: the dashboard's curve (lachan.workflows.operations.cases_and_curve): every day with its
+    """`curve`: the dashboard's curve (lachan.situation.dashboard.cases_and_curve): every day with its
     community and in-quarantine counts and the 7-day average. `width` × `height`: the drawing's proportions (the
     big screen's box is wider than the page's)."""
     days = (curve or {}).get("days") or []

@@ -5,7 +5,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from lachan.accounts.roles import Perm
-from lachan.situation import dashboard as operations
+from lachan.situation import dashboard
+from lachan.situation.feed import feed_item_dict, operations_feed
 from lachan.situation.views import map_config
 
 from .charts import stacked_curve_svg
@@ -18,16 +19,16 @@ MAP_REFRESH_SECONDS = 60  # the map's layers are heavier than the indicators: re
 
 
 def _dashboard(request, *, tv: bool):
-    """The operations-centre dashboard of the user's jurisdiction (lachan.workflows.operations); an account with
+    """The operations-centre dashboard of the user's jurisdiction (lachan.situation.dashboard, .feed); an account with
     nothing to watch there (an enterprise, a venue, a checkpoint) gets its capabilities as cards instead."""
     user = request.user
-    summary = operations.operations_summary(user=user)
+    summary = dashboard.operations_summary(user=user)
     blocks = ("cases", "quarantine", "alerts", "tests", "vaccination", "risk")
     if not any(summary[name] is not None for name in blocks):
         if tv:
             return redirect("web:home")
         return render(request, "web/home.html", {})
-    feed = [operations.feed_item_dict(item) for item in operations.operations_feed(user=user, limit=FEED_SHOWN)]
+    feed = [feed_item_dict(item) for item in operations_feed(user=user, limit=FEED_SHOWN)]
     return render(request, "web/dashboard_tv.html" if tv else "web/dashboard.html", {
         "s": summary, "feed": feed, "curve_svg": stacked_curve_svg(summary["curve"], **(TV_CURVE if tv else {})), "tv": tv,
         "poll_seconds": getattr(settings, "LACHAN_DASHBOARD_POLL_SECONDS", POLL_SECONDS), "feed_shown": FEED_SHOWN, "time_zone": settings.TIME_ZONE,
@@ -61,7 +62,7 @@ def dashboard_curve(request):
     """The curve alone (SVG markup), fetched by the page when the day's counts change."""
     if request.user.is_citizen:
         raise Http404
-    curve = operations.cases_and_curve(operations.ops_scope(request.user))[1]
+    curve = dashboard.cases_and_curve(dashboard.ops_scope(request.user))[1]
     if curve is None:
         raise Http404
     size = TV_CURVE if request.GET.get("tv") == "1" else {}

@@ -36,7 +36,7 @@ def test_demo_setup_creates_a_login_per_role_with_its_jurisdiction(units, fast_h
     assert {x.username for x in logins} == {u.username for u in users.values()}
     # A working province's day: every demo case traced, so the operations centre shows no case as untraced.
     from lachan.cases.models import Case
-    from lachan.situation.dashboard import operations_feed
+    from lachan.situation.feed import operations_feed
 
     assert Case.objects.exists() and not Case.objects.filter(tracing_runs__isnull=True).exists()
     feed = operations_feed(user=users[Role.PROVINCE_ADMIN], limit=200)

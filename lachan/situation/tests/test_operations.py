@@ -1,4 +1,4 @@
-"""The operations-centre dashboard's data (lachan.workflows.operations): the indicators, the curve and the feed on
+"""The operations-centre dashboard's data (lachan.situation.dashboard, feed): the indicators, the curve and the feed on
 seeded data, within each role's jurisdiction."""
 
 from datetime import date, datetime, time, timedelta
@@ -18,6 +18,7 @@ from lachan.quarantine.models import Alert
 from lachan.quarantine.tests.monitoring_fixtures import make_order
 from lachan.risk.models import RiskAssessment, RiskInput
 from lachan.situation import dashboard as ops
+from lachan.situation import feed
 from lachan.tracing.models import Contact, TracingRun
 
 pytestmark = pytest.mark.django_db
@@ -247,7 +248,7 @@ def test_each_role_reads_only_its_blocks(units, staff, make_user, lab_world):
     commune = ops.operations_summary(user=staff.commune, now=NOW)
     assert commune["cases"] is not None and commune["quarantine"] is not None
     assert (commune["risk"] is None) == (not staff.commune.has_perm_code(Perm.RISK_VIEW))
-    assert ops.operations_feed(user=enterprise, now=NOW) == []
+    assert feed.operations_feed(user=enterprise, now=NOW) == []
 
 
 # ---- the feed ---------------------------------------------------------------------------------------------------
@@ -283,7 +284,7 @@ def feed_world(units, staff, lab_world):
 
 def test_feed_newest_first_from_every_module(feed_world, staff):
     w = feed_world
-    items = ops.operations_feed(user=staff.province, now=NOW)
+    items = feed.operations_feed(user=staff.province, now=NOW)
     ids = [i.id for i in items]
     assert ids[:3] == [f"alert-{w['far'].pk}", f"alert-{w['violation'].pk}", f"cluster-{w['cluster'].pk}"]
     assert [i.at for i in items] == sorted((i.at for i in items), reverse=True)
@@ -316,16 +317,16 @@ def test_feed_newest_first_from_every_module(feed_world, staff):
 
 def test_feed_within_the_jurisdiction_and_the_role(feed_world, staff):
     w = feed_world
-    commune = ops.operations_feed(user=staff.commune, now=NOW)
+    commune = feed.operations_feed(user=staff.commune, now=NOW)
     ids = {i.id for i in commune}
     assert f"alert-{w['far'].pk}" not in ids and f"case-{w['far_case'].pk}" not in ids
     assert f"alert-{w['violation'].pk}" in ids and f"case-{w['case'].pk}" in ids
-    other = {i.id for i in ops.operations_feed(user=staff.other_commune, now=NOW)}
+    other = {i.id for i in feed.operations_feed(user=staff.other_commune, now=NOW)}
     assert f"alert-{w['far'].pk}" in other and f"case-{w['far_case'].pk}" in other
     assert f"alert-{w['violation'].pk}" not in other and f"cluster-{w['cluster'].pk}" not in other
     uncalled = f"uncalled-{w['index'].pk}-{w['index'].person.commune_id}"
     assert uncalled in ids and uncalled not in other
-    lab = ops.operations_feed(user=w["lab_user"], now=NOW)
+    lab = feed.operations_feed(user=w["lab_user"], now=NOW)
     assert {i.module for i in lab} == {"labs"} and len(lab) == 2
 
 
@@ -333,10 +334,10 @@ def test_a_cluster_elsewhere_with_a_case_living_here_is_in_the_feed(feed_world, 
     market = Cluster.objects.create(name="Chợ Gò Công", kind="supermarket", commune=units.other_commune,
                                     opened_on=TODAY)
     Cluster.objects.filter(pk=market.pk).update(created_at=NOW - timedelta(minutes=5))
-    assert f"cluster-{market.pk}" not in {i.id for i in ops.operations_feed(user=staff.commune, now=NOW)}
+    assert f"cluster-{market.pk}" not in {i.id for i in feed.operations_feed(user=staff.commune, now=NOW)}
     case(units.commune, NOW - timedelta(hours=1), cluster=market)
-    assert f"cluster-{market.pk}" in {i.id for i in ops.operations_feed(user=staff.commune, now=NOW)}
-    assert f"cluster-{market.pk}" in {i.id for i in ops.operations_feed(user=staff.other_commune, now=NOW)}
+    assert f"cluster-{market.pk}" in {i.id for i in feed.operations_feed(user=staff.commune, now=NOW)}
+    assert f"cluster-{market.pk}" in {i.id for i in feed.operations_feed(user=staff.other_commune, now=NOW)}
 
 
 def test_a_positive_corrected_puts_its_case_up_for_review(units, staff, lab_world):
@@ -349,32 +350,32 @@ def test_a_positive_corrected_puts_its_case_up_for_review(units, staff, lab_worl
     lab_result_correct(sample=w["positive"], result=Result.NEGATIVE, reason="Nhầm ống", by=w["lab_user"], now=NOW)
     ResultCorrection.objects.update(created_at=NOW - timedelta(minutes=3))
     key = f"correction-{ResultCorrection.objects.get().pk}-{confirmed.pk}"
-    item = next(i for i in ops.operations_feed(user=staff.commune, now=NOW) if i.id == key)
+    item = next(i for i in feed.operations_feed(user=staff.commune, now=NOW) if i.id == key)
     assert item.kind == "result_corrected" and item.urgent and item.module == "cases"
     assert w["positive"].code in item.text and confirmed.code in item.text and "negative" in item.text
     assert item.url == f"/cases/{confirmed.pk}/" and item.unit == units.commune.label
-    assert key in {i.id for i in ops.operations_feed(user=staff.province, now=NOW)}
+    assert key in {i.id for i in feed.operations_feed(user=staff.province, now=NOW)}
     # Not another commune's business; and a correction between two negatives puts nobody up for review.
-    assert key not in {i.id for i in ops.operations_feed(user=staff.other_commune, now=NOW)}
+    assert key not in {i.id for i in feed.operations_feed(user=staff.other_commune, now=NOW)}
     ResultCorrection.objects.update(previous_result=Result.NEGATIVE)
-    assert not [i for i in ops.operations_feed(user=staff.province, now=NOW) if i.kind == "result_corrected"]
+    assert not [i for i in feed.operations_feed(user=staff.province, now=NOW) if i.kind == "result_corrected"]
 
 
 def test_feed_since_and_limit(feed_world, staff):
     w = feed_world
     since = NOW - timedelta(minutes=15)
-    items = ops.operations_feed(user=staff.province, since=since, now=NOW)
+    items = feed.operations_feed(user=staff.province, since=since, now=NOW)
     assert [i.id for i in items] == [f"alert-{w['far'].pk}", f"alert-{w['violation'].pk}",
                                      f"cluster-{w['cluster'].pk}"]
-    assert [i.id for i in ops.operations_feed(user=staff.province, limit=1, now=NOW)] == [f"alert-{w['far'].pk}"]
+    assert [i.id for i in feed.operations_feed(user=staff.province, limit=1, now=NOW)] == [f"alert-{w['far'].pk}"]
     naive = timezone.make_naive(since)  # a time without zone is local time
-    assert len(ops.operations_feed(user=staff.province, since=naive, now=NOW)) == 3
+    assert len(feed.operations_feed(user=staff.province, since=naive, now=NOW)) == 3
     # `since` earlier than the look-back is the look-back: the alert of 8 days ago never comes back.
-    ancient = ops.operations_feed(user=staff.province, since=NOW - timedelta(days=400), limit=200, now=NOW)
+    ancient = feed.operations_feed(user=staff.province, since=NOW - timedelta(days=400), limit=200, now=NOW)
     assert f"alert-{w['old'].pk}" not in {i.id for i in ancient}
-    for bad in (0, ops.FEED_MAX + 1, 10_000):
-        with pytest.raises(ops.FeedError):
-            ops.operations_feed(user=staff.province, limit=bad, now=NOW)
+    for bad in (0, feed.FEED_MAX + 1, 10_000):
+        with pytest.raises(feed.FeedError):
+            feed.operations_feed(user=staff.province, limit=bad, now=NOW)
 
 
 def test_live_reads_keep_the_days_before_today_a_few_minutes(units, staff):
@@ -400,12 +401,12 @@ def test_feed_tells_the_province_of_repeated_refusals(client, staff):
     client.force_login(staff.commune)
     for _ in range(DENIAL_THRESHOLD):
         client.get(f"/api/people/{uuid4()}", REMOTE_ADDR="10.1.2.3")
-    items = [i for i in ops.operations_feed(user=staff.province) if i.module == "security"]
+    items = [i for i in feed.operations_feed(user=staff.province) if i.module == "security"]
     assert [(i.kind, i.urgent, i.extra) for i in items] == [("repeated_refusals", True, {"denials": DENIAL_THRESHOLD})]
     assert "commune" in items[0].text and "10.1.2.3" in items[0].text
     # Not for those who may not read the audit trail, nor again once told (the next poll's window).
-    assert not [i for i in ops.operations_feed(user=staff.epidemiologist) if i.module == "security"]
-    later = ops.operations_feed(user=staff.province, since=timezone.now())
+    assert not [i for i in feed.operations_feed(user=staff.epidemiologist) if i.module == "security"]
+    later = feed.operations_feed(user=staff.province, since=timezone.now())
     assert not [i for i in later if i.module == "security"]
     client.force_login(staff.province)
     api = client.get("/api/operations/feed").json()

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from lachan.situation.dashboard import operations_feed
+from lachan.situation.feed import operations_feed
 from lachan.venues import services
 from lachan.venues.tests.test_venue_size import _crowd, register
 

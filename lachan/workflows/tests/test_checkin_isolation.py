@@ -12,7 +12,7 @@ from lachan.accounts.roles import Role
 from lachan.cases.services import case_confirm, case_set_status
 from lachan.quarantine.models import Alert, AlertKind
 from lachan.quarantine.tests.orders_fixtures import *  # noqa: F403
-from lachan.situation.dashboard import operations_feed
+from lachan.situation.feed import operations_feed
 from lachan.venues import qr
 from lachan.venues.checkin_fast_path import BATCH_PATH, CHECKIN_PATH, CheckInFastPath
 from lachan.venues.models import CheckIn
