@@ -17,15 +17,11 @@ class UnitOut(Schema):
     label: str = Field(..., description=UNIT_LABEL)
     short_name: str
     kind: str
-    parent_code: str | None
+    parent_code: str | None = Field(None, alias="parent.code")
     latitude: float | None
     longitude: float | None
     population: int | None
     has_boundary: bool
-
-    @staticmethod
-    def resolve_parent_code(obj):
-        return obj.parent.code if obj.parent_id else None
 
     @staticmethod
     def resolve_has_boundary(obj):

@@ -31,9 +31,9 @@ class MessageOut(Schema):
     id: UUID
     created_at: datetime
     channel: str
-    to_masked: str = Field(..., description="the recipient, partly hidden")
+    to_masked: str = Field(..., alias="masked_to", description="the recipient, partly hidden")
     person_id: UUID | None
-    template: str
+    template: str = Field(..., alias="template_code")
     template_version: int
     language: str
     status: str
@@ -41,14 +41,6 @@ class MessageOut(Schema):
     next_attempt_at: datetime | None
     last_error: str
     sent_at: datetime | None
-
-    @staticmethod
-    def resolve_to_masked(obj: Message) -> str:
-        return obj.masked_to
-
-    @staticmethod
-    def resolve_template(obj: Message) -> str:
-        return obj.template_code
 
 
 class MessageDetailOut(MessageOut):

@@ -16,7 +16,6 @@ from lachan.geo.api import UNIT_LABEL
 
 from . import selectors, services
 from .errors import PeopleErrorCode
-from .models import Person
 
 router = Router(tags=["people"])
 
@@ -30,25 +29,13 @@ class PersonOut(Schema):
     national_id: str
     phone: str
     phone_alt: str
-    commune_code: str
-    commune_name: str
-    commune_label: str = Field(..., description=UNIT_LABEL)
+    commune_code: str = Field(..., alias="commune.code")
+    commune_name: str = Field(..., alias="commune.name")
+    commune_label: str = Field(..., alias="commune.label", description=UNIT_LABEL)
     address_line: str
     household_id: UUID | None
     occupation: str
     created_at: datetime
-
-    @staticmethod
-    def resolve_commune_code(obj: Person) -> str:
-        return obj.commune.code
-
-    @staticmethod
-    def resolve_commune_name(obj: Person) -> str:
-        return obj.commune.name
-
-    @staticmethod
-    def resolve_commune_label(obj: Person) -> str:
-        return obj.commune.label
 
 
 class PersonPage(Schema):
