@@ -5,7 +5,12 @@ essential shops and declaration points (places), quarantine facilities with thei
 cases.
 
 Units are drawn with their imported boundaries, else as points at their centres. Their geometry changes rarely and
-is the heavy part of the risk layer: it is kept per process for a few minutes (GEOMETRY_CACHE)."""
+is the heavy part of the risk layer: it is kept per process for a few minutes (GEOMETRY_CACHE).
+
+Adding a layer is one register_layer(Layer(...)) call (at the end of this module): its permission, whether it is
+public, how it is drawn and its builder, given the reader's jurisdiction (LayerQuery). The staff map lists it for
+whoever has the permission, the API serves it at /api/map/layers/<key> (and /api/map/public/<key> if public);
+map.js draws a point layer with a default pin unless its PLACE_STYLE names a colour and letter."""
 
 from __future__ import annotations
 
@@ -48,26 +53,41 @@ CASE_DAYS = 7  # the cases layer: confirmed in the last 7 days, and over 14 days
 
 
 @dataclass(frozen=True)
+class LayerQuery:
+    """What a layer's builder is given: the reader (PUBLIC for the citizens' map), the jurisdiction it reads (the
+    province's for the public; always a unit's: no builder runs for another scope), the day and the level of units."""
+
+    user: Any
+    scope: Scope
+    on: date | None
+    admin_level: int
+    public: bool
+
+
+@dataclass(frozen=True)
 class Layer:
+    """A layer of the map. `perm`: the permission to open it (staff); `public`: on the citizens' map too, so its
+    builder must give nothing personal when `query.public`; `kind`: how map.js draws it ("units", "points",
+    "areas"); `build`: the GeoJSON FeatureCollection of the query's jurisdiction (scoped like every selector)."""
+
     key: str
     title: Any
     perm: str
     public: bool
-    kind: str  # "units", "points", "areas"
+    kind: str
+    build: Callable[[LayerQuery], dict[str, Any]]
 
 
-LAYERS: dict[str, Layer] = {layer.key: layer for layer in [
-    Layer("risk", gettext_lazy("Risk levels"), Perm.RISK_VIEW, True, "units"),
-    Layer("cases", gettext_lazy("Cases (last 7 days)"), Perm.CASES_VIEW, False, "points"),
-    Layer("test_sites", gettext_lazy("Test sites"), Perm.RISK_VIEW, True, "points"),
-    Layer("health_stations", gettext_lazy("Health stations"), Perm.RISK_VIEW, True, "points"),
-    Layer("quarantine_facilities", gettext_lazy("Quarantine facilities"), Perm.QUARANTINE_VIEW, False, "points"),
-    Layer("lockdowns", gettext_lazy("Lockdown areas"), Perm.RISK_VIEW, True, "areas"),
-    Layer("essential_shops", gettext_lazy("Essential shops"), Perm.RISK_VIEW, True, "points"),
-    Layer("declaration_points", gettext_lazy("Declaration points"), Perm.RISK_VIEW, True, "points"),
-]}
-PLACE_LAYERS = {"test_sites": PlaceKind.TEST_SITE, "health_stations": PlaceKind.HEALTH_STATION,
-                "essential_shops": PlaceKind.ESSENTIAL_SHOP, "declaration_points": PlaceKind.DECLARATION_POINT}
+# The map's layers in the order the map lists them; one register_layer() each (at the end of this module).
+LAYERS: dict[str, Layer] = {}
+
+
+def register_layer(layer: Layer) -> Layer:
+    """Adds a layer to the map (the staff map, the API /api/map/layers/<key>, and the citizens' map if public)."""
+    if layer.key in LAYERS:
+        raise ValueError(f"map layer {layer.key!r} is registered twice")
+    LAYERS[layer.key] = layer
+    return layer
 
 
 def province_scope() -> Scope:
@@ -267,16 +287,7 @@ def map_layer(*, user, layer: str, on: date | None = None, admin_level: int = Ad
         scope = scope_for(user)
     if scope.kind != "unit":
         return _collection([])
-    builders: dict[str, Callable[[], dict[str, Any]]] = {
-        "risk": lambda: risk_layer(scope, on=on, admin_level=admin_level, public=public),
-        "cases": lambda: cases_layer(scope, on=on),
-        "quarantine_facilities": lambda: facilities_layer(user, on=on),
-        "lockdowns": lambda: lockdowns_layer(LockdownArea.objects.select_related("unit__parent") if public
-                                             else lockdown_areas_in_scope(user), on=on, public=public),
-    }
-    if layer in PLACE_LAYERS:
-        return places_layer(scope, kind=PLACE_LAYERS[layer])
-    return builders[layer]()
+    return spec.build(LayerQuery(user=user, scope=scope, on=on, admin_level=admin_level, public=public))
 
 
 def map_layer_json(**kwargs) -> bytes:
@@ -295,3 +306,30 @@ def map_view_of(user) -> dict[str, Any]:
     lats, lons = [r[0] for r in rows], [r[1] for r in rows]
     pad = 0.02
     return {"bounds": [[min(lats) - pad, min(lons) - pad], [max(lats) + pad, max(lons) + pad]]}
+
+
+def _places(kind: str) -> Callable[[LayerQuery], dict[str, Any]]:
+    return lambda query: places_layer(query.scope, kind=kind)
+
+
+def _lockdowns(query: LayerQuery) -> dict[str, Any]:
+    rows = (LockdownArea.objects.select_related("unit__parent") if query.public
+            else lockdown_areas_in_scope(query.user))
+    return lockdowns_layer(rows, on=query.on, public=query.public)
+
+
+register_layer(Layer("risk", gettext_lazy("Risk levels"), Perm.RISK_VIEW, True, "units",
+                     build=lambda q: risk_layer(q.scope, on=q.on, admin_level=q.admin_level, public=q.public)))
+register_layer(Layer("cases", gettext_lazy("Cases (last 7 days)"), Perm.CASES_VIEW, False, "points",
+                     build=lambda q: cases_layer(q.scope, on=q.on)))
+register_layer(Layer("test_sites", gettext_lazy("Test sites"), Perm.RISK_VIEW, True, "points",
+                     build=_places(PlaceKind.TEST_SITE)))
+register_layer(Layer("health_stations", gettext_lazy("Health stations"), Perm.RISK_VIEW, True, "points",
+                     build=_places(PlaceKind.HEALTH_STATION)))
+register_layer(Layer("quarantine_facilities", gettext_lazy("Quarantine facilities"), Perm.QUARANTINE_VIEW, False,
+                     "points", build=lambda q: facilities_layer(q.user, on=q.on)))
+register_layer(Layer("lockdowns", gettext_lazy("Lockdown areas"), Perm.RISK_VIEW, True, "areas", build=_lockdowns))
+register_layer(Layer("essential_shops", gettext_lazy("Essential shops"), Perm.RISK_VIEW, True, "points",
+                     build=_places(PlaceKind.ESSENTIAL_SHOP)))
+register_layer(Layer("declaration_points", gettext_lazy("Declaration points"), Perm.RISK_VIEW, True, "points",
+                     build=_places(PlaceKind.DECLARATION_POINT)))

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from lachan.accounts.models import AuditEvent
-from lachan.accounts.roles import Role
+from lachan.accounts.roles import Perm, Role
 from lachan.cases import services as case_services
 from lachan.core.errors import DomainError, PermissionDenied, ValidationFailed
 from lachan.core.models import Policy
@@ -17,7 +17,7 @@ from lachan.people.models import Person
 from lachan.risk.lockdown_selectors import lockdown_areas_in_force, lockdown_areas_in_scope
 from lachan.risk.lockdown_services import lockdown_area_create, lockdown_area_lift, lockdown_areas_import
 from lachan.risk.models import LockdownArea, RiskAssessment
-from lachan.situation.map_layers import map_layer
+from lachan.situation.map_layers import LAYERS, Layer, map_layer, register_layer
 
 TODAY = timezone.localdate()
 
@@ -250,6 +250,39 @@ def test_the_public_map_shows_levels_and_public_layers_only(mapped, client):
     assert "id" not in lockdowns[0]["properties"] and "reason" not in lockdowns[0]["properties"]
     page = client.get("/ban-do/")
     assert page.status_code == 200 and b"/api/map/public/risk" in page.content and b"/api/map/public/cases" not in page.content
+
+
+@pytest.fixture
+def shelters():
+    """A layer added as a new capability would add it: one register_layer call (removed again after the test)."""
+    seen = []
+
+    def build(query):
+        seen.append(query)
+        return {"type": "FeatureCollection", "features": [], "unit": query.scope.unit_path, "public": query.public}
+
+    layer = register_layer(Layer("shelters", "Shelters", Perm.QUARANTINE_VIEW, True, "points", build=build))
+    yield seen
+    assert LAYERS.pop("shelters") is layer
+
+
+def test_a_registered_layer_is_listed_served_and_scoped_like_the_others(mapped, staff, client, token_for, make_user,
+                                                                         shelters):
+    from lachan.situation.map_layers import layers_for
+
+    lab = make_user(Role.LAB_STAFF, place=Place.objects.filter(kind=PlaceKind.TEST_SITE).first())
+    assert "shelters" in [layer.key for layer in layers_for(staff.commune)]
+    assert "shelters" not in [layer.key for layer in layers_for(lab)]  # no quarantine.view
+    found = client.get("/api/map/layers/shelters", **token_for(staff.commune))
+    assert found.status_code == 200 and found.json()["unit"] == mapped.commune.path
+    assert shelters[-1].user == staff.commune and shelters[-1].public is False
+    assert client.get("/api/map/layers/shelters", **token_for(lab)).status_code == 403
+    public = client.get("/api/map/public/shelters").json()
+    assert public["public"] is True and public["unit"] == mapped.province.path  # the province, for the citizens
+    with pytest.raises(ValueError):
+        register_layer(Layer("shelters", "Again", Perm.RISK_VIEW, False, "points", build=lambda q: {}))
+    client.force_login(staff.commune)
+    assert "/api/map/layers/shelters" in client.get("/map/").content.decode()
 
 
 # ---- API and pages ---------------------------------------------------------------------------------------------
