@@ -117,8 +117,7 @@ def _mount() -> None:
     from lachan.people.api import router as people_router
     from lachan.quarantine.api import router as quarantine_router
     from lachan.risk.api import router as risk_router
-    from lachan.situation.api import router as operations_router
-    from lachan.situation.map_api import router as map_router
+    from lachan.situation.api import map_router, operations_router
     from lachan.tracing.api import router as tracing_router
     from lachan.venues.api import router as venues_router
     from lachan.workflows.case_confirmation.api import router as workflows_router
