@@ -7,7 +7,7 @@ The rule is written once, as database conditions (`isolation_q`): the list filte
 the orders in force as EXISTS subqueries (a person has at most one order in force: quarantine_one_active), so
 that it stays one indexed query at 1,000,000 people; the labels are the same conditions in a CASE
 (`isolation_expression`). Orders are the quarantine domain's: a workflow registers how to read its isolation
-orders in force (lachan.workflows.case_isolation), the cases do not import it."""
+orders in force (lachan.workflows.quarantine_orders.isolation), the cases do not import it."""
 
 from __future__ import annotations
 

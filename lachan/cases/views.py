@@ -1,5 +1,5 @@
 """Case pages: list, detail, status and cluster changes; cluster pages (list, detail, edit, close,
-reopen, add cases). Confirming a case is a workflow (it traces), so its form lives in lachan.workflows.views."""
+reopen, add cases). Confirming a case is a workflow (it traces), so its form lives in lachan.workflows.case_confirmation.views."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Results API, the laboratory's side: result files (summary, row errors, the error report), file layouts,
 the re-tests due (scoped: a commune station sees its people) and registering a re-test. Entering,
 releasing, correcting and importing results set off cases and tracing, so those endpoints are in
-lachan.workflows.lab_results_api; both routers are mounted under /api/labs."""
+lachan.workflows.lab_results.api; both routers are mounted under /api/labs."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Result pages of the laboratory's own: result files (history, summary or row errors, the error report),
 file layouts mapped once per laboratory, the re-tests due per commune and registering one. Pages that enter,
-release or import results set off cases, so they are in lachan.workflows.lab_results_views."""
+release or import results set off cases, so they are in lachan.workflows.lab_results.views."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Risk levels API: the levels of a day and a unit's history within the caller's jurisdiction, overrides with
 their reason, the vaccination / capacity figures a province enters, and the policy versions (a province adopting its
-own). Computing a day and trying rules on past data read cases: lachan.workflows.risk_api."""
+own). Computing a day and trying rules on past data read cases: lachan.workflows.risk_levels.api."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Risk-level pages (lachan.risk.views) under /risk/. Computing a day and trying rules on past data read cases:
-they are in lachan.workflows.risk_urls ("risk_work"), mounted at /risk/ too."""
+they are in lachan.workflows.risk_levels.urls ("risk_work"), mounted at /risk/ too."""
 
 from django.urls import path
 

@@ -1,6 +1,6 @@
 """Risk-level pages: the levels of a day (counts, a filtered list, Excel), a unit's page (its last 60 days with the
 reasons, overrides, entered inputs), the policy versions shown readably, and adopting a province's own version.
-Computing a day and trying rules on past data read cases: they are workflows (lachan.workflows.risk_views)."""
+Computing a day and trying rules on past data read cases: they are workflows (lachan.workflows.risk_levels.views)."""
 
 from __future__ import annotations
 

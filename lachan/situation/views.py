@@ -1,5 +1,5 @@
 """The map pages: the staff map of the user's jurisdiction (/map/), the citizens' read-only map (/ban-do/), and the
-lockdown areas (list, draw or import, lift). The layers themselves come from the API (lachan.workflows.map_api)."""
+lockdown areas (list, draw or import, lift). The layers themselves come from the API (lachan.situation.api)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Result pages under /labs/: the laboratory's own (lachan.labs.results_views) and those that set off cases
-(lachan.workflows.lab_results_views), in one namespace."""
+(lachan.workflows.lab_results.views), in one namespace."""
 
 from django.urls import path
 

@@ -1,4 +1,4 @@
-"""The policy pages of every kind (lachan.workflows.policies_views), under /policies/."""
+"""The policy pages of every kind (lachan.workflows.policies.views), under /policies/."""
 
 from django.urls import path
 

@@ -1,4 +1,4 @@
-"""Quarantine pages that span domains (lachan.workflows.quarantine_views), under /quarantine/."""
+"""Quarantine pages that span domains (lachan.workflows.quarantine_orders.views), under /quarantine/."""
 
 from django.urls import path
 

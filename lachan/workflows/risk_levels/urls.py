@@ -1,4 +1,4 @@
-"""Risk-level pages that read cases (lachan.workflows.risk_views), under /risk/: computing a day on demand and
+"""Risk-level pages that read cases (lachan.workflows.risk_levels.views), under /risk/: computing a day on demand and
 trying a province's own rules on past data."""
 
 from django.urls import path

@@ -1,5 +1,5 @@
 """Item 21 of issue 12: the cases list said every case isolates at home while the dashboard counted orders (and
-one starting tomorrow). One rule now (lachan.cases.isolation, lachan.workflows.case_isolation): the isolation
+one starting tomorrow). One rule now (lachan.cases.isolation, lachan.workflows.quarantine_orders.isolation): the isolation
 order in force today, for the cases list, the case page and the operations centre's count."""
 
 import re

@@ -1,5 +1,5 @@
-/* Lá Chắn map: Leaflet (served by the platform) with the layers of lachan.workflows.map_data.
-   LachanMap.mount(element, config) — config comes from the page (map_config in map_views.py):
+/* Lá Chắn map: Leaflet (served by the platform) with the layers of lachan.situation.map_layers.
+   LachanMap.mount(element, config) — config comes from the page (map_config in lachan/situation/views.py):
    {layers: [{key, title, url, visible, kind}], bounds, tiles: {url, attribution}, labels: {...},
     refreshSeconds, draw: {input, form} | null, on: "YYYY-MM-DD" | null}. No request leaves the platform unless a
    base-tile URL is configured. */
