@@ -102,7 +102,7 @@ def jurisdiction_validate(*, role: str, unit: AdminUnit | None, place: Place | N
         )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def user_set_jurisdiction(
     *, user: User, role: str, unit: AdminUnit | None = None, place: Place | None = None, by: User | None
 ) -> User:
@@ -134,7 +134,7 @@ def _require_manager(by, target: User | None = None) -> None:
 # --- staff accounts -------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def staff_user_create(
     *,
     username: str,
@@ -187,7 +187,7 @@ def _check_password(password: str, user: User | None) -> None:
         raise DomainError(AccountError.PASSWORD_WEAK, " ".join(exc.messages), field="password") from None
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def user_deactivate(*, user: User, by: User | None) -> User:
     _require_manager(by, user)
     if by is not None and user.pk == by.pk:
@@ -201,7 +201,7 @@ def user_deactivate(*, user: User, by: User | None) -> User:
     return user
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def user_activate(*, user: User, by: User | None) -> User:
     _require_manager(by, user)
     user.is_active = True
@@ -233,7 +233,7 @@ def user_set_language(*, user: User, language: str) -> User:
 # --- API tokens -----------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def api_token_create(
     *, user: User, name: str, expires_at: datetime | None = None, by: User | None = None
 ) -> tuple[ApiToken, str]:
@@ -252,7 +252,7 @@ def api_token_create(
     return token, raw
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def api_token_revoke(*, token_id: int, user: User, by: User | None = None) -> ApiToken:
     token = ApiToken.objects.select_for_update().filter(pk=token_id, user=user).first()
     if token is None:
@@ -283,7 +283,7 @@ def _require_staff(user: User) -> None:
         raise PermissionDenied(AccountError.STAFF_ONLY, _("Only staff accounts can do this."))
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def totp_device_start(*, user: User) -> TOTPDevice:
     """A new unconfirmed device (replacing an earlier unconfirmed one); it is not used until confirmed."""
     _require_staff(user)
@@ -297,7 +297,7 @@ def totp_device_pending(user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=False).first()
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def totp_device_confirm(*, user: User, code: str) -> TOTPDevice:
     _require_staff(user)
     device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
@@ -312,7 +312,7 @@ def totp_device_confirm(*, user: User, code: str) -> TOTPDevice:
     return device
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def totp_device_remove(*, user: User, code: str) -> None:
     device = totp_device_confirmed(user)
     if device is None:
@@ -351,7 +351,7 @@ def _send_code(*, phone: str, code: str, language: str) -> None:
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def citizen_registration_start(
     *, phone: str, full_name: str, birth_date: date | None, password: str, language: str = "vi", ip: str | None = None,
 ) -> PhoneVerification:
@@ -415,7 +415,7 @@ def _issue_code(verification: PhoneVerification) -> None:
     _send_code(phone=verification.phone, code=code, language=verification.language)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def citizen_registration_resend(*, verification_id: int, ip: str | None = None) -> PhoneVerification:
     """A new code (the old one stops working), counted against the hourly limit."""
     old = PhoneVerification.objects.select_for_update().filter(pk=verification_id, used_at__isnull=True).first()

@@ -53,7 +53,7 @@ def admin_units_load(*, tree: str, province_code: str | None) -> int:
     return created
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def admin_unit_set_population(*, unit: AdminUnit, population: int | None, year: int | None = None, source: str = "") -> AdminUnit:
     if population is not None and not (0 <= population <= 50_000_000):
         raise DomainError(GeoErrorCode.BAD_ROW, _("Population must be a whole number between 0 and 50,000,000."), field="population")

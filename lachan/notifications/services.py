@@ -312,7 +312,7 @@ def messages_send_due(*, now: datetime | None = None, limit: int = SWEEP_BATCH) 
     return count
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def message_retry(*, message: Message, by=None) -> Message:
     """Give a dead message a fresh set of attempts."""
     now = timezone.now()

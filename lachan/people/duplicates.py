@@ -334,7 +334,7 @@ def _candidate_for(candidate: DuplicateCandidate | int, by) -> DuplicateCandidat
     return found
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def duplicate_merge(*, candidate: DuplicateCandidate | int, keep_id: UUID | str, by) -> PersonMerge:
     """Merge the pair of a candidate, keeping the record the reviewer chose."""
     require_perm(by, Perm.PEOPLE_MERGE)
@@ -348,7 +348,7 @@ def duplicate_merge(*, candidate: DuplicateCandidate | int, keep_id: UUID | str,
     return person_merge(keep=keep, merge=merge, by=by)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def duplicate_dismiss(*, candidate: DuplicateCandidate | int, by) -> DuplicateCandidate:
     """Not the same person: the pair is not proposed again."""
     require_perm(by, Perm.PEOPLE_MERGE)

@@ -221,7 +221,7 @@ def person_create(
     return person
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def person_update(*, person: Person, by, **changes: Any) -> Person:
     require_perm(by, Perm.PEOPLE_EDIT)
     unknown = sorted(set(changes) - set(PERSON_FIELDS))

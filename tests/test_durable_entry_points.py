@@ -1,0 +1,34 @@
+"""Entry points (called by views, the API, tasks and jobs, never by another service) open their own transaction
+with `transaction.atomic(durable=True)`: called inside someone else's transaction they refuse at once, instead of
+committing nothing until an outer block they do not know of commits (issue 13, DESIGN "side effects after
+commit"). Each app adds its entry points here as it marks them."""
+
+import pytest
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+ENTRY_POINTS = [
+    "lachan.accounts.services.api_token_create",
+    "lachan.accounts.services.api_token_revoke",
+    "lachan.accounts.services.citizen_registration_resend",
+    "lachan.accounts.services.citizen_registration_start",
+    "lachan.accounts.services.staff_user_create",
+    "lachan.accounts.services.totp_device_confirm",
+    "lachan.accounts.services.totp_device_remove",
+    "lachan.accounts.services.totp_device_start",
+    "lachan.accounts.services.user_activate",
+    "lachan.accounts.services.user_deactivate",
+    "lachan.accounts.services.user_set_jurisdiction",
+    "lachan.geo.services.admin_unit_set_population",
+    "lachan.notifications.services.message_retry",
+    "lachan.people.duplicates.duplicate_dismiss",
+    "lachan.people.duplicates.duplicate_merge",
+    "lachan.people.services.person_update",
+]
+
+
+@pytest.mark.parametrize("path", ENTRY_POINTS)
+def test_an_entry_point_refuses_to_nest(db, path):
+    entry_point = import_string(path)
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        entry_point()  # refused on entering its block, before its arguments are looked at
