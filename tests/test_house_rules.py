@@ -85,7 +85,6 @@ RULES = {
         "lachan/labs/apps.py",
         "lachan/quarantine/apps.py",
         "lachan/venues/apps.py",
-        "lachan/workflows/apps.py",
     }),
     "hook_lists": (r"^_[a-z_]+: list\[.*Hook|def on_[a-z_]+\(func", False, (),
                    "a Django signal (or a registry for data asked of a higher layer)", {

@@ -3,16 +3,15 @@ from django.apps import AppConfig
 
 class WorkflowsConfig(AppConfig):
     """Cross-domain use cases. An app only so that its wiring runs in every process (web, worker, commands):
-    the follow-ups it hangs on the domains' hooks."""
+    the follow-ups it hangs on the domains' hooks (its periodic jobs are in scheduled.py)."""
 
     name = "lachan.workflows"
     label = "workflows"
 
     def ready(self):
-        from lachan.core.scheduler import periodic
         from lachan.labs.hooks import on_sample_registered
 
-        from .quarantine_orders.services import quarantine_tests_results, quarantine_tests_sampled
+        from .quarantine_orders.services import quarantine_tests_sampled
 
         on_sample_registered(quarantine_tests_sampled)
 
@@ -29,17 +28,6 @@ class WorkflowsConfig(AppConfig):
         from .quarantine_orders.isolation import ISOLATION_ORDERS
 
         register_isolation_orders(ISOLATION_ORDERS)
-        periodic("workflows.quarantine_tests_results", every_minutes=5)(quarantine_tests_results)
-
-        # Risk levels: each morning, the day before's level of every unit (its window of cases is complete).
-        from .risk_levels.services import risk_levels_daily
-
-        periodic("workflows.risk_levels", every="daily", at="06:30")(risk_levels_daily)
-
-        # What was collected for tracing (check-ins, proximity, location pings) is deleted past the tracing horizon.
-        from .retention.services import tracing_retention_job
-
-        periodic("workflows.tracing_retention", every="daily", at="02:30")(tracing_retention_job)
 
         # The quarantine policy's trial for the generic policy pages: it reads orders, cases and tracing.
         from django.utils.translation import gettext_lazy as _
