@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lachan.cases.models import Cluster
 from lachan.cases.selectors import clusters_in_scope
-from lachan.core.widgets import DateInput
+from lachan.core.widgets import DateInput, LongSelect
 from lachan.geo.forms import UnitChoiceField
 from lachan.geo.models import AdminUnit
 from lachan.people.selectors import communes_in_scope
@@ -21,6 +21,8 @@ EARLIEST = date(2020, 1, 1)
 
 
 class ClusterChoiceField(forms.ModelChoiceField):
+    widget = LongSelect
+
     def label_from_instance(self, obj):
         place = f" — {obj.commune.label}" if obj.commune_id else ""
         return f"{obj.name}{place} ({obj.opened_on:%d/%m/%Y})"
@@ -37,8 +39,10 @@ class ChainFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Validated against the one chosen; the choices shown are set by offer_clusters (those of the cases shown).
         chosen = (self.data.get("cluster") or "") if self.is_bound else ""
-        self.fields["cluster"].queryset = clusters_in_scope(user).filter(pk=chosen if is_uuid(chosen) else None)
-        self.fields["commune"].queryset = communes_in_scope(user=user).select_related("parent")
+        self.fields["cluster"].queryset = (clusters_in_scope(user).filter(pk=chosen) if is_uuid(chosen)
+                                           else Cluster.objects.none())
+        self.fields["commune"].queryset = communes_in_scope(user=user).select_related("parent").defer(
+            "boundary", "parent__boundary")  # a province's 547 GeoJSON boundaries are not drawn in a list
 
     def offer_clusters(self, cluster_ids: list) -> None:
         """The clusters listed: those of the cases of the chosen days and commune, and the one chosen."""

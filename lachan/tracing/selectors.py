@@ -23,6 +23,7 @@ from lachan.cases.services import require_perm
 from lachan.core.dates import local_midnight
 from lachan.core.errors import NotFound
 from lachan.core.pagination import page_of
+from lachan.geo.models import AdminUnit
 
 from .errors import TracingErrorCode
 from .models import Contact, Exposure, InterviewContact, TracingRun, tier_rank
@@ -140,6 +141,7 @@ CHAIN_DAYS = 14  # the chain's window when none is chosen: the last two weeks of
 CHAIN_MAX_CASES = 80  # cases drawn (newest first); the text list below the graph pages through all of them
 CHAIN_MAX_NODES = 400  # every node drawn: cases, their infectors, F1s and F2s
 CHAIN_LIST_SIZE = 25
+CHAIN_COUNT_MAX = 1000  # cases counted: beyond, "more than 1,000" (a province's two weeks are ~13,000 at 1,000,000 people)
 CHAIN_CLUSTER_CHOICES = 300
 
 
@@ -211,8 +213,12 @@ def transmission_chain(*, user, where: ChainFilter | None = None, page=1, max_ca
     counts, who infected it and whom it infected. Contacts are those in the user's jurisdiction."""
     visible_cases, visible_contacts = cases_in_scope(user), contacts_in_scope(user)  # the jurisdiction read once
     cases_qs, where = chain_cases(user=user, where=where or ChainFilter(), visible=visible_cases)
-    total = cases_qs.count()
     drawn = list(cases_qs[:max_cases])
+    # Counted up to CHAIN_COUNT_MAX + 1 only (counting a province's 13,000 cases joined to their people took 300 ms),
+    # and not at all when every case is drawn.
+    total = len(drawn) if len(drawn) < max_cases else cases_qs[:CHAIN_COUNT_MAX + 1].count()
+    total_more = total > CHAIN_COUNT_MAX
+    total = min(total, CHAIN_COUNT_MAX)
     infectors = _infectors(visible_cases, drawn)
     nodes: dict[str, dict] = {}
     edges: list[dict] = []
@@ -239,36 +245,39 @@ def transmission_chain(*, user, where: ChainFilter | None = None, page=1, max_ca
     share = max(2, room // max(1, len(drawn)))
     contacts = []
     if drawn and room:
-        # Ranked in the database over the (index_case, tier, id, commune) index; only the ids chosen are read whole.
+        # Ranked in the database over the (index_case, tier, id, commune) index; only the ids chosen are read, and
+        # only the fields drawn (model instances of 400 contacts with their people and communes: a third of the page).
         ranked = (Contact.objects.filter(visible_contacts.query.where, index_case_id__in=[c.pk for c in drawn],
                                          tier__in=[1, 2])
                   .annotate(rank=Window(RowNumber(), partition_by=[F("index_case_id")],
                                         order_by=[F("tier").asc(), F("id").asc()]))
                   .filter(rank__lte=share).order_by("tier", "rank", "index_case_id").values_list("id", flat=True))
         chosen = list(ranked[:room])
-        by_id = visible_contacts.select_related(None).select_related("person", "commune__parent").in_bulk(chosen)
+        by_id = {row[0]: row for row in Contact.objects.filter(visible_contacts.query.where, pk__in=chosen).values_list(
+            "id", "index_case_id", "person_id", "tier", "via_id", "person__full_name", "commune_id")}
         contacts = [by_id[i] for i in chosen if i in by_id]
+    communes = AdminUnit.objects.select_related("parent").in_bulk({row[-1] for row in contacts})
     contact_count = 0
-    for contact in contacts:
-        index_key = f"c{contact.index_case_id.hex}"
-        if contact.person_id in case_node:  # the contact is (or became) one of the drawn cases
-            target = case_node[contact.person_id]
-            if not any(e["from"] == index_key and e["to"] == target for e in edges):
-                edges.append({"from": index_key, "to": target, "kind": "infected", "tier": contact.tier})
+    linked = {(e["from"], e["to"]) for e in edges}
+    for _id, index_case_id, person_id, tier, via_id, full_name, commune_id in contacts:
+        index_key = f"c{index_case_id.hex}"
+        if person_id in case_node:  # the contact is (or became) one of the drawn cases
+            target = case_node[person_id]
+            if (index_key, target) not in linked:
+                linked.add((index_key, target))
+                edges.append({"from": index_key, "to": target, "kind": "infected", "tier": tier})
             continue
-        key = f"p{contact.person_id.hex}"
+        key = f"p{person_id.hex}"
         if key not in nodes:
-            nodes[key] = {"id": key, "kind": f"f{contact.tier}", "label": contact.person.full_name,
-                          "title": contact.commune.label}
+            nodes[key] = {"id": key, "kind": f"f{tier}", "label": full_name, "title": communes[commune_id].label}
             contact_count += 1
         source = index_key
-        if contact.tier == 2 and contact.via_id:
-            source = case_node.get(contact.via_id) or (
-                f"p{contact.via_id.hex}" if f"p{contact.via_id.hex}" in nodes else index_key)
-        edges.append({"from": source, "to": key, "kind": f"f{contact.tier}"})
+        if tier == 2 and via_id:
+            source = case_node.get(via_id) or (f"p{via_id.hex}" if f"p{via_id.hex}" in nodes else index_key)
+        edges.append({"from": source, "to": key, "kind": f"f{tier}"})
     in_scope_contacts = sum(sum(c.values()) for c in counts.values())
     audit_record(actor=user, action="chain.view", object_type="case",
-                 detail={"cases": total, "drawn": len(drawn), "contacts": contact_count,
+                 detail={"cases": total, **({"cases_more": True} if total_more else {}), "drawn": len(drawn), "contacts": contact_count,
                          **{k: str(v) for k, v in asdict(where).items() if v}})
     listed = page_of(cases_qs, page=page, size=CHAIN_LIST_SIZE)
     list_counts = _tier_counts(visible_contacts, [c.pk for c in listed.items])
@@ -287,14 +296,15 @@ def transmission_chain(*, user, where: ChainFilter | None = None, page=1, max_ca
         case.chain_f2 = list_counts.get(case.pk, {}).get(2, 0)
         case.chain_infector = list_infectors.get(case.pk, (None, None))[0]
         case.chain_infected = [i for i in infected.get(case.pk, []) if i["pk"] != case.pk]
-    # The clusters to choose from: those of the cases of these days (and commune), not every cluster the reader may
-    # see (thousands over a year, and each checked against the jurisdiction: over a second at 1,000,000 people).
+    # The clusters to choose from: those of the newest cases of these days (and commune) — not every cluster the
+    # reader may see (thousands over a year, and each checked against the jurisdiction: over a second at 1,000,000
+    # people), nor every cluster of the window (1,444 among a province's 13,000 cases of two weeks: 90 ms).
     window, _where = chain_cases(user=user, where=replace(where, cluster_id=None), visible=visible_cases)
-    cluster_ids = list(window.exclude(cluster_id=None).order_by().values_list("cluster_id", flat=True)
-                       .distinct()[:CHAIN_CLUSTER_CHOICES])
+    newest = window.exclude(cluster_id=None).values_list("cluster_id", flat=True)[:CHAIN_CLUSTER_CHOICES * 4]
+    cluster_ids = list(dict.fromkeys(newest))[:CHAIN_CLUSTER_CHOICES]
     return {
         "cluster_ids": cluster_ids,
-        "where": where, "total": total, "drawn_cases": len(drawn), "cases_left_out": total - len(drawn),
+        "where": where, "total": total, "total_more": total_more, "drawn_cases": len(drawn), "cases_left_out": total - len(drawn),
         "contacts_drawn": contact_count, "contacts_left_out": max(0, in_scope_contacts - len(contacts)),
         "graph": {"nodes": list(nodes.values()), "edges": edges}, "page": listed,
         "limits": {"cases": max_cases, "nodes": max_nodes},

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -66,6 +68,12 @@ def calls(request):
     params.pop("page", None)
     page = page_of(queryset, page=request.GET.get("page"), size=100)
     selectors.contacts_audited(user=request.user, contacts=page.items)
+    # Each row's result picker drawn once per status, not once per row (a page is 100 rows).
+    options = {chosen: format_html_join("", '<option value="{}"{}>{}</option>', (
+        (value, mark_safe(" selected") if value == chosen else "", label) for value, label in CallStatus.choices))
+        for chosen in [*CallStatus.values, None]}
+    for contact in page.items:
+        contact.status_options = options.get(contact.call_status, options[None])
     return render(request, "tracing/calls.html", {
         "page": page, "statuses": CallStatus.choices,
         "tiers": Tier.choices, "status": status, "tier": tier, "query_string": params.urlencode(),

@@ -149,3 +149,46 @@ def test_chain_filter_refuses_bad_input_without_an_error_page(client, big_case, 
     client.force_login(world.staff.commune)
     body = client.get(url, {"commune": str(world.units.commune2.pk)}).content.decode()
     assert 'class="error"' in body
+
+
+@pytest.fixture
+def four_cases(world, epi):
+    people = [world.an, world.wife, world.cafe_friend, world.stranger]
+    return [make_case(p, epi, confirmed=at(24 * 4 + k)) for k, p in enumerate(people)]
+
+
+def test_chain_counts_cases_up_to_a_bound_and_says_more_than(client, four_cases, epi, monkeypatch):
+    """A province's two weeks are ~13,000 cases: counted up to the bound, then "more than"."""
+    from lachan.tracing import selectors
+
+    monkeypatch.setattr(selectors, "CHAIN_COUNT_MAX", 2)
+    monkeypatch.setitem(selectors.transmission_chain.__kwdefaults__, "max_cases", 1)
+    client.force_login(epi)
+    body = client.get(reverse("tracing:chain")).content.decode()
+    assert "More than 2 cases confirmed from" in body
+    assert "The graph shows the newest 1 of more than 2 cases." in body
+    assert body.count('data-testid="chain-row"') == 4  # the list pages through them all
+    monkeypatch.setattr(selectors, "CHAIN_COUNT_MAX", 4)
+    body = client.get(reverse("tracing:chain")).content.decode()
+    assert "4 cases confirmed from" in body and "More than" not in body
+
+
+def test_chain_does_not_count_when_every_case_is_drawn(client, four_cases, epi):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(epi)
+    with CaptureQueriesContext(connection) as captured:
+        body = client.get(reverse("tracing:chain")).content.decode()
+    assert "4 cases confirmed from" in body
+    assert not [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"] and '"cases_case"' in q["sql"]]
+
+
+def test_call_list_rows_keep_their_call_result_selected(client, big_case, world):
+    Contact.objects.filter(person__full_name="Trần Thị Hai 119").update(call_status="reached")
+    client.force_login(world.staff.commune)
+    body = client.get(reverse("tracing:calls")).content.decode()
+    row = body[body.index("Trần Thị Hai 119"):]
+    row = row[:row.index("</tr>")]
+    assert '<option value="reached" selected>' in row and row.count(" selected") == 1
+    assert body.count('<option value="to_call" selected>') == 99
