@@ -192,3 +192,21 @@ def test_call_list_rows_keep_their_call_result_selected(client, big_case, world)
     row = row[:row.index("</tr>")]
     assert '<option value="reached" selected>' in row and row.count(" selected") == 1
     assert body.count('<option value="to_call" selected>') == 99
+
+
+def test_chain_reads_the_window_of_cases_once(client, four_cases, epi, monkeypatch):
+    """A commune's cases are found among the window's by their people: the count, the cases drawn, the list page and
+    the clusters offered come from one read of the window's ids (then the cases by primary key)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from lachan.tracing import selectors
+
+    monkeypatch.setitem(selectors.transmission_chain.__kwdefaults__, "max_cases", 2)
+    client.force_login(epi)
+    with CaptureQueriesContext(connection) as captured:
+        body = client.get(reverse("tracing:chain"), {"page": "1"}).content.decode()
+    assert "4 cases confirmed from" in body and body.count('data-testid="chain-row"') == 4
+    window = [q["sql"] for q in captured.captured_queries if 'FROM "cases_case"' in q["sql"]
+              and not q["sql"].endswith("LIMIT 1") and '"cases_case"."id" IN' not in q["sql"]]
+    assert len(window) == 1, window
