@@ -110,7 +110,8 @@ def chain(request):
     if shown.date_from and not (request.GET.get("date_from") or request.GET.get("date_to")):
         # The default window is shown in the form, so that the reader sees which days these are and can move them.
         filled = request.GET.copy()
-        filled.update({"date_from": shown.date_from.isoformat(), "date_to": shown.date_to.isoformat()})
+        filled.update({"date_from": shown.date_from.strftime("%d/%m/%Y"),
+                       "date_to": shown.date_to.strftime("%d/%m/%Y")})
         form = ChainFilterForm(filled, user=request.user)
         form.is_valid()
     form.offer_clusters(data["cluster_ids"])

@@ -59,8 +59,8 @@ def test_chain_filtered_and_drawn(page, phone_page, chain, units):
     login(page, "cdc")
     page.goto("/tracing/chain/")
     # By default the two weeks up to the last case: the three cases, six contacts; An → Bình drawn as a case link.
-    assert page.input_value("input[name=date_from]") == "2021-08-06"
-    assert page.input_value("input[name=date_to]") == "2021-08-19"
+    assert page.input_value("input[name=date_from]") == "06/08/2021"  # day first, as the reader types a day
+    assert page.input_value("input[name=date_to]") == "19/08/2021"
     assert drawn(page) == (9, 7)
     rows = page.locator("[data-testid=chain-row]")
     assert rows.count() == 3

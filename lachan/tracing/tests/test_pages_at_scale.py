@@ -210,3 +210,11 @@ def test_chain_reads_the_window_of_cases_once(client, four_cases, epi, monkeypat
     window = [q["sql"] for q in captured.captured_queries if 'FROM "cases_case"' in q["sql"]
               and not q["sql"].endswith("LIMIT 1") and '"cases_case"."id" IN' not in q["sql"]]
     assert len(window) == 1, window
+
+
+def test_chain_shows_its_default_days_day_first(client, four_cases, epi):
+    """The default window is filled into the filter as the reader types a day (dd/mm/yyyy), not ISO."""
+    client.force_login(epi)
+    body = client.get(reverse("tracing:chain")).content.decode()
+    assert 'name="date_from" value="01/08/2021"' in body and 'name="date_to" value="14/08/2021"' in body
+    assert "2021-08-01" not in body
