@@ -18,12 +18,15 @@ from ninja.files import UploadedFile
 
 from lachan.accounts.actors import PUBLIC
 from lachan.core.dates import Day, Instant
-from lachan.core.errors import DomainError, PermissionDenied
+from lachan.core.errors import CommonErrorCode, DomainError, PermissionDenied
+from lachan.core.schemas import error_responses
 from lachan.geo.api import UNIT_LABEL
 from lachan.risk import lockdown_selectors, lockdown_services
+from lachan.risk.errors import RiskErrorCode
 from lachan.risk.models import LockdownArea
 
 from . import dashboard as ops
+from .errors import SituationErrorCode as Code
 from .feed import FEED_DEFAULT, FEED_MAX, FeedError, feed_item_dict, feed_since, operations_feed
 from .map_layers import map_layer_json
 
@@ -122,7 +125,7 @@ def lockdown_create(request, payload: LockdownIn):
 def lockdown_import(request, file: File[UploadedFile], starts_on: Form[Day | None] = None,
                     ends_on: Form[Day | None] = None, reason: Form[str] = ""):
     if file.size > MAX_UPLOAD:
-        raise DomainError("lockdown_file_invalid", _("The file is larger than 10 MB."), field="file")
+        raise DomainError(RiskErrorCode.FILE_INVALID, _("The file is larger than 10 MB."), field="file")
     areas = lockdown_services.lockdown_areas_import(data=file.read(), by=request.auth, starts_on=starts_on,
                                                    ends_on=ends_on, reason=reason)
     return Status(201, areas)
@@ -149,12 +152,6 @@ def lockdown_lift(request, area_id: str, payload: LiftIn):
 # ---- the operations centre ------------------------------------------------------------------------------------------
 
 operations_router = Router(tags=["operations centre"])
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    field: str | None = None
 
 
 class CaseCounts(Schema):
@@ -293,17 +290,17 @@ class FeedOut(Schema):
 
 def _staff(request) -> None:
     if getattr(request.user, "is_citizen", False):
-        raise PermissionDenied("operations_permission", _("You do not have permission to do this."))
+        raise PermissionDenied(Code.OPERATIONS_PERMISSION, _("You do not have permission to do this."))
 
 
-@operations_router.get("/summary", response={200: SummaryOut, 403: ErrorOut},
+@operations_router.get("/summary", response={200: SummaryOut, **error_responses(Code, 403)},
                        summary="The dashboard's indicators and curve", url_name="operations_summary")
 def summary(request):
     _staff(request)
     return ops.operations_summary(user=request.user)
 
 
-@operations_router.get("/feed", response={200: FeedOut, 400: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+@operations_router.get("/feed", response={200: FeedOut, **error_responses(Code, 400, 403, 422)},
                        summary="The live feed of alerts from every module, newest first", url_name="operations_feed")
 def feed(request, filters: Query[FeedIn]):
     _staff(request)
@@ -312,6 +309,6 @@ def feed(request, filters: Query[FeedIn]):
     try:
         items = operations_feed(user=request.user, since=since, limit=limit, now=now)
     except FeedError as exc:
-        raise DomainError("invalid", str(exc), field="limit") from None
+        raise DomainError(CommonErrorCode.INVALID, str(exc), field="limit") from None
     return {"generated_at": now, "since": feed_since(since, now=now),
             "items": [feed_item_dict(item) for item in items]}

@@ -48,6 +48,8 @@ from lachan.quarantine.selectors import facilities_in_scope, facilities_occupanc
 from lachan.risk.lockdown_selectors import in_force_q, lockdown_areas_in_scope
 from lachan.risk.models import LEVEL_COLOURS, LockdownArea, RiskAssessment
 
+from .errors import SituationErrorCode as Code
+
 GEOMETRY_CACHE = TTLCache(300)
 CASE_DAYS = 7  # the cases layer: confirmed in the last 7 days, and over 14 days for the trend
 
@@ -270,20 +272,20 @@ def map_layer(*, user, layer: str, on: date | None = None, admin_level: int = Ad
     the whole province)."""
     spec = LAYERS.get(layer)
     if spec is None:
-        raise DomainError("map_layer_unknown", _("Unknown layer %(layer)s: use one of %(layers)s.")
+        raise DomainError(Code.MAP_LAYER_UNKNOWN, _("Unknown layer %(layer)s: use one of %(layers)s.")
                           % {"layer": layer, "layers": ", ".join(LAYERS)}, field="layer")
     if admin_level not in AdminLevel.values:
-        raise DomainError("map_level_invalid", _("The administrative level is 1, 2 or 3."), field="admin_level")
+        raise DomainError(Code.MAP_LEVEL_INVALID, _("The administrative level is 1, 2 or 3."), field="admin_level")
     if on is not None and on > timezone.localdate():
-        raise DomainError("map_date_invalid", _("The day is in the future."), field="on")
+        raise DomainError(Code.MAP_DATE_INVALID, _("The day is in the future."), field="on")
     public = is_public(user)
     if public:
         if not spec.public:
-            raise PermissionDenied("map_layer_private", _("This layer is not public."), field="layer")
+            raise PermissionDenied(Code.MAP_LAYER_PRIVATE, _("This layer is not public."), field="layer")
         scope = province_scope()
     else:
         if not may(user, spec.perm):
-            raise PermissionDenied("map_permission", _("You do not have permission to see this layer."), field="layer")
+            raise PermissionDenied(Code.MAP_PERMISSION, _("You do not have permission to see this layer."), field="layer")
         scope = scope_for(user)
     if scope.kind != "unit":
         return _collection([])
