@@ -1,17 +1,8 @@
-"""Background tasks of the outbox: thin, the work is in services."""
+"""The outbox's tasks moved beside their functions, to lachan.notifications.services (issue 13). Task rows
+queued, failed or retried before the move name them by this module's path (django-tasks stores
+`module.qualname`), so this alias stays until every such row is pruned: remove it in a release made more than
+core.scheduled.TASK_RESULT_DAYS (14) days after the move."""
 
-from django_tasks import task
+from .services import send_message_task, send_messages_task
 
-from .services import message_send, messages_send
-
-
-@task(queue_name="notifications")
-def send_message_task(message_id: str) -> str | None:
-    message = message_send(message_id=message_id)
-    return message.status if message else None
-
-
-@task(queue_name="notifications")
-def send_messages_task(message_ids: list[str]) -> int:
-    """A batch queued together (an F0's notices): one task row instead of hundreds."""
-    return messages_send(message_ids=message_ids)
+__all__ = ["send_message_task", "send_messages_task"]

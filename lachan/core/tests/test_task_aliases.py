@@ -1,0 +1,18 @@
+"""Tasks declared beside their functions keep their old module paths as aliases (issue 13): django-tasks stores a
+row's task as `module.qualname` and imports it to run it, so rows queued before a move must still find theirs."""
+
+import pytest
+from django_tasks.base import Task
+from django_tasks_db.models import DBTaskResult
+
+# old path (named by rows queued before the move) → where the task is declared now
+MOVED = {
+    "lachan.notifications.tasks.send_message_task": "lachan.notifications.services.send_message_task",
+    "lachan.notifications.tasks.send_messages_task": "lachan.notifications.services.send_messages_task",
+}
+
+
+@pytest.mark.parametrize(("old", "new"), MOVED.items())
+def test_a_row_naming_the_old_path_finds_the_task(old, new):
+    task = DBTaskResult(task_path=old, backend_name="default", queue_name="notifications").task
+    assert isinstance(task, Task) and task.module_path == new
