@@ -13,6 +13,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Count, F, Q, Window
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 from rapidfuzz import fuzz
 
 from lachan.accounts.audit import audit_record_many
@@ -137,6 +138,13 @@ def duplicates_detect_all() -> Counter:
     after = by_reason()
     after.subtract(before)
     return +after
+
+
+@task()
+def find_duplicates_task() -> dict:
+    """The nightly pass, on a worker (people.scheduled queues it). Rows queued before issue 13 name
+    lachan.people.tasks.find_duplicates_task, which re-exports this."""
+    return dict(duplicates_detect_all())
 
 
 def _phone_groups() -> Iterator[list[tuple]]:

@@ -2,7 +2,7 @@
 
 from lachan.core.scheduler import periodic
 
-from .tasks import find_duplicates_task
+from .duplicates import find_duplicates_task
 
 
 @periodic("people.find_duplicates", every="daily", at="03:00")

@@ -9,10 +9,12 @@ from django_tasks_db.models import DBTaskResult
 MOVED = {
     "lachan.notifications.tasks.send_message_task": "lachan.notifications.services.send_message_task",
     "lachan.notifications.tasks.send_messages_task": "lachan.notifications.services.send_messages_task",
+    "lachan.people.tasks.find_duplicates_task": "lachan.people.duplicates.find_duplicates_task",
 }
+QUEUES = {"notifications": "notifications", "people": "default"}
 
 
 @pytest.mark.parametrize(("old", "new"), MOVED.items())
 def test_a_row_naming_the_old_path_finds_the_task(old, new):
-    task = DBTaskResult(task_path=old, backend_name="default", queue_name="notifications").task
+    task = DBTaskResult(task_path=old, backend_name="default", queue_name=QUEUES[old.split(".")[1]]).task
     assert isinstance(task, Task) and task.module_path == new
