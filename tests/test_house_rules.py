@@ -54,8 +54,6 @@ RULES = {
         "lachan/quarantine/monitoring_api.py",
         "lachan/quarantine/orders_api.py",
         "lachan/tracing/api.py",
-        "lachan/workflows/case_confirmation/api.py",
-        "lachan/workflows/policies/api.py",
     }),
     "pdf_fonts": (r"registerFont\(", False, ("lachan/core/pdf.py",), "core.pdf.fonts", {
         "lachan/labs/labels.py",

@@ -7,9 +7,11 @@ from uuid import UUID
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from lachan.cases.errors import CaseErrorCode
 from lachan.cases.selectors import case_get
 from lachan.core.dates import Day, Instant
 from lachan.core.errors import NotFound
+from lachan.core.schemas import error_responses
 from lachan.people.access import people_in_scope
 
 from .services import case_confirm_and_trace, case_retrace
@@ -33,13 +35,7 @@ class ConfirmOut(Schema):
     notified: int
 
 
-class ErrorOut(Schema):
-    code: str
-    message: str
-    field: str | None = None
-
-
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+ERRORS = error_responses(CaseErrorCode)
 
 
 def _out(result):
@@ -51,7 +47,7 @@ def _out(result):
 def confirm(request, payload: ConfirmIn):
     person = people_in_scope(request.user).filter(pk=payload.person_id).first()
     if person is None:
-        raise NotFound("cases_person_not_found", _("Person not found."), field="person_id")
+        raise NotFound(CaseErrorCode.PERSON_NOT_FOUND, _("Person not found."), field="person_id")
     result = case_confirm_and_trace(person=person, onset_date=payload.onset_date, sample_date=payload.sample_date,
                                     origin=payload.origin, confirmed_at=payload.confirmed_at, notes=payload.notes,
                                     by=request.user)

@@ -11,20 +11,15 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from lachan.core.dates import Day
+from lachan.core.errors import PolicyErrorCode
+from lachan.core.schemas import error_responses
 
 from . import services as service
 
 router = Router(tags=["policies"])
 
 
-class ErrorOut(Schema):
-    code: str
-    message: str
-    field: str | None = None
-    errors: list[dict[str, Any]] | None = None
-
-
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERRORS = error_responses(PolicyErrorCode, 400, 403, 404, 422)
 DOC = service.ERROR_CODES_DOC
 
 
