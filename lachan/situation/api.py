@@ -23,7 +23,6 @@ from lachan.core.schemas import error_responses
 from lachan.geo.api import UNIT_LABEL
 from lachan.risk import lockdown_selectors, lockdown_services
 from lachan.risk.errors import RiskErrorCode
-from lachan.risk.models import LockdownArea
 
 from . import dashboard as ops
 from .errors import SituationErrorCode as Code
@@ -56,9 +55,9 @@ def public_layer(request, layer: str, on: Day | None = None, admin_level: int = 
 class LockdownOut(Schema):
     id: UUID
     name: str
-    unit_code: str
-    unit_name: str
-    unit_label: str = Field(..., description=UNIT_LABEL)
+    unit_code: str = Field(..., alias="unit.code")
+    unit_name: str = Field(..., alias="unit.name")
+    unit_label: str = Field(..., alias="unit.label", description=UNIT_LABEL)
     starts_on: date
     ends_on: date | None
     lifted_on: date | None
@@ -69,18 +68,6 @@ class LockdownOut(Schema):
     reason: str
     source: str
     geometry: dict[str, Any]
-
-    @staticmethod
-    def resolve_unit_code(obj: LockdownArea) -> str:
-        return obj.unit.code
-
-    @staticmethod
-    def resolve_unit_name(obj: LockdownArea) -> str:
-        return obj.unit.name
-
-    @staticmethod
-    def resolve_unit_label(obj: LockdownArea) -> str:
-        return obj.unit.label
 
 
 class LockdownIn(Schema):

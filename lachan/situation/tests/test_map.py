@@ -301,6 +301,8 @@ def test_the_lockdown_api_draws_imports_and_lifts(populated, staff, client, toke
     body = {"name": "Ấp 5", "geometry": square(populated.commune), "starts_on": TODAY.isoformat(), "residents": 800}
     created = client.post("/api/map/lockdowns", body, content_type="application/json", **headers)
     assert created.status_code == 201 and created.json()["unit_code"] == populated.commune.code
+    assert (created.json()["unit_name"], created.json()["unit_label"]) == (populated.commune.name,
+                                                                          populated.commune.label)
     bad = client.post("/api/map/lockdowns", {**body, "geometry": {"type": "Polygon", "coordinates": []}},
                       content_type="application/json", **headers)
     assert bad.status_code == 400 and bad.json()["field"] == "geometry"

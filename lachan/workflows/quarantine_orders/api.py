@@ -12,7 +12,7 @@ from lachan.cases.selectors import case_get
 from lachan.core.dates import Day
 from lachan.core.pagination import page_of
 from lachan.geo.api import UNIT_LABEL
-from lachan.quarantine.models import Immunity, RequiredTest, Setting
+from lachan.quarantine.models import Immunity, Setting
 from lachan.quarantine.orders_api import ERRORS, BatchOut, OrderDetailOut
 from lachan.quarantine.services import unit_get
 
@@ -93,49 +93,17 @@ def isolate(request, case_id: UUID, payload: IsolateIn):
 
 class TestDueOut(Schema):
     order_id: UUID
-    order_code: str
-    person_id: UUID
-    person_name: str
-    phone: str
-    commune_code: str
-    commune_label: str = Field(..., description=UNIT_LABEL)
-    setting: str
-    address: str
+    order_code: str = Field(..., alias="order.code")
+    person_id: UUID = Field(..., alias="order.person_id")
+    person_name: str = Field(..., alias="order.person.full_name")
+    phone: str = Field(..., alias="order.person.phone")
+    commune_code: str = Field(..., alias="order.commune.code")
+    commune_label: str = Field(..., alias="order.commune.label", description=UNIT_LABEL)
+    setting: str = Field(..., alias="order.setting")
+    address: str = Field(..., alias="order.address")
     day: int
     due_on: date
     status: str
-
-    @staticmethod
-    def resolve_order_code(obj: RequiredTest) -> str:
-        return obj.order.code
-
-    @staticmethod
-    def resolve_person_id(obj: RequiredTest) -> UUID:
-        return obj.order.person_id
-
-    @staticmethod
-    def resolve_person_name(obj: RequiredTest) -> str:
-        return obj.order.person.full_name
-
-    @staticmethod
-    def resolve_phone(obj: RequiredTest) -> str:
-        return obj.order.person.phone
-
-    @staticmethod
-    def resolve_commune_code(obj: RequiredTest) -> str:
-        return obj.order.commune.code
-
-    @staticmethod
-    def resolve_commune_label(obj: RequiredTest) -> str:
-        return obj.order.commune.label
-
-    @staticmethod
-    def resolve_setting(obj: RequiredTest) -> str:
-        return obj.order.setting
-
-    @staticmethod
-    def resolve_address(obj: RequiredTest) -> str:
-        return obj.order.address
 
 
 class TestsDuePage(Schema):

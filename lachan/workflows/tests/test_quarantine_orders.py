@@ -169,6 +169,12 @@ def test_the_api(client, traced, staff, token_for):
     assert bad.status_code == 400
     due = client.get(f"{base}/tests-due", **auth).json()
     assert len(due["items"]) == 3 and due["items"][0]["day"] == 1
+    first = due["items"][0]  # the order's fields, read through it
+    order = Order.objects.select_related("person", "commune").get(pk=first["order_id"])
+    assert (first["order_code"], first["person_id"], first["person_name"], first["phone"], first["commune_code"],
+            first["setting"], first["address"]) == (order.code, str(order.person_id), order.person.full_name,
+                                                    order.person.phone, order.commune.code, order.setting,
+                                                    order.address)
     assert client.get(f"{base}/tests-due", {"commune": "nope"}, **auth).json()["items"] == []
     other = token_for(staff.other_commune)
     assert client.get(f"{base}/cases/{case.pk}/contacts", **other).status_code == 404
