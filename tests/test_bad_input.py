@@ -79,3 +79,81 @@ def test_boundary_import_refuses_bad_geojson_with_a_clear_error(units, data):
 
     with pytest.raises(DomainError):
         admin_unit_boundaries_import(tree="2021", data=data)
+
+
+# ---- JSON read by hand (found by fuzzing the pages and the bodies): one strict reader, lachan.core.jsontext ----
+
+NESTED = "[" * 100_000 + "]" * 100_000
+NAN_RING = '{"type": "Polygon", "coordinates": [[[NaN, 10.35], [106.36, 10.35], [106.36, 10.36], [NaN, 10.35]]]}'
+
+
+@pytest.mark.parametrize("text", ["NaN", "[Infinity]", '{"a": -Infinity}', "1e400", "[" + "9" * 5000 + "]", NESTED,
+                                  '{"a": ', b"\xff\xfe{}"])
+def test_json_read_refuses_what_is_not_standard_json_with_a_clear_error(text):
+    from lachan.core.jsontext import JsonError, json_read
+
+    with pytest.raises(JsonError) as refused:
+        json_read(text)
+    assert refused.value.message and refused.value.kind in ("syntax", "encoding", "number", "depth")
+
+
+def test_json_read_reads_json():
+    from lachan.core.jsontext import json_read
+
+    assert json_read(b'\xef\xbb\xbf{"a": [1, 2.5, "\xc3\xa2"]}') == {"a": [1, 2.5, "â"]}
+
+
+@pytest.mark.parametrize("path", ["/api/risk/policies", "/api/risk/compute", "/api/risk/policies/trial"])
+def test_risk_bodies_nested_too_deep(client, staff, path):
+    """The risk API reads its bodies itself (json_body): RecursionError was a 500."""
+    client.force_login(staff.province)
+    response = client.post(path, NESTED, content_type="application/json")
+    assert response.status_code == 400, response.content[:300]
+
+
+def test_risk_rules_as_text_nested_too_deep(client, staff):
+    client.force_login(staff.province)
+    body = json.dumps({"version": "x", "valid_from": "2021-08-01", "rules": "[" * 15_000})
+    response = client.post("/api/risk/policies", body, content_type="application/json")
+    assert response.status_code == 400, response.content[:300]
+
+
+def test_an_api_body_with_a_control_character_nested_too_deep(client, staff):
+    """The input-cleaning middleware parsed such a body first, and let RecursionError through."""
+    client.force_login(staff.province)
+    response = client.post("/api/cases/clusters", "[" * 100_000 + '"\x01"' + "]" * 100_000, content_type="application/json")
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("geometry", [NESTED, NAN_RING, '{"type": "Polygon", "coordinates": [[[1e400, 10.35]]]}'],
+                         ids=["deep", "nan", "infinite"])
+def test_a_drawn_lockdown_geometry_nested_deep_or_not_a_number(client, staff, geometry):
+    from lachan.risk.models import LockdownArea
+
+    client.force_login(staff.province)
+    response = client.post("/map/lockdowns/new/", {"name": "Ấp 1", "starts_on": "2021-08-01", "geometry": geometry})
+    assert response.status_code == 400
+    assert not LockdownArea.objects.exists()
+
+
+def test_a_geometry_whose_ring_geos_cannot_close_is_a_shape_error():
+    """A NaN never equals itself: GEOS refused the ring with its own exception, which no caller caught."""
+    from lachan.geo.shapes import ShapeError, geometry_parse
+
+    nan = float("nan")
+    with pytest.raises(ShapeError):
+        geometry_parse({"type": "Polygon", "coordinates": [[[nan, 10.35], [106.36, 10.35], [106.36, 10.36],
+                                                            [nan, 10.35]]]})
+
+
+@pytest.mark.parametrize("example", ['{"header_row": Infinity}', '{"header_row": 1e400}', NESTED])
+@pytest.mark.parametrize("step", ["save", "refresh"])
+def test_the_layout_editor_takes_any_example(client, make_user, units, example, step):
+    """The layout editor keeps the example file's headings in a hidden field as JSON: int(Infinity) was a 500."""
+    from lachan.accounts.roles import Role
+    from lachan.labs.tests.sampling_fixtures import make_lab
+
+    laboratory = make_lab(units.commune)
+    client.force_login(make_user(Role.LAB_STAFF, place=laboratory.place))
+    response = client.post("/labs/results/layouts/new/", {"step": step, "example": example, "name": "CDC"})
+    assert response.status_code < 500

@@ -13,19 +13,16 @@ from ninja.parser import Parser
 
 from lachan.accounts.authentication import api_auth
 from lachan.core.errors import DomainError
+from lachan.core.jsontext import json_read
 
 
 class JsonParser(Parser):
-    """Standard JSON only: Python's json reads NaN and Infinity, which no field means (a NaN coordinate, distance or
-    temperature compares false with every bound). django-ninja answers a body that fails here with a 400, as it
-    does one nested too deeply for the parser."""
+    """Standard JSON only (lachan.core.jsontext): Python's json reads NaN and Infinity, which no field means (a NaN
+    coordinate, distance or temperature compares false with every bound). django-ninja answers a body that fails
+    here with a 400."""
 
     def parse_body(self, request):
-        return json.loads(request.body, parse_constant=_not_a_number)
-
-
-def _not_a_number(name: str):
-    raise ValueError(f"{name} is not a JSON number")
+        return json_read(request.body)
 
 
 OPERATION_IDS = Path(__file__).with_name("operation_ids.json")

@@ -11,6 +11,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 
 from . import request_context
+from .jsontext import JsonError, json_read
 from .text import has_control, text_clean
 
 
@@ -120,8 +121,8 @@ class InputCharactersMiddleware:
                 request.POST = _cleaned(post)
         elif content_type.startswith("application/json") and _JSON_CONTROL.search(request.body):
             try:
-                data = json.loads(request.body)
-            except ValueError:
+                data = json_read(request.body)
+            except JsonError:
                 return  # the API answers it as invalid JSON
             request._body = json.dumps(_json_cleaned(data), ensure_ascii=False).encode()
 

@@ -16,11 +16,13 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from shapely import make_valid, voronoi_polygons
+from shapely.errors import ShapelyError
 from shapely.geometry import MultiPoint, MultiPolygon, Point, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 from shapely.validation import explain_validity
 
+from lachan.core.jsontext import JsonError, json_read
 from lachan.core.numbers import number_text
 
 from .models import AdminLevel, AdminUnit
@@ -38,25 +40,17 @@ class ShapeError(ValueError):
     """What is wrong with a geometry, in words for the user."""
 
 
-def _not_a_number(name: str):
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
 def geojson_load(data: bytes) -> Any:
     """A GeoJSON file's document: JSON without NaN or Infinity (Python's json accepts them; they are no
     coordinate), nested at most LACHAN_GEOJSON_MAX_DEPTH deep (a polygon is 6 deep inside a FeatureCollection; a file
     nested 200,000 deep overflowed the parser's recursion into a server error). Raises ShapeError."""
     try:
-        doc = json.loads(data.decode("utf-8-sig"), parse_constant=_not_a_number)
-    except RecursionError:
-        raise ShapeError(_("the file is nested too deeply to be GeoJSON")) from None
-    except json.JSONDecodeError as exc:  # where, in the user's words (json's own message is English)
-        raise ShapeError(_("the file is not valid JSON (line %(line)s, column %(column)s)")
-                         % {"line": exc.lineno, "column": exc.colno}) from None
-    except UnicodeDecodeError:
-        raise ShapeError(_("the file is not text in UTF-8")) from None
-    except ValueError:  # NaN or Infinity
-        raise ShapeError(_("the file holds a number JSON does not allow (NaN or Infinity)")) from None
+        doc = json_read(data)
+    except JsonError as exc:
+        words = {"depth": _("the file is nested too deeply to be GeoJSON"), "encoding": _("the file is not text in UTF-8"),
+                 "number": _("the file holds a number JSON does not allow (NaN or Infinity)")}
+        raise ShapeError(words.get(exc.kind) or _("the file is not valid JSON (line %(line)s, column %(column)s)")
+                         % {"line": exc.line, "column": exc.column}) from None
     _check_depth(doc, settings.LACHAN_GEOJSON_MAX_DEPTH)
     return doc
 
@@ -113,7 +107,7 @@ def geometry_parse(value: Any, *, max_vertices: int | None = None) -> BaseGeomet
                          % {"n": number_text(limit)})
     try:
         geom = shape(value)
-    except (ValueError, TypeError, IndexError, AttributeError, KeyError):
+    except (ValueError, TypeError, IndexError, AttributeError, KeyError, ShapelyError):  # GEOS: an unclosed NaN ring
         raise ShapeError(_("the coordinates are not a polygon (each ring a list of [longitude, latitude] pairs)")) \
             from None
     if geom.is_empty:

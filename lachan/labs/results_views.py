@@ -16,6 +16,7 @@ from lachan.accounts.jurisdiction import scope_for
 from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, NotFound, PermissionDenied
 from lachan.core.exports import XlsxExport
+from lachan.core.jsontext import json_read
 from lachan.core.pagination import page_of
 from lachan.geo.models import AdminLevel, AdminUnit
 
@@ -108,7 +109,7 @@ def mapping_edit(request, mapping_id=None):
                     k: v for k, v in chosen.items() if v in headings}
     elif step in ("save", "refresh"):
         try:
-            example = json.loads(data.get("example") or "{}")
+            example = json_read(data.get("example") or "{}")
             example = {"headings": [str(h) for h in example.get("headings", [])][:200],
                        "rows": [[str(c) for c in r][:200] for r in example.get("rows", [])][:200],
                        "header_row": int(example.get("header_row") or 1)}

@@ -4,7 +4,6 @@ own). Computing a day and trying rules on past data read cases: lachan.workflows
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
@@ -15,6 +14,7 @@ from ninja import Field, Router, Schema, Status
 
 from lachan.core.dates import Day
 from lachan.core.errors import DomainError, NotFound
+from lachan.core.jsontext import JsonError, json_read
 from lachan.geo.api import UNIT_LABEL
 from lachan.geo.models import AdminUnit
 
@@ -188,10 +188,10 @@ class AdoptIn(Schema):
 def json_body(request) -> dict[str, Any]:
     """The request's JSON object, or a clear error (a malformed body is the caller's mistake, not a 500)."""
     try:
-        data = json.loads(request.body or b"{}")
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        data = json_read(request.body or b"{}")
+    except JsonError as exc:
         raise DomainError(Code.JSON_INVALID, _("The request body is not valid JSON: %(error)s.")
-                          % {"error": getattr(exc, "msg", str(exc))}, field="body") from None
+                          % {"error": exc.message}, field="body") from None
     if not isinstance(data, dict):
         raise DomainError(Code.JSON_INVALID, _("The request body must be a JSON object."), field="body")
     return data

@@ -59,7 +59,6 @@ class RulesInvalid(DomainError):
 
 
 def json_error(exc) -> DomainError:
-    """A json.JSONDecodeError as a clear message with the line and column."""
-    return DomainError(RiskErrorCode.JSON_INVALID,
-                       _("The rules are not valid JSON: %(error)s (line %(line)d, column %(column)d).")
-                       % {"error": exc.msg, "line": exc.lineno, "column": exc.colno}, field="rules")
+    """A lachan.core.jsontext.JsonError as a clear message (with the line and column of a syntax error)."""
+    return DomainError(RiskErrorCode.JSON_INVALID, _("The rules are not valid JSON: %(error)s.") % {"error": exc.message},
+                       field="rules")

@@ -10,7 +10,6 @@ the day's computed rows. Overridden rows are kept and only their computed values
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from collections.abc import Mapping
@@ -30,6 +29,7 @@ from lachan.accounts.jurisdiction import scope_for, scope_is_province, unit_in_s
 from lachan.accounts.roles import Perm
 from lachan.core.db import bulk_insert, chunked
 from lachan.core.errors import DomainError, NotFound, PermissionDenied
+from lachan.core.jsontext import JsonError, json_read
 from lachan.core.models import Policy
 from lachan.core.numbers import is_ascii_digits
 from lachan.core.policies import policy_in_force, policy_rules, policy_supersede
@@ -422,8 +422,8 @@ def rules_from_text(text) -> Any:
     if len(text) > 20_000:
         raise DomainError(Code.JSON_INVALID, _("The rules may be at most 20,000 characters."), field="rules")
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
+        return json_read(text)
+    except JsonError as exc:
         raise json_error(exc) from None
 
 

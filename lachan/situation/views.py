@@ -3,7 +3,6 @@ lockdown areas (list, draw or import, lift). The layers themselves come from the
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 from django.conf import settings
@@ -22,6 +21,7 @@ from lachan.accounts.decorators import staff_view
 from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, ValidationFailed
 from lachan.core.exports import XlsxExport
+from lachan.core.jsontext import JsonError, json_read
 from lachan.core.pagination import page_of
 from lachan.geo.models import AdminLevel, AdminUnit
 from lachan.risk import lockdown_selectors, lockdown_services
@@ -193,8 +193,8 @@ def lockdown_new(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            geometry = json.loads(data["geometry"]) if data["geometry"] else None
-        except json.JSONDecodeError:
+            geometry = json_read(data["geometry"]) if data["geometry"] else None
+        except JsonError:
             geometry = None
         if geometry is None:
             form.add_error(None, _("Draw the area on the map first (the polygon or rectangle tool)."))
