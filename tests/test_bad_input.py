@@ -157,3 +157,40 @@ def test_the_layout_editor_takes_any_example(client, make_user, units, example, 
     client.force_login(make_user(Role.LAB_STAFF, place=laboratory.place))
     response = client.post("/labs/results/layouts/new/", {"step": step, "example": example, "name": "CDC"})
     assert response.status_code < 500
+
+
+def test_the_page_of_an_order_made_by_a_background_job(client, staff, units):
+    """Its history's "by" is nobody: `e.by.get_full_name|default:e.by.username` raised VariableDoesNotExist (500).
+    Who did it is shown by one filter (core users|who) on every page with such a column."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from lachan.accounts.actors import system_actor
+    from lachan.cases.services import case_confirm
+    from lachan.people.models import Person
+    from lachan.quarantine.models import OrderKind, Setting
+    from lachan.quarantine.services import order_create
+
+    job = system_actor("quarantine.auto_isolate")
+    person = Person.objects.create(full_name="Nguyễn Văn An", commune=units.commune)
+    today = timezone.localdate()
+    case = case_confirm(person=person, onset_date=today - timedelta(days=2), sample_date=today - timedelta(days=1),
+                        origin="community", by=job)
+    order = order_create(person=person, kind=OrderKind.ISOLATION, setting=Setting.HOME, case=case, starts_on=today,
+                         by=job)
+    client.force_login(staff.commune)
+    response = client.get(f"/quarantine/orders/{order.pk}/")
+    assert response.status_code == 200
+    assert "—" in response.content.decode()
+
+
+def test_who_names_a_user_or_nobody(staff):
+    from lachan.accounts.actors import system_actor
+    from lachan.core.templatetags.users import who
+
+    staff.district.first_name = "Trần Thị Bình"
+    assert who(staff.district) == "Trần Thị Bình"
+    assert who(staff.commune) == "commune"
+    assert who(None) == "—"
+    assert who(system_actor("demo")) == "system:demo"
