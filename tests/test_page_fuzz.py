@@ -162,9 +162,13 @@ def world(units, staff, make_user):
     """Staff of each role, a laboratory with tubes received, a venue with its owner, a campaign and a cluster."""
     from lachan.accounts.actors import system_actor
     from lachan.accounts.roles import Role
-    from lachan.cases.services import cluster_create
+    from lachan.cases.services import case_confirm, cluster_create
     from lachan.labs import services as labs
     from lachan.people.models import Person
+    from lachan.quarantine.links import link_token
+    from lachan.quarantine.models import OrderKind, Setting
+    from lachan.quarantine.services import order_create
+    from lachan.venues.qr import qr_token
     from lachan.venues.services import venue_register
 
     actor = system_actor("page-fuzz")
@@ -182,8 +186,13 @@ def world(units, staff, make_user):
                                   collected_at=timezone.now() - timedelta(hours=5), by=actor) for i in (0, 3)]
     labs.samples_receive(codes=[t.code for t in tubes], by=lab.staff)
     cluster = cluster_create(name="Ổ dịch chợ", kind="venue", commune=units.commune, by=actor)
+    case = case_confirm(person=people[0], onset_date=timezone.localdate() - timedelta(days=2),
+                        sample_date=timezone.localdate() - timedelta(days=1), origin="community", by=actor)
+    order = order_create(person=people[0], kind=OrderKind.ISOLATION, setting=Setting.HOME, case=case,
+                         starts_on=timezone.localdate(), by=actor)
     return SimpleNamespace(units=units, staff=staff, lab=lab, owner=owner, venue=venue, people=people,
-                           campaign=campaign, tubes=tubes, cluster=cluster, codes=[t.code for t in tubes])
+                           campaign=campaign, tubes=tubes, cluster=cluster, codes=[t.code for t in tubes], case=case,
+                           order=order, qr=qr_token(venue), link=link_token(order))
 
 
 def _counts(*querysets) -> list:
@@ -366,23 +375,36 @@ PAGES = {
     "lockdown": ("/map/lockdowns/new/", None, "province"),
     "token": ("/accounts/me/", "/accounts/me/tokens/", "district"),
     "layout_save": ("/labs/results/layouts/new/", None, "lab"),
+    "sample_result": ("/labs/samples/{sample}/result/", None, "lab"),
+    "case_status": ("/cases/{case}/", "/cases/{case}/status/", "district"),
+    "interview": ("/tracing/cases/{case}/interview/", None, "district"),
+    "order_extend": ("/quarantine/orders/{order}/extend/", None, "commune"),
+    "order_move": ("/quarantine/orders/{order}/move/", None, "commune"),
+    "order_end": ("/quarantine/orders/{order}/end/", None, "commune"),
+    # Without an account: what anyone on the internet may post.
+    "register": ("/accounts/register/", None, None),
+    "result_lookup": ("/ket-qua/", None, None),
+    "venue_checkin": ("/c/{qr}", None, None),
+    "quarantine_phone": ("/quarantine/p/{link}/", None, None),
 }
 
 
-def _user(world, name: str):
+def _user(world, name: str | None):
     return {"owner": world.owner, "lab": world.lab.staff}.get(name) or getattr(world.staff, name)
 
 
 def _url(world, template: str) -> str:
     return template.format(person=world.people[0].pk, cluster=world.cluster.pk, venue=world.venue.pk,
-                           campaign=world.campaign.pk)
+                           campaign=world.campaign.pk, sample=world.tubes[0].pk, case=world.case.pk,
+                           order=world.order.pk, qr=world.qr, link=world.link)
 
 
 @pytest.mark.parametrize("name", list(PAGES))
 def test_forms_never_fail(client, world, name):
     page_url, action, user = PAGES[name]
     url = _url(world, action or page_url)
-    client.force_login(_user(world, user))
+    if user:
+        client.force_login(_user(world, user))
     page = client.get(_url(world, page_url))
     assert page.status_code == 200, page.status_code
     found = form_fields(page.content.decode(), action=url if action else None)
