@@ -21,12 +21,16 @@ BATCH = 100
 _retryable: dict[str, int] = {}  # task path -> attempts after the first
 
 
-def retryable(task, *, attempts: int = len(BACKOFF)):
-    """Register a task to be tried again when it fails; returns the task. Only for tasks that are atomic and
-    idempotent: a retry runs with the same arguments."""
+def retryable(task=None, *, attempts: int = len(BACKOFF), aliases: tuple[str, ...] = ()):
+    """Register a task to be tried again when it fails; returns the task (usable as a decorator, bare or called).
+    Only for tasks that are atomic and idempotent: a retry runs with the same arguments. `aliases`: the older
+    paths of a task that moved (rows failed before the move name it so; the alias module still imports it)."""
     if not 1 <= attempts <= len(BACKOFF):
         raise ValueError(f"attempts must be between 1 and {len(BACKOFF)}")
-    _retryable[task.module_path] = attempts
+    if task is None:
+        return lambda task: retryable(task, attempts=attempts, aliases=aliases)
+    for path in (task.module_path, *aliases):
+        _retryable[path] = attempts
     return task
 
 

@@ -18,6 +18,8 @@ from lachan.accounts.actors import is_system, may
 from lachan.accounts.jurisdiction import Scope, scope_for, unit_in_scope
 from lachan.core.errors import PermissionDenied
 from lachan.geo.models import AdminLevel, AdminUnit
+from lachan.people.models import Person
+from lachan.people.selectors import person_search_q
 
 from .errors import QuarantineErrorCode
 from .models import OrderStatus, Setting
@@ -87,3 +89,26 @@ def order_in_force_q(on: date) -> Q:
 def in_facility_q(on: date) -> Q:
     """In a facility on the day: a facility order, unless its facility-then-home regime sent them home."""
     return Q(setting=Setting.FACILITY) & (Q(home_from__isnull=True) | Q(home_from__gt=on))
+
+
+def order_text_q(query: str, *, order: str = "", person: str = "") -> Q:
+    """A search on the person (name with or without diacritics, CCCD, phone) or the order's number, as the people
+    search reads it. `order`: the path to the order ("order__" from an alert); `person`: the path to the person
+    when it is not the order's (an alert without an order)."""
+    raw = (query or "").strip()[:100]
+    if not raw:
+        return Q()
+    if raw.upper().startswith("QD-"):
+        return Q(**{f"{order}code__istartswith": raw.upper()})
+    by_code = Q(**{f"{order}code__iexact": raw})
+    search = person_search_q(raw)
+    if search is None:
+        return by_code
+    person = person or f"{order}person"
+    name = f"{person}__search_name"
+    if isinstance(search, list):
+        where = Q()
+        for word in search:
+            where &= Q(**{f"{name}__startswith": word}) | Q(**{f"{name}__contains": " " + word})
+        return where | by_code
+    return Q(**{f"{person}__in": Person.objects.filter(search).values("pk")}) | by_code

@@ -33,10 +33,3 @@ class QuarantineConfig(AppConfig):
         from .services import orders_due_summary
 
         periodic("quarantine.orders_due", every="daily", at="05:45")(orders_due_summary)
-
-        # A bulk creation's people told even if the telling task failed (it is all or nothing).
-        from lachan.core.task_retries import retryable
-
-        from .tasks import orders_tell_task
-
-        retryable(orders_tell_task)

@@ -19,11 +19,13 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
-from lachan.accounts.actors import as_user, is_person, is_system
+from lachan.accounts.actors import as_user, is_person, is_system, system_actor
 from lachan.accounts.audit import audit_record
 from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, ValidationFailed
+from lachan.core.task_retries import retryable
 from lachan.notifications.services import notification_queue
 
 from . import links
@@ -201,8 +203,6 @@ def orders_tell_new(*, order_ids: list, by, base_url: str = "") -> int:
     in the caller's transaction (a rolled-back creation queues nothing). People without a phone are left to
     the commune station's call (the order page says so). Returns how many were told at once."""
     if len(order_ids) > TELL_AT_ONCE_MAX:
-        from .tasks import orders_tell_task  # tasks import these services
-
         actor_id = by.pk if getattr(by, "is_authenticated", False) else None
         for start in range(0, len(order_ids), TELL_TASK_SIZE):
             batch = [str(i) for i in order_ids[start:start + TELL_TASK_SIZE]]
@@ -229,6 +229,21 @@ def orders_tell(*, order_ids: list, by, base_url: str = "") -> int:
             if exc.code not in (QuarantineErrorCode.NO_PHONE, QuarantineErrorCode.ORDER_NOT_ACTIVE):
                 logger.warning("Order %s not told: %s", order.code, exc)
     return told
+
+
+@retryable(aliases=("lachan.quarantine.tasks.orders_tell_task",))
+@task()
+def orders_tell_task(*, order_ids: list[str], actor_id: int | None, base_url: str = "") -> int:
+    """Tell the people of a bulk creation's orders (orders_tell_new), retried if it fails (it is all or nothing).
+    Rows queued before issue 13 name it lachan.quarantine.tasks.orders_tell_task (an alias)."""
+    from lachan.accounts.models import User
+
+    with transaction.atomic():
+        actor = (User.objects.filter(pk=actor_id).first() if actor_id else None) or system_actor("quarantine.orders_tell")
+        told = 0
+        for start in range(0, len(order_ids), 100):
+            told += orders_tell(order_ids=order_ids[start:start + 100], by=actor, base_url=base_url)
+        return told
 
 
 # ---- the daily jobs --------------------------------------------------------------------------------------------

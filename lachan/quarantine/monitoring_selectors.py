@@ -25,7 +25,7 @@ from lachan.core.errors import NotFound, PermissionDenied
 from lachan.geo.models import AdminLevel, AdminUnit
 
 from . import policy as quarantine_policy
-from .access import is_province, order_scope_q
+from .access import is_province, order_scope_q, order_text_q
 from .errors import QuarantineErrorCode
 from .models import (
     OPEN_ALERT_STATUSES,
@@ -40,7 +40,6 @@ from .models import (
     SymptomReport,
     TestStatus,
 )
-from .selectors import order_text_q
 
 # ---- access ------------------------------------------------------------------------------------------------
 

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
 
+POLICY_KIND = "quarantine"  # the kind of the core Policy rows this module validates (stored: never rename)
+
 IMMUNITIES = ("none", "vaccinated", "recovered")
 _MONITORING = {  # key: (low, high, default)
     "geofence_radius_m": (10, 5000, 50),

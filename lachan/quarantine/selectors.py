@@ -23,12 +23,11 @@ from lachan.geo.models import AdminLevel, AdminUnit
 from lachan.people import selectors as people_selectors
 from lachan.people.access import people_in_scope
 from lachan.people.models import Person
-from lachan.people.selectors import person_search_q
 
-from .access import facility_managed_by, facility_scope_q, order_scope_q, require_perm
+from .access import facility_managed_by, facility_scope_q, order_scope_q, order_text_q, require_perm
 from .errors import QuarantineErrorCode as Code
 from .models import Facility, FacilityRoom, Order, OrderEvent, OrderKind, OrderStatus, RequiredTest, Setting
-from .services import POLICY_KIND
+from .policy import POLICY_KIND
 
 __all__ = ["facility_managed_by"]  # re-exported for views and the API
 DUE_CHOICES = ("today", "overdue", "due")  # ends today; ended before today and still in force; either
@@ -57,30 +56,6 @@ def order_communes(*, user) -> QuerySet[AdminUnit]:
         return AdminUnit.objects.none()
     return (AdminUnit.objects.filter(Q(pk=scope.unit_id) | Q(path__startswith=scope.unit_path + "/"),
                                      level=AdminLevel.COMMUNE).select_related("parent").order_by("path"))
-
-
-def order_text_q(query: str, *, order: str = "", person: str = "") -> Q:
-    """A search on the person (name with or without diacritics, CCCD, phone) or the order's number, as the people
-    search reads it. `order`: the path to the order ("order__" from an alert); `person`: the path to the person
-    when it is not the order's (an alert without an order)."""
-    raw = (query or "").strip()[:100]
-    if not raw:
-        return Q()
-    if raw.upper().startswith("QD-"):
-        return Q(**{f"{order}code__istartswith": raw.upper()})
-    by_code = Q(**{f"{order}code__iexact": raw})
-    search = person_search_q(raw)
-    if search is None:
-        return by_code
-    person = person or f"{order}person"
-    name = f"{person}__search_name"
-    if isinstance(search, list):
-        where = Q()
-        for word in search:
-            where &= Q(**{f"{name}__startswith": word}) | Q(**{f"{name}__contains": " " + word})
-        return where | by_code
-    return Q(**{f"{person}__in": Person.objects.filter(search).values("pk")}) | by_code
-
 
 
 def order_list(*, user, kind: str = "", setting: str = "", status: str = "", commune: AdminUnit | int | None = None,

@@ -64,9 +64,8 @@ from .models import (
     Setting,
     TestStatus,
 )
-from .policy import base_day, monitoring, regime
+from .policy import POLICY_KIND, base_day, monitoring, regime
 
-POLICY_KIND = "quarantine"
 MAX_BATCH = 20_000  # orders created at once
 MAX_AHEAD_DAYS = 30  # an order may be prepared this far ahead
 MAX_BACK_DAYS = 30  # an order may be recorded this late (it must still be in force today)

@@ -1,20 +1,8 @@
-"""Background tasks of the quarantine module: thin, the work is in services."""
+"""The quarantine task moved beside its function, to lachan.quarantine.monitoring (issue 13). Task rows queued,
+failed or retried before the move name it by this module's path (django-tasks stores `module.qualname`), so this
+alias stays until every such row is pruned: remove it in a release made more than core.scheduled.TASK_RESULT_DAYS
+(14) days after the move."""
 
-from django.db import transaction
-from django_tasks import task
+from .monitoring import orders_tell_task
 
-
-@task()
-def orders_tell_task(*, order_ids: list[str], actor_id: int | None, base_url: str = "") -> int:
-    """Tell the people of a bulk creation's orders (lachan.quarantine.monitoring.orders_tell_new)."""
-    from lachan.accounts.actors import system_actor
-    from lachan.accounts.models import User
-
-    from .monitoring import orders_tell
-
-    with transaction.atomic():
-        actor = (User.objects.filter(pk=actor_id).first() if actor_id else None) or system_actor("quarantine.orders_tell")
-        told = 0
-        for start in range(0, len(order_ids), 100):
-            told += orders_tell(order_ids=order_ids[start:start + 100], by=actor, base_url=base_url)
-        return told
+__all__ = ["orders_tell_task"]

@@ -107,7 +107,8 @@ def test_the_telling_tasks_are_retried(monkeypatch):
     monkeypatch.undo()
     paths = retryable_tasks()
     assert paths["lachan.labs.tasks.results_tell_task"] == 3
-    assert paths["lachan.quarantine.tasks.orders_tell_task"] == 3
+    assert paths["lachan.quarantine.monitoring.orders_tell_task"] == 3
+    assert paths["lachan.quarantine.tasks.orders_tell_task"] == 3  # rows failed before the move
 
 
 def test_old_handled_failures_are_pruned_with_the_task_results():
