@@ -104,10 +104,12 @@ def _digest_sms(counts: dict[str, int], *, vi: bool) -> str:
 
 def _alert_context(alert: Alert, order: Order | None) -> dict[str, Any]:
     person = order.person if order is not None else alert.person
-    # Without an order, the case's code stands where the order's number would.
-    code = order.code if order is not None else str((alert.detail or {}).get("case") or "-")
+    # Without an order, the case's code stands where the order's number would (`code`, for the subject) and is
+    # named as a case's (`case`: the templates write "Ca bệnh:" instead of "Quyết định:").
+    case = "" if order is not None else str((alert.detail or {}).get("case") or "-")
+    code = order.code if order is not None else case
     # SMS are ASCII (a Vietnamese name without its marks is still read right by the station).
-    return {"kind": alert.kind, "code": code, "name": fold(person.full_name).title(),
+    return {"kind": alert.kind, "code": code, "case": case, "name": fold(person.full_name).title(),
             "full_name": person.full_name, "phone": person.phone or "-",
             "address": (order.address if order is not None else "") or person.address_line or "-",
             "when": timezone.localtime(alert.raised_at).strftime("%H:%M %d/%m"), "url": _alerts_url(),

@@ -250,3 +250,43 @@ def test_notification_templates_have_the_number_filter_in_their_language(db):
         template = MessageTemplate(code="t", channel="sms", language=language, subject="",
                                    body="{{ t|number }} °C")
         assert template_render(template=template, context={"t": 38.6})[1] == expected
+
+
+def test_an_alert_about_a_case_without_an_order_names_the_case_not_an_order(units, staff, make_user):
+    """A case out with no order in force: the station's mail and SMS read "Ca bệnh: F0-…", never "Quyết định:"
+    (the case's code is no order number)."""
+    staff.commune.phone, staff.commune.email = "0912000111", "tram1@example.vn"
+    staff.commune.save()
+    make_user(Role.COMMUNE_STATION, unit=units.commune, phone="0912000222", email="station@example.vn",
+              language="en")
+    alert_raise(person=make_person(units.commune), kind="violation", detail={"case": "F0-000123", "venue": "Cafe"})
+    mail = Message.objects.get(channel="email", to="tram1@example.vn")
+    assert "Ca bệnh: F0-000123" in mail.body and "Quyết định" not in mail.body
+    english = Message.objects.get(channel="email", to="station@example.vn")
+    assert "Case: F0-000123" in english.body and "Order:" not in english.body
+    assert "ca benh F0-000123" in Message.objects.get(channel="sms", to="0912000111").body
+    assert "case F0-000123" in Message.objects.get(channel="sms", to="0912000222").body
+    # With an order, the order's number as before.
+    order = make_order(units.commune)
+    alert_raise(order=order, kind="violation", detail={"distance_m": 140.0})
+    assert f"Quyết định: {order.code}" in Message.objects.filter(channel="email", to="tram1@example.vn").latest(
+        "created_at").body
+
+
+def test_the_wording_migration_leaves_an_edited_template_alone(db):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from lachan.notifications.models import MessageTemplate
+
+    migration = import_module("lachan.quarantine.migrations.0006_alert_templates_name_the_case")
+    mail = MessageTemplate.objects.get(code="quarantine.alert", channel="email", language="vi", version=1)
+    sms = MessageTemplate.objects.get(code="quarantine.alert", channel="sms", language="vi", version=1)
+    migration.backward(apps, None)
+    mail.refresh_from_db()
+    assert "Ca bệnh" not in mail.body  # as seeded
+    MessageTemplate.objects.filter(pk=sms.pk).update(body="Edited by the province: {{ code }}")
+    migration.forward(apps, None)
+    mail.refresh_from_db(), sms.refresh_from_db()
+    assert "{% if case %}Ca bệnh: {{ case }}" in mail.body and sms.body == "Edited by the province: {{ code }}"
