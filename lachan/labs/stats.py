@@ -291,14 +291,14 @@ def positive_pools(*, first_day: date, by: str, laboratory_id=None, commune_ids=
     (by="day") or the commune of residence of a member (by="commune": a pool counts once in each of its members'
     communes); of one laboratory, of the pools with a member in some communes, of the tubes `sample_q` selects."""
     pools = Sample.objects.filter(pooled=True, result=Result.POSITIVE, status=SampleStatus.RELEASED,
-                                  released_at__gte=local_midnight(first_day))
+                                  released_at__gte=local_midnight(first_day)).order_by()
     if laboratory_id is not None:
         pools = pools.filter(laboratory_id=laboratory_id)
     if sample_q is not None:
         pools = pools.filter(sample_q)
     out: dict = defaultdict(int)
     if by == "commune" or commune_ids is not None:
-        members = Swab.objects.filter(sample__in=pools)
+        members = Swab.objects.filter(sample__in=pools).order_by()
         if commune_ids is not None:
             members = members.filter(person__commune_id__in=commune_ids)
         pairs = set(members.values_list("sample_id", "person__commune_id", "sample__released_at"))

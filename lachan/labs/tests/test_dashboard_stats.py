@@ -127,3 +127,22 @@ def test_the_periodic_job_counts_the_days_over(world):
     assert job.func() == f"counted from {(today - timedelta(days=27)).isoformat()}"
     # The day before yesterday is over whenever this runs (yesterday only GRACE after midnight).
     assert (today - timedelta(days=2), ResultStat.ALL_DAY) in set(ResultStatPeriod.objects.values_list("day", "hour"))
+
+
+@pytest.mark.parametrize("commune_ids", [None, "some"])
+def test_positive_pools_read_through_their_own_index(world, commune_ids):
+    """The week's positive pools are ~1,000 of 300,000 tubes: read through the partial index
+    labs_sample_positive_pool, not the released tubes in order of collection (0.5 s on SQLite at that size)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ids = [c.pk for c in world["communes"][:1]] if commune_ids else None
+    with CaptureQueriesContext(connection) as queries:
+        stats.positive_pools(first_day=TODAY - timedelta(days=6), by="day", commune_ids=ids)
+    (sql,) = [q["sql"] for q in queries.captured_queries if "labs_sample" in q["sql"]]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # a test's few rows are read whole otherwise, whatever the index
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(("EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN ") + sql)
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "labs_sample_positive_pool" in plan, plan
