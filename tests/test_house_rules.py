@@ -51,13 +51,10 @@ RULES = {
     "error_schema": (r"class ErrorOut\(", False, ("lachan/core/schemas.py",), "core.schemas.ErrorOut", {
         "lachan/cases/api.py",
         "lachan/labs/api.py",
-        "lachan/quarantine/monitoring_api.py",
-        "lachan/quarantine/orders_api.py",
         "lachan/tracing/api.py",
     }),
     "pdf_fonts": (r"registerFont\(", False, ("lachan/core/pdf.py",), "core.pdf.fonts", {
         "lachan/labs/labels.py",
-        "lachan/quarantine/pdf.py",
         "lachan/venues/poster.py",
     }),
     "parsers": (r"^def _(text|clean_text|uuid|is_uuid|date|parse_date)\(", False, (),
@@ -68,8 +65,6 @@ RULES = {
         "lachan/labs/selectors.py",
         "lachan/labs/services.py",
         "lachan/people/services.py",
-        "lachan/quarantine/selectors.py",
-        "lachan/quarantine/services.py",
         "lachan/risk/lockdown_services.py",
         "lachan/tracing/sources/venue.py",
         "lachan/venues/logbook.py",
@@ -94,8 +89,6 @@ RULES = {
                      "require_perm = accounts.actors.permission_check(<domain code>)", {
         "lachan/cases/services.py",
         "lachan/labs/access.py",
-        "lachan/quarantine/access.py",
-        "lachan/quarantine/monitoring_selectors.py",
         "lachan/risk/services.py",
     }),
     "star_imports": (r"^from \S+ import \*", True, (), "fixtures by name (conftest.py or explicit imports)", {

@@ -12,11 +12,9 @@ from datetime import date
 
 from django.conf import settings
 from django.db.models import Q
-from django.utils.translation import gettext as _
 
-from lachan.accounts.actors import is_system, may
+from lachan.accounts.actors import is_system, permission_check
 from lachan.accounts.jurisdiction import Scope, scope_for, unit_in_scope
-from lachan.core.errors import PermissionDenied
 from lachan.geo.models import AdminLevel, AdminUnit
 from lachan.people.models import Person
 from lachan.people.selectors import person_search_q
@@ -24,11 +22,8 @@ from lachan.people.selectors import person_search_q
 from .errors import QuarantineErrorCode
 from .models import OrderStatus, Setting
 
-
-def require_perm(user, perm: str) -> None:
-    """System work (user None) may do anything; a person only what their role allows."""
-    if not may(user, perm):
-        raise PermissionDenied(QuarantineErrorCode.PERMISSION, _("You do not have permission to do this."))
+# System work (user None) may do anything; a person only what their role allows.
+require_perm = permission_check(QuarantineErrorCode.PERMISSION)
 
 
 def is_province(scope: Scope) -> bool:

@@ -38,7 +38,7 @@ from lachan.people.models import Person
 
 from .errors import QuarantineErrorCode
 from .models import OPEN_ALERT_STATUSES, Alert, AlertKind, AlertStatus, Order, SymptomReport
-from .monitoring_selectors import alert_reachable, require_perm
+from .monitoring_selectors import alert_reachable, require_perm_or_citizen
 
 logger = logging.getLogger("lachan.quarantine")
 
@@ -227,7 +227,7 @@ def alert_actions(alert: Alert) -> list[str]:
 def alert_transition(*, alert: Alert, action: str, by, note: str = "", now: datetime | None = None) -> Alert:
     if action not in TRANSITIONS:
         raise DomainError(QuarantineErrorCode.ALERT_TRANSITION, _("Unknown action on an alert."), field="action")
-    require_perm(by, Perm.QUARANTINE_ALERTS)
+    require_perm_or_citizen(by, Perm.QUARANTINE_ALERTS)
     if not is_system(by) and (getattr(by, "is_citizen", False) or not alert_reachable(by, alert)):
         raise DomainError(QuarantineErrorCode.ALERT_NOT_FOUND, _("Alert not found."))
     note = (note or "").strip()

@@ -35,7 +35,7 @@ from lachan.core.errors import DomainError
 from .alerts import alert_raise, alerts_digest_queue
 from .errors import QuarantineErrorCode
 from .models import Alert, AlertKind, LocationPing, Order, OrderStatus
-from .monitoring_selectors import order_monitoring_rules, order_reachable, require_perm
+from .monitoring_selectors import order_monitoring_rules, order_reachable, require_perm_or_citizen
 
 MAX_BATCH = 100
 CLOCK_SKEW = timedelta(minutes=2)  # a phone's clock a little ahead is not "in the future"
@@ -55,7 +55,7 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 def _check_actor(order: Order, by) -> None:
     staff = is_person(by) and not getattr(by, "is_citizen", False)
     if staff:
-        require_perm(by, Perm.QUARANTINE_EDIT)
+        require_perm_or_citizen(by, Perm.QUARANTINE_EDIT)
     if not order_reachable(by, order):
         raise DomainError(QuarantineErrorCode.ORDER_NOT_FOUND, _("Quarantine order not found."))
 

@@ -42,7 +42,7 @@ from .models import (
     SymptomReport,
     TestStatus,
 )
-from .monitoring_selectors import order_monitoring_rules, order_reachable, require_perm
+from .monitoring_selectors import order_monitoring_rules, order_reachable, require_perm_or_citizen
 
 TEMPERATURE_RANGE = (Decimal("34.0"), Decimal("43.0"))
 SPO2_RANGE = (50, 100)
@@ -89,7 +89,7 @@ def _check_actor(*, order: Order, source: str, by) -> None:
         raise _report_error(_("Unknown source of a check-in."), "source")
     staff = is_person(by) and not getattr(by, "is_citizen", False)
     if staff:
-        require_perm(by, Perm.QUARANTINE_EDIT)
+        require_perm_or_citizen(by, Perm.QUARANTINE_EDIT)
         if source != ReportSource.STAFF:
             raise _report_error(_("Staff record a check-in as made after a call."), "source")
     elif source == ReportSource.STAFF:
@@ -169,7 +169,7 @@ def symptom_report_record(
 def order_tell(*, order: Order, by=None, base_url: str = ""):
     """Queue the SMS telling the person their order (dates, where) and the link of their phone page.
     `base_url`: the site's address (https://…), put before the link's path."""
-    require_perm(by, Perm.QUARANTINE_EDIT)
+    require_perm_or_citizen(by, Perm.QUARANTINE_EDIT)
     if not is_system(by) and (getattr(by, "is_citizen", False) or not order_reachable(by, order)):
         raise DomainError(QuarantineErrorCode.ORDER_NOT_FOUND, _("Quarantine order not found."))
     if not order.is_active:

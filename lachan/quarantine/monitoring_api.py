@@ -23,6 +23,7 @@ from lachan.accounts.roles import Perm
 from lachan.core.dates import Day, Instant
 from lachan.core.errors import PermissionDenied
 from lachan.core.pagination import page_of
+from lachan.core.schemas import ErrorOut
 from lachan.geo.api import UNIT_LABEL
 from lachan.geo.models import AdminLevel, AdminUnit
 
@@ -33,14 +34,6 @@ from .errors import QuarantineErrorCode
 from .models import Alert, AlertKind, Order, ReportSource, SymptomReport
 
 router = Router(tags=["quarantine: monitoring"])
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    field: str | None = None
-    params: dict | None = None
-    errors: list[dict] | None = None
 
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}

@@ -16,7 +16,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lachan.accounts.actors import SignedLink, is_system, may
+from lachan.accounts.actors import SignedLink, is_system
 from lachan.accounts.audit import audit_record_many
 from lachan.accounts.jurisdiction import scope_for, unit_in_scope
 from lachan.accounts.roles import Perm
@@ -25,7 +25,7 @@ from lachan.core.errors import NotFound, PermissionDenied
 from lachan.geo.models import AdminLevel, AdminUnit
 
 from . import policy as quarantine_policy
-from .access import is_province, order_scope_q, order_text_q
+from .access import is_province, order_scope_q, order_text_q, require_perm
 from .errors import QuarantineErrorCode
 from .models import (
     OPEN_ALERT_STATUSES,
@@ -44,20 +44,19 @@ from .models import (
 # ---- access ------------------------------------------------------------------------------------------------
 
 
-def require_perm(user, perm: str) -> None:
+def require_perm_or_citizen(user, perm: str) -> None:
     """System work and the signed link (user None) may do anything the service allows; staff what their role
     allows; a citizen acts on their own order only (checked with order_reachable)."""
     if getattr(user, "is_citizen", False) or is_system(user):
         return
-    if not may(user, perm):
-        raise PermissionDenied(QuarantineErrorCode.PERMISSION, _("You do not have permission to do this."))
+    require_perm(user, perm)
 
 
 def require_staff(user, perm: str) -> None:
     """Staff pages and lists: a citizen has no business there, whatever their own order."""
     if getattr(user, "is_citizen", False):
         raise PermissionDenied(QuarantineErrorCode.PERMISSION, _("You do not have permission to do this."))
-    require_perm(user, perm)
+    require_perm_or_citizen(user, perm)
 
 
 def alert_reachable(user, alert: Alert) -> bool:
@@ -90,7 +89,7 @@ def _not_found() -> NotFound:
 
 def order_for_monitoring(*, user, order_id, perm: str = Perm.QUARANTINE_VIEW) -> Order:
     """An order the user may see (404 whether or not it exists otherwise)."""
-    require_perm(user, perm)
+    require_perm_or_citizen(user, perm)
     try:
         order = (Order.objects.select_related("person", "commune__parent", "policy", "facility__place")
                  .filter(order_scope_q(user)).filter(pk=order_id).first())

@@ -14,6 +14,7 @@ from ninja import Field, Router, Schema, Status
 from lachan.accounts.roles import Perm
 from lachan.core.dates import Day
 from lachan.core.pagination import page_of
+from lachan.core.schemas import ErrorOut
 from lachan.geo.api import UNIT_LABEL
 
 from . import selectors, services
@@ -23,14 +24,6 @@ from .models import Facility, Immunity, Order, OrderEvent, OrderKind, RequiredTe
 router = Router(tags=["quarantine"])
 
 MAX_BATCH = 5000
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    field: str | None = None
-    params: dict | None = None
-    errors: list[dict] | None = None
 
 
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}

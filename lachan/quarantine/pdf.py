@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 from datetime import date, timedelta
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
@@ -17,51 +16,16 @@ from django.utils.translation import gettext as _
 
 from lachan.accounts.audit import audit_record
 from lachan.core.errors import DomainError
+from lachan.core.pdf import MM, fonts
 
 from .errors import QuarantineErrorCode as Code
 from .models import Order, OrderKind, OrderStatus, Setting, TestStatus
-
-FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
-MM = 72 / 25.4
 
 TEST_STATUS_VI = {TestStatus.PLANNED: "chưa lấy mẫu", TestStatus.SAMPLED: "đã lấy mẫu", TestStatus.DONE: "có kết quả",
                   TestStatus.MISSED: "không lấy được mẫu", TestStatus.CANCELLED: "không cần"}
 RESULT_VI = {"negative": "âm tính", "positive": "dương tính", "inconclusive": "không xác định",
              "invalid": "không hợp lệ", "retest": "mẫu gộp dương tính, lấy mẫu lại", "rejected": "mẫu bị từ chối"}
 SEX_VI = {"M": "Nam", "F": "Nữ"}
-
-
-FAMILIES = (  # (regular, bold, italic, bold italic): the first family whose regular and bold are installed
-    ("DejaVuSerif", "DejaVuSerif-Bold", "DejaVuSerif-Italic", "DejaVuSerif-BoldItalic"),
-    ("DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique", "DejaVuSans-BoldOblique"),
-)
-
-
-def _font_path(name: str) -> Path | None:
-    return next((d / f"{name}.ttf" for d in FONT_DIRS if (d / f"{name}.ttf").exists()), None)
-
-
-def _fonts() -> tuple[str, str]:
-    """A serif like the Times of official documents (DejaVu Serif), registered as a family so that <b> and <i>
-    in paragraphs work; italics fall back to the upright faces when only fonts-dejavu-core is installed."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    for regular, bold, italic, bold_italic in FAMILIES:
-        if _font_path(regular) is None or _font_path(bold) is None:
-            continue
-        registered = set(pdfmetrics.getRegisteredFontNames())
-        faces = {}
-        for name, fallback in ((regular, regular), (bold, bold), (italic, regular), (bold_italic, bold)):
-            chosen = name if _font_path(name) is not None else fallback
-            if chosen not in registered:
-                pdfmetrics.registerFont(TTFont(chosen, str(_font_path(chosen))))
-                registered.add(chosen)
-            faces[name] = chosen
-        pdfmetrics.registerFontFamily(regular, normal=faces[regular], bold=faces[bold], italic=faces[italic],
-                                      boldItalic=faces[bold_italic])
-        return regular, bold
-    return "Times-Roman", "Times-Bold"
 
 
 def _d(value: date | None) -> str:
@@ -80,7 +44,7 @@ def _styles():
     from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY
     from reportlab.lib.styles import ParagraphStyle
 
-    regular, bold = _fonts()
+    regular, bold = fonts("serif")
     base = ParagraphStyle("base", fontName=regular, fontSize=11, leading=14.5, alignment=TA_JUSTIFY, spaceAfter=2.5)
     return {
         "base": base,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from uuid import UUID
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -18,6 +17,7 @@ from lachan.accounts.jurisdiction import scope_for
 from lachan.accounts.roles import Perm
 from lachan.core.errors import NotFound
 from lachan.core.models import Policy
+from lachan.core.parsers import uuid_or_none
 from lachan.core.policies import policy_in_force
 from lachan.geo.models import AdminLevel, AdminUnit
 from lachan.people import selectors as people_selectors
@@ -31,13 +31,6 @@ from .policy import POLICY_KIND
 
 __all__ = ["facility_managed_by"]  # re-exported for views and the API
 DUE_CHOICES = ("today", "overdue", "due")  # ends today; ended before today and still in force; either
-
-
-def _uuid(value) -> UUID | None:
-    try:
-        return value if isinstance(value, UUID) else UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        return None
 
 
 # ---- orders ------------------------------------------------------------------------------------------
@@ -102,7 +95,7 @@ def orders_audited(*, user, orders, action: str = "order.list") -> None:
 def order_get(*, user, order_id, audit: bool = True, perm: str = Perm.QUARANTINE_VIEW) -> Order:
     """One order the user sees (else 404, whether or not it exists)."""
     require_perm(user, perm)
-    pk = _uuid(order_id)
+    pk = uuid_or_none(order_id)
     order = (orders_in_scope(user).select_related("policy", "person__commune__parent__parent", "commune__parent__parent", "ended_by", "created_by")
              .filter(pk=pk).first()) if pk else None
     if order is None:
@@ -268,7 +261,7 @@ def facility_list(*, user, query: str = "", isolation: bool | None = None, activ
 
 def facility_get(*, user, facility_id, perm: str = Perm.QUARANTINE_VIEW) -> Facility:
     require_perm(user, perm)
-    pk = _uuid(facility_id)
+    pk = uuid_or_none(facility_id)
     facility = facilities_in_scope(user).filter(pk=pk).first() if pk else None
     if facility is None:
         raise NotFound(Code.FACILITY_NOT_FOUND, _("Facility not found."))
@@ -277,7 +270,7 @@ def facility_get(*, user, facility_id, perm: str = Perm.QUARANTINE_VIEW) -> Faci
 
 def room_get(*, user, room_id, perm: str = Perm.QUARANTINE_VIEW) -> FacilityRoom:
     require_perm(user, perm)
-    pk = _uuid(room_id)
+    pk = uuid_or_none(room_id)
     room = (FacilityRoom.objects.select_related("facility__place__commune__parent")
             .filter(pk=pk, facility__in=facilities_in_scope(user)).first()) if pk else None
     if room is None:
@@ -306,7 +299,7 @@ def person_candidates(*, user, query: str, limit: int = 20) -> list[Person]:
 
 
 def person_get(*, user, person_id) -> Person | None:
-    pk = _uuid(person_id)
+    pk = uuid_or_none(person_id)
     return people_in_scope(user).select_related("commune__parent").filter(pk=pk).first() if pk else None
 
 

@@ -39,6 +39,7 @@ from lachan.accounts.roles import Perm
 from lachan.core.db import bulk_insert, chunked
 from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from lachan.core.ids import uuid7
+from lachan.core.parsers import day_field, text_field, uuid_or_none
 from lachan.core.policies import policy_in_force
 from lachan.geo.models import AdminLevel, AdminUnit, Place, PlaceKind
 from lachan.people.access import people_in_scope
@@ -79,35 +80,8 @@ ACTIVE = OrderStatus.ACTIVE
 
 # ---- small parsers ---------------------------------------------------------------------------------
 
-def _text(value, *, field: str, limit: int, code=Code.ORDER_INVALID, required_message: str = "") -> str:
-    text = " ".join(str(value or "").split())
-    if required_message and not text:
-        raise DomainError(code, required_message, field=field)
-    if len(text) > limit:
-        raise DomainError(code, _("At most %(n)d characters.") % {"n": limit}, field=field)
-    return text
-
-
-def _uuid(value) -> UUID | None:
-    if isinstance(value, UUID):
-        return value
-    try:
-        return UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        return None
-
-
-def _date(value, *, field: str, required: bool = False) -> date | None:
-    if value is None or value == "":
-        if required:
-            raise DomainError(Code.DATES_INVALID, _("Enter the date."), field=field)
-        return None
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise DomainError(Code.DATES_INVALID, _("Enter a valid date."), field=field)
-    if not EARLIEST <= value <= date(2100, 1, 1):
-        raise DomainError(Code.DATES_INVALID, _("Enter a date from %(year)d on.") % {"year": EARLIEST.year},
-                          field=field)
-    return value
+# A day of an order: from EARLIEST to 2100 (core.parsers.day_field, with the quarantine's code).
+_DAY = {"code": Code.DATES_INVALID, "earliest": EARLIEST, "latest": date(2100, 1, 1)}
 
 
 def _coordinates(latitude, longitude) -> tuple[float | None, float | None]:
@@ -276,7 +250,7 @@ class _Plan:
 def _case_id(value) -> UUID | None:
     if value is None or value == "":
         return None
-    return getattr(value, "pk", None) or _uuid(value)
+    return getattr(value, "pk", None) or uuid_or_none(value)
 
 
 @dataclass(frozen=True)
@@ -297,8 +271,8 @@ def _cases_known(case_ids: set) -> dict[UUID, _CaseDates]:
 
 
 def _facilities_known(items: Sequence[OrderIn], *, by) -> tuple[dict, dict]:
-    facility_ids = {fid for fid in (_uuid(getattr(i.facility, "pk", i.facility)) for i in items if i.facility) if fid}
-    room_ids = {rid for rid in (_uuid(getattr(i.room, "pk", i.room)) for i in items if i.room) if rid}
+    facility_ids = {fid for fid in (uuid_or_none(getattr(i.facility, "pk", i.facility)) for i in items if i.facility) if fid}
+    room_ids = {rid for rid in (uuid_or_none(getattr(i.room, "pk", i.room)) for i in items if i.room) if rid}
     facilities = {f.pk: f for f in Facility.objects.select_related("place__commune").filter(
         facility_scope_q(by), pk__in=list(facility_ids))} if facility_ids else {}
     rooms = {r.pk: r for r in FacilityRoom.objects.select_for_update(of=("self",)).select_related(
@@ -319,7 +293,7 @@ def _plan_one(index: int, item: OrderIn, *, person: Person | None, policies: _Po
     setting = _choice(item.setting, Setting.values, field="setting", message=_("Choose at home or in a facility."))
     immunity = _choice(item.immunity or Immunity.UNKNOWN, Immunity.values, field="immunity",
                        message=_("Unknown vaccination or recovery status."))
-    starts_on = _date(item.starts_on, field="starts_on", required=True)
+    starts_on = day_field(item.starts_on, field="starts_on", required=True, **_DAY)
     if starts_on > today + timedelta(days=MAX_AHEAD_DAYS):
         raise DomainError(Code.DATES_INVALID, _("An order starts at most %(n)d days ahead.") % {"n": MAX_AHEAD_DAYS},
                           field="starts_on")
@@ -327,7 +301,7 @@ def _plan_one(index: int, item: OrderIn, *, person: Person | None, policies: _Po
         raise DomainError(Code.DATES_INVALID,
                           _("An order starts at most %(n)d days before today (%(today)s): check the year.")
                           % {"n": MAX_BACK_DAYS, "today": today.strftime("%d/%m/%Y")}, field="starts_on")
-    exposed_on = _date(item.exposed_on, field="exposed_on")
+    exposed_on = day_field(item.exposed_on, field="exposed_on", **_DAY)
     if exposed_on is not None:
         if exposed_on > today:
             raise DomainError(Code.DATES_INVALID, _("The last exposure is in the future."), field="exposed_on")
@@ -372,7 +346,7 @@ def _plan_one(index: int, item: OrderIn, *, person: Person | None, policies: _Po
                           _("Under the policy in force on %(date)s (%(version)s) contacts are not quarantined.")
                           % {"date": starts_on.strftime("%d/%m/%Y"), "version": policy.version}, field="kind")
     base = base_day(reg, starts_on=starts_on, exposed_on=exposed_on)
-    ends_on = _date(item.ends_on, field="ends_on")
+    ends_on = day_field(item.ends_on, field="ends_on", **_DAY)
     if ends_on is None:
         ends_on = base + timedelta(days=reg.days - 1)
         if ends_on < starts_on:
@@ -398,13 +372,13 @@ def _plan_one(index: int, item: OrderIn, *, person: Person | None, policies: _Po
             by_due[due_on] = day
     tests = sorted((day, due_on) for due_on, day in by_due.items())
 
-    address = _text(item.address, field="address", limit=300)
+    address = text_field(item.address, field="address", limit=300, code=Code.ORDER_INVALID)
     latitude, longitude = _coordinates(item.latitude, item.longitude)
     home_from = None
     room = facility = None
     stay = None
     if setting == Setting.FACILITY:
-        facility_id = _uuid(getattr(item.facility, "pk", item.facility)) if item.facility else None
+        facility_id = uuid_or_none(getattr(item.facility, "pk", item.facility)) if item.facility else None
         facility = facilities.get(facility_id) if facility_id else None
         if item.facility in (None, ""):
             raise DomainError(Code.SETTING_INVALID, _("Choose the facility."), field="facility")
@@ -417,7 +391,7 @@ def _plan_one(index: int, item: OrderIn, *, person: Person | None, policies: _Po
             message = (_("%(name)s takes cases (isolation), not contacts.") if facility.for_isolation
                        else _("%(name)s takes contacts (quarantine), not cases."))
             raise DomainError(Code.SETTING_INVALID, message % {"name": facility}, field="facility")
-        room_id = _uuid(getattr(item.room, "pk", item.room)) if item.room else None
+        room_id = uuid_or_none(getattr(item.room, "pk", item.room)) if item.room else None
         room = rooms.get(room_id) if room_id else None
         if item.room in (None, ""):
             raise DomainError(Code.ROOM_NOT_FOUND, _("Choose the room (a facility's beds are in its rooms)."),
@@ -497,7 +471,7 @@ def _last_number(prefix: str) -> int:
 def _people(items: Sequence[OrderIn], *, by) -> dict[UUID, Person]:
     """The batch's people the actor may see (merged ones included, to say so), locked so two requests
     cannot both find a person free."""
-    ids = {pid for pid in (_uuid(getattr(i.person, "pk", i.person)) for i in items) if pid}
+    ids = {pid for pid in (uuid_or_none(getattr(i.person, "pk", i.person)) for i in items) if pid}
     found: dict[UUID, Person] = {}
     visible = people_in_scope(by, include_merged=True).select_related("commune")
     for chunk in chunked(sorted(ids), 2000):
@@ -548,7 +522,7 @@ def _create(items: Sequence[OrderIn], *, by, skip_taken: bool, today: date | Non
     plans: list[_Plan] = []
     for index, item in enumerate(items):
         try:
-            pid = _uuid(getattr(item.person, "pk", item.person)) if item.person not in (None, "") else None
+            pid = uuid_or_none(getattr(item.person, "pk", item.person)) if item.person not in (None, "") else None
             plans.append(_plan_one(index, item, person=people.get(pid) if pid else None, policies=policies,
                                    facilities=facilities, rooms=rooms, cases=cases, by=by, today=today))
         except DomainError as exc:
@@ -675,7 +649,7 @@ def orders_create_many(*, items: Sequence[OrderIn], by, today: date | None = Non
     positions: list[int] = []
     twice: list[Skipped] = []
     for index, item in enumerate(items):
-        pid = _uuid(getattr(item.person, "pk", item.person)) if item.person else None
+        pid = uuid_or_none(getattr(item.person, "pk", item.person)) if item.person else None
         if pid is not None and pid in seen:
             twice.append(Skipped(index=index, person_id=pid, order_code="",
                                  message=_("named twice (item %(n)d)") % {"n": seen[pid]}))
@@ -739,7 +713,7 @@ def _changed(order: Order, before: dict, *, kind: str, by, note: str = "", actio
 
 
 def _reason(reason, *, required: bool = True) -> str:
-    return _text(reason, field="reason", limit=300, code=Code.REASON_REQUIRED,
+    return text_field(reason, field="reason", limit=300, code=Code.REASON_REQUIRED,
                  required_message=_("Give the reason.") if required else "")
 
 
@@ -765,7 +739,7 @@ def order_extend(*, order: Order, ends_on: date, reason: str, by) -> Order:
     require_perm(by, Perm.QUARANTINE_EDIT)
     current = _locked(order, by)
     _active(current)
-    ends_on = _date(ends_on, field="ends_on", required=True)
+    ends_on = day_field(ends_on, field="ends_on", required=True, **_DAY)
     reason = _reason(reason)
     if ends_on <= current.ends_on:
         raise DomainError(Code.DATES_INVALID,
@@ -792,12 +766,12 @@ def order_move(*, order: Order, setting: str, by, facility=None, room=None, addr
     current = _locked(order, by)
     _active(current)
     setting = _choice(setting, Setting.values, field="setting", message=_("Choose at home or in a facility."))
-    on = _date(on, field="on") or timezone.localdate()
+    on = day_field(on, field="on", **_DAY) or timezone.localdate()
     reason = _reason(reason, required=False)
     before = _snapshot(current)
     latitude, longitude = _coordinates(latitude, longitude)
     if setting == Setting.FACILITY:
-        facility_id = _uuid(getattr(facility, "pk", facility)) if facility not in (None, "") else None
+        facility_id = uuid_or_none(getattr(facility, "pk", facility)) if facility not in (None, "") else None
         target = (Facility.objects.select_related("place__commune").filter(facility_scope_q(by), pk=facility_id).first()
                   if facility_id else None)
         if facility in (None, ""):
@@ -811,7 +785,7 @@ def order_move(*, order: Order, setting: str, by, facility=None, room=None, addr
             message = (_("%(name)s takes cases (isolation), not contacts.") if target.for_isolation
                        else _("%(name)s takes contacts (quarantine), not cases."))
             raise DomainError(Code.SETTING_INVALID, message % {"name": target}, field="facility")
-        room_id = _uuid(getattr(room, "pk", room)) if room not in (None, "") else None
+        room_id = uuid_or_none(getattr(room, "pk", room)) if room not in (None, "") else None
         new_room = FacilityRoom.objects.filter(pk=room_id, facility=target).first() if room_id else None
         if room in (None, ""):
             raise DomainError(Code.ROOM_NOT_FOUND, _("Choose the room (a facility's beds are in its rooms)."),
@@ -828,7 +802,7 @@ def order_move(*, order: Order, setting: str, by, facility=None, room=None, addr
         kind = OrderEventKind.ROOM if current.setting == Setting.FACILITY else OrderEventKind.MOVED
         current.setting, current.facility, current.room = Setting.FACILITY, target, new_room
         current.commune = target.place.commune
-        current.address = _text(address, field="address", limit=300) or target.place.address
+        current.address = text_field(address, field="address", limit=300, code=Code.ORDER_INVALID) or target.place.address
         if latitude is None:
             latitude, longitude = target.place.latitude, target.place.longitude
     else:
@@ -838,7 +812,7 @@ def order_move(*, order: Order, setting: str, by, facility=None, room=None, addr
         kind = OrderEventKind.MOVED
         current.setting, current.facility, current.room, current.home_from = Setting.HOME, None, None, None
         current.commune = _commune(commune if commune not in (None, "") else person.commune, by=by)
-        current.address = _text(address, field="address", limit=300) or person.address_line
+        current.address = text_field(address, field="address", limit=300, code=Code.ORDER_INVALID) or person.address_line
     current.latitude, current.longitude = latitude, longitude
     # A new place: the old one's fixes say nothing about it.
     LocationPing.objects.filter(order=current).delete()
@@ -871,7 +845,7 @@ def order_end_early(*, order: Order, reason: str, by, on: date | None = None) ->
     current = _locked(order, by)
     _active(current)
     reason = _reason(reason)
-    on = _date(on, field="on") or timezone.localdate()
+    on = day_field(on, field="on", **_DAY) or timezone.localdate()
     if on > timezone.localdate():
         raise DomainError(Code.DATES_INVALID, _("This date is in the future."), field="on")
     before = _snapshot(current)
@@ -887,7 +861,7 @@ def order_release(*, order: Order, by, on: date | None = None) -> Order:
     require_perm(by, Perm.QUARANTINE_EDIT)
     current = _locked(order, by)
     _active(current)
-    on = _date(on, field="on") or timezone.localdate()
+    on = day_field(on, field="on", **_DAY) or timezone.localdate()
     if on > timezone.localdate():
         raise DomainError(Code.DATES_INVALID, _("This date is in the future."), field="on")
     if on < current.ends_on:
@@ -912,7 +886,7 @@ def orders_release_many(*, orders: Iterable, by) -> list[Released]:
     require_perm(by, Perm.QUARANTINE_EDIT)
     results = []
     for value in list(orders)[:500]:
-        pk = _uuid(getattr(value, "pk", value))
+        pk = uuid_or_none(getattr(value, "pk", value))
         try:
             if pk is None:
                 raise NotFound(Code.ORDER_NOT_FOUND, _("Order not found."))
@@ -964,7 +938,7 @@ FACILITY_FIELDS = ("name", "address", "latitude", "longitude", "phone", "for_iso
 
 
 def _facility_locked(facility, by) -> Facility:
-    pk = _uuid(getattr(facility, "pk", facility))
+    pk = uuid_or_none(getattr(facility, "pk", facility))
     current = (Facility.objects.select_for_update(of=("self",)).select_related("place__commune")
                .filter(facility_scope_q(by), pk=pk).first()) if pk else None
     if current is None:
@@ -986,10 +960,10 @@ def facility_create(*, name: str, commune, address: str = "", latitude: float | 
     latitude, longitude = _coordinates(latitude, longitude)
     place = Place.objects.create(
         kind=PlaceKind.QUARANTINE_FACILITY, commune=unit, latitude=latitude, longitude=longitude,
-        name=_text(name, field="name", limit=200, code=Code.FACILITY_INVALID,
+        name=text_field(name, field="name", limit=200, code=Code.FACILITY_INVALID,
                    required_message=_("A facility needs a name.")),
-        address=_text(address, field="address", limit=300, code=Code.FACILITY_INVALID),
-        phone=_text(phone, field="phone", limit=15, code=Code.FACILITY_INVALID), created_by=as_user(by), changed_by=as_user(by))
+        address=text_field(address, field="address", limit=300, code=Code.FACILITY_INVALID),
+        phone=text_field(phone, field="phone", limit=15, code=Code.FACILITY_INVALID), created_by=as_user(by), changed_by=as_user(by))
     facility = Facility.objects.create(place=place, for_isolation=bool(for_isolation),
                                        notes=str(notes or "").strip()[:2000], created_by=as_user(by), changed_by=as_user(by))
     audit_record(actor=by, action="facility.create", object_type="quarantine_facility", object_id=facility.pk,
@@ -1011,7 +985,7 @@ def facility_update(*, facility, by, **changes: Any) -> Facility:
     changed = []
     for name, limit in (("name", 200), ("address", 300), ("phone", 15)):
         if name in changes:
-            value = _text(changes[name], field=name, limit=limit, code=Code.FACILITY_INVALID,
+            value = text_field(changes[name], field=name, limit=limit, code=Code.FACILITY_INVALID,
                           required_message=_("A facility needs a name.") if name == "name" else "")
             if getattr(place, name) != value:
                 setattr(place, name, value)
@@ -1057,7 +1031,7 @@ def _beds(value) -> int:
 def room_create(*, facility, name: str, beds: int, by) -> FacilityRoom:
     require_perm(by, Perm.QUARANTINE_EDIT)
     current = _facility_locked(facility, by)
-    name = _text(name, field="name", limit=50, code=Code.ROOM_INVALID, required_message=_("A room needs a name."))
+    name = text_field(name, field="name", limit=50, code=Code.ROOM_INVALID, required_message=_("A room needs a name."))
     beds = _beds(beds)
     if current.rooms.filter(name=name).exists():
         raise DomainError(Code.ROOM_INVALID, _("%(facility)s already has a room %(room)s.")
@@ -1072,14 +1046,14 @@ def room_create(*, facility, name: str, beds: int, by) -> FacilityRoom:
 def room_update(*, room, by, name: str | None = None, beds: int | None = None) -> FacilityRoom:
     """Rename a room or change its beds: not below the people staying there on any coming day."""
     require_perm(by, Perm.QUARANTINE_EDIT)
-    pk = _uuid(getattr(room, "pk", room))
+    pk = uuid_or_none(getattr(room, "pk", room))
     current = FacilityRoom.objects.select_for_update().select_related("facility__place").filter(pk=pk).first() if pk else None
     if current is None:
         raise NotFound(Code.ROOM_NOT_FOUND, _("Unknown room."), field="room")
     _facility_locked(current.facility, by)
     changed = []
     if name is not None:
-        name = _text(name, field="name", limit=50, code=Code.ROOM_INVALID, required_message=_("A room needs a name."))
+        name = text_field(name, field="name", limit=50, code=Code.ROOM_INVALID, required_message=_("A room needs a name."))
         if name != current.name:
             if FacilityRoom.objects.filter(facility_id=current.facility_id, name=name).exclude(pk=current.pk).exists():
                 raise DomainError(Code.ROOM_INVALID, _("%(facility)s already has a room %(room)s.")
