@@ -60,7 +60,6 @@ RULES = {
     "parsers": (r"^def _(text|clean_text|uuid|is_uuid|date|parse_date)\(", False, (),
                 "core.parsers (text_field, uuid_or_none, day_field) and core.dates.day_parse", {
         "lachan/cases/services.py",
-        "lachan/labs/results.py",
         "lachan/labs/results_selectors.py",
         "lachan/labs/selectors.py",
         "lachan/labs/services.py",

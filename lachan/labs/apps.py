@@ -31,8 +31,4 @@ class LabsConfig(AppConfig):
 
         periodic("labs.count_results", every="daily", at="00:20")(result_stats_count)
 
-        from lachan.core.task_retries import retryable
-
-        from .tasks import results_tell_task
-
-        retryable(results_tell_task)  # a big file's people told even if the database was away for a while
+        from . import release  # noqa: F401 -- declares the telling task and registers its retries

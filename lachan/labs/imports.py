@@ -52,7 +52,8 @@ from .models import (
     Swab,
 )
 from .policy import lab_rules
-from .results import CLOCK_SKEW, Released, SampleFacts, parse_ct, result_problems, results_released
+from .release import Released, results_released
+from .results import CLOCK_SKEW, SampleFacts, parse_ct, result_problems
 
 MAX_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 200_000
@@ -654,18 +655,6 @@ def _told(record: ResultImport, released: Released | None) -> dict[str, int]:
     if released.telling:
         told["telling"] = released.telling
     return told
-
-
-def import_told(*, import_id, told: int, reached: int) -> None:
-    """A telling task's counts added to its file's summary: people told by SMS, people handled ("told" counts
-    only those with a mobile number; the page shows the telling going on until everyone was handled)."""
-    with transaction.atomic():
-        record = ResultImport.objects.select_for_update().filter(pk=import_id).first()
-        if record is not None:
-            summary = record.summary
-            record.summary = {**summary, "notified": summary.get("notified", 0) + told,
-                              "told_so_far": summary.get("told_so_far", 0) + reached}
-            record.save(update_fields=["summary", "changed_at"])
 
 
 def import_summary_add(*, result_import: ResultImport, counts: dict[str, int]) -> None:

@@ -39,7 +39,7 @@ from lachan.labs.models import (
     SamplingSite,
     Swab,
 )
-from lachan.labs.results import outcome_for
+from lachan.labs.release import outcome_for
 from lachan.labs.stats import result_stats_reset
 from lachan.people.models import Person
 

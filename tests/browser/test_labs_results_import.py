@@ -136,10 +136,10 @@ def test_big_file_summary_while_its_people_are_told(page, lab_world, monkeypatch
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
-    from lachan.labs import results
+    from lachan.labs import release
     from lachan.labs.tasks import results_tell_task
 
-    monkeypatch.setattr(results, "TELL_AT_ONCE_MAX", 3)
+    monkeypatch.setattr(release, "TELL_AT_ONCE_MAX", 3)
     w = lab_world
     w.make_sample("82-211122-BIG001", w.people[0:5], lab=w.lab, campaign=w.campaign)
     today = timezone.localdate().strftime("%d/%m/%Y")

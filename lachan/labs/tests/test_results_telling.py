@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from lachan.accounts.models import AuditEvent
-from lachan.labs import imports, results
+from lachan.labs import imports, release, results
 from lachan.labs.models import Result, ResultImport, Sample, Swab, SwabOutcome
 from lachan.labs.tasks import results_tell_task
 from lachan.labs.tests.results_fixtures import *  # noqa: F403
@@ -40,8 +40,8 @@ def _run_queued_tasks() -> int:
 
 def test_big_file_told_by_tasks_queued_with_the_import(lab_world, monkeypatch):
     w = lab_world
-    monkeypatch.setattr(results, "TELL_AT_ONCE_MAX", 3)
-    monkeypatch.setattr(results, "TELL_TASK_SAMPLES", 2)
+    monkeypatch.setattr(release, "TELL_AT_ONCE_MAX", 3)
+    monkeypatch.setattr(release, "TELL_TASK_SAMPLES", 2)
     w.make_sample("B-1", w.people[0:5], lab=w.lab)  # a negative pool of five
     w.make_sample("B-2", [w.people[5]], lab=w.lab)
     w.make_sample("B-3", [w.people[6]], lab=w.lab)
@@ -80,10 +80,10 @@ def test_a_telling_task_that_failed_is_run_again(lab_world, monkeypatch):
     from lachan.core.task_retries import failed_tasks_retry
 
     w = lab_world
-    monkeypatch.setattr(results, "TELL_AT_ONCE_MAX", 1)
+    monkeypatch.setattr(release, "TELL_AT_ONCE_MAX", 1)
     w.make_sample("R-1", w.people[0:3], lab=w.lab)
     _import(w, [("R-1", "Âm tính")])
-    real, calls = results.results_tell, []
+    real, calls = release.results_tell, []
 
     def away_once(**kwargs):
         calls.append(kwargs)
@@ -91,7 +91,7 @@ def test_a_telling_task_that_failed_is_run_again(lab_world, monkeypatch):
             raise OperationalError("server closed the connection unexpectedly")
         return real(**kwargs)
 
-    monkeypatch.setattr(results, "results_tell", away_once)
+    monkeypatch.setattr(release, "results_tell", away_once)
     worker = Worker(queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
                     max_tasks=None, worker_id="test", excluded_queue_names=[])
     worker.run_task(DBTaskResult.objects.get(task_path__endswith="results_tell_task"))

@@ -26,14 +26,8 @@ from lachan.cases.services import RECONFIRM_AFTER_DAYS, CaseToConfirm, cases_con
 from lachan.core.errors import DomainError
 from lachan.labs import imports
 from lachan.labs.models import ColumnMapping, Laboratory, ResultImport, Sample, Swab, SwabReason
-from lachan.labs.results import (
-    PositiveSwab,
-    Released,
-    result_correct,
-    result_enter,
-    result_release,
-    swabs_link_case,
-)
+from lachan.labs.release import PositiveSwab, Released, swabs_link_case
+from lachan.labs.results import result_correct, result_enter, result_release
 from lachan.people.models import Person
 from lachan.quarantine.models import Order as QuarantineOrder
 from lachan.quarantine.models import OrderKind
