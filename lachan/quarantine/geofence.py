@@ -66,7 +66,7 @@ def _require_active(order: Order) -> None:
                           _("This person is not in quarantine or isolation now: the order has ended."), field="order")
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def location_consent_give(*, order: Order, by=None, now: datetime | None = None) -> Order:
     """The person agrees that the app sends their location while the order is in force (by: the citizen, staff
     recording a signed paper form, or None through the signed link)."""
@@ -80,7 +80,7 @@ def location_consent_give(*, order: Order, by=None, now: datetime | None = None)
     return order
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def location_consent_revoke(*, order: Order, by=None) -> Order:
     """Consent withdrawn: no more pings are taken, those taken are deleted, no SILENT alert is raised."""
     _check_actor(order, by)
@@ -173,7 +173,7 @@ def _facility_centre(order: Order) -> tuple[float, float] | None:
     return place.latitude, place.longitude
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def pings_record(*, order: Order, pings: list, now: datetime | None = None, by=None) -> PingsResult:
     """Store a batch of fixes (≤ MAX_BATCH) of an order in force with consent, judge each against the geofence
     and raise (or add to) the VIOLATION alert in the same transaction when any is outside."""

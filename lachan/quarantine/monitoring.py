@@ -98,7 +98,7 @@ def _check_actor(*, order: Order, source: str, by) -> None:
         raise DomainError(QuarantineErrorCode.ORDER_NOT_FOUND, _("Quarantine order not found."))
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def symptom_report_record(
     *, order: Order, on: date | None = None, source: str, temperature_c=None, fever: bool = False,
     cough: bool = False, sore_throat: bool = False, breathing_difficulty: bool = False,

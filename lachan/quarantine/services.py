@@ -732,7 +732,7 @@ def _check_room(room: FacilityRoom, *, start: date, end: date, exclude: Order | 
         raise _room_full(room, start=start, end=end)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def order_extend(*, order: Order, ends_on: date, reason: str, by) -> Order:
     """A later last day (a positive test, symptoms, a new exposure), with the reason. A shorter order is ended
     early instead. A stay in a facility room is extended too, if the room has a bed on the added days."""
@@ -755,8 +755,15 @@ def order_extend(*, order: Order, ends_on: date, reason: str, by) -> Order:
     return _changed(current, before, kind=OrderEventKind.EXTENDED, by=by, note=reason, action="order.extend")
 
 
+@transaction.atomic(durable=True)
+def order_move(**kwargs) -> Order:
+    """Move an order to another setting, facility or room (_order_move) in its own transaction: an entry point of
+    the pages and the API. A caller already inside a transaction (the demo) calls _order_move."""
+    return _order_move(**kwargs)
+
+
 @transaction.atomic
-def order_move(*, order: Order, setting: str, by, facility=None, room=None, address: str = "", commune=None,
+def _order_move(*, order: Order, setting: str, by, facility=None, room=None, address: str = "", commune=None,
                latitude: float | None = None, longitude: float | None = None, on: date | None = None,
                reason: str = "") -> Order:
     """Home → facility, facility → home, or another room (of the same or another facility), from today (`on`).
@@ -949,7 +956,7 @@ def _facility_locked(facility, by) -> Facility:
     return current
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def facility_create(*, name: str, commune, address: str = "", latitude: float | None = None,
                     longitude: float | None = None, phone: str = "", for_isolation: bool = False, notes: str = "",
                     by) -> Facility:
@@ -971,7 +978,7 @@ def facility_create(*, name: str, commune, address: str = "", latitude: float | 
     return facility
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def facility_update(*, facility, by, **changes: Any) -> Facility:
     """Change the given fields among FACILITY_FIELDS. Taking cases or contacts cannot change while people of
     the other kind stay there."""
@@ -1027,7 +1034,7 @@ def _beds(value) -> int:
     return beds
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def room_create(*, facility, name: str, beds: int, by) -> FacilityRoom:
     require_perm(by, Perm.QUARANTINE_EDIT)
     current = _facility_locked(facility, by)
@@ -1042,7 +1049,7 @@ def room_create(*, facility, name: str, beds: int, by) -> FacilityRoom:
     return room
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def room_update(*, room, by, name: str | None = None, beds: int | None = None) -> FacilityRoom:
     """Rename a room or change its beds: not below the people staying there on any coming day."""
     require_perm(by, Perm.QUARANTINE_EDIT)

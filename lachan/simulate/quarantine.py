@@ -118,7 +118,7 @@ def quarantine_demo(*, log=None) -> int:
     # Two F1s moved to the facility (the first rooms), one of the commune released today after 14 days.
     for order, room in zip(Order.objects.filter(kind="quarantine", status=OrderStatus.ACTIVE).order_by("code")[:2],
                            camp.rooms.order_by("name"), strict=False):
-        services.order_move(order=order, setting="facility", facility=camp, room=room, reason="Nhà chật, nhiều người",
+        services._order_move(order=order, setting="facility", facility=camp, room=room, reason="Nhà chật, nhiều người",
                             by=ACTOR)
     today = timezone.localdate()
     commune = station.jurisdiction_unit if station.jurisdiction_unit.level == AdminLevel.COMMUNE else None
