@@ -41,6 +41,7 @@ from lachan.core.errors import DomainError, NotFound, PermissionDenied, Validati
 from lachan.core.ids import uuid7
 from lachan.core.parsers import day_field, text_field, uuid_or_none
 from lachan.core.policies import policy_in_force
+from lachan.core.updates import model_update
 from lachan.geo.models import AdminLevel, AdminUnit, Place, PlaceKind
 from lachan.people.access import people_in_scope
 from lachan.people.models import Person
@@ -1058,15 +1059,14 @@ def room_update(*, room, by, name: str | None = None, beds: int | None = None) -
     if current is None:
         raise NotFound(Code.ROOM_NOT_FOUND, _("Unknown room."), field="room")
     _facility_locked(current.facility, by)
-    changed = []
+    data = {}
     if name is not None:
         name = text_field(name, field="name", limit=50, code=Code.ROOM_INVALID, required_message=_("A room needs a name."))
         if name != current.name:
             if FacilityRoom.objects.filter(facility_id=current.facility_id, name=name).exclude(pk=current.pk).exists():
                 raise DomainError(Code.ROOM_INVALID, _("%(facility)s already has a room %(room)s.")
                                   % {"facility": current.facility.place.name, "room": name}, field="name")
-            current.name = name
-            changed.append("name")
+            data["name"] = name
     if beds is not None:
         beds = _beds(beds)
         if beds < current.beds:
@@ -1076,12 +1076,9 @@ def room_update(*, room, by, name: str | None = None, beds: int | None = None) -
             if beds < needed:
                 raise DomainError(Code.ROOM_FULL, _("%(n)d people stay in this room on a coming day: keep at least "
                                                     "%(n)d beds.") % {"n": needed}, field="beds")
-        if beds != current.beds:
-            current.beds = beds
-            changed.append("beds")
+        data["beds"] = beds
+    changed = model_update(current, data, changed_by=as_user(by))
     if changed:
-        current.changed_by = as_user(by)
-        current.save()
         audit_record(actor=by, action="room.update", object_type="quarantine_room", object_id=current.pk,
-                     detail={"fields": changed, "beds": current.beds})
+                     detail={"fields": [field for field in ("name", "beds") if field in changed], "beds": current.beds})
     return current
