@@ -50,19 +50,14 @@ def test_modules_are_small():
 RULES = {
     "error_schema": (r"class ErrorOut\(", False, ("lachan/core/schemas.py",), "core.schemas.ErrorOut", {
         "lachan/cases/api.py",
-        "lachan/labs/api.py",
         "lachan/tracing/api.py",
     }),
     "pdf_fonts": (r"registerFont\(", False, ("lachan/core/pdf.py",), "core.pdf.fonts", {
-        "lachan/labs/labels.py",
         "lachan/venues/poster.py",
     }),
     "parsers": (r"^def _(text|clean_text|uuid|is_uuid|date|parse_date)\(", False, (),
                 "core.parsers (text_field, uuid_or_none, day_field) and core.dates.day_parse", {
         "lachan/cases/services.py",
-        "lachan/labs/results_selectors.py",
-        "lachan/labs/selectors.py",
-        "lachan/labs/services.py",
         "lachan/people/services.py",
         "lachan/risk/lockdown_services.py",
         "lachan/tracing/sources/venue.py",
@@ -87,7 +82,6 @@ RULES = {
     "require_perm": (r"def require_perm\(", False, (),
                      "require_perm = accounts.actors.permission_check(<domain code>)", {
         "lachan/cases/services.py",
-        "lachan/labs/access.py",
         "lachan/risk/services.py",
     }),
     "star_imports": (r"^from \S+ import \*", True, (), "fixtures by name (conftest.py or explicit imports)", {

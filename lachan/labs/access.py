@@ -10,21 +10,16 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db.models import Q
-from django.utils.translation import gettext as _
 
-from lachan.accounts.actors import is_system, may
+from lachan.accounts.actors import is_system, permission_check
 from lachan.accounts.jurisdiction import Scope, scope_for, unit_in_scope
-from lachan.core.errors import PermissionDenied
 from lachan.geo.models import AdminUnit, PlaceKind
 
 from .errors import LabErrorCode
 from .models import Campaign, Laboratory, Swab
 
-
-def require_perm(user, perm: str) -> None:
-    """The system actor may do anything; a person only what their role allows; nobody else anything."""
-    if not may(user, perm):
-        raise PermissionDenied(LabErrorCode.PERMISSION, _("You do not have permission to do this."))
+# The system actor may do anything; a person only what their role allows; nobody else anything.
+require_perm = permission_check(LabErrorCode.PERMISSION)
 
 
 def _ancestor_paths(path: str) -> list[str]:

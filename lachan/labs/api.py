@@ -12,6 +12,7 @@ from ninja import Field, Router, Schema, Status
 from lachan.core.dates import Day, Instant
 from lachan.core.errors import DomainError
 from lachan.core.pagination import page_of
+from lachan.core.schemas import ErrorOut
 from lachan.geo.api import UNIT_LABEL
 
 from . import selectors, services
@@ -20,14 +21,6 @@ from .models import Campaign, CampaignKind, Sample, SamplingSite, Swab, SwabReas
 router = Router(tags=["labs"])
 
 MAX_BATCH = 200
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    field: str | None = None
-    params: dict | None = None
-    errors: list[dict] | None = None
 
 
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}

@@ -11,15 +11,13 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
-import segno
 from django.utils import timezone
+
+from lachan.core.pdf import MM, fonts, qr_draw, text_fit
 
 from .models import Sample
 
-FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
-MM = 72 / 25.4
 LABEL_W, LABEL_H = 66 * MM, 34 * MM
 COLUMNS, ROWS = 3, 8
 SHEET_MARGIN_X, SHEET_MARGIN_Y = 6 * MM, 12.5 * MM
@@ -45,48 +43,6 @@ def label_of(sample: Sample, members: int | None = None) -> Label:
                  round=sample.round, members=count, pooled=sample.pooled)
 
 
-def _fonts() -> tuple[str, str]:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    paths = {}
-    for name in ("DejaVuSans", "DejaVuSans-Bold"):
-        paths[name] = next((d / f"{name}.ttf" for d in FONT_DIRS if (d / f"{name}.ttf").exists()), None)
-    if not all(paths.values()):
-        return "Helvetica", "Helvetica-Bold"
-    registered = pdfmetrics.getRegisteredFontNames()
-    for name, path in paths.items():
-        if name not in registered:
-            pdfmetrics.registerFont(TTFont(name, str(path)))
-    return "DejaVuSans", "DejaVuSans-Bold"
-
-
-def _fit(text: str, font: str, size: float, width: float) -> str:
-    """The text cut with an ellipsis to fit the width."""
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
-    if stringWidth(text, font, size) <= width:
-        return text
-    while text and stringWidth(text + "…", font, size) > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
-
-
-def _qr(page, code: str, x: float, y: float, side: float) -> None:
-    """The QR as vector squares (segno gives the matrix; no image, so it stays sharp on any printer)."""
-    qr = segno.make(code, error="m", micro=False)
-    matrix = qr.matrix
-    border = 1
-    n = len(matrix) + 2 * border
-    module = side / n
-    page.setFillColorRGB(0, 0, 0)
-    for row, cells in enumerate(matrix):
-        for col, dark in enumerate(cells):
-            if dark:
-                page.rect(x + (col + border) * module, y + side - (row + border + 1) * module, module, module,
-                          stroke=0, fill=1)
-
-
 def _barcode(page, code: str, x: float, y: float, width: float, height: float) -> None:
     from reportlab.graphics.barcode.code128 import Code128Auto
 
@@ -101,13 +57,13 @@ def _draw(page, label: Label, x: float, y: float, fonts: tuple[str, str]) -> Non
     top = y + LABEL_H - pad
     _barcode(page, label.code, x + pad, top - 10 * MM, LABEL_W - 2 * pad, 10 * MM)
     side = 17 * MM
-    _qr(page, label.code, x + pad - 1 * MM, y + pad - 1 * MM, side)
+    qr_draw(page, label.code, x + pad - 1 * MM, y + pad - 1 * MM, side)
     tx = x + pad + side + 0.5 * MM
     width = x + LABEL_W - pad - tx
     line = top - 10 * MM - 4.2 * MM
     page.setFillColorRGB(0, 0, 0)
     page.setFont(bold, 9.5)
-    page.drawString(tx, line, _fit(label.code, bold, 9.5, width))
+    page.drawString(tx, line, text_fit(label.code, bold, 9.5, width))
     when = timezone.localtime(label.collected_at).strftime("%d/%m/%Y %H:%M") if label.collected_at else "__/__/____"
     if label.members is None:
         kind = "Số người: ____"
@@ -124,7 +80,7 @@ def _draw(page, label: Label, x: float, y: float, fonts: tuple[str, str]) -> Non
     line -= 3.6 * MM
     for font, size, text in rows:
         page.setFont(font, size)
-        page.drawString(tx, line, _fit(text, font, size, width))
+        page.drawString(tx, line, text_fit(text, font, size, width))
         line -= size * 1.25
 
 
@@ -133,14 +89,14 @@ def labels_pdf(labels: list[Label], *, sheet: bool, title: str = "") -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
-    fonts = _fonts()
+    faces = fonts()
     out = io.BytesIO()
     size = A4 if sheet else (LABEL_W, LABEL_H)
     page = canvas.Canvas(out, pagesize=size)
     page.setTitle(title or (labels[0].code if labels else "labels"))
     if not sheet:
         for label in labels:
-            _draw(page, label, 0, 0, fonts)
+            _draw(page, label, 0, 0, faces)
             page.showPage()
     else:
         per_page = COLUMNS * ROWS
@@ -152,7 +108,7 @@ def labels_pdf(labels: list[Label], *, sheet: bool, title: str = "") -> bytes:
                 page.setStrokeColorRGB(0.8, 0.8, 0.8)
                 page.setLineWidth(0.3)
                 page.rect(x, y, LABEL_W, LABEL_H, stroke=1, fill=0)
-                _draw(page, label, x, y, fonts)
+                _draw(page, label, x, y, faces)
             page.showPage()
     if not labels:
         page.showPage()

@@ -10,9 +10,9 @@ from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
 from lachan.core.middleware import client_ip
+from lachan.core.schemas import ErrorOut
 
 from . import lookup, slip
-from .api import ErrorOut
 
 router = Router(tags=["labs"])
 

@@ -14,6 +14,7 @@ from ninja import Field, Router, Schema, Status
 
 from lachan.core.dates import Instant
 from lachan.core.pagination import page_of
+from lachan.core.schemas import ErrorOut
 from lachan.geo.api import UNIT_LABEL
 from lachan.geo.models import AdminLevel, AdminUnit
 
@@ -25,7 +26,7 @@ router = Router(tags=["labs: results"])
 MAX_ERRORS_SHOWN = 1000  # in an answer; the CSV report has them all
 
 
-ERRORS = {**sampling_api.ERRORS, 409: sampling_api.ErrorOut}  # 409: the same file imported again
+ERRORS = {**sampling_api.ERRORS, 409: ErrorOut}  # 409: the same file imported again
 
 
 class RowErrorOut(Schema):

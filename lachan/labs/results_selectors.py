@@ -15,20 +15,13 @@ from lachan.accounts.audit import audit_record_many, audit_rows
 from lachan.accounts.jurisdiction import scope_for
 from lachan.accounts.roles import Perm
 from lachan.core.errors import NotFound
+from lachan.core.parsers import uuid_or_none
 from lachan.core.text import fold
 from lachan.geo.models import AdminUnit
 
 from .access import require_perm, sample_scope_q, swab_scope_q, user_laboratory
 from .errors import LabErrorCode
 from .models import ColumnMapping, Laboratory, ResultImport, Sample, SampleStatus, Swab, SwabOutcome
-
-
-def _is_uuid(value) -> bool:
-    try:
-        UUID(str(value))
-    except ValueError:
-        return False
-    return True
 
 
 def laboratories_for(user) -> QuerySet[Laboratory]:
@@ -58,7 +51,7 @@ def result_sample_get(*, user, code: str = "", sample_id=None) -> Sample:
     require_perm(user, Perm.LABS_RESULT)
     queryset = Sample.objects.select_related("laboratory__place", "campaign", "site", "released_by")
     if sample_id is not None:
-        queryset = queryset.filter(pk=sample_id) if _is_uuid(sample_id) else queryset.none()
+        queryset = queryset.filter(pk=sample_id) if uuid_or_none(sample_id) is not None else queryset.none()
     else:
         queryset = queryset.filter(code=" ".join(str(code or "").split()).upper())
     sample = queryset.filter(_result_samples_q(user)).first()
@@ -86,14 +79,14 @@ def import_list(*, user, status: str = "", laboratory=None) -> QuerySet[ResultIm
     queryset = imports_in_scope(user).defer("errors")
     if status:
         queryset = queryset.filter(status=status)
-    if laboratory and _is_uuid(laboratory):
+    if laboratory and uuid_or_none(laboratory) is not None:
         queryset = queryset.filter(laboratory_id=laboratory)
     return queryset.order_by("-created_at", "-id")
 
 
 def import_get(*, user, import_id) -> ResultImport:
     require_perm(user, Perm.LABS_RESULT)
-    record = imports_in_scope(user).filter(pk=import_id).first() if _is_uuid(import_id) else None
+    record = imports_in_scope(user).filter(pk=import_id).first() if uuid_or_none(import_id) is not None else None
     if record is None:
         raise NotFound(LabErrorCode.IMPORT_NOT_FOUND, _("Result file not found."))
     return record
@@ -108,7 +101,7 @@ def mapping_list(*, user, laboratory=None) -> QuerySet[ColumnMapping]:
 
 
 def mapping_get(*, user, mapping_id) -> ColumnMapping:
-    mapping = mapping_list(user=user).filter(pk=mapping_id).first() if _is_uuid(mapping_id) else None
+    mapping = mapping_list(user=user).filter(pk=mapping_id).first() if uuid_or_none(mapping_id) is not None else None
     if mapping is None:
         raise NotFound(LabErrorCode.MAPPING_NOT_FOUND, _("File layout not found."), field="mapping")
     return mapping
@@ -140,7 +133,7 @@ def retests_audited(*, user, swabs: list[Swab]) -> None:
 def retest_swab_get(*, user, swab_id) -> Swab:
     """A swab due for a re-test, within the user's reach, for registering the new sample."""
     require_perm(user, Perm.LABS_SAMPLE)
-    swab = retests_due(user=user).filter(pk=swab_id).first() if _is_uuid(swab_id) else None
+    swab = retests_due(user=user).filter(pk=swab_id).first() if uuid_or_none(swab_id) is not None else None
     if swab is None:
         raise NotFound(LabErrorCode.SWAB_NOT_FOUND, _("No re-test is due for this person."))
     return swab

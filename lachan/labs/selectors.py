@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from uuid import UUID
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -16,6 +15,7 @@ from lachan.accounts.audit import audit_record
 from lachan.accounts.jurisdiction import scope_for
 from lachan.accounts.roles import Perm
 from lachan.core.errors import NotFound
+from lachan.core.parsers import uuid_or_none
 from lachan.geo.models import AdminLevel, AdminUnit
 from lachan.people import selectors as people_selectors
 from lachan.people.access import people_in_scope
@@ -36,13 +36,6 @@ from .models import Campaign, Laboratory, Sample, SampleStatus, SamplingSite, Sw
 from .services import code_normalize
 
 __all__ = ["campaign_managed_by", "user_laboratory"]  # re-exported for views and the API
-
-
-def _uuid(value) -> UUID | None:
-    try:
-        return value if isinstance(value, UUID) else UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        return None
 
 
 # ---- campaigns ---------------------------------------------------------------------------------------
@@ -70,7 +63,7 @@ def campaign_list(*, user, query: str = "", kind: str = "", status: str = "") ->
 
 def campaign_get(*, user, campaign_id, perm: str = Perm.LABS_VIEW) -> Campaign:
     require_perm(user, perm)
-    pk = _uuid(campaign_id)
+    pk = uuid_or_none(campaign_id)
     campaign = campaigns_in_scope(user).filter(pk=pk).first() if pk else None
     if campaign is None:
         raise NotFound(LabErrorCode.CAMPAIGN_NOT_FOUND, _("Campaign not found."))
@@ -138,7 +131,7 @@ def campaign_sites(*, campaign: Campaign) -> list[SamplingSite]:
 
 def site_get(*, user, site_id, perm: str = Perm.LABS_VIEW) -> SamplingSite:
     require_perm(user, perm)
-    pk = _uuid(site_id)
+    pk = uuid_or_none(site_id)
     site = (SamplingSite.objects.select_related("campaign__unit", "campaign__laboratory__place", "commune__parent")
             .filter(pk=pk, campaign__in=campaigns_in_scope(user)).first()) if pk else None
     if site is None:
@@ -187,7 +180,7 @@ def sample_get(*, user, sample_id=None, code: str = "", audit: bool = False) -> 
     queryset = samples_in_scope(user).select_related("campaign__unit", "site__commune__parent", "collected_by",
                                                      "received_by", "released_by", "rejected_by")
     if sample_id is not None:
-        pk = _uuid(sample_id)
+        pk = uuid_or_none(sample_id)
         sample = queryset.filter(pk=pk).first() if pk else None
     else:
         sample = queryset.filter(code=code_normalize(code)).first() if code_normalize(code) else None
@@ -201,7 +194,7 @@ def sample_get(*, user, sample_id=None, code: str = "", audit: bool = False) -> 
 def samples_by_ids(*, user, ids: list) -> list[Sample]:
     """The samples of these ids the user sees, with their swab counts, in the order given (labels)."""
     require_perm(user, Perm.LABS_VIEW)
-    pks = [pk for pk in (_uuid(v) for v in ids) if pk]
+    pks = [pk for pk in (uuid_or_none(v) for v in ids) if pk]
     found = {s.pk: s for s in samples_in_scope(user).select_related("site").annotate(swab_count=Count("swabs"))
              .filter(pk__in=pks)}
     return [found[pk] for pk in dict.fromkeys(pks) if pk in found]
@@ -304,6 +297,6 @@ def query_is_identifier(query: str) -> bool:
 
 def people_by_ids(*, user, ids) -> list[Person]:
     """These people, in the order given, those the user may see."""
-    pks = [pk for pk in (_uuid(v) for v in ids) if pk]
+    pks = [pk for pk in (uuid_or_none(v) for v in ids) if pk]
     found = {p.pk: p for p in people_in_scope(user).select_related("commune__parent").filter(pk__in=pks)} if pks else {}
     return [found[pk] for pk in dict.fromkeys(pks) if pk in found]

@@ -21,6 +21,7 @@ from lachan.accounts.audit import audit_record, audit_record_many
 from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from lachan.core.numbers import is_ascii_digits
+from lachan.core.parsers import text_field, uuid_or_none
 from lachan.geo.models import AdminLevel, AdminUnit, Place
 from lachan.people.access import people_in_scope
 from lachan.people.identity import phone_looks_like, phone_normalize
@@ -61,24 +62,6 @@ _SEPARATORS = re.compile(r"[\s,;]+")
 
 
 # ---- small parsers ---------------------------------------------------------------------------------
-
-def _text(value, *, field: str, limit: int, required_message: str = "", lines: bool = False) -> str:
-    text = str(value or "").strip() if lines else " ".join(str(value or "").split())
-    if required_message and not text:
-        raise DomainError(LabErrorCode.CAMPAIGN_INVALID, required_message, field=field)
-    if len(text) > limit:
-        raise DomainError(LabErrorCode.CAMPAIGN_INVALID, _("At most %(n)d characters.") % {"n": limit}, field=field)
-    return text
-
-
-def _uuid(value) -> UUID | None:
-    if isinstance(value, UUID):
-        return value
-    try:
-        return UUID(str(value))
-    except (TypeError, ValueError, AttributeError):
-        return None
-
 
 def _not_future(value: datetime | date | None, *, field: str, message: str = "") -> None:
     if value is None:
@@ -170,7 +153,7 @@ def _laboratory(value) -> Laboratory | None:
         return None
     if isinstance(value, Laboratory):
         return value
-    pk = _uuid(value)
+    pk = uuid_or_none(value)
     lab = Laboratory.objects.select_related("place").filter(pk=pk, place__is_active=True).first() if pk else None
     if lab is None:
         raise NotFound(LabErrorCode.LAB_NOT_FOUND, _("Unknown laboratory."), field="laboratory")
@@ -195,7 +178,7 @@ def _campaign_clean(data: dict[str, Any], *, by, current: Campaign | None = None
     """The given fields checked; dates against each other (with the current values for an update)."""
     cleaned: dict[str, Any] = {}
     if "name" in data:
-        cleaned["name"] = _text(data["name"], field="name", limit=200,
+        cleaned["name"] = text_field(data["name"], code=LabErrorCode.CAMPAIGN_INVALID, field="name", limit=200,
                                 required_message=_("A campaign needs a name."))
     if "kind" in data:
         if data["kind"] not in CampaignKind.values:
@@ -229,7 +212,8 @@ def _campaign_clean(data: dict[str, Any], *, by, current: Campaign | None = None
         raise DomainError(LabErrorCode.CAMPAIGN_INVALID,
                           _("%(lab)s does not run RT-PCR tests.") % {"lab": lab.place.name}, field="laboratory")
     if "notes" in data:
-        cleaned["notes"] = _text(data["notes"], field="notes", limit=2000, lines=True)
+        cleaned["notes"] = text_field(data["notes"], code=LabErrorCode.CAMPAIGN_INVALID, field="notes", limit=2000,
+                                      lines=True)
     return cleaned
 
 
@@ -321,7 +305,7 @@ def _site_place(value) -> Place | None:
         return None
     if isinstance(value, Place):
         return value
-    pk = _uuid(value)
+    pk = uuid_or_none(value)
     place = Place.objects.filter(pk=pk, is_active=True).first() if pk else None
     if place is None:
         raise DomainError(LabErrorCode.CAMPAIGN_INVALID, _("Unknown place."), field="place")
@@ -335,9 +319,12 @@ def site_create(*, campaign: Campaign, name: str, commune, address: str = "", pl
     require_perm(by, Perm.LABS_SAMPLE)
     current = _campaign_locked(campaign, by, manage=False)
     site = SamplingSite.objects.create(
-        campaign=current, name=_text(name, field="name", limit=200, required_message=_("A site needs a name.")),
+        campaign=current,
+        name=text_field(name, code=LabErrorCode.CAMPAIGN_INVALID, field="name", limit=200,
+                        required_message=_("A site needs a name.")),
         commune=_site_commune(commune, campaign=current, by=by),
-        address=_text(address, field="address", limit=300), place=_site_place(place),
+        address=text_field(address, code=LabErrorCode.CAMPAIGN_INVALID, field="address", limit=300),
+        place=_site_place(place),
         latitude=getattr(place, "latitude", None), longitude=getattr(place, "longitude", None),
         created_by=as_user(by), changed_by=as_user(by),
     )
@@ -359,11 +346,13 @@ def site_update(*, site: SamplingSite, by, **changes: Any) -> SamplingSite:
         raise PermissionDenied(LabErrorCode.PERMISSION, _("This site is outside your jurisdiction."))
     cleaned: dict[str, Any] = {}
     if "name" in changes:
-        cleaned["name"] = _text(changes["name"], field="name", limit=200, required_message=_("A site needs a name."))
+        cleaned["name"] = text_field(changes["name"], code=LabErrorCode.CAMPAIGN_INVALID, field="name", limit=200,
+                                     required_message=_("A site needs a name."))
     if "commune" in changes:
         cleaned["commune"] = _site_commune(changes["commune"], campaign=campaign, by=by)
     if "address" in changes:
-        cleaned["address"] = _text(changes["address"], field="address", limit=300)
+        cleaned["address"] = text_field(changes["address"], code=LabErrorCode.CAMPAIGN_INVALID, field="address",
+                                        limit=300)
     if "place" in changes:
         cleaned["place"] = _site_place(changes["place"])
     return _save_changes(current, cleaned, by=by, action="site.update", object_type="sampling_site")
@@ -461,7 +450,7 @@ def people_resolve(values: Sequence[Any], *, by) -> list[Person | DomainError]:
         if not raw:
             keys.append(("missing", ""))
             continue
-        pk = _uuid(raw) if len(raw) >= 32 else None
+        pk = uuid_or_none(raw) if len(raw) >= 32 else None
         compact = re.sub(r"[\s.\-]", "", raw)
         if pk is not None:
             ids.add(pk)
@@ -510,7 +499,7 @@ def _campaign_for_sampling(value, by) -> Campaign:
     if isinstance(value, Campaign):
         pk = value.pk
     else:
-        pk = _uuid(value)
+        pk = uuid_or_none(value)
     campaign = (Campaign.objects.select_related("unit", "laboratory__place").filter(campaign_scope_q(by), pk=pk).first()
                 if pk else None)
     if campaign is None:
@@ -521,7 +510,7 @@ def _campaign_for_sampling(value, by) -> Campaign:
 def _site_for_sampling(value, campaign: Campaign) -> SamplingSite | None:
     if value in (None, ""):
         return None
-    pk = value.pk if isinstance(value, SamplingSite) else _uuid(value)
+    pk = value.pk if isinstance(value, SamplingSite) else uuid_or_none(value)
     site = SamplingSite.objects.select_related("commune").filter(pk=pk, campaign=campaign).first() if pk else None
     if site is None:
         raise NotFound(LabErrorCode.SITE_NOT_FOUND, _("Unknown sampling site for this campaign."), field="site")

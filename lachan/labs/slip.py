@@ -30,10 +30,10 @@ from django.utils.translation import gettext as _
 from lachan.accounts.audit import audit_record
 from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, NotFound
+from lachan.core.pdf import MM, fonts, qr_draw, text_fit
 
 from .access import require_perm, swab_scope_q
 from .errors import LabErrorCode
-from .labels import MM, _fit, _fonts, _qr
 from .lookup import mask_name
 from .models import ResultCorrection, SampleStatus, Swab, SwabOutcome, TestType
 
@@ -215,7 +215,7 @@ def slip_pdf(slip: Slip, verify_url: str, *, now: datetime | None = None) -> byt
     from reportlab.lib.pagesizes import A5
     from reportlab.pdfgen import canvas
 
-    regular, bold = _fonts()
+    regular, bold = fonts()
     out = io.BytesIO()
     width, height = A5
     page = canvas.Canvas(out, pagesize=A5)
@@ -256,7 +256,7 @@ def slip_pdf(slip: Slip, verify_url: str, *, now: datetime | None = None) -> byt
         page.drawString(margin, y - 3 * MM, en)
         page.setFillColorRGB(0.11, 0.16, 0.14)
         page.setFont(bold if vi == "Họ và tên" else regular, 10.5)
-        page.drawString(margin + label_w, y, _fit(value, regular, 10.5, text_w - label_w))
+        page.drawString(margin + label_w, y, text_fit(value, regular, 10.5, text_w - label_w))
         y -= 8.5 * MM
     y -= 2 * MM
     vi_text, en_text = OUTCOME_TEXT[slip.outcome]
@@ -271,13 +271,13 @@ def slip_pdf(slip: Slip, verify_url: str, *, now: datetime | None = None) -> byt
     page.setFillColorRGB(*((0.56, 0.13, 0.09) if positive else (0.04, 0.36, 0.21)))
     size = 15 if len(vi_text) < 20 else 10.5
     page.setFont(bold, size)
-    page.drawString(margin + 3 * MM, y - 6 * MM, _fit(vi_text, bold, size, text_w - 6 * MM))
+    page.drawString(margin + 3 * MM, y - 6 * MM, text_fit(vi_text, bold, size, text_w - 6 * MM))
     page.setFont(regular, 8)
     page.drawString(margin + 3 * MM, y - 10 * MM, en_text)
     y -= box_h + 4 * MM
     side = 34 * MM
     qr_y = max(margin + 10 * MM, y - side)
-    _qr(page, verify_url, margin, qr_y, side)
+    qr_draw(page, verify_url, margin, qr_y, side)
     tx = margin + side + 4 * MM
     page.setFillColorRGB(0.11, 0.16, 0.14)
     page.setFont(bold, 9)
