@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from ninja import Field, Router, Schema, Status
 
 from lachan.core.dates import Instant
+from lachan.core.exports import csv_response
 from lachan.core.pagination import page_of
 from lachan.core.schemas import ErrorOut
 from lachan.geo.api import UNIT_LABEL
@@ -97,10 +98,8 @@ def import_errors_csv(request, import_id: UUID):
 
 
 def errors_csv_response(record: ResultImport) -> HttpResponse:
-    response = HttpResponse("\ufeff" + imports.errors_csv(record.errors), content_type="text/csv; charset=utf-8")
     stem = (record.filename.rsplit(".", 1)[0] or "ket-qua")[:80].replace('"', "")
-    response["Content-Disposition"] = f'attachment; filename="{stem}-errors.csv"'
-    return response
+    return csv_response(f"{stem}-errors.csv", imports.errors_csv(record.errors))
 
 
 class MappingOut(Schema):

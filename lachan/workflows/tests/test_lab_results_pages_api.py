@@ -179,6 +179,10 @@ def test_import_page_errors_report_then_summary(client, lab_world):
     report = client.get(reverse("labresults:import_errors", args=[record.pk]))
     assert report["Content-Type"].startswith("text/csv") and "kq-errors.csv" in report["Content-Disposition"]
     assert report.content.decode("utf-8-sig").splitlines()[1] == "3,Ct,S-1,The Ct value must be between 0 and 45."
+    record.filename = "Kết quả.xlsx"  # a Vietnamese file name reaches the browser whole (RFC 6266)
+    record.save(update_fields=["filename"])
+    named = client.get(reverse("labresults:import_errors", args=[record.pk]))
+    assert "filename*=utf-8''K%E1%BA%BFt%20qu%E1%BA%A3-errors.csv" in named["Content-Disposition"]
     response = client.post(reverse("labresults:import"), {
         "file": upload([["S-0", "Âm tính", ""], ["S-1", "Dương tính", "29"], ["S-2", "Âm tính", ""]]),
         "laboratory": str(w.lab.pk), "release": "on"})
