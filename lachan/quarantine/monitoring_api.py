@@ -139,11 +139,11 @@ class AlertOut(Schema):
     status: str
     order_id: UUID | None = Field(description="none: a case with no order in force who checked in somewhere")
     order_code: str
-    person_name: str
-    person_phone: str
-    commune_code: str
-    commune_name: str
-    commune_label: str = Field(..., description=UNIT_LABEL)
+    person_name: str = Field(..., alias="subject.full_name")
+    person_phone: str = Field(..., alias="subject.phone")
+    commune_code: str = Field(..., alias="commune.code")
+    commune_name: str = Field(..., alias="commune.name")
+    commune_label: str = Field(..., alias="commune.label", description=UNIT_LABEL)
     raised_at: datetime
     about_on: date | None
     repeats: int
@@ -161,26 +161,6 @@ class AlertOut(Schema):
     @staticmethod
     def resolve_order_code(obj: Alert) -> str:
         return obj.order.code if obj.order_id else ""
-
-    @staticmethod
-    def resolve_person_name(obj: Alert) -> str:
-        return obj.subject.full_name
-
-    @staticmethod
-    def resolve_person_phone(obj: Alert) -> str:
-        return obj.subject.phone
-
-    @staticmethod
-    def resolve_commune_code(obj: Alert) -> str:
-        return obj.commune.code
-
-    @staticmethod
-    def resolve_commune_name(obj: Alert) -> str:
-        return obj.commune.name
-
-    @staticmethod
-    def resolve_commune_label(obj: Alert) -> str:
-        return obj.commune.label
 
     @staticmethod
     def resolve_acknowledged_by(obj: Alert) -> str | None:

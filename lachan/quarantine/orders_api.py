@@ -38,13 +38,13 @@ class OrderOut(Schema):
     id: UUID
     code: str
     person_id: UUID
-    person_name: str
+    person_name: str = Field(..., alias="person.full_name")
     kind: str
     setting: str
     status: str
-    commune_code: str
-    commune_name: str
-    commune_label: str = Field(..., description=UNIT_LABEL)
+    commune_code: str = Field(..., alias="commune.code")
+    commune_name: str = Field(..., alias="commune.name")
+    commune_label: str = Field(..., alias="commune.label", description=UNIT_LABEL)
     address: str
     facility_id: UUID | None
     facility_name: str | None
@@ -62,25 +62,9 @@ class OrderOut(Schema):
     contact_tier: int | None
     exposed_on: date | None
     immunity: str
-    policy_version: str
+    policy_version: str = Field(..., alias="policy.version")
     day: int = Field(..., description="day N of the order today (0 before it starts)")
     days: int = Field(..., description="M, its length in days")
-
-    @staticmethod
-    def resolve_person_name(obj: Order) -> str:
-        return obj.person.full_name
-
-    @staticmethod
-    def resolve_commune_code(obj: Order) -> str:
-        return obj.commune.code
-
-    @staticmethod
-    def resolve_commune_name(obj: Order) -> str:
-        return obj.commune.name
-
-    @staticmethod
-    def resolve_commune_label(obj: Order) -> str:
-        return obj.commune.label
 
     @staticmethod
     def resolve_facility_name(obj: Order) -> str | None:
@@ -89,10 +73,6 @@ class OrderOut(Schema):
     @staticmethod
     def resolve_room_name(obj: Order) -> str | None:
         return obj.room.name if obj.room_id else None
-
-    @staticmethod
-    def resolve_policy_version(obj: Order) -> str:
-        return obj.policy.version
 
     @staticmethod
     def resolve_day(obj: Order) -> int:
