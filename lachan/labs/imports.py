@@ -11,10 +11,8 @@ What follows a released result beyond the laboratory (cases, tracing) is lachan.
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import time
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from datetime import time as dtime
@@ -36,7 +34,7 @@ from lachan.accounts.roles import Perm
 from lachan.core.db import chunked, db_datetime, is_postgresql
 from lachan.core.errors import DomainError, NotFound, ValidationFailed
 from lachan.core.exports import csv_text
-from lachan.core.tables import TableError, csv_rows, xlsx_rows
+from lachan.core.tables import RowError, TableError, table_read
 from lachan.core.text import fold
 
 from .access import require_perm, user_laboratory
@@ -105,18 +103,6 @@ class AlreadyImported(DomainError):
     status = 409
 
 
-@dataclass
-class RowError:
-    row: int
-    field: str
-    message: str
-    code: str = ""  # the sample code on that row, when there is one
-    column: str = ""  # the heading in the file
-
-    def as_list(self) -> list:
-        return [self.row, self.column or self.field, self.code, self.message]
-
-
 def errors_csv(errors: list[list]) -> str:
     """The row-by-row report of a refused file (rows as kept in ResultImport.errors)."""
     return csv_text([_("Row"), _("Column"), _("Sample code"), _("Error")], errors)
@@ -124,92 +110,15 @@ def errors_csv(errors: list[list]) -> str:
 
 # ---- reading the file ----------------------------------------------------------------------------------------
 
-_VIETNAMESE = {unicodedata.normalize("NFC", base + tone) for base in "aăâeêioôơuưy" for tone in
-               ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")} | {"đ"}
-_VIETNAMESE |= {ch.upper() for ch in _VIETNAMESE}
-_FAMILIAR = set("–—‘’“”…°·×€ºª«»±µ²³½¼¾§©®™•")  # punctuation Excel users type; not a sign of a wrong encoding
-
-
-def _plausible(text: str) -> bool:
-    """Whether text decoded as Windows-1258 reads as Vietnamese (or plain ASCII), not as the garbage of another
-    encoding (TCVN3, VNI, a Chinese code page): few characters outside Vietnamese letters and common marks."""
-    odd = total = 0
-    for ch in text:
-        if ch.isascii():
-            continue
-        total += 1
-        if ch not in _VIETNAMESE and ch not in _FAMILIAR:
-            odd += 1
-    return total == 0 or odd <= max(2, total // 20)
-
-
-def decode_text(data: bytes) -> tuple[str, str]:
-    """(text, encoding) of a CSV file: UTF-8 (with or without BOM), UTF-16 (Excel's "Unicode text"), else
-    Windows-1258 (Vietnamese Excel's "CSV"). DomainError when none of them reads it."""
-    encoding = None
-    if data.startswith(codecs.BOM_UTF8):
-        encoding = "utf-8-sig"
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding = "utf-16"
-    elif data[:200].count(b"\x00") >= len(data[:200]) // 4 > 0:  # UTF-16 without its BOM
-        encoding = "utf-16-le" if data[1:2] == b"\x00" else "utf-16-be"
-    candidates = [encoding] if encoding else ["utf-8", "cp1258"]
-    for candidate in candidates:
-        try:
-            text = data.decode(candidate)
-        except UnicodeDecodeError:
-            continue
-        if "\x00" in text:
-            break
-        if candidate == "cp1258":
-            text = unicodedata.normalize("NFC", text)  # cp1258 writes tones as combining marks
-            if not _plausible(text):
-                break
-        return text, candidate
-    raise DomainError(LabErrorCode.IMPORT_ENCODING, _(
-        "The file's encoding was not recognised (tried UTF-8, Windows-1258 and UTF-16). In Excel, save it as "
-        "“CSV UTF-8” or as an Excel workbook (.xlsx)."), field="file")
-
-
 def read_table(data: bytes, filename: str) -> tuple[list[list[Any]], str]:
-    """(rows, what was read: "xlsx" or the CSV's encoding). CSV cells are text; Excel cells keep their types."""
-    if not data:
-        raise DomainError(LabErrorCode.IMPORT_FILE, _("The file is empty."), field="file")
-    if len(data) > MAX_BYTES:
-        raise DomainError(LabErrorCode.IMPORT_FILE, _("The file is larger than %(mb)d MB.") % {"mb": MAX_BYTES // 2**20},
-                          field="file")
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise DomainError(LabErrorCode.IMPORT_FILE, _(
-            "This is an old Excel file (.xls). Save it as an Excel workbook (.xlsx) or as CSV."), field="file")
-    if data.startswith(b"PK\x03\x04"):
-        return _read_xlsx(data), "xlsx"
-    if (filename or "").lower().endswith((".xlsx", ".xlsm")):
-        raise DomainError(LabErrorCode.IMPORT_FILE, _("This is not a readable Excel file."), field="file")
-    text, encoding = decode_text(data)
-    head = text[:200].lstrip().lower()
-    if head.startswith(("<html", "<!doctype", "<table", "<?xml")):
-        raise DomainError(LabErrorCode.IMPORT_FILE, _(
-            "This file is a web page, not a table. Open it in Excel and save it as .xlsx or CSV."), field="file")
-    lines = text.splitlines()[:HEADER_SEARCH_ROWS]
-    sample = "\n".join(lines)
-    delimiter = max(("\t", ";", ","), key=sample.count)
+    """(rows, what was read: "xlsx" or the CSV's encoding). CSV cells are text; Excel cells keep their types. A
+    lab puts a title and its name above the headings: up to HEADER_SEARCH_ROWS rows besides MAX_ROWS."""
     try:
-        rows = csv_rows(text, delimiter=delimiter, max_rows=MAX_ROWS + HEADER_SEARCH_ROWS + 1)
-    except TableError as exc:  # a cell of megabytes, millions of cells, a stray NUL: not a lab's table
-        raise DomainError(LabErrorCode.IMPORT_FILE, exc.message, field="file") from None
-    if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
-        raise DomainError(LabErrorCode.IMPORT_FILE, _("At most %(n)d rows per file.") % {"n": MAX_ROWS}, field="file")
-    return rows, encoding
-
-
-def _read_xlsx(data: bytes) -> list[list[Any]]:
-    try:
-        rows = xlsx_rows(data, max_rows=MAX_ROWS + HEADER_SEARCH_ROWS + 1)
+        table = table_read(data, filename, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, header_rows=HEADER_SEARCH_ROWS)
     except TableError as exc:
-        raise DomainError(LabErrorCode.IMPORT_FILE, exc.message, field="file") from exc
-    if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
-        raise DomainError(LabErrorCode.IMPORT_FILE, _("At most %(n)d rows per file.") % {"n": MAX_ROWS}, field="file")
-    return rows
+        code = LabErrorCode.IMPORT_ENCODING if exc.reason == "encoding" else LabErrorCode.IMPORT_FILE
+        raise DomainError(code, exc.message, field="file") from None
+    return table.rows, table.encoding
 
 
 # ---- the layout: which column is which ------------------------------------------------------------------------
@@ -482,7 +391,7 @@ def _check_rows(checked: Checked, table: list[list[Any]], layout: Layout, *, now
             problems.append(("tested_at", _("“%(value)s” is not a date (dd/mm/yyyy).") % {
                 "value": _cell_text(cells[i_date])}))
         if problems:
-            errors.extend(RowError(number, f, m, code, columns.get(f, "")) for f, m in problems)
+            errors.extend(RowError(number, f, m, code=code, column=columns.get(f, "")) for f, m in problems)
             continue
         rows.append(Row(number, code, result, ct, tested_at))
     checked.rows = len(rows) + len({e.row for e in errors})
@@ -497,7 +406,7 @@ def _check_rows(checked: Checked, table: list[list[Any]], layout: Layout, *, now
         known = facts.get(row.code)
         if known is None:
             errors.append(RowError(row.number, "code", _("Unknown sample code %(code)s.") % {"code": row.code},
-                                   row.code, columns["code"]))
+                                   code=row.code, column=columns["code"]))
             continue
         sample_id, status, test_type, collected_at, has_swabs, lab_id, pooled, result, ct = known
         problems = result_problems(SampleFacts(status, test_type, collected_at, int(has_swabs), lab_id),
@@ -511,7 +420,8 @@ def _check_rows(checked: Checked, table: list[list[Any]], layout: Layout, *, now
                 "The result of this sample was already released (%(result)s); a correction is entered on the "
                 "sample's page with its reason.") % {"result": Result(result).label if result else "—"}))
         if problems:
-            errors.extend(RowError(row.number, f, str(m), row.code, columns.get(_FIELD_OF.get(f, f), ""))
+            errors.extend(RowError(row.number, f, str(m), code=row.code,
+                                   column=columns.get(_FIELD_OF.get(f, f), ""))
                           for _c, f, m in problems)
             continue
         checked.apply.append((sample_id, row.result, row.ct, row.tested_at or now, row.code, pooled, collected_at,

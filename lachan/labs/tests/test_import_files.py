@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from lachan.core.errors import DomainError, NotFound, ValidationFailed
+from lachan.core.tables import text_decode
 from lachan.labs import imports
 from lachan.labs.models import ImportStatus, ResultImport, Sample, SampleStatus, Swab, SwabOutcome
 from lachan.labs.models import TestType as Kind
@@ -115,7 +116,7 @@ def test_windows_1258_semicolons_and_utf16_tabs(lab_world):
     outcome = run(w, data, "ket-qua.txt")
     assert outcome.ok, outcome.record.errors
     assert Sample.objects.get(code="S-3").result == "positive"
-    text, encoding = imports.decode_text(csv_bytes(rows, encoding="utf-16-le", delimiter="\t"))  # no BOM
+    text, encoding = text_decode(csv_bytes(rows, encoding="utf-16-le", delimiter="\t"))  # no BOM
     assert encoding == "utf-16-le" and "Kết quả" in text
 
 
@@ -371,11 +372,11 @@ def test_mapping_of_another_laboratory_and_bad_mappings(lab_world):
 
 
 def test_decode_text_candidates():
-    assert imports.decode_text("Mã mẫu".encode())[1] == "utf-8"
-    assert imports.decode_text(b"\xef\xbb\xbfSample ID")[1] == "utf-8-sig"
-    text, encoding = imports.decode_text(to_cp1258("Mã mẫu;Kết quả;Dương tính"))
+    assert text_decode("Mã mẫu".encode())[1] == "utf-8"
+    assert text_decode(b"\xef\xbb\xbfSample ID")[1] == "utf-8-sig"
+    text, encoding = text_decode(to_cp1258("Mã mẫu;Kết quả;Dương tính"))
     assert encoding == "cp1258" and text == "Mã mẫu;Kết quả;Dương tính"
-    assert imports.decode_text("Sample ID,Result".encode("utf-16"))[0] == "Sample ID,Result"
+    assert text_decode("Sample ID,Result".encode("utf-16"))[0] == "Sample ID,Result"
 
 
 def test_import_laboratory_for_each_kind_of_user(lab_world):

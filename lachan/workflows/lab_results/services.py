@@ -228,7 +228,7 @@ def lab_results_import(*, laboratory: Laboratory, data: bytes, filename: str, ma
     except DomainError as exc:  # what follows failed (e.g. a case cannot be confirmed): nothing was kept
         code = exc.params.get("sample", "")
         rows = {r[4]: r[7] for r in checked.apply}
-        checked.errors = [imports.RowError(rows.get(code, 0), exc.field or "", str(exc.message), code)]
+        checked.errors = [imports.RowError(rows.get(code, 0), exc.field or "", str(exc.message), code=code)]
         return ImportOutcome(record=imports.import_refused(checked=checked, by=by))
     return ImportOutcome(record=record, follow_up=follow)
 
