@@ -438,3 +438,14 @@ def test_release_on_the_last_day_counts_its_test_not_taken_as_missed(exercise, p
     released = services.order_release(order=order, by=by)
     assert released.tests.get(day=14).status == "missed"  # not "not needed": the exit test was not taken
 
+
+
+def test_the_pages_entry_points_open_their_own_transaction(staff, units, exercise, people):
+    """Issue 13 (B.5): an entry point called inside another transaction fails loudly (durable), instead of making
+    its commit, and what it tells after the commit, depend on an outer block."""
+    from django.db import transaction
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.facility_create(name="Ký túc xá", commune=units.commune, by=staff.commune)
+    camp = services.facility_create(name="Ký túc xá", commune=units.commune, by=staff.commune)
+    assert camp.place.name == "Ký túc xá"
