@@ -595,7 +595,7 @@ def headings_of(data: bytes, filename: str, *, header_row: int | None = None) ->
     return index + 1, headings, rows
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def mapping_save(*, laboratory: Laboratory, name: str, columns: dict[str, str], result_words: dict[str, str],
                  date_format: str = "", header_row: int = 1, mapping: ColumnMapping | None = None, by) -> ColumnMapping:
     """Create or change a laboratory's file layout."""

@@ -240,7 +240,7 @@ def result_correct(*, sample: Sample, result: str, ct_value: float | None = None
 
 # ---- an individual re-test after a positive pool or an unclear result --------------------------------------
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def retest_register(*, swab: Swab, code: str = "", generate_code: bool = False, collected_at: datetime | None = None,
                     by) -> Sample:
     """The individual sample of a person whose pool was positive (or whose result was unclear), registered

@@ -244,7 +244,7 @@ def _campaign_locked(campaign: Campaign, by, *, manage: bool = True) -> Campaign
     return current
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def campaign_update(*, campaign: Campaign, by, **changes: Any) -> Campaign:
     """Change the given fields among CAMPAIGN_FIELDS. The area may shrink only as far as its sites allow."""
     require_perm(by, Perm.LABS_SAMPLE)
@@ -264,7 +264,7 @@ def campaign_update(*, campaign: Campaign, by, **changes: Any) -> Campaign:
     return _save_changes(current, cleaned, by=by, action="campaign.update", object_type="campaign")
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def campaign_next_round(*, campaign: Campaign, by) -> Campaign:
     """Start the next round (lần 2, 3…): everyone may be swabbed again. Refused while the current round
     has no sample, so a double click does not skip a round."""
@@ -333,7 +333,7 @@ def site_create(*, campaign: Campaign, name: str, commune, address: str = "", pl
     return site
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def site_update(*, site: SamplingSite, by, **changes: Any) -> SamplingSite:
     require_perm(by, Perm.LABS_SAMPLE)
     unknown = sorted(set(changes) - set(SITE_FIELDS))
@@ -391,7 +391,7 @@ def sample_codes_generate(*, count: int = 1, on: date | None = None) -> list[str
     return codes
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def codes_reserve(*, campaign: Campaign, site: SamplingSite | None = None, count: int, by) -> list[str]:
     """Codes for blank pre-printed labels: numbers taken from the counter, so no generated code repeats them."""
     require_perm(by, Perm.LABS_SAMPLE)
