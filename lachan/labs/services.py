@@ -22,6 +22,7 @@ from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from lachan.core.numbers import is_ascii_digits
 from lachan.core.parsers import text_field, uuid_or_none
+from lachan.core.updates import model_update
 from lachan.geo.models import AdminLevel, AdminUnit, Place
 from lachan.people.access import people_in_scope
 from lachan.people.identity import phone_looks_like, phone_normalize
@@ -123,19 +124,6 @@ def _unit(value) -> AdminUnit | None:
 
 def _within(unit: AdminUnit, area: AdminUnit) -> bool:
     return unit.path == area.path or unit.path.startswith(area.path + "/")
-
-
-def _save_changes(current, cleaned: dict[str, Any], *, by, action: str, object_type: str):
-    """Write the fields that changed, audited with their names."""
-    changed = sorted(f for f, v in cleaned.items() if getattr(current, f) != v)
-    for name in changed:
-        setattr(current, name, cleaned[name])
-    if changed:
-        current.changed_by = as_user(by)
-        current.save()
-        audit_record(actor=by, action=action, object_type=object_type, object_id=current.pk,
-                     detail={"fields": changed})
-    return current
 
 
 def _campaign_unit(value, *, by) -> AdminUnit:
@@ -261,7 +249,11 @@ def campaign_update(*, campaign: Campaign, by, **changes: Any) -> Campaign:
             raise DomainError(LabErrorCode.CAMPAIGN_INVALID,
                               _("The site %(site)s lies outside %(unit)s.") % {"site": outside[0], "unit": unit.label},
                               field="unit")
-    return _save_changes(current, cleaned, by=by, action="campaign.update", object_type="campaign")
+    changed = model_update(current, cleaned, changed_by=as_user(by))
+    if changed:
+        audit_record(actor=by, action="campaign.update", object_type="campaign", object_id=current.pk,
+                     detail={"fields": changed})
+    return current
 
 
 @transaction.atomic(durable=True)
@@ -355,7 +347,11 @@ def site_update(*, site: SamplingSite, by, **changes: Any) -> SamplingSite:
                                         limit=300)
     if "place" in changes:
         cleaned["place"] = _site_place(changes["place"])
-    return _save_changes(current, cleaned, by=by, action="site.update", object_type="sampling_site")
+    changed = model_update(current, cleaned, changed_by=as_user(by))
+    if changed:
+        audit_record(actor=by, action="site.update", object_type="sampling_site", object_id=current.pk,
+                     detail={"fields": changed})
+    return current
 
 
 # ---- tube codes -------------------------------------------------------------------------------------

@@ -112,6 +112,22 @@ def test_campaign_update_scope_and_fields(campaign, staff, units):
         services.campaign_update(campaign=camp, unit=units.commune, by=staff.district)
 
 
+
+def test_campaign_update_writes_only_what_changed(campaign, staff):
+    """(issue 13, model_update) Two people editing a campaign at once: one's change of the name does not
+    write back the notes the other just saved."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    camp = campaign.campaign
+    with CaptureQueriesContext(connection) as queries:
+        services.campaign_update(campaign=camp, name="Sàng lọc đợt mới", by=staff.district)
+    updates = [q["sql"] for q in queries if q["sql"].startswith("UPDATE") and "labs_campaign" in q["sql"]]
+    assert len(updates) == 1 and "name" in updates[0] and "notes" not in updates[0]
+    with CaptureQueriesContext(connection) as queries:  # nothing changed: nothing written, nothing audited
+        services.campaign_update(campaign=camp, name="Sàng lọc đợt mới", by=staff.district)
+    assert not [q for q in queries if q["sql"].startswith("UPDATE")]
+
 def test_next_round(campaign, staff, people):
     camp = campaign.campaign
     with pytest.raises(DomainError, match="Round 1 has no sample yet"):
