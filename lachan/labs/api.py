@@ -16,7 +16,7 @@ from lachan.core.schemas import ErrorOut
 from lachan.geo.api import UNIT_LABEL
 
 from . import selectors, services
-from .models import Campaign, CampaignKind, Sample, SamplingSite, Swab, SwabReason, TestType
+from .models import Campaign, CampaignKind, Sample, Swab, SwabReason, TestType
 
 router = Router(tags=["labs"])
 
@@ -32,9 +32,9 @@ class CampaignOut(Schema):
     id: UUID
     name: str
     kind: str
-    unit_code: str
-    unit_name: str
-    unit_label: str = Field(..., description=UNIT_LABEL)
+    unit_code: str = Field(..., alias="unit.code")
+    unit_name: str = Field(..., alias="unit.name")
+    unit_label: str = Field(..., alias="unit.label", description=UNIT_LABEL)
     starts_on: date
     ends_on: date | None
     test_type: str
@@ -43,18 +43,6 @@ class CampaignOut(Schema):
     laboratory_name: str | None
     current_round: int
     notes: str
-
-    @staticmethod
-    def resolve_unit_code(obj: Campaign) -> str:
-        return obj.unit.code
-
-    @staticmethod
-    def resolve_unit_name(obj: Campaign) -> str:
-        return obj.unit.name
-
-    @staticmethod
-    def resolve_unit_label(obj: Campaign) -> str:
-        return obj.unit.label
 
     @staticmethod
     def resolve_laboratory_name(obj: Campaign) -> str | None:
@@ -99,23 +87,11 @@ class SiteOut(Schema):
     id: UUID
     campaign_id: UUID
     name: str
-    commune_code: str
-    commune_name: str
-    commune_label: str = Field(..., description=UNIT_LABEL)
+    commune_code: str = Field(..., alias="commune.code")
+    commune_name: str = Field(..., alias="commune.name")
+    commune_label: str = Field(..., alias="commune.label", description=UNIT_LABEL)
     address: str
     place_id: UUID | None
-
-    @staticmethod
-    def resolve_commune_code(obj: SamplingSite) -> str:
-        return obj.commune.code
-
-    @staticmethod
-    def resolve_commune_name(obj: SamplingSite) -> str:
-        return obj.commune.name
-
-    @staticmethod
-    def resolve_commune_label(obj: SamplingSite) -> str:
-        return obj.commune.label
 
 
 class SiteIn(Schema):
@@ -245,14 +221,10 @@ class SampleOut(Schema):
 class SwabOut(Schema):
     position: int
     person_id: UUID
-    person_name: str
+    person_name: str = Field(..., alias="person.full_name")
     reason: str
     outcome: str
     retest_of_code: str | None
-
-    @staticmethod
-    def resolve_person_name(obj: Swab) -> str:
-        return obj.person.full_name
 
     @staticmethod
     def resolve_retest_of_code(obj: Swab) -> str | None:
