@@ -143,50 +143,18 @@ def update_mapping(request, mapping_id: UUID, payload: MappingIn):
 
 
 class RetestOut(Schema):
-    swab_id: UUID
+    swab_id: UUID = Field(..., alias="pk")
     person_id: UUID
-    full_name: str
-    phone: str
-    commune_code: str
-    commune_name: str
-    commune_label: str = Field(..., description=UNIT_LABEL)
-    sample_code: str
+    full_name: str = Field(..., alias="person.full_name")
+    phone: str = Field(..., alias="person.phone")
+    commune_code: str = Field(..., alias="person.commune.code")
+    commune_name: str = Field(..., alias="person.commune.name")
+    commune_label: str = Field(..., alias="person.commune.label", description=UNIT_LABEL)
+    sample_code: str = Field(..., alias="sample.code")
     pooled: bool
     outcome: str = Field(..., description="retest (positive pool), inconclusive or rejected")
-    collected_at: datetime
+    collected_at: datetime = Field(..., alias="sample.collected_at")
     released_at: datetime | None
-
-    @staticmethod
-    def resolve_swab_id(obj: Swab) -> UUID:
-        return obj.pk
-
-    @staticmethod
-    def resolve_full_name(obj: Swab) -> str:
-        return obj.person.full_name
-
-    @staticmethod
-    def resolve_phone(obj: Swab) -> str:
-        return obj.person.phone
-
-    @staticmethod
-    def resolve_commune_code(obj: Swab) -> str:
-        return obj.person.commune.code
-
-    @staticmethod
-    def resolve_commune_name(obj: Swab) -> str:
-        return obj.person.commune.name
-
-    @staticmethod
-    def resolve_commune_label(obj: Swab) -> str:
-        return obj.person.commune.label
-
-    @staticmethod
-    def resolve_sample_code(obj: Swab) -> str:
-        return obj.sample.code
-
-    @staticmethod
-    def resolve_collected_at(obj: Swab) -> datetime:
-        return obj.sample.collected_at
 
     @staticmethod
     def resolve_released_at(obj: Swab) -> datetime | None:
