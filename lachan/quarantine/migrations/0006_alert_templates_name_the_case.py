@@ -9,10 +9,9 @@ from django.db import migrations
 SEEDED = import_module("lachan.quarantine.migrations.0003_monitoring_templates")
 CODE = "quarantine.alert"
 
-# (channel, language) → (the text 0003 seeded, what replaces it)
+# (channel, language) → (the text 0003 seeded, what replaces it). The SMS keep "{{ name }} ({{ code }})": a bare
+# "(F0-…)" names no order, and one SMS has no room for the condition (notifications' test of the seeded SMS).
 REPLACE = {
-    ("sms", "vi"): ("{{ name }} ({{ code }})", "{{ name }} ({% if case %}ca benh {{ case }}{% else %}{{ code }}{% endif %})"),
-    ("sms", "en"): ("{{ name }} ({{ code }})", "{{ name }} ({% if case %}case {{ case }}{% else %}{{ code }}{% endif %})"),
     ("email", "vi"): ("Quyết định: {{ code }}", "{% if case %}Ca bệnh: {{ case }}{% else %}Quyết định: {{ code }}{% endif %}"),
     ("email", "en"): ("Order: {{ code }}", "{% if case %}Case: {{ case }}{% else %}Order: {{ code }}{% endif %}"),
 }
@@ -20,7 +19,7 @@ REPLACE = {
 
 def _bodies():
     for code, channel, language, _subject, body, _description in SEEDED.TEMPLATES:
-        if code == CODE:
+        if code == CODE and (channel, language) in REPLACE:
             old, new = REPLACE[(channel, language)]
             assert body.count(old) == 1, (channel, language)
             yield channel, language, body, body.replace(old, new)

@@ -253,8 +253,8 @@ def test_notification_templates_have_the_number_filter_in_their_language(db):
 
 
 def test_an_alert_about_a_case_without_an_order_names_the_case_not_an_order(units, staff, make_user):
-    """A case out with no order in force: the station's mail and SMS read "Ca bệnh: F0-…", never "Quyết định:"
-    (the case's code is no order number)."""
+    """A case out with no order in force: the station's mail reads "Ca bệnh: F0-…", never "Quyết định:" (the case's
+    code is no order number); the SMS gives the bare code, as it gives an order's."""
     staff.commune.phone, staff.commune.email = "0912000111", "tram1@example.vn"
     staff.commune.save()
     make_user(Role.COMMUNE_STATION, unit=units.commune, phone="0912000222", email="station@example.vn",
@@ -264,8 +264,8 @@ def test_an_alert_about_a_case_without_an_order_names_the_case_not_an_order(unit
     assert "Ca bệnh: F0-000123" in mail.body and "Quyết định" not in mail.body
     english = Message.objects.get(channel="email", to="station@example.vn")
     assert "Case: F0-000123" in english.body and "Order:" not in english.body
-    assert "ca benh F0-000123" in Message.objects.get(channel="sms", to="0912000111").body
-    assert "case F0-000123" in Message.objects.get(channel="sms", to="0912000222").body
+    assert "(F0-000123)" in Message.objects.get(channel="sms", to="0912000111").body
+    assert "(F0-000123)" in Message.objects.get(channel="sms", to="0912000222").body
     # With an order, the order's number as before.
     order = make_order(units.commune)
     alert_raise(order=order, kind="violation", detail={"distance_m": 140.0})
