@@ -70,7 +70,7 @@ Q_MODELS = {
     "lachan.labs.access.swab_scope_q": Swab,
     "lachan.quarantine.access.order_scope_q": Order,
     "lachan.quarantine.access.facility_scope_q": "quarantine.Facility",
-    "lachan.risk.selectors.unit_scope_q": RiskAssessment,
+    "lachan.risk.levels.selectors.unit_scope_q": RiskAssessment,
 }
 
 

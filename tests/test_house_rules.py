@@ -59,7 +59,7 @@ RULES = {
                 "core.parsers (text_field, uuid_or_none, day_field) and core.dates.day_parse", {
         "lachan/cases/services.py",
         "lachan/people/services.py",
-        "lachan/risk/lockdown_services.py",
+        "lachan/risk/lockdowns/services.py",
         "lachan/tracing/sources/venue.py",
         "lachan/venues/logbook.py",
         "lachan/workflows/case_confirmation/views.py",
@@ -81,7 +81,7 @@ RULES = {
     "require_perm": (r"def require_perm\(", False, (),
                      "require_perm = accounts.actors.permission_check(<domain code>)", {
         "lachan/cases/services.py",
-        "lachan/risk/services.py",
+        "lachan/risk/levels/services.py",
     }),
     "star_imports": (r"^from \S+ import \*", True, (), "fixtures by name (conftest.py or explicit imports)", {
         "lachan/labs/tests/test_import_files.py",

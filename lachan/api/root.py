@@ -113,7 +113,7 @@ def _mount() -> None:
     from lachan.notifications.api import router as notifications_router
     from lachan.people.api import router as people_router
     from lachan.quarantine.api import router as quarantine_router
-    from lachan.risk.api import router as risk_router
+    from lachan.risk.levels.api import router as risk_router
     from lachan.situation.api import map_router, operations_router
     from lachan.tracing.api import router as tracing_router
     from lachan.venues.api import router as venues_router

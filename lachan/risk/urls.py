@@ -3,7 +3,7 @@ they are in lachan.workflows.risk_levels.urls ("risk_work"), mounted at /risk/ t
 
 from django.urls import path
 
-from . import views
+from .levels import views
 
 app_name = "risk"
 urlpatterns = [

@@ -32,8 +32,8 @@ from lachan.core.text import fold, reverse_words
 from lachan.geo.models import AdminLevel, AdminUnit
 from lachan.geo.services import admin_units_load
 from lachan.people.models import Person
+from lachan.risk.levels import policy_window_days, risk_policy
 from lachan.risk.models import RiskAssessment, RiskInput
-from lachan.risk.services import policy_window_days, risk_policy
 from lachan.workflows.risk_levels import risk_inputs_gather, risk_levels_compute
 
 TREE = "2021"

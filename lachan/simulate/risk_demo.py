@@ -17,7 +17,7 @@ from lachan.cases import services as case_services
 from lachan.cases.models import CaseOrigin
 from lachan.geo.models import AdminLevel, AdminUnit
 from lachan.people.models import Person
-from lachan.risk.lockdown_services import lockdown_area_create
+from lachan.risk.lockdowns import lockdown_area_create
 from lachan.risk.models import LockdownArea, RiskInput
 from lachan.tracing.engine import trace_cases
 from lachan.tracing.models import CallStatus, Contact, Tier

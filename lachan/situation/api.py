@@ -21,8 +21,9 @@ from lachan.core.dates import Day, Instant
 from lachan.core.errors import CommonErrorCode, DomainError, PermissionDenied
 from lachan.core.schemas import error_responses
 from lachan.geo.api import UNIT_LABEL
-from lachan.risk import lockdown_selectors, lockdown_services
 from lachan.risk.errors import RiskErrorCode
+from lachan.risk.lockdowns import selectors as lockdown_selectors
+from lachan.risk.lockdowns import services as lockdown_services
 
 from . import dashboard as ops
 from .errors import SituationErrorCode as Code

@@ -45,7 +45,7 @@ from lachan.geo.shapes import (
 )
 from lachan.people.models import Person
 from lachan.quarantine.selectors import facilities_in_scope, facilities_occupancy
-from lachan.risk.lockdown_selectors import in_force_q, lockdown_areas_in_scope
+from lachan.risk.lockdowns import in_force_q, lockdown_areas_in_scope
 from lachan.risk.models import LEVEL_COLOURS, LockdownArea, RiskAssessment
 
 from .errors import SituationErrorCode as Code

@@ -24,7 +24,8 @@ from lachan.core.exports import XlsxExport
 from lachan.core.jsontext import JsonError, json_read
 from lachan.core.pagination import page_of
 from lachan.geo.models import AdminLevel, AdminUnit
-from lachan.risk import lockdown_selectors, lockdown_services
+from lachan.risk.lockdowns import selectors as lockdown_selectors
+from lachan.risk.lockdowns import services as lockdown_services
 from lachan.risk.models import RiskLevel
 
 from .forms import LockdownDeleteForm, LockdownForm, LockdownImportForm, LockdownLiftForm

@@ -18,7 +18,7 @@ def mapped(units, staff):
     from lachan.core.models import Policy
     from lachan.geo.models import AdminUnit, Place, PlaceKind
     from lachan.people.models import Person
-    from lachan.risk.lockdown_services import lockdown_area_create
+    from lachan.risk.lockdowns import lockdown_area_create
     from lachan.risk.models import RiskAssessment
 
     today = timezone.localdate()

@@ -23,7 +23,7 @@ def levels(units, staff):
     from lachan.core.policies import policy_create, policy_supersede
     from lachan.geo.models import AdminUnit
     from lachan.people.models import Person
-    from lachan.risk.services import risk_input_record
+    from lachan.risk.levels import risk_input_record
     from lachan.workflows.risk_levels import risk_levels_compute
 
     seed = importlib.import_module("lachan.risk.migrations.0002_seed_policies")

@@ -35,7 +35,7 @@ def test_the_template_filter():
 
 
 def test_evidence_and_risk_reasons_write_decimals_in_the_readers_language():
-    from lachan.risk.explain import reason_text
+    from lachan.risk.levels import reason_text
 
     with translation.override("vi"):
         text = reason_text({"code": "bordering", "by": "distance", "name": "Phường 1", "km": 2.5, "within_km": 1.5})

@@ -30,7 +30,7 @@ def test_each_commune_gets_an_approximate_area_around_its_centre(units):
     assert admin_unit_boundaries_approximate(unit=units.province) == 0  # nothing missing any more
 
     # An official boundary replaces the approximate area; the risk rules read only official ones.
-    from lachan.risk.services import _boundaries
+    from lachan.risk.levels.services import _boundaries
 
     c = units.commune
     ring = [[c.longitude - 0.01, c.latitude - 0.01], [c.longitude + 0.01, c.latitude - 0.01],

@@ -199,7 +199,7 @@ def test_highest_upward():
 
 
 def test_every_reason_reads_as_a_sentence():
-    from lachan.risk.explain import reason_text
+    from lachan.risk.levels import reason_text
 
     shapes = {11: {"type": "Polygon", "coordinates": [[[106, 10], [106.01, 10], [106.01, 10.01], [106, 10]]]},
               12: {"type": "Polygon", "coordinates": [[[106.01, 10], [106.02, 10], [106.02, 10.01], [106.01, 10]]]}}

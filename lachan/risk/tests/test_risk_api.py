@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
+from lachan.risk.levels import levels_compute
 from lachan.risk.models import RiskAssessment
-from lachan.risk.services import levels_compute
 from lachan.risk.tests.test_risk_services import ON, row, tg, vaccinated, zero  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db

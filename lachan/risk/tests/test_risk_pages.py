@@ -9,8 +9,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from lachan.accounts.models import AuditEvent
+from lachan.risk.levels import UnitInputs, level_override, levels_compute
 from lachan.risk.models import RiskAssessment, RiskInput
-from lachan.risk.services import UnitInputs, level_override, levels_compute
 from lachan.risk.tests.test_risk_services import ON, row, tg, vaccinated, zero  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from lachan.core.errors import DomainError, PermissionDenied
 from lachan.core.models import Policy
 from lachan.core.policies import policy_in_force
 from lachan.risk.errors import RulesInvalid
-from lachan.risk.services import risk_policy_adopt
+from lachan.risk.levels import risk_policy_adopt
 
 pytestmark = pytest.mark.django_db
 SEED = importlib.import_module("lachan.risk.migrations.0002_seed_policies")

@@ -12,16 +12,16 @@ from lachan.accounts.roles import Role
 from lachan.core.errors import DomainError, NotFound, PermissionDenied
 from lachan.core.models import Policy
 from lachan.geo.models import AdminUnit
-from lachan.risk import selectors
-from lachan.risk.explain import reason_text
-from lachan.risk.models import RiskAssessment, RiskInput
-from lachan.risk.services import (
+from lachan.risk.levels import (
     UnitInputs,
     level_override,
     level_override_clear,
     levels_compute,
+    reason_text,
     risk_input_record,
+    selectors,
 )
+from lachan.risk.models import RiskAssessment, RiskInput
 
 ON = date(2021, 11, 15)  # Resolution 128 + Decision 4800
 POPULATION = 10_000

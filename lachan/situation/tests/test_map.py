@@ -14,8 +14,13 @@ from lachan.core.errors import DomainError, PermissionDenied, ValidationFailed
 from lachan.core.models import Policy
 from lachan.geo.models import AdminUnit, Place, PlaceKind
 from lachan.people.models import Person
-from lachan.risk.lockdown_selectors import lockdown_areas_in_force, lockdown_areas_in_scope
-from lachan.risk.lockdown_services import lockdown_area_create, lockdown_area_lift, lockdown_areas_import
+from lachan.risk.lockdowns import (
+    lockdown_area_create,
+    lockdown_area_lift,
+    lockdown_areas_import,
+    lockdown_areas_in_force,
+    lockdown_areas_in_scope,
+)
 from lachan.risk.models import LockdownArea, RiskAssessment
 from lachan.situation.map_layers import LAYERS, Layer, map_layer, register_layer
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from lachan.core.errors import DomainError
 from lachan.geo.models import AdminUnit
 from lachan.geo.services import admin_unit_boundaries_import
-from lachan.risk.lockdown_services import lockdown_area_create
+from lachan.risk.lockdowns import lockdown_area_create
 from lachan.risk.models import LockdownArea
 
 from .test_map import populated  # noqa: F401 — the fixture

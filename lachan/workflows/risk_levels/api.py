@@ -10,8 +10,8 @@ from django.utils import timezone
 from ninja import Field, Router, Schema
 
 from lachan.geo.api import UNIT_LABEL
-from lachan.risk.api import _body_schema, body_date, json_body
-from lachan.risk.explain import input_label
+from lachan.risk.levels import input_label
+from lachan.risk.levels.api import _body_schema, body_date, json_body
 
 from .services import risk_levels_compute, risk_policy_trial
 

@@ -33,20 +33,20 @@ from lachan.core.models import Policy
 from lachan.core.policies import PolicyTrial, TrialTable
 from lachan.geo.models import AdminUnit
 from lachan.geo.selectors import unit_labels
-from lachan.risk.explain import reasons_text
-from lachan.risk.models import RiskAssessment
-from lachan.risk.policy import POLICY_KIND
-from lachan.risk.services import (
+from lachan.risk.levels import (
     LevelsSummary,
     UnitInputs,
     day_check,
     levels_compute,
     period_check,
     policy_window_days,
+    reasons_text,
     require_perm,
     risk_policy,
     rules_check,
 )
+from lachan.risk.models import RiskAssessment
+from lachan.risk.policy import POLICY_KIND
 
 
 def risk_inputs_gather(*, on: date, days: int) -> tuple[dict[int, UnitInputs], dict[str, int]]:

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 from lachan.accounts.decorators import staff_view
 from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError
-from lachan.risk.forms import ComputeForm, TrialForm, apply_errors
-from lachan.risk.views import summary_message, trial_initial, trial_page
+from lachan.risk.levels.forms import ComputeForm, TrialForm, apply_errors
+from lachan.risk.levels.views import summary_message, trial_initial, trial_page
 
 from .services import risk_levels_compute, risk_policy_trial
 

@@ -15,8 +15,8 @@ from lachan.core.policies import policy_in_force
 from lachan.core.scheduler import registered_jobs
 from lachan.geo.models import AdminUnit
 from lachan.people.models import Person
+from lachan.risk.levels import risk_input_record
 from lachan.risk.models import RiskAssessment
-from lachan.risk.services import risk_input_record
 from lachan.workflows.risk_levels import risk_inputs_gather, risk_levels_compute, risk_levels_daily
 
 ON = date(2021, 11, 15)  # 4800: 7 days, 09/11 … 15/11

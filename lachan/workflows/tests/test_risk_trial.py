@@ -13,8 +13,8 @@ from lachan.accounts.models import AuditEvent
 from lachan.core.errors import DomainError, PermissionDenied
 from lachan.core.models import Policy
 from lachan.risk.errors import RulesInvalid
+from lachan.risk.levels import risk_input_record
 from lachan.risk.models import RiskAssessment
-from lachan.risk.services import risk_input_record
 from lachan.workflows.risk_levels import risk_levels_compute, risk_policy_trial
 from lachan.workflows.tests.test_risk_levels import ON, at, case, tg  # noqa: F401 (fixture)
 
@@ -72,7 +72,7 @@ def test_a_trial_compares_day_by_day_and_saves_nothing(saved, staff):
     assert len(few.changes) == 2 and few.changes_total == trial.changes_total
 
     # An override stands under any rules.
-    from lachan.risk.services import level_override
+    from lachan.risk.levels import level_override
 
     level_override(assessment=RiskAssessment.objects.get(unit=saved.commune, on=ON), level=3, reason="x", by=epi)
     kept = risk_policy_trial(rules=strict_rules(), start=ON, end=ON, by=epi)

@@ -15,8 +15,8 @@ from lachan.accounts.jurisdiction import scope_for
 from lachan.accounts.roles import Perm
 from lachan.core.errors import NotFound, PermissionDenied
 
-from .errors import LockdownErrorCode as Code
-from .models import LockdownArea
+from ..errors import LockdownErrorCode as Code
+from ..models import LockdownArea
 
 
 def _ancestor_paths(path: str) -> list[str]:

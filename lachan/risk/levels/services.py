@@ -35,11 +35,11 @@ from lachan.core.numbers import is_ascii_digits
 from lachan.core.policies import policy_in_force, policy_rules, policy_supersede
 from lachan.geo.models import AdminTree, AdminUnit
 
-from .errors import RiskErrorCode as Code
-from .errors import RulesInvalid, json_error
-from .levels import Node, Outcome, UnitInputs, assess
-from .models import COVERAGE_KINDS, RiskAssessment, RiskInput, RiskInputKind, RiskLevel
-from .policy import POLICY_KIND, validate_rules, window_days
+from ..errors import RiskErrorCode as Code
+from ..errors import RulesInvalid, json_error
+from ..models import COVERAGE_KINDS, RiskAssessment, RiskInput, RiskInputKind, RiskLevel
+from ..policy import POLICY_KIND, validate_rules, window_days
+from .rules import Node, Outcome, UnitInputs, assess
 
 __all__ = ["UnitInputs", "LevelsSummary", "levels_compute", "level_override", "level_override_clear",
            "risk_input_record", "policy_window_days", "rules_from_text", "rules_check", "day_check", "period_check",

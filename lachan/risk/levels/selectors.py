@@ -18,9 +18,9 @@ from lachan.core.models import Policy
 from lachan.core.text import fold
 from lachan.geo.models import AdminLevel, AdminUnit
 
-from .errors import RiskErrorCode as Code
-from .models import RiskAssessment, RiskInput
-from .policy import POLICY_KIND
+from ..errors import RiskErrorCode as Code
+from ..models import RiskAssessment, RiskInput
+from ..policy import POLICY_KIND
 from .services import province_wide, require_perm
 
 

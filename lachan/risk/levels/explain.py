@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 
 from lachan.core.numbers import number_text
 
-from .models import RiskInputKind
+from ..models import RiskInputKind
 
 
 def input_label(name: str) -> str:

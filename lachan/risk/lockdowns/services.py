@@ -34,8 +34,8 @@ from lachan.geo.shapes import (
     unit_footprint,
 )
 
-from .errors import LockdownErrorCode as Code
-from .models import LockdownArea
+from ..errors import LockdownErrorCode as Code
+from ..models import LockdownArea
 
 MAX_AREA_KM2 = 5_000  # larger than any province: a drawing mistake (or a projected file read as degrees)
 MAX_FEATURES = 500

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .policy import DEFAULT_PER, band_label, engine_of, window_days
+from ..policy import DEFAULT_PER, band_label, engine_of, window_days
 
 
 @dataclass(frozen=True)

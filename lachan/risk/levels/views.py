@@ -21,6 +21,8 @@ from lachan.core.exports import XlsxExport
 from lachan.core.pagination import page_of
 from lachan.geo.models import AdminLevel
 
+from ..models import COVERAGE_KINDS, RiskInputKind, RiskLevel
+from ..policy import METHODS, band_label, cluster_kind_labels
 from . import selectors, services
 from .explain import input_label, reasons_text
 from .forms import (
@@ -33,8 +35,6 @@ from .forms import (
     TrialForm,
     apply_errors,
 )
-from .models import COVERAGE_KINDS, RiskInputKind, RiskLevel
-from .policy import METHODS, band_label, cluster_kind_labels
 
 PAGE_SIZE = 50
 MAX_EXPORT = 20_000  # a whole country's communes

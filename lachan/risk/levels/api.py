@@ -18,10 +18,10 @@ from lachan.core.jsontext import JsonError, json_read
 from lachan.geo.api import UNIT_LABEL
 from lachan.geo.models import AdminUnit
 
+from ..errors import RiskErrorCode as Code
+from ..models import RiskAssessment
 from . import selectors, services
-from .errors import RiskErrorCode as Code
 from .explain import reasons_text
-from .models import RiskAssessment
 
 router = Router(tags=["risk"])
 MAX_ROWS = 20_000  # a whole country's communes

@@ -15,8 +15,8 @@ from lachan.core.forms import DayField
 from lachan.core.widgets import DateInput
 from lachan.geo.models import AdminLevel
 
-from .errors import RulesInvalid
-from .models import RiskInputKind, RiskLevel
+from ..errors import RulesInvalid
+from ..models import RiskInputKind, RiskLevel
 
 LEVEL_FILTERS = [("", _("any")), *[(str(v), label) for v, label in RiskLevel.choices], ("0", _("not assessed"))]
 
