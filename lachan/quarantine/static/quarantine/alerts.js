@@ -1,22 +1,21 @@
-// Polls the rows every few seconds (204: nothing changed) and takes the buttons without reloading the page;
-// without JavaScript the forms post and the page reloads.
+// Polls the rows every few seconds (web/poll.js; 204: nothing changed) and takes the buttons without reloading the
+// page; without JavaScript the forms post and the page reloads.
 (function () {
   var box = document.getElementById("alert-rows"), state = document.getElementById("poll-state");
-  var error = document.getElementById("act-error"), period = Number(box.getAttribute("data-poll-seconds")) * 1000, busy = false;
+  var error = document.getElementById("act-error");
   function fingerprint() { var el = box.querySelector("[data-fingerprint]"); return el ? el.getAttribute("data-fingerprint") : ""; }
-  function refresh(force) {
-    if (busy) { return; }
-    busy = true;
-    var url = box.getAttribute("data-poll-url");
-    url += (url.indexOf("?") < 0 ? "?" : "&") + "fp=" + (force ? "" : fingerprint());
-    fetch(url, {credentials: "same-origin", headers: {"X-Requested-With": "fetch"}}).then(function (r) {
-      if (r.status === 200) { return r.text().then(function (html) { box.innerHTML = html; }); }
-      if (r.status === 403 || r.status === 302) { window.location.reload(); }
-    }).then(function () {
-      state.textContent = state.getAttribute("data-done") + " " + new Date().toLocaleTimeString();
-    }).catch(function () {}).then(function () { busy = false; });
-  }
-  setInterval(function () { if (!document.hidden) { refresh(false); } }, period);
+  function stamp() { state.textContent = state.getAttribute("data-done") + " " + new Date().toLocaleTimeString(); }
+  var poll = window.lachanPoll({
+    every: Number(box.getAttribute("data-poll-seconds")),
+    url: function (force) {
+      var url = box.getAttribute("data-poll-url");
+      return url + (url.indexOf("?") < 0 ? "?" : "&") + "fp=" + (force ? "" : fingerprint());
+    },
+    accept: "text/html",
+    headers: {"X-Requested-With": "fetch"},
+    onData: function (html) { box.innerHTML = html; stamp(); },
+    onSame: stamp
+  });
   box.addEventListener("submit", function (e) {
     var form = e.target;
     if (!form.classList.contains("alert-act")) { return; }
@@ -29,7 +28,7 @@
       .then(function (res) {
         error.hidden = res[0];
         if (!res[0]) { error.textContent = res[1].message || "?"; }
-        busy = false; refresh(true);
+        poll.refresh(true);
       }).catch(function () {  // not an answer of ours: post the plain way
         if (e.submitter) { var hidden = document.createElement("input"); hidden.type = "hidden";
           hidden.name = e.submitter.name; hidden.value = e.submitter.value; form.appendChild(hidden); }

@@ -2,7 +2,7 @@
    LachanMap.mount(element, config) — config comes from the page (map_config in lachan/situation/views.py):
    {layers: [{key, title, url, visible, kind}], bounds, tiles: {url, attribution}, labels: {...},
     refreshSeconds, draw: {input, form} | null, on: "YYYY-MM-DD" | null}. No request leaves the platform unless a
-   base-tile URL is configured. */
+   base-tile URL is configured. Needs web/poll.js (loaded before it). */
 (function () {
   "use strict";
   var LEVEL_HEX = {1: "#2e7d32", 2: "#f9a825", 3: "#ef6c00", 4: "#c62828"};
@@ -192,10 +192,7 @@
     });
 
     function load(spec) {
-      return fetch(url(spec), {credentials: "same-origin", headers: {"Accept": "application/geo+json"}}).then(function (r) {
-        if (!r.ok) { throw new Error(r.status); }
-        return r.json();
-      }).then(function (data) {
+      return window.lachanPoll.get(url(spec), "application/geo+json").then(function (data) {
         var group = state.layers[spec.key];
         group.clearLayers();
         if (spec.key === "risk") { state.units = {}; }
@@ -232,10 +229,8 @@
       map.fitBounds(config.bounds, {paddingBottomRight: [shown ? shown.offsetWidth + 10 : 0, 0], animate: false});
     }
     if (!config.compact) { search(map, state, config); }
-    loadAll();
-    if (config.refreshSeconds) {
-      setInterval(function () { if (!document.hidden) { loadAll(); } }, config.refreshSeconds * 1000);
-    }
+    // Loaded now, then again every refreshSeconds (web/poll.js: not while the tab is hidden).
+    window.lachanPoll({run: loadAll, every: config.refreshSeconds, now: true});
     if (config.draw && L.Control.Draw) {
       // The tools' words in the reader's language (the server's translations, in L.drawLocal's shape).
       (function merge(into, from) {

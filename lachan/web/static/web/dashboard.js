@@ -1,12 +1,12 @@
-// The operations-centre dashboard: every POLL seconds (not while the tab is hidden) it fetches the indicators
-// (/api/operations/summary) and the feed's new items (/api/operations/feed?since=…), puts the numbers into the
-// elements that carry data-field, adds the new feed items on top, redraws the curve when its counts changed, and
-// says when it was last updated — or that the server cannot be reached. Without JavaScript the page shows the
-// figures of its loading.
+// The operations-centre dashboard: every POLL seconds (through web/poll.js: not while the tab is hidden) it fetches
+// the indicators (/api/operations/summary) and the feed's new items (/api/operations/feed?since=…), puts the numbers
+// into the elements that carry data-field, adds the new feed items on top, redraws the curve when its counts
+// changed, and says when it was last updated — or that the server cannot be reached. Without JavaScript the page
+// shows the figures of its loading.
 (function () {
   "use strict";
   var root = document.getElementById("dashboard");
-  if (!root || !window.fetch) { return; }
+  if (!root || !window.fetch || !window.lachanPoll) { return; }
   var lang = document.documentElement.lang || "vi";
   var period = (parseInt(root.getAttribute("data-poll-seconds"), 10) || 30) * 1000;
   var feedMax = parseInt(root.getAttribute("data-feed-max"), 10) || 30;
@@ -16,7 +16,7 @@
   var feed = document.getElementById("feed"), feedEmpty = document.getElementById("feed-empty");
   var template = document.getElementById("feed-item-template"), curveBox = document.getElementById("curve-box");
   var integer = new Intl.NumberFormat(lang), decimal = new Intl.NumberFormat(lang, {maximumFractionDigits: 1});
-  var busy = false, timer = null, lastOk = 0, curveKey = null;
+  var curveKey = null;
   // Times in the deployment's zone (the server's), whatever the zone of the screen's computer.
   var zone = root.getAttribute("data-time-zone") || undefined;
   var clockParts;
@@ -132,53 +132,36 @@
     if (feedEmpty) { feedEmpty.hidden = all.length > 0; }
   }
 
-  function get(url) {
-    return fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}}).then(function (r) {
-      if (r.status === 401 || r.status === 403) { window.location.reload(); throw new Error("signed out"); }
-      if (!r.ok) { throw new Error("HTTP " + r.status); }
-      return r.json();
-    });
-  }
-
   function setState(ok) {
     status.setAttribute("data-state", ok ? "ok" : "error");
     error.hidden = ok;
   }
 
-  function refresh() {
-    if (busy) { return; }
-    busy = true;
+  function feedQuery() {
     // A little overlap: an alert committed late with an earlier time is still caught (items are told apart by id).
     var newest = newestTime(), since = newest ? new Date(newest.getTime() - 120000) : null;
-    var url = feedUrl + "?limit=" + feedMax + (since ? "&since=" + encodeURIComponent(since.toISOString()) : "");
-    Promise.all([get(summaryUrl), get(url)]).then(function (results) {
+    return feedUrl + "?limit=" + feedMax + (since ? "&since=" + encodeURIComponent(since.toISOString()) : "");
+  }
+
+  var poll = window.lachanPoll({
+    every: period / 1000,
+    url: function () { return [summaryUrl, feedQuery()]; },
+    onData: function (results) {
       showSummary(results[0]);
       showFeed(results[1]);
-      lastOk = Date.now();
       var at = new Date(results[0].generated_at);
       updated.textContent = hms(at);
       updated.setAttribute("datetime", results[0].generated_at);
       status.setAttribute("data-refreshes", String((parseInt(status.getAttribute("data-refreshes"), 10) || 0) + 1));
       setState(true);
-    }).catch(function () {
-      setState(false);
-    }).then(function () { busy = false; });
-  }
-
-  function schedule() {
-    clearInterval(timer);
-    timer = setInterval(function () { if (!document.hidden) { refresh(); } }, period);
-  }
-
-  document.addEventListener("visibilitychange", function () {
-    if (!document.hidden && Date.now() - lastOk > period) { refresh(); }  // back on the tab: catch up at once
+    },
+    onError: function () { setState(false); }
   });
+
   if (clock) {
     setInterval(function () {
       clock.textContent = fullTime(new Date());
     }, 1000);
   }
-  lastOk = Date.now();
-  schedule();
-  window.lachanDashboard = {refresh: refresh};
+  window.lachanDashboard = {refresh: function () { return poll.refresh(false); }};
 })();
