@@ -170,7 +170,7 @@ def test_the_page_of_an_order_made_by_a_background_job(client, staff, units):
     from lachan.cases.services import case_confirm
     from lachan.people.models import Person
     from lachan.quarantine.models import OrderKind, Setting
-    from lachan.quarantine.services import order_create
+    from lachan.quarantine.orders import order_create
 
     job = system_actor("quarantine.auto_isolate")
     person = Person.objects.create(full_name="Nguyễn Văn An", commune=units.commune)

@@ -179,7 +179,7 @@ def test_background_work_as_the_system_actor(province):
     from lachan.cases.selectors import cases_in_scope
     from lachan.labs.selectors import samples_in_scope
     from lachan.people.access import people_in_scope
-    from lachan.quarantine.selectors import orders_in_scope
+    from lachan.quarantine.orders import orders_in_scope
     from lachan.tracing.selectors import contacts_in_scope
 
     assert people_in_scope(SYSTEM).count() == Person.objects.active().count()

@@ -31,7 +31,7 @@ LARGE_MODULES = {
     "lachan/cases/services.py",
     "lachan/labs/imports.py",
     "lachan/labs/services.py",
-    "lachan/quarantine/services.py",
+    "lachan/quarantine/orders/services.py",
     "lachan/simulate/bench_situation.py",
     "lachan/simulate/province.py",
     "lachan/venues/logbook.py",

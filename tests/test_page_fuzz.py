@@ -167,7 +167,7 @@ def world(units, staff, make_user):
     from lachan.people.models import Person
     from lachan.quarantine.links import link_token
     from lachan.quarantine.models import OrderKind, Setting
-    from lachan.quarantine.services import order_create
+    from lachan.quarantine.orders import order_create
     from lachan.venues.qr import qr_token
     from lachan.venues.services import venue_register
 

@@ -2,8 +2,8 @@
 
 from ninja import Router
 
-from .monitoring_api import router as monitoring_router
-from .orders_api import router as orders_router
+from .monitoring.api import router as monitoring_router
+from .orders.api import router as orders_router
 
 router = Router(tags=["quarantine"])
 router.add_router("", orders_router)

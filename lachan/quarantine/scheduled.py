@@ -2,9 +2,8 @@
 
 from lachan.core.scheduler import periodic
 
-from .geofence import pings_cleanup_job, silent_job
-from .monitoring import missed_reports_job, tests_due_job
-from .services import orders_due_summary
+from .monitoring import missed_reports_job, pings_cleanup_job, silent_job, tests_due_job
+from .orders import orders_due_summary
 
 # Monitoring: the missed check-ins once each policy version's report_by time has passed (checked every quarter of
 # an hour), the tests due in the morning, silent apps every minute, ended orders' pings.

@@ -1,7 +1,7 @@
 """Pages of the quarantine module: orders and facilities (orders_urls), monitoring and alerts (monitoring_urls)."""
 
-from .monitoring_urls import urlpatterns as monitoring_urlpatterns
-from .orders_urls import urlpatterns as orders_urlpatterns
+from .monitoring.urls import urlpatterns as monitoring_urlpatterns
+from .orders.urls import urlpatterns as orders_urlpatterns
 
 app_name = "quarantine"
 urlpatterns = [*orders_urlpatterns, *monitoring_urlpatterns]

@@ -19,8 +19,8 @@ from lachan.core.models import Policy
 from lachan.core.policies import policy_supersede
 from lachan.geo.models import AdminLevel, AdminUnit, Place, PlaceKind
 from lachan.people.models import Person
-from lachan.quarantine import services
 from lachan.quarantine.models import Facility, FacilityRoom, Order, OrderStatus
+from lachan.quarantine.orders import services
 from lachan.workflows.quarantine_orders import case_contacts_quarantine, case_isolate
 
 from .province import SYNTH_EPOCH_MS

@@ -62,7 +62,7 @@ def test_the_cases_list_filtered_by_isolation_today_on_a_phone(phone_page, units
     from datetime import timedelta
 
     from lachan.cases.services import case_confirm
-    from lachan.quarantine import services as orders
+    from lachan.quarantine import orders
     from lachan.workflows.quarantine_orders import case_isolate
 
     today = timezone.localdate()

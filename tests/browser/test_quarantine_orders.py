@@ -20,7 +20,7 @@ def traced(units, staff):
     from lachan.core.models import Policy
     from lachan.core.policies import policy_create, policy_supersede
     from lachan.people.models import Person
-    from lachan.quarantine import services
+    from lachan.quarantine.orders import services
     from lachan.quarantine.tests.orders_fixtures import EXERCISE_RULES
     from lachan.tracing.models import Contact
 

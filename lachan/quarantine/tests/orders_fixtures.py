@@ -11,7 +11,7 @@ from django.utils import timezone
 from lachan.core.models import Policy
 from lachan.core.policies import policy_create, policy_supersede
 from lachan.people.models import Person
-from lachan.quarantine import services
+from lachan.quarantine.orders import services
 
 __all__ = ["exercise", "people", "facilities", "EXERCISE_RULES"]
 

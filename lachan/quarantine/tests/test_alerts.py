@@ -9,8 +9,9 @@ from lachan.accounts.models import AuditEvent
 from lachan.accounts.roles import Role
 from lachan.core.errors import DomainError, NotFound, PermissionDenied
 from lachan.notifications.models import Message
-from lachan.quarantine import monitoring_selectors as selectors
-from lachan.quarantine.alerts import (
+from lachan.quarantine.models import Alert, RequiredTest
+from lachan.quarantine.monitoring import selectors
+from lachan.quarantine.monitoring.alerts import (
     alert_acknowledge,
     alert_actions,
     alert_close,
@@ -18,7 +19,6 @@ from lachan.quarantine.alerts import (
     alert_raise,
     alert_transition,
 )
-from lachan.quarantine.models import Alert, RequiredTest
 
 from .monitoring_fixtures import *  # noqa: F403 (the order fixtures)
 from .monitoring_fixtures import make_order, make_person

@@ -8,7 +8,8 @@ from django.utils import timezone
 from lachan.accounts.actors import signed_link
 from lachan.core.errors import DomainError
 from lachan.notifications.models import Message
-from lachan.quarantine.geofence import (
+from lachan.quarantine.models import Alert, LocationPing, Order
+from lachan.quarantine.monitoring.geofence import (
     haversine_m,
     location_consent_give,
     location_consent_revoke,
@@ -16,7 +17,6 @@ from lachan.quarantine.geofence import (
     pings_record,
     silent_raise,
 )
-from lachan.quarantine.models import Alert, LocationPing, Order
 
 from .monitoring_fixtures import HOME, make_order, make_person
 
@@ -77,7 +77,7 @@ def test_a_poor_fix_is_not_a_violation(watched):
 
 
 def test_after_handling_leaving_again_raises_a_new_alert(watched, staff):
-    from lachan.quarantine.alerts import alert_handle
+    from lachan.quarantine.monitoring import alert_handle
 
     pings_record(order=watched, by=signed_link(watched), pings=[ping(400)])
     alert_handle(alert=Alert.objects.get(), by=staff.commune, note="Đã nhắc về nhà")

@@ -140,7 +140,7 @@ def test_staff_endpoints_within_the_jurisdiction(client, order, other_order, sta
 
 
 def test_the_alert_queue_through_the_api(client, order, other_order, staff, token_for, make_user, units):
-    from lachan.quarantine.alerts import alert_raise
+    from lachan.quarantine.monitoring import alert_raise
 
     mine, _ = alert_raise(order=order, kind="violation", detail={"distance_m": 120})
     theirs, _ = alert_raise(order=other_order, kind="symptoms")

@@ -10,9 +10,10 @@ from lachan.accounts.actors import signed_link
 from lachan.accounts.models import AuditEvent
 from lachan.core.errors import DomainError, PermissionDenied, ValidationFailed
 from lachan.notifications.models import Message
-from lachan.quarantine import links, monitoring
+from lachan.quarantine import links
 from lachan.quarantine.models import Alert, AlertKind, AlertStatus, Order, RequiredTest, SymptomReport
 from lachan.quarantine.monitoring import order_tell, reports_missed_raise, symptom_report_record
+from lachan.quarantine.monitoring import services as monitoring
 
 from .monitoring_fixtures import *  # noqa: F403 (the order fixtures)
 from .monitoring_fixtures import make_order, make_person

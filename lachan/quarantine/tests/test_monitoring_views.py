@@ -10,8 +10,8 @@ from lachan.accounts.models import AuditEvent
 from lachan.accounts.roles import Role
 from lachan.notifications.models import Message
 from lachan.quarantine import links
-from lachan.quarantine.alerts import alert_raise
 from lachan.quarantine.models import Alert, Order, SymptomReport
+from lachan.quarantine.monitoring import alert_raise
 
 from .monitoring_fixtures import *  # noqa: F403 (the order fixtures)
 from .monitoring_fixtures import make_order

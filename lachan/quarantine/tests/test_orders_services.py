@@ -13,7 +13,6 @@ from lachan.core.errors import DomainError, NotFound, PermissionDenied, Validati
 from lachan.core.models import Policy
 from lachan.core.policies import policy_in_force, policy_supersede
 from lachan.people.models import Person
-from lachan.quarantine import services
 from lachan.quarantine.models import (
     Alert,
     Facility,
@@ -26,8 +25,8 @@ from lachan.quarantine.models import (
 from lachan.quarantine.models import (
     TestStatus as RequiredTestStatus,
 )
+from lachan.quarantine.orders import OrderIn, peak, services
 from lachan.quarantine.policy import validate_rules
-from lachan.quarantine.services import OrderIn, peak
 from lachan.quarantine.tests.orders_fixtures import *  # noqa: F403
 from lachan.quarantine.tests.orders_fixtures import EXERCISE_RULES
 

@@ -8,8 +8,10 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from lachan.notifications.models import Message
-from lachan.quarantine import links, monitoring, services
+from lachan.quarantine import links
 from lachan.quarantine.models import Order
+from lachan.quarantine.monitoring import services as monitoring
+from lachan.quarantine.orders import services
 from lachan.quarantine.tasks import orders_tell_task
 from lachan.quarantine.tests.orders_fixtures import *  # noqa: F403
 

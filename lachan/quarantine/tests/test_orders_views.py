@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from lachan.quarantine import services
 from lachan.quarantine.models import Order
+from lachan.quarantine.orders import services
 from lachan.quarantine.tests.orders_fixtures import *  # noqa: F403
 
 pytestmark = pytest.mark.django_db

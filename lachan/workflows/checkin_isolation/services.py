@@ -27,8 +27,8 @@ from django.utils import timezone
 
 from lachan.cases.models import FINAL_STATUSES, Case, CaseStatus
 from lachan.core.policies import policy_rules
-from lachan.quarantine.alerts import alert_raise
 from lachan.quarantine.models import AlertKind, Immunity, Order, OrderKind, OrderStatus
+from lachan.quarantine.monitoring import alert_raise
 from lachan.quarantine.policy import base_day, regime
 
 logger = logging.getLogger("lachan.workflows")

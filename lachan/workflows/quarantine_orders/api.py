@@ -13,8 +13,8 @@ from lachan.core.dates import Day
 from lachan.core.pagination import page_of
 from lachan.geo.api import UNIT_LABEL
 from lachan.quarantine.models import Immunity, Setting
-from lachan.quarantine.orders_api import ERRORS, BatchOut, OrderDetailOut
-from lachan.quarantine.services import unit_get
+from lachan.quarantine.orders import unit_get
+from lachan.quarantine.orders.api import ERRORS, BatchOut, OrderDetailOut
 
 from .services import (
     case_contacts_plan,

@@ -31,7 +31,6 @@ from lachan.cases.services import case_set_status
 from lachan.core.errors import DomainError
 from lachan.core.policies import policy_in_force, policy_rules
 from lachan.people.access import people_in_scope
-from lachan.quarantine import services as orders
 from lachan.quarantine.access import order_scope_q, require_perm
 from lachan.quarantine.errors import QuarantineErrorCode
 from lachan.quarantine.models import (
@@ -43,6 +42,7 @@ from lachan.quarantine.models import (
     Setting,
     TestStatus,
 )
+from lachan.quarantine.orders import services as orders
 from lachan.quarantine.policy import base_day, regime
 from lachan.tracing.models import CallStatus, Contact, Tier
 from lachan.tracing.selectors import contacts_in_scope

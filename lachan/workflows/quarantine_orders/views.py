@@ -17,9 +17,9 @@ from lachan.core.dates import day_parse
 from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from lachan.core.exports import XlsxExport
 from lachan.core.pagination import page_of
-from lachan.quarantine import selectors as order_selectors
-from lachan.quarantine.forms import ContactsForm, IsolateForm, apply_errors, room_choices
 from lachan.quarantine.models import OrderKind, Setting
+from lachan.quarantine.orders import selectors as order_selectors
+from lachan.quarantine.orders.forms import ContactsForm, IsolateForm, apply_errors, room_choices
 
 from .services import (
     case_contacts_plan,

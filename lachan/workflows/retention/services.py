@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from lachan.core.errors import NotFound
 from lachan.core.policies import policy_in_force
-from lachan.quarantine.geofence import pings_delete_before
+from lachan.quarantine.monitoring import pings_delete_before
 from lachan.tracing.policy import rules_of
 from lachan.tracing.services import proximity_delete_before
 from lachan.venues.services import checkins_delete_before

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from lachan.cases.services import case_confirm, case_set_status
-from lachan.quarantine import services as orders
+from lachan.quarantine import orders
 from lachan.quarantine.models import Order
 from lachan.quarantine.tests.orders_fixtures import *  # noqa: F403
 from lachan.situation import dashboard as ops

@@ -113,7 +113,7 @@ def test_the_qr_page_tells_the_case_to_go_home(isolating, client):
 
 def _without_order(situation, case, staff):
     """No order yet; an order that ended (early, yesterday); an order starting tomorrow."""
-    from lachan.quarantine import services as orders
+    from lachan.quarantine import orders
 
     today = timezone.localdate()
     if situation == "ended":
@@ -142,7 +142,7 @@ def _told(commune):
 
 def _station_sees(alert, staff):
     """The alert is in the queue (page and API) of the case's commune station, not in another commune's."""
-    from lachan.quarantine.monitoring_selectors import alert_list
+    from lachan.quarantine.monitoring import alert_list
 
     assert list(alert_list(user=staff.commune)) == [alert]
     assert not alert_list(user=staff.other_commune).exists()
@@ -167,7 +167,7 @@ def test_a_case_without_an_order_in_force_is_sent_home_and_the_station_alerted(s
     assert (alert.detail["case"], alert.detail["venue"]) == (case.code, "Quán cà phê Gió")
     _station_sees(alert, staff)
     # the station is told at once, as for an alert on an order: the case's code where the order's number would be
-    from lachan.quarantine.alerts import _alert_context, station_addresses
+    from lachan.quarantine.monitoring.alerts import _alert_context, station_addresses
     assert _alert_context(alert, None)["code"] == case.code
     assert [channel for channel, _a, _l in station_addresses([units.commune.pk])[units.commune.pk]] == ["sms"]
     assert _told(units.commune)
@@ -207,7 +207,7 @@ def test_without_an_order_the_batch_the_fast_path_and_the_page_alert_too(unorder
 
 def test_the_station_deals_with_an_alert_without_an_order_within_its_jurisdiction(unordered, staff, client):
     from lachan.core.errors import DomainError
-    from lachan.quarantine.alerts import alert_acknowledge, alert_close
+    from lachan.quarantine.monitoring import alert_acknowledge, alert_close
 
     case, venue, token = unordered
     item = {"qr": qr.qr_token(venue), "person_id": str(case.person_id)}
@@ -240,7 +240,7 @@ def _token(user):
 def test_a_case_whose_isolation_is_over_checks_in_as_anyone(over, cafe, people, staff, client):
     """Over: marked recovered; or the isolation period of the policy in force on its first day (10 days in the
     exercise) is past, with no order in force; or its isolation order was released (completed)."""
-    from lachan.quarantine import services as orders
+    from lachan.quarantine import orders
 
     venue, token = cafe
     today = timezone.localdate()

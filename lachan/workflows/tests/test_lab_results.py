@@ -108,7 +108,7 @@ def test_positive_under_a_quarantine_order_is_detected_in_quarantine(lab_world):
     """A quarantine order covering the day of the sample makes the case "detected in quarantine" (not a
     community case for the risk levels); an order that ended before the sample does not."""
     from lachan.core.policies import policy_supersede
-    from lachan.quarantine import services as orders
+    from lachan.quarantine import orders
     from lachan.quarantine.tests.orders_fixtures import EXERCISE_RULES
 
     w = lab_world

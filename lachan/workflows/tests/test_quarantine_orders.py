@@ -13,7 +13,7 @@ from lachan.cases.services import case_confirm
 from lachan.core.errors import DomainError
 from lachan.labs import services as lab_services
 from lachan.labs.tests.sampling_fixtures import make_lab
-from lachan.quarantine import services as orders
+from lachan.quarantine import orders
 from lachan.quarantine.models import Order, RequiredTest
 from lachan.quarantine.tests.orders_fixtures import *  # noqa: F403
 from lachan.tracing.models import Contact

@@ -10,7 +10,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from lachan.people.models import Person
-from lachan.quarantine import services
+from lachan.quarantine.orders import services
 from lachan.quarantine.tests.orders_fixtures import *  # noqa: F403
 from lachan.situation.map_layers import facilities_layer
 

@@ -21,7 +21,9 @@ from lachan.core.exports import XlsxExport
 from lachan.core.numbers import int_or_none
 from lachan.core.pagination import page_of
 
-from . import pdf, selectors, services
+from .. import pdf
+from ..models import OrderKind, OrderStatus, Setting
+from . import selectors, services
 from .forms import (
     END_REASONS,
     EndForm,
@@ -34,7 +36,6 @@ from .forms import (
     apply_errors,
     room_choices,
 )
-from .models import OrderKind, OrderStatus, Setting
 
 DUE_LABELS = (("today", gettext_lazy("last day today")), ("overdue", gettext_lazy("last day passed")),
               ("due", gettext_lazy("due for release")))
@@ -197,7 +198,7 @@ def order_create(request):
 
 def _monitoring_panel(request, order) -> dict | None:
     try:
-        from .monitoring_views import monitoring_panel_context
+        from ..monitoring.views import monitoring_panel_context
     except ImportError:  # pragma: no cover - the monitoring pages are a separate part of the module
         return None
     return monitoring_panel_context(request, order)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import monitoring_views as views
+from . import views
 
 urlpatterns = [
     path("alerts/", views.alert_queue, name="alerts"),

@@ -27,11 +27,12 @@ from lachan.core.schemas import ErrorOut
 from lachan.geo.api import UNIT_LABEL
 from lachan.geo.models import AdminLevel, AdminUnit
 
+from .. import links
+from ..errors import QuarantineErrorCode
+from ..models import Alert, AlertKind, Order, ReportSource, SymptomReport
 from . import alerts as alert_services
-from . import geofence, links, monitoring
-from . import monitoring_selectors as selectors
-from .errors import QuarantineErrorCode
-from .models import Alert, AlertKind, Order, ReportSource, SymptomReport
+from . import geofence, selectors
+from . import services as monitoring
 
 router = Router(tags=["quarantine: monitoring"])
 

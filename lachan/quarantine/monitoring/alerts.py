@@ -36,9 +36,9 @@ from lachan.core.text import fold
 from lachan.notifications.services import notification_queue_many
 from lachan.people.models import Person
 
-from .errors import QuarantineErrorCode
-from .models import OPEN_ALERT_STATUSES, Alert, AlertKind, AlertStatus, Order, SymptomReport
-from .monitoring_selectors import alert_reachable, require_perm_or_citizen
+from ..errors import QuarantineErrorCode
+from ..models import OPEN_ALERT_STATUSES, Alert, AlertKind, AlertStatus, Order, SymptomReport
+from .selectors import alert_reachable, require_perm_or_citizen
 
 logger = logging.getLogger("lachan.quarantine")
 

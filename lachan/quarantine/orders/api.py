@@ -17,9 +17,9 @@ from lachan.core.pagination import page_of
 from lachan.core.schemas import ErrorOut
 from lachan.geo.api import UNIT_LABEL
 
+from ..access import require_perm
+from ..models import Facility, Immunity, Order, OrderEvent, OrderKind, RequiredTest, Setting
 from . import selectors, services
-from .access import require_perm
-from .models import Facility, Immunity, Order, OrderEvent, OrderKind, RequiredTest, Setting
 
 router = Router(tags=["quarantine"])
 
@@ -304,7 +304,7 @@ def release_orders(request, payload: ReleaseManyIn):
 @router.get("/orders/{uuid:order_id}/pdf", response={200: None, **ERRORS},
             summary="The printable order, or the completion certificate of a released order (PDF, Vietnamese)")
 def order_pdf(request, order_id: UUID, document: Literal["order", "certificate"] = "order"):
-    from . import pdf
+    from .. import pdf
 
     order = selectors.order_get(user=request.user, order_id=order_id, audit=False)
     content, filename = pdf.document_for(order=order, document=document, by=request.user)

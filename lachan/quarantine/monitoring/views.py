@@ -29,10 +29,11 @@ from lachan.core.pagination import page_of
 from lachan.core.redirects import next_url
 from lachan.core.widgets import DateInput
 
+from .. import links
+from ..models import AlertKind, AlertStatus, Order, ReportSource
 from . import alerts as alert_services
-from . import geofence, links, monitoring
-from . import monitoring_selectors as selectors
-from .models import AlertKind, AlertStatus, Order, ReportSource
+from . import geofence, selectors
+from . import services as monitoring
 
 NO_STORE = "no-store, private"
 MAX_EXPORT = 5000

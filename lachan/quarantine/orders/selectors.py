@@ -24,10 +24,10 @@ from lachan.people import selectors as people_selectors
 from lachan.people.access import people_in_scope
 from lachan.people.models import Person
 
-from .access import facility_managed_by, facility_scope_q, order_scope_q, order_text_q, require_perm
-from .errors import QuarantineErrorCode as Code
-from .models import Facility, FacilityRoom, Order, OrderEvent, OrderKind, OrderStatus, RequiredTest, Setting
-from .policy import POLICY_KIND
+from ..access import facility_managed_by, facility_scope_q, order_scope_q, order_text_q, require_perm
+from ..errors import QuarantineErrorCode as Code
+from ..models import Facility, FacilityRoom, Order, OrderEvent, OrderKind, OrderStatus, RequiredTest, Setting
+from ..policy import POLICY_KIND
 
 __all__ = ["facility_managed_by"]  # re-exported for views and the API
 DUE_CHOICES = ("today", "overdue", "due")  # ends today; ended before today and still in force; either

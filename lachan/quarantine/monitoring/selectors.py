@@ -24,10 +24,10 @@ from lachan.core.caching import TTLCache
 from lachan.core.errors import NotFound, PermissionDenied
 from lachan.geo.models import AdminLevel, AdminUnit
 
-from . import policy as quarantine_policy
-from .access import is_province, order_scope_q, order_text_q, require_perm
-from .errors import QuarantineErrorCode
-from .models import (
+from .. import policy as quarantine_policy
+from ..access import is_province, order_scope_q, order_text_q, require_perm
+from ..errors import QuarantineErrorCode
+from ..models import (
     OPEN_ALERT_STATUSES,
     Alert,
     AlertKind,

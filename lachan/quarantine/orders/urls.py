@@ -1,4 +1,4 @@
-"""Order and facility pages (lachan.quarantine.views), in the "quarantine" namespace."""
+"""Order and facility pages (lachan.quarantine.orders.views), in the "quarantine" namespace."""
 
 from django.urls import path
 

@@ -12,7 +12,7 @@ from lachan.core.widgets import DateInput
 from lachan.geo.forms import UnitChoiceField
 from lachan.geo.models import AdminUnit
 
-from .models import Immunity, OrderKind, Setting
+from ..models import Immunity, OrderKind, Setting
 
 
 def room_choices(uses) -> list[tuple[str, str]]:

@@ -28,10 +28,9 @@ from lachan.core.errors import DomainError, ValidationFailed
 from lachan.core.task_retries import retryable
 from lachan.notifications.services import notification_queue
 
-from . import links
-from .alerts import alert_raise, alerts_digest_queue
-from .errors import QuarantineErrorCode
-from .models import (
+from .. import links
+from ..errors import QuarantineErrorCode
+from ..models import (
     Alert,
     AlertKind,
     AlertStatus,
@@ -42,7 +41,8 @@ from .models import (
     SymptomReport,
     TestStatus,
 )
-from .monitoring_selectors import order_monitoring_rules, order_reachable, require_perm_or_citizen
+from .alerts import alert_raise, alerts_digest_queue
+from .selectors import order_monitoring_rules, order_reachable, require_perm_or_citizen
 
 TEMPERATURE_RANGE = (Decimal("34.0"), Decimal("43.0"))
 SPO2_RANGE = (50, 100)
@@ -231,11 +231,12 @@ def orders_tell(*, order_ids: list, by, base_url: str = "") -> int:
     return told
 
 
-@retryable(aliases=("lachan.quarantine.tasks.orders_tell_task",))
+@retryable(aliases=("lachan.quarantine.tasks.orders_tell_task", "lachan.quarantine.monitoring.orders_tell_task"))
 @task()
 def orders_tell_task(*, order_ids: list[str], actor_id: int | None, base_url: str = "") -> int:
     """Tell the people of a bulk creation's orders (orders_tell_new), retried if it fails (it is all or nothing).
-    Rows queued before issue 13 name it lachan.quarantine.tasks.orders_tell_task (an alias)."""
+    Rows queued before issue 13 name it lachan.quarantine.tasks.orders_tell_task, rows queued before the
+    monitoring sub-package lachan.quarantine.monitoring.orders_tell_task (both still import it)."""
     from lachan.accounts.models import User
 
     with transaction.atomic():
@@ -257,7 +258,7 @@ def _db_datetime(value: datetime):
 
 
 def _tables() -> dict[str, str]:
-    from .models import RequiredTest
+    from ..models import RequiredTest
 
     qn = connection.ops.quote_name
     return {"alert": qn(Alert._meta.db_table), "order": qn(Order._meta.db_table),

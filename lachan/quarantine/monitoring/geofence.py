@@ -32,10 +32,10 @@ from lachan.accounts.audit import audit_record
 from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError
 
+from ..errors import QuarantineErrorCode
+from ..models import Alert, AlertKind, LocationPing, Order, OrderStatus
 from .alerts import alert_raise, alerts_digest_queue
-from .errors import QuarantineErrorCode
-from .models import Alert, AlertKind, LocationPing, Order, OrderStatus
-from .monitoring_selectors import order_monitoring_rules, order_reachable, require_perm_or_citizen
+from .selectors import order_monitoring_rules, order_reachable, require_perm_or_citizen
 
 MAX_BATCH = 100
 CLOCK_SKEW = timedelta(minutes=2)  # a phone's clock a little ahead is not "in the future"

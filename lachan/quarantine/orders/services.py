@@ -46,9 +46,9 @@ from lachan.geo.models import AdminLevel, AdminUnit, Place, PlaceKind
 from lachan.people.access import people_in_scope
 from lachan.people.models import Person
 
-from .access import commune_in_jurisdiction, facility_scope_q, order_scope_q, require_perm
-from .errors import QuarantineErrorCode as Code
-from .models import (
+from ..access import commune_in_jurisdiction, facility_scope_q, order_scope_q, require_perm
+from ..errors import QuarantineErrorCode as Code
+from ..models import (
     OPEN_ALERT_STATUSES,
     Alert,
     AlertKind,
@@ -66,7 +66,7 @@ from .models import (
     Setting,
     TestStatus,
 )
-from .policy import POLICY_KIND, base_day, monitoring, regime
+from ..policy import POLICY_KIND, base_day, monitoring, regime
 
 MAX_BATCH = 20_000  # orders created at once
 MAX_AHEAD_DAYS = 30  # an order may be prepared this far ahead
@@ -631,7 +631,9 @@ def order_create(*, person, kind: str, setting: str, starts_on: date | None, imm
 
 
 def _tell(order_ids: list, *, by, base_url: str) -> None:
-    from .monitoring import orders_tell_new  # monitoring reads orders through these services' models
+    from ..monitoring.services import (
+        orders_tell_new,  # monitoring reads orders through these services' models
+    )
 
     orders_tell_new(order_ids=order_ids, by=by, base_url=base_url)
 
@@ -769,7 +771,7 @@ def _order_move(*, order: Order, setting: str, by, facility=None, room=None, add
                reason: str = "") -> Order:
     """Home → facility, facility → home, or another room (of the same or another facility), from today (`on`).
     A bed must be free in the new room until the stay ends. Going home, the geofence centre is the new address
-    (or the first accurate fix after it, see lachan.quarantine.geofence) and the order's commune the home's."""
+    (or the first accurate fix after it, see lachan.quarantine.monitoring.geofence) and the order's commune the home's."""
     require_perm(by, Perm.QUARANTINE_EDIT)
     current = _locked(order, by)
     _active(current)
