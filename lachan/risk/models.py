@@ -51,7 +51,7 @@ class RiskAssessment(models.Model):
     policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="+", db_index=False,
                                verbose_name=_("policy version"))
     inputs = models.JSONField(_("inputs"), default=dict)  # the numbers used
-    reasons = models.JSONField(_("reasons"), default=list)  # [{"code": …, params…}], see lachan.risk.explain
+    reasons = models.JSONField(_("reasons"), default=list)  # [{"code": …, params…}], see lachan.risk.levels.explain
     missing = models.JSONField(_("missing inputs"), default=list)  # input names
     overridden = models.BooleanField(_("overridden"), default=False)
     override_reason = models.CharField(_("reason for the override"), max_length=500, blank=True)

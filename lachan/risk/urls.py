@@ -1,4 +1,4 @@
-"""Risk-level pages (lachan.risk.views) under /risk/. Computing a day and trying rules on past data read cases:
+"""Risk-level pages (lachan.risk.levels.views) under /risk/. Computing a day and trying rules on past data read cases:
 they are in lachan.workflows.risk_levels.urls ("risk_work"), mounted at /risk/ too."""
 
 from django.urls import path

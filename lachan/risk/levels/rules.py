@@ -67,6 +67,73 @@ def _add_missing(missing: list[str], name: str) -> None:
         missing.append(name)
 
 
+def _vaccination_met(rules: dict[str, Any], given: UnitInputs, missing: list[str],
+                     reasons: list[dict[str, Any]]) -> bool | None:
+    """Criterion 2: every threshold reached → met; one known below → not met; else unknown."""
+    checks, met = [], True
+    for criterion in rules.get("vaccination", []):
+        value = given.coverage.get(criterion["input"])
+        ok = None if value is None else value >= criterion["min_percent"]
+        checks.append({"input": criterion["input"], "value": value, "min": criterion["min_percent"], "met": ok})
+        if value is None:
+            _add_missing(missing, criterion["input"])
+    if any(c["met"] is False for c in checks):
+        met = False
+    elif any(c["met"] is None for c in checks):
+        met = None
+    if checks:
+        reasons.append({"code": "vaccination", "met": met, "criteria": checks})
+    return met
+
+
+def _band_level(rules: dict[str, Any], rate: float, met: bool | None, inputs: dict[str, Any],
+                reasons: list[dict[str, Any]]) -> int | None:
+    """The matrix: the band of the rate, and its column by the vaccination criterion (None: it depends on it)."""
+    band = next(b for b in rules["bands"]
+                if b["from"] <= rate and (b["to"] is None or rate < b["to"]))
+    label = band_label(band)
+    inputs["band"] = label
+    if met is None and band["met"] != band["not_met"]:
+        reasons.append({"code": "cannot_assess", "band": label, "levels": sorted({band["met"], band["not_met"]})})
+        return None
+    if met is None:
+        level = band["met"]
+        reasons.append({"code": "matrix_either", "band": label, "level": level})
+    else:
+        level = band["met" if met else "not_met"]
+        reasons.append({"code": "matrix", "band": label, "column": "met" if met else "not_met", "level": level})
+    return level
+
+
+def _capacity_adjust(level: int, capacity: bool | None, when_not_met: str, when_missing: str,
+                     previous: tuple[date, int] | None, *, inputs: dict[str, Any], reasons: list[dict[str, Any]],
+                     missing: list[str]) -> int:
+    """Criterion 3, treatment capacity: the level the matrix gave, raised or kept from before as the policy says."""
+    if when_not_met == "none":
+        return level
+    if capacity is None:
+        _add_missing(missing, "capacity_met")
+        if when_missing == "ignore":
+            reasons.append({"code": "capacity_missing"})
+            return level
+        reasons.append({"code": "capacity_missing_not_met"})
+    elif capacity:
+        reasons.append({"code": "capacity_met"})
+        return level
+    if when_not_met == "raise_one":
+        raised = min(4, level + 1)
+        reasons.append({"code": "capacity_raised", "from": level, "level": raised})
+        return raised
+    if previous is not None and previous[1] > level:
+        reasons.append({"code": "capacity_not_lowered", "from": level, "previous": previous[1],
+                        "previous_on": previous[0].isoformat(), "level": previous[1]})
+        inputs["previous_level"] = previous[1]
+        return previous[1]
+    reasons.append({"code": "capacity_no_change", "previous": previous[1] if previous else None,
+                    "previous_on": previous[0].isoformat() if previous else None})
+    return level
+
+
 class Assessor:
     def __init__(self, rules: dict[str, Any], *, nodes: dict[int, Node], inputs: Mapping[int, UnitInputs],
                  fixed: Mapping[int, int], previous: PreviousLevels, boundaries: Boundaries):
@@ -139,87 +206,47 @@ class Assessor:
         for node in units:
             self.results[node.id] = self._matrix(node, when_not_met, when_missing, previous.get(node.id))
 
-    def _matrix(self, node: Node, when_not_met: str, when_missing: str, previous: tuple[date, int] | None) -> Outcome:  # noqa: C901
-        rules = self.rules
+    def _matrix(self, node: Node, when_not_met: str, when_missing: str, previous: tuple[date, int] | None) -> Outcome:
         given = self.inputs.get(node.id) or UnitInputs()
         cases, population, missing = self._totals(node)
-        per = int(rules.get("per", DEFAULT_PER))
         inputs: dict[str, Any] = {"cases": cases, "population": population, "window_days": self.window,
                                   "coverage": dict(given.coverage), "capacity_met": given.capacity_met}
         if given.sources:
             inputs["sources"] = dict(given.sources)
         reasons: list[dict[str, Any]] = []
-        rate = None
-        if cases == 0:
-            rate = 0.0
-            reasons.append({"code": "no_cases", "window_days": self.window})
-            if population is None:
-                _add_missing(missing, "population")
-        elif cases is not None:
-            if not population:
-                _add_missing(missing, "population")
-            else:
-                rate = cases * per / population * 7 / self.window
-                reasons.append({"code": "rate", "cases": cases, "population": population, "per": per,
-                                "window_days": self.window, "rate": round(rate, 1)})
+        rate = self._rate(cases, population, missing, reasons)
         inputs["rate"] = None if rate is None else round(rate, 2)
-        # Criterion 2: every threshold reached → met; one known below → not met; else unknown.
-        checks, met = [], True
-        for criterion in rules.get("vaccination", []):
-            value = given.coverage.get(criterion["input"])
-            ok = None if value is None else value >= criterion["min_percent"]
-            checks.append({"input": criterion["input"], "value": value, "min": criterion["min_percent"], "met": ok})
-            if value is None:
-                _add_missing(missing, criterion["input"])
-        if any(c["met"] is False for c in checks):
-            met = False
-        elif any(c["met"] is None for c in checks):
-            met = None
-        if checks:
-            reasons.append({"code": "vaccination", "met": met, "criteria": checks})
+        met = _vaccination_met(self.rules, given, missing, reasons)
         if when_not_met != "none" and given.capacity_met is None:
             _add_missing(missing, "capacity_met")  # listed even when the unit cannot be assessed anyway
         if rate is None:
             reasons.append({"code": "cannot_assess", "levels": []})
             return Outcome(None, inputs, reasons, missing)
-        band = next(b for b in rules["bands"]
-                    if b["from"] <= rate and (b["to"] is None or rate < b["to"]))
-        label = band_label(band)
-        inputs["band"] = label
-        if met is None and band["met"] != band["not_met"]:
-            reasons.append({"code": "cannot_assess", "band": label, "levels": sorted({band["met"], band["not_met"]})})
+        level = _band_level(self.rules, rate, met, inputs, reasons)
+        if level is None:
             return Outcome(None, inputs, reasons, missing)
-        if met is None:
-            level = band["met"]
-            reasons.append({"code": "matrix_either", "band": label, "level": level})
-        else:
-            level = band["met" if met else "not_met"]
-            reasons.append({"code": "matrix", "band": label, "column": "met" if met else "not_met", "level": level})
-        # Criterion 3: treatment capacity.
-        capacity = given.capacity_met
-        if when_not_met == "none":
-            return Outcome(level, inputs, reasons, missing)
-        if capacity is None:
-            _add_missing(missing, "capacity_met")
-            if when_missing == "ignore":
-                reasons.append({"code": "capacity_missing"})
-                return Outcome(level, inputs, reasons, missing)
-            reasons.append({"code": "capacity_missing_not_met"})
-        elif capacity:
-            reasons.append({"code": "capacity_met"})
-            return Outcome(level, inputs, reasons, missing)
-        if when_not_met == "raise_one":
-            raised = min(4, level + 1)
-            reasons.append({"code": "capacity_raised", "from": level, "level": raised})
-            return Outcome(raised, inputs, reasons, missing)
-        if previous is not None and previous[1] > level:
-            reasons.append({"code": "capacity_not_lowered", "from": level, "previous": previous[1],
-                            "previous_on": previous[0].isoformat(), "level": previous[1]})
-            inputs["previous_level"] = previous[1]
-            return Outcome(previous[1], inputs, reasons, missing)
-        reasons.append({"code": "capacity_no_change", "previous": previous[1] if previous else None,
-                        "previous_on": previous[0].isoformat() if previous else None})
+        level = _capacity_adjust(level, given.capacity_met, when_not_met, when_missing, previous,
+                                 inputs=inputs, reasons=reasons, missing=missing)
         return Outcome(level, inputs, reasons, missing)
+
+    def _rate(self, cases: int | None, population: int | None, missing: list[str],
+              reasons: list[dict[str, Any]]) -> float | None:
+        """Criterion 1: community cases per `per` people per week, or None when it cannot be computed."""
+        if cases == 0:
+            reasons.append({"code": "no_cases", "window_days": self.window})
+            if population is None:
+                _add_missing(missing, "population")
+            return 0.0
+        if cases is None:
+            return None
+        if not population:
+            _add_missing(missing, "population")
+            return None
+        per = int(self.rules.get("per", DEFAULT_PER))
+        rate = cases * per / population * 7 / self.window
+        reasons.append({"code": "rate", "cases": cases, "population": population, "per": per,
+                        "window_days": self.window, "rate": round(rate, 1)})
+        return rate
 
     # ---- clusters (Decision 2686) -----------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 """The daily risk levels (DESIGN §4: cases → risk): the inputs that other domains hold, gathered for every commune
-at once, handed to the risk domain's computation (lachan.risk.services.levels_compute), which adds populations and
+at once, handed to the risk domain's computation (lachan.risk.levels.levels_compute), which adds populations and
 the vaccination and capacity values entered by the province and aggregates upward.
 
 - Community cases: cases of origin "community" (not those detected in people already in quarantine) confirmed in

@@ -1,5 +1,5 @@
 """Risk-level pages that read cases: computing a day's levels on demand (from the levels page) and trying a
-province's own rules on a past period (nothing saved; adopting them is lachan.risk.views.policy_adopt)."""
+province's own rules on a past period (nothing saved; adopting them is lachan.risk.levels.views.policy_adopt)."""
 
 from __future__ import annotations
 
