@@ -170,97 +170,127 @@ def _days(spec: PolicyField, text: str, errors: dict[str, str], name: str):
     return sorted(days)
 
 
-def rules_from_post(fields: tuple[PolicyField, ...], posted, base: dict[str, Any] | None = None, *,  # noqa: C901
+_KEEP = object()  # a reader's answer: the rule stays as the base has it
+_DROP = object()  # a reader's answer: the rule is removed (its default applies)
+
+
+def _read_list(spec: PolicyField, posted, name: str, current: Any, errors: dict[str, str]) -> list[dict[str, Any]]:
+    items = []
+    for i in range(_count(posted, name)):
+        item_prefix = f"{name}.{i}."
+        typed = {item_prefix + f.key for f in spec.fields if f.type not in ("choice", "boolean")}
+        if not any(str(posted.get(k, "")).strip() for k in typed):
+            continue  # a blank row (its selects always send an option)
+        item, item_errors = rules_from_post(spec.fields, posted, {}, prefix=item_prefix)
+        items.append(item)
+        errors.update(item_errors)
+    if len(items) > MAX_ITEMS:
+        errors[name] = _("At most %(n)d rows.") % {"n": MAX_ITEMS}
+    return items
+
+
+def _read_choices(spec: PolicyField, posted, name: str, current: Any, errors: dict[str, str]) -> list[str]:
+    known = {str(v) for v, _label in spec.choices}
+    chosen = _posted_list(posted, name)
+    if any(v not in known for v in chosen):
+        errors[name] = _("Choose among the options.")
+    return [str(v) for v, _label in spec.choices if str(v) in chosen]
+
+
+def _read_group(spec: PolicyField, posted, name: str, current: Any, errors: dict[str, str]) -> dict[str, Any] | None:
+    if spec.nullable and posted.get(name + NULL_SUFFIX):
+        return None
+    inner, inner_errors = rules_from_post(spec.fields, posted, current or {}, prefix=name + ".")
+    errors.update(inner_errors)
+    return inner
+
+
+def _read_boolean(spec: PolicyField, posted, name: str, current: Any, errors: dict[str, str]) -> bool:
+    return bool(posted.get(name))
+
+
+def _read_mapping(spec: PolicyField, posted, name: str, current: Any, errors: dict[str, str]) -> Any:
+    mapping = {}
+    for key, _label in spec.choices:
+        text = str(posted.get(f"{name}.{key}", "")).strip()
+        if text:
+            value = _number(spec, text, errors, f"{name}.{key}", integer=True)
+            if value is not None:
+                mapping[key] = value
+    return mapping if mapping or not spec.optional else _DROP  # nothing given: the default applies
+
+
+def _time(spec: PolicyField, text: str, errors: dict[str, str], name: str) -> str | None:
+    match = _TIME.match(text)
+    if not match:
+        errors[name] = _("Enter a time of day, e.g. 20:00.")
+        return None
+    return f"{int(match[1]):02d}:{match[2]}"
+
+
+def _choice(spec: PolicyField, text: str, errors: dict[str, str], name: str) -> str | None:
+    if text not in {str(v) for v, _label in spec.choices}:
+        errors[name] = _("Choose one of the options.")
+        return None
+    return text
+
+
+_TEXT_PARSERS = {
+    "integer": lambda spec, text, errors, name: _number(spec, text, errors, name, integer=True),
+    "decimal": lambda spec, text, errors, name: _number(spec, text, errors, name, integer=False),
+    "days": _days,
+    "time": _time,
+    "choice": _choice,
+}
+
+
+def _read_text(spec: PolicyField, posted, name: str, current: Any, errors: dict[str, str]) -> Any:
+    """A rule typed in one input: blank (null, no day, the default, or a mistake), else parsed by its type; a
+    mistake keeps the base's rule. A type no form drafts yet is kept as it was."""
+    text = str(posted.get(name, "")).strip()
+    if not text:
+        if spec.blank_is_null:
+            return None
+        if spec.type == "days":
+            return []  # no day: e.g. no test
+        if spec.optional:
+            return _DROP
+        errors[name] = _("Enter a value.")
+        return _KEEP
+    parse = _TEXT_PARSERS.get(spec.type)
+    value = parse(spec, text, errors, name) if parse else None
+    return _KEEP if value is None else value
+
+
+_READERS = {"list": _read_list, "choices": _read_choices, "group": _read_group, "boolean": _read_boolean,
+            "mapping": _read_mapping}
+
+
+def _drop_inapplicable(fields: tuple[PolicyField, ...], rules: dict[str, Any], errors: dict[str, str],
+                       prefix: str) -> None:
+    """Rules that exist only for some values of a sibling (the bands of matrix methods…) go, with their mistakes."""
+    for spec in fields:
+        if spec.when and str(rules.get(spec.when[0])) not in spec.when[1]:
+            rules.pop(spec.key, None)
+            name = f"{prefix}{spec.key}"
+            for key in [k for k in errors if k == name or k.startswith(name + ".")]:
+                del errors[key]
+
+
+def rules_from_post(fields: tuple[PolicyField, ...], posted, base: dict[str, Any] | None = None, *,
                     prefix: str = "") -> tuple[dict[str, Any], dict[str, str]]:
     """The rules a posted form gives, over `base` (the version drafted from: rules the schema does not know are
     kept as they are), and the mistakes by field name."""
     rules: dict[str, Any] = dict(base) if isinstance(base, dict) else {}
     errors: dict[str, str] = {}
     for spec in fields:
-        name = f"{prefix}{spec.key}"
-        if spec.type == "list":
-            items = []
-            for i in range(_count(posted, name)):
-                item_prefix = f"{name}.{i}."
-                typed = {item_prefix + f.key for f in spec.fields if f.type not in ("choice", "boolean")}
-                if not any(str(posted.get(k, "")).strip() for k in typed):
-                    continue  # a blank row (its selects always send an option)
-                item, item_errors = rules_from_post(spec.fields, posted, {}, prefix=item_prefix)
-                items.append(item)
-                errors.update(item_errors)
-            if len(items) > MAX_ITEMS:
-                errors[name] = _("At most %(n)d rows.") % {"n": MAX_ITEMS}
-            rules[spec.key] = items
-            continue
-        if spec.type == "choices":
-            known = {str(v) for v, _label in spec.choices}
-            chosen = _posted_list(posted, name)
-            if any(v not in known for v in chosen):
-                errors[name] = _("Choose among the options.")
-            rules[spec.key] = [str(v) for v, _label in spec.choices if str(v) in chosen]
-            continue
-        if spec.type == "group":
-            if spec.nullable and posted.get(name + NULL_SUFFIX):
-                rules[spec.key] = None
-                continue
-            inner, inner_errors = rules_from_post(spec.fields, posted, rules.get(spec.key) or {}, prefix=name + ".")
-            rules[spec.key] = inner
-            errors.update(inner_errors)
-            continue
-        if spec.type == "boolean":
-            rules[spec.key] = bool(posted.get(name))
-            continue
-        if spec.type == "mapping":
-            mapping = {}
-            for key, _label in spec.choices:
-                text = str(posted.get(f"{name}.{key}", "")).strip()
-                if text:
-                    value = _number(spec, text, errors, f"{name}.{key}", integer=True)
-                    if value is not None:
-                        mapping[key] = value
-            if mapping or not spec.optional:
-                rules[spec.key] = mapping
-            else:
-                rules.pop(spec.key, None)  # nothing given: the default applies
-            continue
-        text = str(posted.get(name, "")).strip()
-        if not text and spec.blank_is_null:
-            rules[spec.key] = None
-            continue
-        if not text and spec.type == "days":
-            rules[spec.key] = []  # no day: e.g. no test
-            continue
-        if not text:
-            if spec.optional:
-                rules.pop(spec.key, None)
-            else:
-                errors[name] = _("Enter a value.")
-            continue
-        if spec.type == "integer":
-            value = _number(spec, text, errors, name, integer=True)
-        elif spec.type == "decimal":
-            value = _number(spec, text, errors, name, integer=False)
-        elif spec.type == "days":
-            value = _days(spec, text, errors, name)
-        elif spec.type == "time":
-            match = _TIME.match(text)
-            value = f"{int(match[1]):02d}:{match[2]}" if match else None
-            if value is None:
-                errors[name] = _("Enter a time of day, e.g. 20:00.")
-        elif spec.type == "choice":
-            value = text if text in {str(v) for v, _label in spec.choices} else None
-            if value is None:
-                errors[name] = _("Choose one of the options.")
-        else:  # list: not drafted by a form yet, kept as it was
-            continue
-        if value is not None:
-            rules[spec.key] = value
-    for spec in fields:  # rules that exist only for some values of a sibling (the bands of matrix methods…)
-        if spec.when and str(rules.get(spec.when[0])) not in spec.when[1]:
+        read = _READERS.get(spec.type, _read_text)
+        value = read(spec, posted, f"{prefix}{spec.key}", rules.get(spec.key), errors)
+        if value is _DROP:
             rules.pop(spec.key, None)
-            name = f"{prefix}{spec.key}"
-            for key in [k for k in errors if k == name or k.startswith(name + ".")]:
-                del errors[key]
+        elif value is not _KEEP:
+            rules[spec.key] = value
+    _drop_inapplicable(fields, rules, errors, prefix)
     return rules, errors
 
 
