@@ -25,7 +25,7 @@ urlpatterns = [
     path("map/", include("lachan.situation.urls")),  # the map gathers layers from every domain
     path("ban-do/", include("lachan.situation.urls_public")),  # the citizens' read-only map
     path("c/", include("lachan.venues.urls_public")),
-    path("ket-qua/", include("lachan.labs.lookup_urls")),  # citizens' results (the address in the SMS)
+    path("ket-qua/", include("lachan.labs.lookup.urls")),  # citizens' results (the address in the SMS)
     path("", include("lachan.web.urls")),
 ]
 

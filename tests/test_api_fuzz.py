@@ -64,10 +64,10 @@ def _records_of_both_districts(own, other) -> None:
     from lachan.accounts.models import User
     from lachan.accounts.services import api_token_create
     from lachan.cases.services import cluster_create
-    from lachan.labs import imports as lab_imports
-    from lachan.labs import services as labs
     from lachan.labs.models import Laboratory, Result
+    from lachan.labs.results import imports as lab_imports
     from lachan.labs.results import result_enter
+    from lachan.labs.sampling import services as labs
     from lachan.people.duplicates import duplicates_detect_for
     from lachan.people.models import Person
     from lachan.people.services import person_create

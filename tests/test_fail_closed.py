@@ -177,7 +177,7 @@ def test_background_work_as_the_system_actor(province):
         (None, "system:tests.fail_closed", "system")]
     # The whole province: every person, case, contact, order, tube.
     from lachan.cases.selectors import cases_in_scope
-    from lachan.labs.selectors import samples_in_scope
+    from lachan.labs.sampling.selectors import samples_in_scope
     from lachan.people.access import people_in_scope
     from lachan.quarantine.orders import orders_in_scope
     from lachan.tracing.selectors import contacts_in_scope
@@ -230,7 +230,7 @@ def test_none_anonymous_and_the_public_get_nothing(province):
 def test_the_same_walk_reaches_the_province_as_the_system(province):
     """The walk is not vacuous: the readers that gave nothing to None give the system actor something."""
     from lachan.cases.selectors import case_get
-    from lachan.labs.selectors import sample_swabs
+    from lachan.labs.sampling.selectors import sample_swabs
     from lachan.tracing.selectors import tracing_report
 
     w = province

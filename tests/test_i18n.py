@@ -309,7 +309,7 @@ def test_the_pages_open_to_all_are_in_vietnamese(demo, db, client, settings):
 
     from django.test import Client
 
-    from lachan.labs.slip import slip_token
+    from lachan.labs.lookup.slip import slip_token
     from lachan.quarantine.links import link_token
     from lachan.quarantine.models import Order
     from lachan.venues.models import Venue

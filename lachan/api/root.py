@@ -107,9 +107,9 @@ def _mount() -> None:
     from lachan.accounts.api import router as accounts_router
     from lachan.cases.api import router as cases_router
     from lachan.geo.api import router as geo_router
-    from lachan.labs.api import router as labs_router
-    from lachan.labs.lookup_api import router as lab_lookup_router
-    from lachan.labs.results_api import router as lab_results_router
+    from lachan.labs.lookup.api import router as lab_lookup_router
+    from lachan.labs.results.api import router as lab_results_router
+    from lachan.labs.sampling.api import router as labs_router
     from lachan.notifications.api import router as notifications_router
     from lachan.people.api import router as people_router
     from lachan.quarantine.api import router as quarantine_router

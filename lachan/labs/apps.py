@@ -27,8 +27,8 @@ class LabsConfig(AppConfig):
 
         from lachan.core.scheduler import periodic
 
-        from .stats import result_stats_count
+        from .dashboard.stats import result_stats_count
 
         periodic("labs.count_results", every="daily", at="00:20")(result_stats_count)
 
-        from . import release  # noqa: F401 -- declares the telling task and registers its retries
+        from .results import release  # noqa: F401 -- declares the telling task and registers its retries

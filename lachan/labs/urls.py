@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import dashboard_views, lookup_views, views
+from .dashboard import views as dashboard_views
+from .lookup import views as lookup_views
+from .sampling import views
 
 app_name = "labs"
 urlpatterns = [

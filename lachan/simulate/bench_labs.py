@@ -26,8 +26,8 @@ from lachan.accounts.roles import Role
 from lachan.cases.models import Case
 from lachan.core.db import bulk_insert, chunked
 from lachan.geo.models import AdminLevel, AdminUnit, Place, PlaceKind
-from lachan.labs import imports
 from lachan.labs.models import Campaign, CampaignKind, Laboratory, Sample, SampleStatus, Swab, TestType
+from lachan.labs.results import imports
 from lachan.notifications.models import Message
 from lachan.people.models import Person
 from lachan.workflows.lab_results import lab_results_import

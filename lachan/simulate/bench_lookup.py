@@ -29,6 +29,7 @@ from lachan.accounts.models import AuditEvent, User
 from lachan.accounts.roles import Role
 from lachan.core.db import bulk_insert, chunked
 from lachan.geo.models import AdminLevel, AdminUnit, Place, PlaceKind
+from lachan.labs.dashboard.stats import result_stats_reset
 from lachan.labs.models import (
     Campaign,
     CampaignKind,
@@ -39,8 +40,7 @@ from lachan.labs.models import (
     SamplingSite,
     Swab,
 )
-from lachan.labs.release import outcome_for
-from lachan.labs.stats import result_stats_reset
+from lachan.labs.results.release import outcome_for
 from lachan.people.models import Person
 
 from . import bench_labs

@@ -394,7 +394,7 @@ def generate(*, people: int, cases: int, seed: int) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     # The laboratory's counts as the nightly job leaves them (the tubes were written with past release times).
-    from lachan.labs.stats import result_stats_count, result_stats_reset
+    from lachan.labs.dashboard.stats import result_stats_count, result_stats_reset
 
     began = time.perf_counter()
     result_stats_reset()

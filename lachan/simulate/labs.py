@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from lachan.accounts.actors import system_actor
 from lachan.accounts.models import User
-from lachan.labs import services
 from lachan.labs.models import (
     Campaign,
     CampaignKind,
@@ -32,6 +31,7 @@ from lachan.labs.models import (
     SwabReason,
     TestType,
 )
+from lachan.labs.sampling import services
 from lachan.people.models import Person
 
 ACTOR = system_actor("demo.labs")  # who the generated records are by, in the audit trail

@@ -1,7 +1,7 @@
 """The operations-centre dashboard (issue 6, item 4): the indicators and the epidemic curve of one user's
 jurisdiction, gathered from cases, tracing, labs, quarantine and risk; the live feed beside them is
 lachan.situation.feed. Read only; nothing here writes (except the laboratory's counts kept ahead, which
-`lachan.labs.stats` makes at its first read of a period).
+`lachan.labs.dashboard.stats` makes at its first read of a period).
 
 Who sees what: each block needs the permission of the domain it reads and a jurisdiction that domain knows —
 cases, tracing and quarantine figures need an administrative unit (province, district, commune); the tests a unit
@@ -41,7 +41,7 @@ from lachan.core.caching import TTLCache
 from lachan.core.dates import local_midnight
 from lachan.geo.models import AdminLevel, AdminUnit
 from lachan.labs import dashboard as lab_board
-from lachan.labs import stats as lab_stats
+from lachan.labs.dashboard import stats as lab_stats
 from lachan.labs.models import Result, Sample, SampleStatus
 from lachan.quarantine.access import in_facility_q, order_in_force_q
 from lachan.quarantine.models import (
@@ -288,7 +288,7 @@ def _tubes(ops: OpsScope, *, today: date, now: datetime, live: bool) -> dict:
 
 def tests(ops: OpsScope, *, now: datetime | None = None) -> dict | None:
     """Results released today and over the 7 days, and positivity, in individual-equivalent results as the
-    laboratory module counts them (lachan.labs.advice): an individual tube's result counts once, a negative pool
+    laboratory module counts them (lachan.labs.dashboard.advice): an individual tube's result counts once, a negative pool
     once per member, a positive pool once as a positive test (labs.stats.positivity_percent; its members count
     again through their own re-tests); inconclusive and rejected tubes never. Beside them the tubes: individual tubes and pools released, and the positive ones."""
     if ops.labs is None:

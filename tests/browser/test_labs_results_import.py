@@ -136,7 +136,7 @@ def test_big_file_summary_while_its_people_are_told(page, lab_world, monkeypatch
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
-    from lachan.labs import release
+    from lachan.labs.results import release
     from lachan.labs.tasks import results_tell_task
 
     monkeypatch.setattr(release, "TELL_AT_ONCE_MAX", 3)

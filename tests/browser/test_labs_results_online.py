@@ -97,7 +97,7 @@ def test_citizen_looks_up_a_result_on_a_phone(phone_page, released):
     data = open(path, "rb").read()
     assert data.startswith(b"%PDF-") and download.value.suggested_filename == "ket-qua-82-211000-000000.pdf"
     # what the slip's QR code opens
-    from lachan.labs import slip
+    from lachan.labs.lookup import slip
 
     token = slip.slip_of(released["pools"][0].swabs.get(person=person).pk).token
     page.goto(f"/ket-qua/xac-minh/{token}")

@@ -17,8 +17,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def desk_site(units, staff):
     from lachan.geo.models import Place, PlaceKind
-    from lachan.labs import services
     from lachan.labs.models import Laboratory
+    from lachan.labs.sampling import services
     from lachan.people.models import Person
 
     lab = Laboratory.objects.create(place=Place.objects.create(kind=PlaceKind.LABORATORY, commune=units.commune,
@@ -102,8 +102,8 @@ def test_pool_at_the_sampling_desk_on_a_phone(phone_page, desk_site):
 
 def test_campaign_page_and_the_lab_receiving(page, desk_site, staff, make_user):
     from lachan.accounts.roles import Role
-    from lachan.labs import services
     from lachan.labs.models import Laboratory, Sample
+    from lachan.labs.sampling import services
 
     site, people = desk_site
     campaign = site.campaign

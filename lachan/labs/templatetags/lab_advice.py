@@ -3,7 +3,7 @@ form), for the communes of a campaign's area (or of the user's jurisdiction when
 
 from django import template
 
-from lachan.labs import advice
+from lachan.labs.dashboard import advice
 
 register = template.Library()
 MAX_ROWS = 8

@@ -16,7 +16,7 @@ from lachan.accounts.roles import Role
 from lachan.geo.models import Place, PlaceKind
 from lachan.labs import results
 from lachan.labs.models import Campaign, Laboratory, Sample, SampleStatus, Swab
-from lachan.labs.release import outcome_for
+from lachan.labs.results.release import outcome_for
 from lachan.labs.tests.results_fixtures import make_sample
 from lachan.people.models import Person
 

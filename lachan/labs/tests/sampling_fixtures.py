@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from lachan.accounts.roles import Role
 from lachan.geo.models import Place, PlaceKind
-from lachan.labs import services
 from lachan.labs.models import Laboratory
+from lachan.labs.sampling import services
 from lachan.people.models import Person
 
 __all__ = ["lab", "campaign", "people", "make_lab"]

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from lachan.accounts.roles import Role
 from lachan.geo.models import Place, PlaceKind
-from lachan.labs import advice
+from lachan.labs.dashboard import advice
 from lachan.labs.models import Campaign, Laboratory, Result, SampleStatus
 from lachan.labs.tests.lookup_fixtures import fresh_cache, tube  # noqa: F401
 from lachan.people.models import Person

@@ -12,7 +12,8 @@ from django.utils import timezone
 from lachan.accounts.roles import Role
 from lachan.core.dates import local_midnight
 from lachan.geo.models import Place, PlaceKind
-from lachan.labs import results, stats
+from lachan.labs import results
+from lachan.labs.dashboard import stats
 from lachan.labs.models import Laboratory, Result, ResultStat, ResultStatPeriod, Sample
 from lachan.labs.tests.lookup_fixtures import fresh_cache, tube  # noqa: F401
 from lachan.people.models import Person

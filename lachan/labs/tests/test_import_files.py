@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from lachan.core.errors import DomainError, NotFound, ValidationFailed
 from lachan.core.tables import text_decode
-from lachan.labs import imports
 from lachan.labs.models import ImportStatus, ResultImport, Sample, SampleStatus, Swab, SwabOutcome
 from lachan.labs.models import TestType as Kind
+from lachan.labs.results import imports
 from lachan.labs.tests.results_fixtures import *  # noqa: F403
 from lachan.labs.tests.results_fixtures import csv_bytes, hours_ago, to_cp1258, xlsx_bytes
 from lachan.notifications.models import Message

@@ -124,7 +124,7 @@ def test_not_released_yet_only_after_a_match(client, world):
 
 
 def test_rejected_tube_says_sample_again(client, world):
-    from lachan.labs import services
+    from lachan.labs.sampling import services
     sample = world.sample("82-TG-0004", [world.an], status="received")
     services.sample_reject(sample=sample, reason="Mẫu bị đổ", by=world.lab_user)
     [item] = api(client, code="82-TG-0004", birth_date="21/07/1985").json()["results"]

@@ -11,7 +11,7 @@ from lachan.core.errors import DomainError, NotFound, PermissionDenied, Validati
 from lachan.labs import results
 from lachan.labs.models import Result, ResultCorrection, Sample, SampleStatus, Swab, SwabOutcome, SwabReason
 from lachan.labs.models import TestType as Kind
-from lachan.labs.results_selectors import negative_results, result_sample_get, retest_swab_get, retests_due
+from lachan.labs.results.selectors import negative_results, result_sample_get, retest_swab_get, retests_due
 from lachan.labs.tests.results_fixtures import *  # noqa: F403
 from lachan.labs.tests.results_fixtures import hours_ago
 from lachan.notifications.models import Message

@@ -9,8 +9,9 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from lachan.accounts.models import AuditEvent
-from lachan.labs import imports, release, results
+from lachan.labs import results
 from lachan.labs.models import Result, ResultImport, Sample, Swab, SwabOutcome
+from lachan.labs.results import imports, release
 from lachan.labs.tasks import results_tell_task
 from lachan.labs.tests.results_fixtures import *  # noqa: F403
 from lachan.labs.tests.results_fixtures import csv_bytes

@@ -10,8 +10,8 @@ from lachan.accounts.models import AuditEvent
 from lachan.accounts.roles import Role
 from lachan.core.errors import NotFound, PermissionDenied
 from lachan.geo.models import Place, PlaceKind
-from lachan.labs import selectors, services
 from lachan.labs.models import Campaign, Sample, SampleStatus, Swab, SwabOutcome
+from lachan.labs.sampling import selectors, services
 from lachan.labs.tests.sampling_fixtures import *  # noqa: F403
 
 pytestmark = pytest.mark.django_db

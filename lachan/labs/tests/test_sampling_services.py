@@ -10,7 +10,6 @@ from django.utils import timezone
 from lachan.accounts.models import AuditEvent
 from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from lachan.core.models import Policy
-from lachan.labs import services
 from lachan.labs.models import (
     Campaign,
     Sample,
@@ -21,7 +20,8 @@ from lachan.labs.models import (
     SwabOutcome,
     SwabReason,
 )
-from lachan.labs.services import SampleIn, SwabIn
+from lachan.labs.sampling import services
+from lachan.labs.sampling.services import SampleIn, SwabIn
 from lachan.labs.tests.sampling_fixtures import *  # noqa: F403
 
 pytestmark = pytest.mark.django_db

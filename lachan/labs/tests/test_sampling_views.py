@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from lachan.accounts.roles import Role
-from lachan.labs import services
 from lachan.labs.models import Campaign, Sample, SampleStatus, SamplingSite, Swab
+from lachan.labs.sampling import services
 from lachan.labs.tests.sampling_fixtures import *  # noqa: F403
 from lachan.web.navigation import capability
 

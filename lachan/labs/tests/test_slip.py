@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from lachan.accounts.models import AuditEvent
 from lachan.core.errors import DomainError
-from lachan.labs import results, slip
+from lachan.labs import results
+from lachan.labs.lookup import slip
 from lachan.labs.models import Result
 from lachan.labs.tests.lookup_fixtures import *  # noqa: F403
 

@@ -1,5 +1,5 @@
 """Results API, what sets off cases and tracing: enter one result, release it, correct it, import a lab's
-file, release an imported file. Mounted under /api/labs beside lachan.labs.results_api."""
+file, release an imported file. Mounted under /api/labs beside lachan.labs.results.api."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from ninja.files import UploadedFile
 
 from lachan.core.dates import Instant
 from lachan.core.errors import DomainError
-from lachan.labs import imports
 from lachan.labs.errors import LabErrorCode
 from lachan.labs.models import Sample
-from lachan.labs.results_api import ERRORS, ImportOut, errors_out
-from lachan.labs.results_selectors import import_get, mapping_get, result_sample_get
+from lachan.labs.results import imports
+from lachan.labs.results.api import ERRORS, ImportOut, errors_out
+from lachan.labs.results.selectors import import_get, mapping_get, result_sample_get
 
 from .services import (
     ResultOutcome,

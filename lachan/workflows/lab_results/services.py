@@ -24,10 +24,9 @@ from lachan.accounts.audit import audit_record
 from lachan.cases.models import ACTIVE_STATUSES, Case, CaseOrigin
 from lachan.cases.services import RECONFIRM_AFTER_DAYS, CaseToConfirm, cases_confirm_many
 from lachan.core.errors import DomainError
-from lachan.labs import imports
 from lachan.labs.models import ColumnMapping, Laboratory, ResultImport, Sample, Swab, SwabReason
-from lachan.labs.release import PositiveSwab, Released, swabs_link_case
-from lachan.labs.results import result_correct, result_enter, result_release
+from lachan.labs.results import imports, result_correct, result_enter, result_release
+from lachan.labs.results.release import PositiveSwab, Released, swabs_link_case
 from lachan.people.models import Person
 from lachan.quarantine.models import Order as QuarantineOrder
 from lachan.quarantine.models import OrderKind

@@ -1,9 +1,9 @@
-"""Result pages under /labs/: the laboratory's own (lachan.labs.results_views) and those that set off cases
+"""Result pages under /labs/: the laboratory's own (lachan.labs.results.views) and those that set off cases
 (lachan.workflows.lab_results.views), in one namespace."""
 
 from django.urls import path
 
-from lachan.labs import results_views
+from lachan.labs.results import views as results_views
 
 from . import views as lab_results_views
 

@@ -13,10 +13,11 @@ from django.views.decorators.http import require_POST
 from lachan.accounts.decorators import staff_view
 from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, NotFound, PermissionDenied
-from lachan.labs import imports, results_selectors
 from lachan.labs.models import SampleStatus
-from lachan.labs.results_forms import CorrectionForm, ImportForm, ResultForm, apply_errors
-from lachan.labs.results_views import import_context
+from lachan.labs.results import imports
+from lachan.labs.results import selectors as results_selectors
+from lachan.labs.results.forms import CorrectionForm, ImportForm, ResultForm, apply_errors
+from lachan.labs.results.views import import_context
 
 from .services import (
     FollowUp,

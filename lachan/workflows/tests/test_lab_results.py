@@ -12,7 +12,7 @@ from lachan.accounts.models import AuditEvent
 from lachan.accounts.roles import Role
 from lachan.cases.models import Case, CaseOrigin, CaseStatus
 from lachan.labs.models import Result, Sample, SampleStatus, Swab, SwabOutcome
-from lachan.labs.results_selectors import retests_due
+from lachan.labs.results.selectors import retests_due
 from lachan.labs.tests.results_fixtures import *  # noqa: F403
 from lachan.labs.tests.results_fixtures import csv_bytes, hours_ago
 from lachan.notifications.models import Message

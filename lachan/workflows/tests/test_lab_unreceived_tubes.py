@@ -9,9 +9,10 @@ from django.urls import reverse
 
 from lachan.cases.models import Case
 from lachan.core.errors import NotFound, ValidationFailed
-from lachan.labs import dashboard, results, selectors, services
+from lachan.labs import dashboard, results
 from lachan.labs.models import ResultImport, Sample, SampleStatus
-from lachan.labs.results_selectors import result_sample_get
+from lachan.labs.results.selectors import result_sample_get
+from lachan.labs.sampling import selectors, services
 from lachan.labs.tests.results_fixtures import *  # noqa: F403
 from lachan.labs.tests.results_fixtures import csv_bytes
 from lachan.notifications.models import Message

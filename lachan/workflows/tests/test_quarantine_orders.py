@@ -11,7 +11,7 @@ from django.utils import timezone
 from lachan.cases.models import CaseStatus
 from lachan.cases.services import case_confirm
 from lachan.core.errors import DomainError
-from lachan.labs import services as lab_services
+from lachan.labs.sampling import services as lab_services
 from lachan.labs.tests.sampling_fixtures import make_lab
 from lachan.quarantine import orders
 from lachan.quarantine.models import Order, RequiredTest

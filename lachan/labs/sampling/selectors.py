@@ -22,7 +22,7 @@ from lachan.people.access import people_in_scope
 from lachan.people.models import Person
 from lachan.people.selectors import person_search_q
 
-from .access import (
+from ..access import (
     campaign_managed_by,
     campaign_scope_q,
     commune_in_jurisdiction,
@@ -31,8 +31,8 @@ from .access import (
     swab_scope_q,
     user_laboratory,
 )
-from .errors import LabErrorCode
-from .models import Campaign, Laboratory, Sample, SampleStatus, SamplingSite, Swab
+from ..errors import LabErrorCode
+from ..models import Campaign, Laboratory, Sample, SampleStatus, SamplingSite, Swab
 from .services import code_normalize
 
 __all__ = ["campaign_managed_by", "user_laboratory"]  # re-exported for views and the API

@@ -12,7 +12,8 @@ from ninja import Field, Router, Schema, Status
 from lachan.core.middleware import client_ip
 from lachan.core.schemas import ErrorOut
 
-from . import lookup, slip
+from . import services as lookup
+from . import slip
 
 router = Router(tags=["labs"])
 

@@ -40,8 +40,8 @@ from lachan.core import request_context
 from lachan.core.errors import DomainError, ValidationFailed
 from lachan.core.ratelimit import Rate, RateLimited, address_key, rate_blocked, rate_hit, rate_named
 
-from .errors import LabErrorCode
-from .models import CodeKey, Sample, SampleStatus, Swab, SwabOutcome
+from ..errors import LabErrorCode
+from ..models import CodeKey, Sample, SampleStatus, Swab, SwabOutcome
 
 ATTEMPTS = Rate(10, 10 * 60)  # look-ups of any kind from one address
 FAILURES_AT_CODE = Rate(5, 60 * 60)  # failed look-ups of one tube code from one address

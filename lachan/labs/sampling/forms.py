@@ -10,8 +10,8 @@ from lachan.core.widgets import DateInput, DateTimeInput
 from lachan.geo.forms import UnitChoiceField
 from lachan.geo.models import AdminUnit
 
-from .models import CampaignKind, Laboratory, SwabReason, TestType
-from .policy import lab_rules
+from ..models import CampaignKind, Laboratory, SwabReason, TestType
+from ..policy import lab_rules
 from .services import MAX_RECEIVE, MAX_RESERVE
 
 

@@ -17,8 +17,9 @@ from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, ValidationFailed
 from lachan.core.middleware import client_ip
 
-from . import lookup, slip
-from .models import SwabOutcome
+from ..models import SwabOutcome
+from . import services as lookup
+from . import slip
 
 NO_STORE = "no-store, private"
 

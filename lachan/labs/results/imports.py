@@ -37,9 +37,9 @@ from lachan.core.exports import csv_text
 from lachan.core.tables import RowError, TableError, table_read
 from lachan.core.text import fold
 
-from .access import require_perm, user_laboratory
-from .errors import LabErrorCode
-from .models import (
+from ..access import require_perm, user_laboratory
+from ..errors import LabErrorCode
+from ..models import (
     ColumnMapping,
     ImportStatus,
     Laboratory,
@@ -49,9 +49,9 @@ from .models import (
     SampleStatus,
     Swab,
 )
-from .policy import lab_rules
+from ..policy import lab_rules
 from .release import Released, results_released
-from .results import CLOCK_SKEW, SampleFacts, parse_ct, result_problems
+from .services import CLOCK_SKEW, SampleFacts, parse_ct, result_problems
 
 MAX_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 200_000

@@ -19,15 +19,16 @@ from lachan.core.schemas import ErrorOut
 from lachan.geo.api import UNIT_LABEL
 from lachan.geo.models import AdminLevel, AdminUnit
 
-from . import api as sampling_api
-from . import imports, results, results_selectors
-from .models import ColumnMapping, ResultImport, Swab
+from ..models import ColumnMapping, ResultImport, Swab
+from . import imports
+from . import selectors as results_selectors
+from . import services as results
 
 router = Router(tags=["labs: results"])
 MAX_ERRORS_SHOWN = 1000  # in an answer; the CSV report has them all
 
 
-ERRORS = {**sampling_api.ERRORS, 409: ErrorOut}  # 409: the same file imported again
+ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}  # 409: the same file imported again
 
 
 class RowErrorOut(Schema):

@@ -30,7 +30,7 @@ from django.utils import timezone
 from lachan.core.dates import local_midnight
 from lachan.core.db import bulk_insert, chunked
 
-from .models import (
+from ..models import (
     Result,
     ResultCorrection,
     ResultStat,

@@ -15,8 +15,8 @@ from lachan.core.pagination import page_of
 from lachan.core.schemas import ErrorOut
 from lachan.geo.api import UNIT_LABEL
 
+from ..models import Campaign, CampaignKind, Sample, Swab, SwabReason, TestType
 from . import selectors, services
-from .models import Campaign, CampaignKind, Sample, Swab, SwabReason, TestType
 
 router = Router(tags=["labs"])
 

@@ -29,7 +29,7 @@ from lachan.notifications.services import notification_queue_many
 from lachan.people.identity import MOBILE_NUMBER
 from lachan.people.models import Person
 
-from .models import (
+from ..models import (
     RETEST_OUTCOMES,
     VOIDING_OUTCOMES,
     Result,

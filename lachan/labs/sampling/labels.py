@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from lachan.core.pdf import MM, fonts, qr_draw, text_fit
 
-from .models import Sample
+from ..models import Sample
 
 LABEL_W, LABEL_H = 66 * MM, 34 * MM
 COLUMNS, ROWS = 3, 8

@@ -19,9 +19,9 @@ from lachan.core.parsers import uuid_or_none
 from lachan.core.text import fold
 from lachan.geo.models import AdminUnit
 
-from .access import require_perm, sample_scope_q, swab_scope_q, user_laboratory
-from .errors import LabErrorCode
-from .models import ColumnMapping, Laboratory, ResultImport, Sample, SampleStatus, Swab, SwabOutcome
+from ..access import require_perm, sample_scope_q, swab_scope_q, user_laboratory
+from ..errors import LabErrorCode
+from ..models import ColumnMapping, Laboratory, ResultImport, Sample, SampleStatus, Swab, SwabOutcome
 
 
 def laboratories_for(user) -> QuerySet[Laboratory]:

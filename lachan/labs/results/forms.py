@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from lachan.core.errors import DomainError, ValidationFailed
 from lachan.core.widgets import DateTimeInput
 
+from ..models import ColumnMapping, Laboratory, Result
 from . import imports
-from .models import ColumnMapping, Laboratory, Result
 
 LOCAL_DATETIME = DateTimeInput()
 RESULT_CHOICES = [("", "—"), *Result.choices]
@@ -20,7 +20,7 @@ class CtField(forms.Field):
     widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "maxlength": 20})
 
     def to_python(self, value):
-        from .results import parse_ct
+        from .services import parse_ct
 
         try:
             return parse_ct(str(value or "").strip()[:20])

@@ -20,8 +20,10 @@ from lachan.core.errors import DomainError, NotFound, PermissionDenied, Validati
 from lachan.core.numbers import int_or_none
 from lachan.core.pagination import page_of
 
+from ..errors import LabErrorCode
+from ..models import CampaignKind, SampleStatus, SwabReason
+from ..policy import lab_rules
 from . import selectors, services
-from .errors import LabErrorCode
 from .forms import (
     REJECT_REASONS,
     BlankLabelsForm,
@@ -32,8 +34,6 @@ from .forms import (
     apply_errors,
 )
 from .labels import Label, label_of, labels_pdf
-from .models import CampaignKind, SampleStatus, SwabReason
-from .policy import lab_rules
 
 CAMPAIGN_STATUSES = (("running", gettext_lazy("running")), ("ended", gettext_lazy("ended")))
 MAX_LABELS = 500

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import lookup_views
+from . import views as lookup_views
 
 app_name = "results"
 urlpatterns = [

@@ -20,10 +20,12 @@ from lachan.core.jsontext import json_read
 from lachan.core.pagination import page_of
 from lachan.geo.models import AdminLevel, AdminUnit
 
-from . import imports, results, results_selectors
-from .models import ImportStatus, Result
-from .results_api import errors_csv_response
-from .results_forms import RetestForm, SampleFileForm, apply_errors
+from ..models import ImportStatus, Result
+from . import imports
+from . import selectors as results_selectors
+from . import services as results
+from .api import errors_csv_response
+from .forms import RetestForm, SampleFileForm, apply_errors
 
 ERRORS_SHOWN = 500
 MAX_EXPORT = 20_000

@@ -9,7 +9,7 @@ from lachan.accounts.roles import Perm
 from lachan.core.numbers import int_or_none
 
 from . import advice
-from . import dashboard as board
+from . import services as board
 
 
 def _int(value) -> int | None:

@@ -39,10 +39,10 @@ from lachan.accounts.roles import Perm
 from lachan.core.numbers import number_text
 from lachan.geo.models import AdminUnit, PlaceKind
 
+from ..access import require_perm
+from ..models import Laboratory, Sample, SampleStatus
+from ..policy import lab_rules
 from . import advice, stats
-from .access import require_perm
-from .models import Laboratory, Sample, SampleStatus
-from .policy import lab_rules
 
 AGE_BUCKETS = ((12, gettext_lazy("under 12 h")), (24, gettext_lazy("12–24 h")), (48, gettext_lazy("24–48 h")),
                (None, gettext_lazy("over 48 h")))

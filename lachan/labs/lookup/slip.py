@@ -32,10 +32,10 @@ from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, NotFound
 from lachan.core.pdf import MM, fonts, qr_draw, text_fit
 
-from .access import require_perm, swab_scope_q
-from .errors import LabErrorCode
-from .lookup import mask_name
-from .models import ResultCorrection, SampleStatus, Swab, SwabOutcome, TestType
+from ..access import require_perm, swab_scope_q
+from ..errors import LabErrorCode
+from ..models import ResultCorrection, SampleStatus, Swab, SwabOutcome, TestType
+from .services import mask_name
 
 SALT = "lachan.labs.slip"
 DOWNLOAD_SALT = "lachan.labs.slip-download"

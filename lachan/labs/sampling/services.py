@@ -28,8 +28,8 @@ from lachan.people.access import people_in_scope
 from lachan.people.identity import phone_looks_like, phone_normalize
 from lachan.people.models import Person
 
-from . import hooks
-from .access import (
+from .. import hooks
+from ..access import (
     campaign_managed_by,
     campaign_scope_q,
     commune_in_jurisdiction,
@@ -37,8 +37,8 @@ from .access import (
     sample_scope_q,
     user_laboratory,
 )
-from .errors import LabErrorCode
-from .models import (
+from ..errors import LabErrorCode
+from ..models import (
     Campaign,
     CampaignKind,
     Laboratory,
@@ -51,7 +51,7 @@ from .models import (
     SwabReason,
     TestType,
 )
-from .policy import lab_rules
+from ..policy import lab_rules
 
 CAMPAIGN_FIELDS = ("name", "kind", "unit", "starts_on", "ends_on", "test_type", "pool_size", "laboratory", "notes")
 SITE_FIELDS = ("name", "commune", "address", "place")

@@ -22,9 +22,9 @@ from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, NotFound, ValidationFailed
 from lachan.core.text import fold
 
-from .access import require_perm, user_laboratory
-from .errors import LabErrorCode
-from .models import (
+from ..access import require_perm, user_laboratory
+from ..errors import LabErrorCode
+from ..models import (
     RETEST_OUTCOMES,
     Laboratory,
     Result,
@@ -36,7 +36,7 @@ from .models import (
     SwabReason,
     TestType,
 )
-from .policy import lab_rules
+from ..policy import lab_rules
 from .release import Released, results_released
 
 CLOCK_SKEW = timedelta(minutes=5)  # a lab machine's clock a little ahead is not "in the future"
@@ -246,7 +246,7 @@ def retest_register(*, swab: Swab, code: str = "", generate_code: bool = False, 
     """The individual sample of a person whose pool was positive (or whose result was unclear), registered
     as any sample of the campaign (lachan.labs.services.sample_register links it to the swab it re-tests,
     which leaves the commune's re-test list)."""
-    from .services import SwabIn, sample_register
+    from ..sampling.services import SwabIn, sample_register
 
     require_perm(by, Perm.LABS_SAMPLE)
     swab = Swab.objects.select_for_update().select_related("sample").filter(pk=swab.pk).first()

@@ -39,8 +39,8 @@ from lachan.accounts.actors import is_person, is_system
 from lachan.accounts.jurisdiction import scope_for
 from lachan.geo.models import AdminLevel, AdminUnit
 
+from ..policy import lab_rules
 from . import stats
-from .policy import lab_rules
 
 MIN_TESTS = 50
 PER = 1000  # kits saved per this many people
