@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from lachan.accounts.actors import PUBLIC
-from lachan.accounts.decorators import staff_view
 from lachan.accounts.roles import Perm
+from lachan.core.decorators import staff_view
 from lachan.core.errors import DomainError, ValidationFailed
 from lachan.core.exports import XlsxExport
 from lachan.core.jsontext import JsonError, json_read

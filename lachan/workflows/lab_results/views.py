@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from lachan.accounts.decorators import staff_view
 from lachan.accounts.roles import Perm
+from lachan.core.decorators import staff_view
 from lachan.core.errors import DomainError, NotFound, PermissionDenied
+from lachan.labs.errors import LabErrorCode
 from lachan.labs.models import SampleStatus
 from lachan.labs.results import imports
 from lachan.labs.results import selectors as results_selectors
@@ -119,10 +120,10 @@ def results_import(request):
         mapping = form.cleaned_data["mapping"]
         try:
             if mapping is not None and mapping.laboratory_id != laboratory.pk:
-                raise DomainError("labs_mapping_not_found", _("This layout belongs to another laboratory."),
+                raise DomainError(LabErrorCode.MAPPING_NOT_FOUND, _("This layout belongs to another laboratory."),
                                   field="mapping")
             if upload.size > imports.MAX_BYTES:
-                raise DomainError("labs_import_file_invalid", _("The file is larger than %(mb)d MB.")
+                raise DomainError(LabErrorCode.IMPORT_FILE, _("The file is larger than %(mb)d MB.")
                                   % {"mb": imports.MAX_BYTES // 2**20}, field="file")
             outcome = lab_results_import(laboratory=laboratory, data=upload.read(), filename=upload.name,
                                          mapping=mapping, release=form.cleaned_data["release"], by=request.user)

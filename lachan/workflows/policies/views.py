@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from lachan.accounts.decorators import staff_view
 from lachan.accounts.roles import Perm
+from lachan.core.decorators import staff_view
 from lachan.core.errors import DomainError, NotFound, PermissionDenied
 from lachan.core.forms import DayField
 from lachan.core.widgets import DateInput

@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from lachan.accounts.audit import audit_record_many
-from lachan.accounts.decorators import staff_view
 from lachan.accounts.roles import Perm
 from lachan.cases.selectors import case_get
 from lachan.core.dates import day_parse
+from lachan.core.decorators import staff_view
 from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from lachan.core.exports import XlsxExport
 from lachan.core.pagination import page_of

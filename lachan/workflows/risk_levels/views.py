@@ -8,8 +8,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from lachan.accounts.decorators import staff_view
 from lachan.accounts.roles import Perm
+from lachan.core.decorators import staff_view
 from lachan.core.errors import DomainError
 from lachan.risk.levels.forms import ComputeForm, TrialForm, apply_errors
 from lachan.risk.levels.views import summary_message, trial_initial, trial_page
