@@ -62,7 +62,6 @@ RULES = {
         "lachan/risk/lockdowns/services.py",
         "lachan/tracing/sources/venue.py",
         "lachan/venues/logbook.py",
-        "lachan/workflows/case_confirmation/views.py",
     }),
     "phones": (r"OLD_MOBILE_PREFIXES|_OLD_PREFIXES|0\[35789\]", False, ("lachan/core/phones.py",),
                "core.phones.phone_parse", set()),

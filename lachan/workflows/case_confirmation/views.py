@@ -8,11 +8,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lachan.accounts.roles import Perm
+from lachan.cases.errors import CaseErrorCode
 from lachan.cases.models import CaseOrigin
 from lachan.cases.selectors import case_get
-from lachan.cases.views import staff_view
-from lachan.core.dates import day_parse, instant_parse
-from lachan.core.errors import DomainError
+from lachan.core.dates import instant_parse
+from lachan.core.decorators import staff_view
+from lachan.core.errors import CommonErrorCode, DomainError
+from lachan.core.parsers import day_field, uuid_or_none
 from lachan.people.access import people_in_scope
 from lachan.people.selectors import person_candidates
 
@@ -24,16 +26,17 @@ def case_confirm(request):
     error, field = None, None
     data = request.POST if request.method == "POST" else request.GET
     if request.method == "POST":
-        person = people_in_scope(request.user).filter(pk=data.get("person") or None).first() if _is_uuid(
-            data.get("person")) else None
+        person_id = uuid_or_none(data.get("person"))
+        person = people_in_scope(request.user).filter(pk=person_id).first() if person_id else None
         confirmed_at = instant_parse(data.get("confirmed_at")) if data.get("confirmed_at") else None
         try:
             if person is None:
-                raise DomainError("cases_person_not_found", _("Choose the person."), field="person")
+                raise DomainError(CaseErrorCode.PERSON_NOT_FOUND, _("Choose the person."), field="person")
             result = case_confirm_and_trace(
-                person=person, onset_date=_date(data.get("onset_date"), "onset_date"),
-                sample_date=_date(data.get("sample_date"), "sample_date"), origin=data.get("origin", ""),
-                confirmed_at=confirmed_at, notes=data.get("notes", ""), by=request.user)
+                person=person,
+                onset_date=day_field(data.get("onset_date"), field="onset_date", code=CommonErrorCode.INVALID),
+                sample_date=day_field(data.get("sample_date"), field="sample_date", code=CommonErrorCode.INVALID),
+                origin=data.get("origin", ""), confirmed_at=confirmed_at, notes=data.get("notes", ""), by=request.user)
             messages.success(request, _("Case %(code)s confirmed: %(f1)s F1, %(notices)s exposure notices.") % {
                 "code": result.case.code, "f1": result.run.counts.get("f1", 0),
                 "notices": result.run.counts.get("notices", 0)})
@@ -62,21 +65,3 @@ def case_retrace_view(request, case_id):
         messages.error(request, exc.message)
     return redirect("tracing:report", case_id=case.pk)
 
-
-def _date(value, field):
-    if not value:
-        return None
-    parsed = day_parse(value) if isinstance(value, str) else None
-    if parsed is None:
-        raise DomainError("cases_date_invalid", _("Enter a date as dd/mm/yyyy."), field=field)
-    return parsed
-
-
-def _is_uuid(value) -> bool:
-    from uuid import UUID
-
-    try:
-        UUID(str(value))
-    except ValueError:
-        return False
-    return True
