@@ -71,9 +71,10 @@ def _records_of_both_districts(own, other) -> None:
     from lachan.people.duplicates import duplicates_detect_for
     from lachan.people.models import Person
     from lachan.people.services import person_create
+    from lachan.quarantine.facilities import facility_create, room_create
     from lachan.quarantine.models import AlertKind, Facility, Order, OrderKind, Setting
     from lachan.quarantine.monitoring import alert_raise
-    from lachan.quarantine.orders import facility_create, order_create, room_create
+    from lachan.quarantine.orders import order_create
 
     actor = system_actor("fuzz")
     lab_user = User.objects.get(username="lab")

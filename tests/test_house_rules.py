@@ -31,7 +31,6 @@ LARGE_MODULES = {
     "lachan/cases/services.py",
     "lachan/labs/results/imports.py",
     "lachan/labs/sampling/services.py",
-    "lachan/quarantine/orders/services.py",
     "lachan/simulate/bench_situation.py",
     "lachan/simulate/province.py",
     "lachan/venues/logbook.py",

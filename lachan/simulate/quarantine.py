@@ -19,8 +19,10 @@ from lachan.core.models import Policy
 from lachan.core.policies import policy_supersede
 from lachan.geo.models import AdminLevel, AdminUnit, Place, PlaceKind
 from lachan.people.models import Person
+from lachan.quarantine import orders
 from lachan.quarantine.models import Facility, FacilityRoom, Order, OrderStatus
-from lachan.quarantine.orders import services
+from lachan.quarantine.orders.services import _order_move
+from lachan.quarantine.policy import POLICY_KIND
 from lachan.workflows.quarantine_orders import case_contacts_quarantine, case_isolate
 
 from .province import SYNTH_EPOCH_MS
@@ -52,12 +54,12 @@ FACILITIES = [  # (name, for_isolation, rooms: (name, beds))
 def exercise_policy(*, log) -> Policy | None:
     """A province version in force from 30 days ago, unless one already quarantines contacts today."""
     today = timezone.localdate()
-    existing = Policy.objects.filter(kind=services.POLICY_KIND,
+    existing = Policy.objects.filter(kind=POLICY_KIND,
                                      version__in=(EXERCISE_VERSION, *EXERCISE_VERSIONS_BEFORE)).first()
     if existing is not None:
         return existing
     try:
-        policy = policy_supersede(kind=services.POLICY_KIND, version=EXERCISE_VERSION,
+        policy = policy_supersede(kind=POLICY_KIND, version=EXERCISE_VERSION,
                                   valid_from=today - timedelta(days=30), rules=EXERCISE_RULES,
                                   source="Tập dượt của tỉnh: áp dụng lại Công văn 11042/BYT-DP")
     except DomainError as exc:
@@ -118,7 +120,7 @@ def quarantine_demo(*, log=None) -> int:
     # Two F1s moved to the facility (the first rooms), one of the commune released today after 14 days.
     for order, room in zip(Order.objects.filter(kind="quarantine", status=OrderStatus.ACTIVE).order_by("code")[:2],
                            camp.rooms.order_by("name"), strict=False):
-        services._order_move(order=order, setting="facility", facility=camp, room=room, reason="Nhà chật, nhiều người",
+        _order_move(order=order, setting="facility", facility=camp, room=room, reason="Nhà chật, nhiều người",
                             by=ACTOR)
     today = timezone.localdate()
     commune = station.jurisdiction_unit if station.jurisdiction_unit.level == AdminLevel.COMMUNE else None
@@ -128,7 +130,7 @@ def quarantine_demo(*, log=None) -> int:
     else:
         people = people.filter(commune=commune)
     for person, ago in zip(people.order_by("id")[:2], (13, 5), strict=False):
-        services.order_create(person=person, kind="quarantine", setting="home", starts_on=today - timedelta(days=ago),
+        orders.order_create(person=person, kind="quarantine", setting="home", starts_on=today - timedelta(days=ago),
                               exposed_on=today - timedelta(days=ago), contact_tier=1, by=ACTOR)
         made += 1
     log(f"Quarantine demo: {made} orders, facilities «{camp}» and «{ward}».")

@@ -20,7 +20,8 @@ def traced(units, staff):
     from lachan.core.models import Policy
     from lachan.core.policies import policy_create, policy_supersede
     from lachan.people.models import Person
-    from lachan.quarantine.orders import services
+    from lachan.quarantine import facilities as facility_services
+    from lachan.quarantine import orders as order_services
     from lachan.quarantine.tests.orders_fixtures import EXERCISE_RULES
     from lachan.tracing.models import Contact
 
@@ -40,11 +41,11 @@ def traced(units, staff):
     for n, person in enumerate(people[1:4], start=1):
         Contact.objects.create(index_case=case, person=person, tier=1, exposed_at=now - timedelta(days=n),
                                commune=units.commune)
-    camp = services.facility_create(name="Khu cách ly Trường Quân sự", commune=units.commune, address="Quốc lộ 1",
+    camp = facility_services.facility_create(name="Khu cách ly Trường Quân sự", commune=units.commune, address="Quốc lộ 1",
                                     by=staff.district)
-    services.room_create(facility=camp, name="A1", beds=2, by=staff.district)
+    facility_services.room_create(facility=camp, name="A1", beds=2, by=staff.district)
     # Someone whose 14 days end today: to be released.
-    due = services.order_create(person=people[5], kind="quarantine", setting="home", starts_on=today - timedelta(days=13),
+    due = order_services.order_create(person=people[5], kind="quarantine", setting="home", starts_on=today - timedelta(days=13),
                                 exposed_on=today - timedelta(days=13), contact_tier=1, by=staff.district)
     return case, people, camp, due
 

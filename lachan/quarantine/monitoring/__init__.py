@@ -25,6 +25,7 @@ from .geofence import (
     silent_job,
     silent_raise,
 )
+from .notify import order_tell, orders_tell, orders_tell_new, orders_tell_task
 from .selectors import (
     MonitoringState,
     Overview,
@@ -49,10 +50,6 @@ from .selectors import (
 )
 from .services import (
     missed_reports_job,
-    order_tell,
-    orders_tell,
-    orders_tell_new,
-    orders_tell_task,
     reports_missed_raise,
     symptom_report_record,
     tests_due_job,

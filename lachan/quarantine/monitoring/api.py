@@ -31,7 +31,7 @@ from .. import links
 from ..errors import QuarantineErrorCode
 from ..models import Alert, AlertKind, Order, ReportSource, SymptomReport
 from . import alerts as alert_services
-from . import geofence, selectors
+from . import geofence, notify, selectors
 from . import services as monitoring
 
 router = Router(tags=["quarantine: monitoring"])
@@ -361,7 +361,7 @@ def order_tell(request: HttpRequest, order_id: UUID):
     _staff(request)
     order = selectors.order_for_monitoring(user=request.user, order_id=order_id, perm=Perm.QUARANTINE_EDIT)
     base = request.build_absolute_uri("/")
-    message = monitoring.order_tell(order=order, by=request.user, base_url=base)
+    message = notify.order_tell(order=order, by=request.user, base_url=base)
     return Status(201, {"message_id": message.pk, "to": message.to,
                         "link": base.rstrip("/") + links.link_path(order)})
 

@@ -9,26 +9,20 @@ exist, so a job run twice (or late) raises nothing twice."""
 
 from __future__ import annotations
 
-import logging
 import math
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tasks import task
 
-from lachan.accounts.actors import as_user, is_person, is_system, system_actor
+from lachan.accounts.actors import as_user, is_person
 from lachan.accounts.audit import audit_record
 from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, ValidationFailed
-from lachan.core.task_retries import retryable
-from lachan.notifications.services import notification_queue
 
-from .. import links
 from ..errors import QuarantineErrorCode
 from ..models import (
     Alert,
@@ -47,10 +41,6 @@ from .selectors import order_monitoring_rules, order_reachable, require_perm_or_
 TEMPERATURE_RANGE = (Decimal("34.0"), Decimal("43.0"))
 SPO2_RANGE = (50, 100)
 OTHER_MAX = 300
-logger = logging.getLogger(__name__)
-
-ORDER_NOTICE_TEMPLATE = "quarantine.order_notice"
-
 
 def _report_error(message, field: str) -> DomainError:
     return DomainError(QuarantineErrorCode.REPORT_INVALID, message, field=field)
@@ -161,90 +151,6 @@ def symptom_report_record(
                  person_id=order.person_id, detail={"order": order.code, "on": on.isoformat(), "alarming": alarming,
                                                     "source": source})
     return report
-
-
-# ---- telling the person ---------------------------------------------------------------------------------------
-
-@transaction.atomic
-def order_tell(*, order: Order, by=None, base_url: str = ""):
-    """Queue the SMS telling the person their order (dates, where) and the link of their phone page.
-    `base_url`: the site's address (https://…), put before the link's path."""
-    require_perm_or_citizen(by, Perm.QUARANTINE_EDIT)
-    if not is_system(by) and (getattr(by, "is_citizen", False) or not order_reachable(by, order)):
-        raise DomainError(QuarantineErrorCode.ORDER_NOT_FOUND, _("Quarantine order not found."))
-    if not order.is_active:
-        raise DomainError(QuarantineErrorCode.ORDER_NOT_ACTIVE, _("This order has ended: there is nothing to tell."))
-    phone = order.person.phone or order.person.phone_alt
-    if not phone:
-        raise DomainError(QuarantineErrorCode.NO_PHONE, _("This person has no phone number to send the order to."),
-                          field="phone")
-    url = (base_url or settings.PUBLIC_URL).rstrip("/") + links.link_path(order)
-    message = notification_queue(
-        template=ORDER_NOTICE_TEMPLATE, channel="sms", to=phone, person_id=order.person_id, by=by,
-        context={"code": order.code, "kind": order.kind, "setting": order.setting,
-                 "what_vi": ("cach ly F0" if order.kind == "isolation" else "cach ly")
-                 + (" tai nha" if order.setting == "home" else " tai co so"),
-                 "what_en": ("Isolation" if order.kind == "isolation" else "Quarantine")
-                 + (" at home" if order.setting == "home" else " in a facility"),
-                 "starts": order.starts_on.strftime("%d/%m/%Y"), "ends": order.ends_on.strftime("%d/%m/%Y"),
-                 "url": url})
-    Order.objects.filter(pk=order.pk).update(told_at=timezone.now())
-    audit_record(actor=by, action="create", object_type="quarantine_order_notice", object_id=order.pk,
-                 person_id=order.person_id, detail={"order": order.code, "message": str(message.pk)})
-    return message
-
-
-TELL_AT_ONCE_MAX = 200  # more new orders than this (a whole tracing result) are told by the background worker
-TELL_TASK_SIZE = 2000
-
-
-def orders_tell_new(*, order_ids: list, by, base_url: str = "") -> int:
-    """Tell the people of newly made orders (order_tell), at once for a few, else by background tasks queued
-    in the caller's transaction (a rolled-back creation queues nothing). People without a phone are left to
-    the commune station's call (the order page says so). Returns how many were told at once."""
-    if len(order_ids) > TELL_AT_ONCE_MAX:
-        actor_id = by.pk if getattr(by, "is_authenticated", False) else None
-        for start in range(0, len(order_ids), TELL_TASK_SIZE):
-            batch = [str(i) for i in order_ids[start:start + TELL_TASK_SIZE]]
-            transaction.on_commit(lambda batch=batch: orders_tell_task.enqueue(
-                order_ids=batch, actor_id=actor_id, base_url=base_url))
-        return 0
-    return orders_tell(order_ids=order_ids, by=by, base_url=base_url)
-
-
-def orders_tell(*, order_ids: list, by, base_url: str = "") -> int:
-    """order_tell for each of these orders not told yet; how many were told. Telling is not what makes the order:
-    one that cannot be told (no phone, ended meanwhile, no message template) is logged and left to the station's
-    call, the others are told. Run again (a task whose worker was lost after it committed), it tells nobody twice:
-    each order is claimed by a conditional update, which also makes two runs at once take turns."""
-    told = 0
-    for order in Order.objects.filter(pk__in=order_ids, told_at__isnull=True).select_related("person"):
-        try:
-            with transaction.atomic():
-                if not Order.objects.filter(pk=order.pk, told_at__isnull=True).update(told_at=timezone.now()):
-                    continue  # told meanwhile
-                order_tell(order=order, by=by, base_url=base_url)
-            told += 1
-        except DomainError as exc:
-            if exc.code not in (QuarantineErrorCode.NO_PHONE, QuarantineErrorCode.ORDER_NOT_ACTIVE):
-                logger.warning("Order %s not told: %s", order.code, exc)
-    return told
-
-
-@retryable(aliases=("lachan.quarantine.tasks.orders_tell_task", "lachan.quarantine.monitoring.orders_tell_task"))
-@task()
-def orders_tell_task(*, order_ids: list[str], actor_id: int | None, base_url: str = "") -> int:
-    """Tell the people of a bulk creation's orders (orders_tell_new), retried if it fails (it is all or nothing).
-    Rows queued before issue 13 name it lachan.quarantine.tasks.orders_tell_task, rows queued before the
-    monitoring sub-package lachan.quarantine.monitoring.orders_tell_task (both still import it)."""
-    from lachan.accounts.models import User
-
-    with transaction.atomic():
-        actor = (User.objects.filter(pk=actor_id).first() if actor_id else None) or system_actor("quarantine.orders_tell")
-        told = 0
-        for start in range(0, len(order_ids), 100):
-            told += orders_tell(order_ids=order_ids[start:start + 100], by=actor, base_url=base_url)
-        return told
 
 
 # ---- the daily jobs --------------------------------------------------------------------------------------------

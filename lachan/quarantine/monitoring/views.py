@@ -32,7 +32,7 @@ from lachan.core.widgets import DateInput
 from .. import links
 from ..models import AlertKind, AlertStatus, Order, ReportSource
 from . import alerts as alert_services
-from . import geofence, selectors
+from . import geofence, notify, selectors
 from . import services as monitoring
 
 NO_STORE = "no-store, private"
@@ -324,7 +324,7 @@ def order_report(request, order_id):
 def order_tell(request, order_id):
     order = selectors.order_for_monitoring(user=request.user, order_id=order_id, perm=Perm.QUARANTINE_EDIT)
     try:
-        monitoring.order_tell(order=order, by=request.user, base_url=request.build_absolute_uri("/"))
+        notify.order_tell(order=order, by=request.user, base_url=request.build_absolute_uri("/"))
     except (NotFound, PermissionDenied):
         raise
     except DomainError as exc:

@@ -1,6 +1,8 @@
-"""Quarantine and isolation orders: creating them (one or a batch, planned by the policy in force), changing,
-ending and releasing them, the facilities and rooms they are served in, their pages, API and documents."""
+"""Quarantine and isolation orders: planning and creating them (one or a batch, by the policy in force), changing,
+ending and releasing them, their pages, API and documents (with the facilities' pages and API, for now)."""
 
+from .create import Created, OrdersCreated, Skipped, code_prefix, order_create, orders_create_many
+from .plan import OrderIn
 from .selectors import (
     DUE_CHOICES,
     FacilityUse,
@@ -31,37 +33,23 @@ from .selectors import (
     room_get,
 )
 from .services import (
-    Created,
-    OrderIn,
-    OrdersCreated,
     Released,
-    Skipped,
-    code_prefix,
-    facility_create,
-    facility_update,
-    order_create,
     order_end_early,
     order_extend,
     order_move,
     order_release,
-    orders_create_many,
     orders_due_summary,
     orders_release_many,
-    peak,
-    room_create,
-    room_update,
-    stay_of,
     tests_mark_sampled,
-    unit_get,
 )
 
 __all__ = [
     "DUE_CHOICES", "Created", "FacilityUse", "OrderIn", "OrdersCreated", "Progress", "Released", "RoomUse", "Skipped",
     "code_prefix", "due_counts", "facilities_in_scope", "facilities_occupancy", "facility_choices",
-    "facility_communes", "facility_create", "facility_get", "facility_list", "facility_update", "order_by_code",
+    "facility_communes", "facility_get", "facility_list", "order_by_code",
     "order_communes", "order_create", "order_end_early", "order_extend", "order_get", "order_history", "order_list",
     "order_move", "order_progress", "order_regime_day", "order_release", "order_tests", "orders_audited",
-    "orders_create_many", "orders_due_summary", "orders_in_scope", "orders_release_many", "peak", "person_candidates",
-    "person_get", "person_orders", "policy_on", "policy_versions", "room_create", "room_get", "room_update", "stay_of",
-    "tests_mark_sampled", "unit_get",
+    "orders_create_many", "orders_due_summary", "orders_in_scope", "orders_release_many", "person_candidates",
+    "person_get", "person_orders", "policy_on", "policy_versions", "room_get",
+    "tests_mark_sampled",
 ]

@@ -17,9 +17,10 @@ from lachan.core.pagination import page_of
 from lachan.core.schemas import ErrorOut
 from lachan.geo.api import UNIT_LABEL
 
+from .. import facilities
 from ..access import require_perm
 from ..models import Facility, Immunity, Order, OrderEvent, OrderKind, RequiredTest, Setting
-from . import selectors, services
+from . import create, plan, selectors, services
 
 router = Router(tags=["quarantine"])
 
@@ -216,7 +217,7 @@ class ReleaseManyOut(Schema):
 
 
 def _commune_id(code: str) -> int | None:
-    unit = services.unit_get(code) if code else None
+    unit = facilities.unit_get(code) if code else None
     return unit.pk if unit is not None else -1 if code else None
 
 
@@ -239,7 +240,7 @@ def create_order(request, payload: OrderIn):
     """Its end (unless given), required tests and geofence radius follow the quarantine policy in force on
     `starts_on`. Refused: an order in force or overlapping these dates, an end before the start, no policy (or
     one that quarantines no contacts), a facility of the wrong kind, no room, a full room."""
-    order = services.order_create(by=request.user, tell=True, base_url=request.build_absolute_uri("/"),
+    order = create.order_create(by=request.user, tell=True, base_url=request.build_absolute_uri("/"),
                                   **_order_args(payload))
     return Status(201, order)
 
@@ -249,8 +250,8 @@ def create_orders(request, payload: BatchIn):
     """Up to 5,000 orders (a case's F1s). All are created or none (a 400 naming each failing item by `index`
     in `errors[].params.index`), except that people who already have an order in force or overlapping the dates
     (or are named twice) are skipped and listed in `skipped`."""
-    items = [services.OrderIn(**_order_args(o)) for o in payload.orders]
-    result = services.orders_create_many(items=items, by=request.user, tell=True,
+    items = [plan.OrderIn(**_order_args(o)) for o in payload.orders]
+    result = create.orders_create_many(items=items, by=request.user, tell=True,
                                          base_url=request.build_absolute_uri("/"))
     return {"created": result.created, "skipped": result.skipped}
 
@@ -405,7 +406,7 @@ def list_facilities(request, q: str = "", isolation: bool | None = None, active:
 
 @router.post("/facilities", response={201: FacilityOut, **ERRORS}, summary="Open a facility")
 def create_facility(request, payload: FacilityIn):
-    facility = services.facility_create(by=request.user, **payload.dict())
+    facility = facilities.facility_create(by=request.user, **payload.dict())
     return Status(201, _facility(facility))
 
 
@@ -418,20 +419,20 @@ def get_facility(request, facility_id: UUID):
 @router.patch("/facilities/{uuid:facility_id}", response={200: FacilityOut, **ERRORS}, summary="Change a facility")
 def update_facility(request, facility_id: UUID, payload: FacilityPatch):
     facility = selectors.facility_get(user=request.user, facility_id=facility_id)
-    return _facility(services.facility_update(facility=facility, by=request.user, **payload.dict(exclude_unset=True)))
+    return _facility(facilities.facility_update(facility=facility, by=request.user, **payload.dict(exclude_unset=True)))
 
 
 @router.post("/facilities/{uuid:facility_id}/rooms", response={201: FacilityOut, **ERRORS}, summary="Add a room")
 def create_room(request, facility_id: UUID, payload: RoomIn):
     facility = selectors.facility_get(user=request.user, facility_id=facility_id)
-    services.room_create(facility=facility, name=payload.name, beds=payload.beds, by=request.user)
+    facilities.room_create(facility=facility, name=payload.name, beds=payload.beds, by=request.user)
     return Status(201, _facility(facility))
 
 
 @router.patch("/rooms/{uuid:room_id}", response={200: FacilityOut, **ERRORS}, summary="Rename a room or change its beds")
 def update_room(request, room_id: UUID, payload: RoomPatch):
     room = selectors.room_get(user=request.user, room_id=room_id)
-    services.room_update(room=room, by=request.user, **payload.dict(exclude_unset=True))
+    facilities.room_update(room=room, by=request.user, **payload.dict(exclude_unset=True))
     return _facility(room.facility)
 
 

@@ -21,9 +21,9 @@ from lachan.core.exports import XlsxExport
 from lachan.core.numbers import int_or_none
 from lachan.core.pagination import page_of
 
-from .. import pdf
+from .. import facilities, pdf
 from ..models import OrderKind, OrderStatus, Setting
-from . import selectors, services
+from . import create, selectors, services
 from .forms import (
     END_REASONS,
     EndForm,
@@ -168,7 +168,7 @@ def order_create(request):
         facility, room = _facility_of_room(request, data["room"]) if data["setting"] == Setting.FACILITY else (
             None, data["room"] or None)
         try:
-            order = services.order_create(
+            order = create.order_create(
                 person=person, kind=data["kind"], setting=data["setting"], starts_on=data["starts_on"],
                 exposed_on=data["exposed_on"], immunity=data["immunity"], ends_on=data["ends_on"],
                 commune=data["commune"], address=data["address"], facility=facility, room=room,
@@ -376,7 +376,7 @@ def facility_create(request):
     form = FacilityForm(request.POST, communes=communes)
     if form.is_valid():
         try:
-            facility = services.facility_create(by=request.user, **form.cleaned_data)
+            facility = facilities.facility_create(by=request.user, **form.cleaned_data)
         except DomainError as exc:
             apply_errors(form, exc)
         else:
@@ -419,7 +419,7 @@ def facility_edit(request, facility_id):
     form = FacilityEditForm(request.POST)
     if form.is_valid():
         try:
-            services.facility_update(facility=facility, by=request.user, **form.cleaned_data)
+            facilities.facility_update(facility=facility, by=request.user, **form.cleaned_data)
         except (NotFound, PermissionDenied):
             raise
         except DomainError as exc:
@@ -437,7 +437,7 @@ def room_create(request, facility_id):
     form = RoomForm(request.POST)
     if form.is_valid():
         try:
-            room = services.room_create(facility=facility, by=request.user, **form.cleaned_data)
+            room = facilities.room_create(facility=facility, by=request.user, **form.cleaned_data)
         except (NotFound, PermissionDenied):
             raise
         except DomainError as exc:
@@ -455,7 +455,7 @@ def room_edit(request, room_id):
     form = RoomForm(request.POST)
     if form.is_valid():
         try:
-            services.room_update(room=room, by=request.user, **form.cleaned_data)
+            facilities.room_update(room=room, by=request.user, **form.cleaned_data)
         except (NotFound, PermissionDenied):
             raise
         except DomainError as exc:

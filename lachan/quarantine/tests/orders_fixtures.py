@@ -11,7 +11,7 @@ from django.utils import timezone
 from lachan.core.models import Policy
 from lachan.core.policies import policy_create, policy_supersede
 from lachan.people.models import Person
-from lachan.quarantine.orders import services
+from lachan.quarantine import facilities as facility_services
 
 __all__ = ["exercise", "people", "facilities", "EXERCISE_RULES"]
 
@@ -54,11 +54,11 @@ def people(units):
 @pytest.fixture
 def facilities(units, staff):
     """A quarantine facility of the commune (room A: 2 beds, room B: 1) and an isolation facility (room 1: 3)."""
-    camp = services.facility_create(name="Khu cách ly Trường Quân sự", commune=units.commune,
+    camp = facility_services.facility_create(name="Khu cách ly Trường Quân sự", commune=units.commune,
                                     address="Quốc lộ 1", latitude=10.36, longitude=106.36, by=staff.district)
-    room_a = services.room_create(facility=camp, name="A", beds=2, by=staff.district)
-    room_b = services.room_create(facility=camp, name="B", beds=1, by=staff.district)
-    ward = services.facility_create(name="Bệnh viện dã chiến số 1", commune=units.commune2, for_isolation=True,
+    room_a = facility_services.room_create(facility=camp, name="A", beds=2, by=staff.district)
+    room_b = facility_services.room_create(facility=camp, name="B", beds=1, by=staff.district)
+    ward = facility_services.facility_create(name="Bệnh viện dã chiến số 1", commune=units.commune2, for_isolation=True,
                                     by=staff.district)
-    ward_room = services.room_create(facility=ward, name="1", beds=3, by=staff.district)
+    ward_room = facility_services.room_create(facility=ward, name="1", beds=3, by=staff.district)
     return SimpleNamespace(camp=camp, room_a=room_a, room_b=room_b, ward=ward, ward_room=ward_room)

@@ -13,6 +13,9 @@ from lachan.core.errors import DomainError, NotFound, PermissionDenied, Validati
 from lachan.core.models import Policy
 from lachan.core.policies import policy_in_force, policy_supersede
 from lachan.people.models import Person
+from lachan.quarantine import facilities as facility_services
+from lachan.quarantine import orders as order_services
+from lachan.quarantine.facilities import peak
 from lachan.quarantine.models import (
     Alert,
     Facility,
@@ -25,7 +28,7 @@ from lachan.quarantine.models import (
 from lachan.quarantine.models import (
     TestStatus as RequiredTestStatus,
 )
-from lachan.quarantine.orders import OrderIn, peak, services
+from lachan.quarantine.orders import OrderIn
 from lachan.quarantine.policy import validate_rules
 from lachan.quarantine.tests.orders_fixtures import *  # noqa: F403
 from lachan.quarantine.tests.orders_fixtures import EXERCISE_RULES
@@ -41,7 +44,7 @@ def days(n):
 def home(person, by, **kwargs):
     args = {"kind": "quarantine", "setting": "home", "starts_on": TODAY(), "exposed_on": TODAY() - days(1)}
     args.update(kwargs)
-    return services.order_create(person=person, by=by, **args)
+    return order_services.order_create(person=person, by=by, **args)
 
 
 # ---- policies -----------------------------------------------------------------------------------------
@@ -110,7 +113,7 @@ def test_home_quarantine_from_the_policy_in_force(exercise, people, staff, units
 
 
 def test_isolation_counts_from_the_first_day(exercise, people, staff):
-    order = services.order_create(person=people.here[0], kind="isolation", setting="home", starts_on=TODAY(),
+    order = order_services.order_create(person=people.here[0], kind="isolation", setting="home", starts_on=TODAY(),
                                   by=staff.commune)
     assert order.ends_on == TODAY() + days(9)
     assert list(order.tests.values_list("day", "due_on")) == [(10, TODAY() + days(9))]
@@ -118,7 +121,7 @@ def test_isolation_counts_from_the_first_day(exercise, people, staff):
 
 def test_a_historic_facility_then_home_regime(people, staff, facilities):
     # 05/2021: 21 days in a facility then 7 at home, tests on days 1, 14 and 20, day 1 the exposure.
-    order = services.order_create(person=people.here[0], kind="quarantine", setting="facility",
+    order = order_services.order_create(person=people.here[0], kind="quarantine", setting="facility",
                                   starts_on=date(2021, 6, 2), exposed_on=date(2021, 6, 1), facility=facilities.camp,
                                   room=facilities.room_a, by=staff.district, today=date(2021, 6, 2))
     assert (order.ends_on, order.home_from) == (date(2021, 6, 28), date(2021, 6, 22))
@@ -163,7 +166,7 @@ def test_bad_orders_are_refused_and_nothing_is_saved(exercise, people, staff, un
                                                              today=date(2020, 1, 20)))
     assert_refused("quarantine_policy_missing", lambda: home(a, by, starts_on=date(2022, 5, 2), exposed_on=None,
                                                              today=date(2022, 5, 2)), field="kind")
-    services.order_create(person=b, kind="isolation", setting="home", starts_on=date(2022, 5, 2), by=by,
+    order_services.order_create(person=b, kind="isolation", setting="home", starts_on=date(2022, 5, 2), by=by,
                           today=date(2022, 5, 2))
     # Outside the jurisdiction, merged, unknown.
     with pytest.raises(NotFound):
@@ -181,7 +184,7 @@ def test_one_order_at_a_time_per_person(exercise, people, staff):
     refused = assert_refused("quarantine_order_overlaps", lambda: home(person, by, starts_on=first.ends_on + days(3),
                                                                        exposed_on=None))
     assert first.code in str(refused.message) and refused.params["order_code"] == first.code
-    services.order_end_early(order=first, reason="Chuyển đi tỉnh khác", by=by)
+    order_services.order_end_early(order=first, reason="Chuyển đi tỉnh khác", by=by)
     # Ended today: a new order may start today (it takes over), not over the days the first one ran.
     with pytest.raises(DomainError) as raised:
         home(person, by, starts_on=TODAY() - days(1), exposed_on=None)
@@ -196,7 +199,7 @@ def test_facility_rooms_and_beds(exercise, people, staff, facilities, units):
 
     def place(person, room, **kwargs):
         args = {"starts_on": TODAY(), "exposed_on": TODAY(), **kwargs}
-        return services.order_create(person=person, kind="quarantine", setting="facility", facility=camp, room=room,
+        return order_services.order_create(person=person, kind="quarantine", setting="facility", facility=camp, room=room,
                                      by=by, **args)
 
     first = place(people.here[0], room_b)
@@ -209,17 +212,17 @@ def test_facility_rooms_and_beds(exercise, people, staff, facilities, units):
     assert later.room == room_b
     assert_refused("quarantine_room_not_found", lambda: place(people.here[2], None), field="room")
     assert_refused("quarantine_room_not_found", lambda: place(people.here[2], facilities.ward_room), field="room")
-    assert_refused("quarantine_setting_invalid", lambda: services.order_create(
+    assert_refused("quarantine_setting_invalid", lambda: order_services.order_create(
         person=people.here[2], kind="isolation", setting="facility", starts_on=TODAY(), facility=camp,
         room=facilities.room_a, by=by), field="facility")
-    assert_refused("quarantine_setting_invalid", lambda: services.order_create(
+    assert_refused("quarantine_setting_invalid", lambda: order_services.order_create(
         person=people.here[2], kind="quarantine", setting="facility", starts_on=TODAY(), exposed_on=TODAY(),
         by=by), field="facility")
     # Another district's officer does not see (nor use) the facility.
     from lachan.accounts.models import User
     other = User.objects.create(username="gocong", role=Role.DISTRICT_OFFICER, jurisdiction_unit=units.other_district)
     with pytest.raises(NotFound):
-        services.order_create(person=people.far[0], kind="quarantine", setting="facility", starts_on=TODAY(),
+        order_services.order_create(person=people.far[0], kind="quarantine", setting="facility", starts_on=TODAY(),
                               exposed_on=TODAY(), facility=camp, room=facilities.room_a, by=other)
 
 
@@ -236,30 +239,30 @@ def test_peak_counts_people_at_once_not_orders_met():
 def test_extend(exercise, people, staff, facilities):
     by = staff.commune
     order = home(people.here[0], by)
-    assert_refused("quarantine_reason_required", lambda: services.order_extend(order=order, ends_on=order.ends_on
+    assert_refused("quarantine_reason_required", lambda: order_services.order_extend(order=order, ends_on=order.ends_on
                                                                                + days(3), reason="  ", by=by))
-    assert_refused("quarantine_dates_invalid", lambda: services.order_extend(order=order, ends_on=order.ends_on,
+    assert_refused("quarantine_dates_invalid", lambda: order_services.order_extend(order=order, ends_on=order.ends_on,
                                                                              reason="x", by=by))
-    assert_refused("quarantine_dates_invalid", lambda: services.order_extend(
+    assert_refused("quarantine_dates_invalid", lambda: order_services.order_extend(
         order=order, ends_on=order.starts_on + days(120), reason="x", by=by))
     with pytest.raises(NotFound):
-        services.order_extend(order=order, ends_on=order.ends_on + days(3), reason="x", by=staff.other_commune)
+        order_services.order_extend(order=order, ends_on=order.ends_on + days(3), reason="x", by=staff.other_commune)
     old_end = order.ends_on
-    order = services.order_extend(order=order, ends_on=old_end + days(7), reason="Sốt ngày 10", by=by)
+    order = order_services.order_extend(order=order, ends_on=old_end + days(7), reason="Sốt ngày 10", by=by)
     assert order.ends_on == old_end + days(7)
     event = order.events.get(kind="extended")
     assert event.note == "Sốt ngày 10" and event.detail == {"before": {"ends_on": str(old_end)},
                                                             "after": {"ends_on": str(old_end + days(7))}}
     assert AuditEvent.objects.filter(action="order.extend", object_id=str(order.pk)).exists()
     # In a one-bed room, the extension needs the bed on the added days.
-    stay = services.order_create(person=people.here[1], kind="quarantine", setting="facility", starts_on=TODAY(),
+    stay = order_services.order_create(person=people.here[1], kind="quarantine", setting="facility", starts_on=TODAY(),
                                  exposed_on=TODAY(), facility=facilities.camp, room=facilities.room_b,
                                  by=staff.district)
-    services.order_create(person=people.here[2], kind="quarantine", setting="facility",
+    order_services.order_create(person=people.here[2], kind="quarantine", setting="facility",
                           starts_on=stay.ends_on + days(1), exposed_on=None,
                           facility=facilities.camp, room=facilities.room_b, ends_on=stay.ends_on + days(5),
                           by=staff.district)
-    assert_refused("quarantine_room_full", lambda: services.order_extend(order=stay, ends_on=stay.ends_on + days(2),
+    assert_refused("quarantine_room_full", lambda: order_services.order_extend(order=stay, ends_on=stay.ends_on + days(2),
                                                                          reason="x", by=staff.district))
 
 
@@ -268,24 +271,24 @@ def test_move_between_home_facility_and_rooms(exercise, people, staff, facilitie
     order = home(people.here[0], by)
     LocationPing.objects.create(order=order, at=timezone.now(), received_at=timezone.now(), latitude=10.3,
                                 longitude=106.3, accuracy_m=10, distance_m=5)
-    order = services.order_move(order=order, setting="facility", facility=facilities.camp, room=facilities.room_b,
+    order = order_services.order_move(order=order, setting="facility", facility=facilities.camp, room=facilities.room_b,
                                 reason="Nhà chật", by=by)
     assert (order.setting, order.room, order.latitude) == ("facility", facilities.room_b, 10.36)
     assert not LocationPing.objects.filter(order=order).exists()
     assert order.events.get(kind="moved").detail["after"]["setting"] == "facility"
     other = home(people.here[1], by)
-    assert_refused("quarantine_room_full", lambda: services.order_move(
+    assert_refused("quarantine_room_full", lambda: order_services.order_move(
         order=other, setting="facility", facility=facilities.camp, room=facilities.room_b, by=by))
-    assert_refused("quarantine_setting_invalid", lambda: services.order_move(
+    assert_refused("quarantine_setting_invalid", lambda: order_services.order_move(
         order=other, setting="home", by=by))
-    assert_refused("quarantine_setting_invalid", lambda: services.order_move(
+    assert_refused("quarantine_setting_invalid", lambda: order_services.order_move(
         order=order, setting="facility", facility=facilities.camp, room=facilities.room_b, by=by))
-    order = services.order_move(order=order, setting="facility", facility=facilities.camp, room=facilities.room_a,
+    order = order_services.order_move(order=order, setting="facility", facility=facilities.camp, room=facilities.room_a,
                                 by=by)
     assert order.room == facilities.room_a and order.events.filter(kind="room").exists()
     # The one-bed room is free again.
-    services.order_move(order=other, setting="facility", facility=facilities.camp, room=facilities.room_b, by=by)
-    order = services.order_move(order=order, setting="home", address="99 Hùng Vương", commune=units.commune2, by=by)
+    order_services.order_move(order=other, setting="facility", facility=facilities.camp, room=facilities.room_b, by=by)
+    order = order_services.order_move(order=order, setting="home", address="99 Hùng Vương", commune=units.commune2, by=by)
     assert (order.setting, order.facility, order.room, order.commune, order.address, order.latitude) == (
         "home", None, None, units.commune2, "99 Hùng Vương", None)
     assert order.events.count() == 4
@@ -297,13 +300,13 @@ def test_end_early_and_release(exercise, people, staff):
     assert list(order.tests.values_list("day", "due_on").order_by("day")) == [(7, TODAY()), (14, TODAY() + days(5))]
     LocationPing.objects.create(order=order, at=timezone.now(), received_at=timezone.now(), latitude=10.3,
                                 longitude=106.3, accuracy_m=10, distance_m=5)
-    assert_refused("quarantine_reason_required", lambda: services.order_end_early(order=order, reason="", by=by))
-    assert_refused("quarantine_release_too_early", lambda: services.order_release(order=order, by=by), field="on")
+    assert_refused("quarantine_reason_required", lambda: order_services.order_end_early(order=order, reason="", by=by))
+    assert_refused("quarantine_release_too_early", lambda: order_services.order_release(order=order, by=by), field="on")
     RequiredTest.objects.filter(order=order, day=7).update(due_on=TODAY() - days(1))
     alerts = {kind: Alert.objects.create(kind=kind, order=order, commune=order.commune, raised_at=timezone.now(),
                                          about_on=TODAY() if kind == "missed_report" else None)
               for kind in ("violation", "missed_report", "symptoms")}
-    order = services.order_end_early(order=order, reason="Xác định là F0", by=by)
+    order = order_services.order_end_early(order=order, reason="Xác định là F0", by=by)
     # What meant nothing any more is closed; symptoms stay for someone to see to.
     assert {kind: Alert.objects.get(pk=a.pk).status for kind, a in alerts.items()} == {
         "violation": "closed", "missed_report": "closed", "symptoms": "open"}
@@ -312,13 +315,13 @@ def test_end_early_and_release(exercise, people, staff):
         "ended_early", TODAY(), "Xác định là F0", by)
     assert not LocationPing.objects.filter(order=order).exists()
     assert dict(order.tests.values_list("day", "status")) == {7: "missed", 14: "cancelled"}
-    assert_refused("quarantine_order_not_active", lambda: services.order_end_early(order=order, reason="x", by=by))
-    assert_refused("quarantine_order_not_active", lambda: services.order_extend(order=order, ends_on=TODAY()
+    assert_refused("quarantine_order_not_active", lambda: order_services.order_end_early(order=order, reason="x", by=by))
+    assert_refused("quarantine_order_not_active", lambda: order_services.order_extend(order=order, ends_on=TODAY()
                                                                                 + days(30), reason="x", by=by))
     due = home(people.here[1], by, starts_on=TODAY() - days(14), exposed_on=TODAY() - days(14),
                today=TODAY() - days(1))  # made yesterday, its last day; not released since
     assert due.ends_on == TODAY() - days(1)
-    released = services.order_release(order=due, by=by)
+    released = order_services.order_release(order=due, by=by)
     assert (released.status, released.ended_on) == ("released", TODAY())
     assert set(released.tests.values_list("status", flat=True)) <= {"missed", "cancelled"}
     assert released.events.filter(kind="released").exists()
@@ -328,7 +331,7 @@ def test_release_many(exercise, people, staff):
     by = staff.commune
     due = [home(p, by, starts_on=TODAY() - days(13), exposed_on=TODAY() - days(13)) for p in people.here[:2]]
     running = home(people.here[2], by)
-    results = services.orders_release_many(orders=[o.pk for o in due] + [running.pk, "nonsense"], by=by)
+    results = order_services.orders_release_many(orders=[o.pk for o in due] + [running.pk, "nonsense"], by=by)
     assert [r.error.code if r.error else "ok" for r in results] == [
         "ok", "ok", "quarantine_release_too_early", "quarantine_order_not_found"]
     assert Order.objects.filter(status="released").count() == 2
@@ -342,7 +345,7 @@ def test_many_orders_skip_people_already_in_quarantine(exercise, people, staff):
     items = [OrderIn(person=p, kind="quarantine", setting="home", starts_on=TODAY(), exposed_on=TODAY() - days(1),
                      contact_tier=1) for p in [*people.here, *people.near]]
     items.append(OrderIn(person=people.here[1].pk, kind="quarantine", setting="home", starts_on=TODAY()))
-    result = services.orders_create_many(items=items, by=by)
+    result = order_services.orders_create_many(items=items, by=by)
     assert len(result.created) == 6
     assert [(s.index, s.order_code) for s in result.skipped] == [(0, taken.code), (7, "")]
     assert "already has order" in result.skipped[0].message
@@ -352,7 +355,7 @@ def test_many_orders_skip_people_already_in_quarantine(exercise, people, staff):
     assert OrderEvent.objects.filter(kind="created").count() == 7
     assert AuditEvent.objects.filter(action="order.create", object_type="person").count() == 6
     assert {c.index for c in result.created} == {1, 2, 3, 4, 5, 6}
-    again = services.orders_create_many(items=items, by=by)
+    again = order_services.orders_create_many(items=items, by=by)
     assert again.created == [] and len(again.skipped) == 8
 
 
@@ -361,80 +364,80 @@ def test_a_bad_item_refuses_the_whole_batch(exercise, people, staff):
     items[3].ends_on = TODAY() - days(2)
     items.append(OrderIn(person=people.far[0], kind="quarantine", setting="home", starts_on=TODAY()))
     with pytest.raises(ValidationFailed) as raised:
-        services.orders_create_many(items=items, by=staff.commune)
+        order_services.orders_create_many(items=items, by=staff.commune)
     assert [(e.code, e.params["index"]) for e in raised.value.errors] == [
         ("quarantine_dates_invalid", 3), ("quarantine_person_not_found", 5)]
     assert Order.objects.count() == 0 and OrderEvent.objects.count() == 0
     with pytest.raises(DomainError):
-        services.orders_create_many(items="not a list", by=staff.commune)
+        order_services.orders_create_many(items="not a list", by=staff.commune)
 
 
 def test_many_orders_in_one_room_respect_its_beds(exercise, people, staff, facilities):
     items = [OrderIn(person=p, kind="quarantine", setting="facility", starts_on=TODAY(), exposed_on=TODAY(),
                      facility=facilities.camp, room=facilities.room_a) for p in people.here[:3]]
     with pytest.raises(ValidationFailed) as raised:
-        services.orders_create_many(items=items, by=staff.district)
+        order_services.orders_create_many(items=items, by=staff.district)
     assert [(e.code, e.params["index"]) for e in raised.value.errors] == [("quarantine_room_full", 2)]
-    assert services.orders_create_many(items=items[:2], by=staff.district).created
+    assert order_services.orders_create_many(items=items[:2], by=staff.district).created
 
 
 def test_tests_marked_sampled(exercise, people, staff):
     order = home(people.here[0], staff.commune, exposed_on=TODAY() - days(6))  # day 7 due today
-    marked = services.tests_mark_sampled(swabs=[(people.here[0].pk, None, TODAY()), (people.here[1].pk, None, TODAY())])
+    marked = order_services.tests_mark_sampled(swabs=[(people.here[0].pk, None, TODAY()), (people.here[1].pk, None, TODAY())])
     assert marked == 1
     assert dict(order.tests.values_list("day", "status")) == {7: "sampled", 14: "planned"}
-    assert services.tests_mark_sampled(swabs=[]) == 0
+    assert order_services.tests_mark_sampled(swabs=[]) == 0
 
 
 def test_due_summary_job_marks_old_tests_missed(exercise, people, staff):
     order = home(people.here[0], staff.commune)
     RequiredTest.objects.filter(order=order, day=1).update(due_on=TODAY() - days(3))
-    assert services.orders_due_summary() == "0 orders due for release; 1 tests marked missed"
+    assert order_services.orders_due_summary() == "0 orders due for release; 1 tests marked missed"
     assert order.tests.get(day=1).status == RequiredTestStatus.MISSED
 
 
 # ---- facilities -----------------------------------------------------------------------------------------
 
 def test_facilities_and_rooms(staff, units, exercise, people):
-    camp = services.facility_create(name="  Ký túc xá   Đại học ", commune=units.commune.code, by=staff.commune)
+    camp = facility_services.facility_create(name="  Ký túc xá   Đại học ", commune=units.commune.code, by=staff.commune)
     assert camp.place.name == "Ký túc xá Đại học" and camp.place.kind == "quarantine_facility"
     with pytest.raises(DomainError) as raised:
-        services.facility_create(name="x", commune=units.other_commune, by=staff.commune)
+        facility_services.facility_create(name="x", commune=units.other_commune, by=staff.commune)
     assert raised.value.field == "commune"
     with pytest.raises(DomainError):
-        services.facility_create(name="", commune=units.commune, by=staff.commune)
-    room = services.room_create(facility=camp, name="101", beds=2, by=staff.commune)
+        facility_services.facility_create(name="", commune=units.commune, by=staff.commune)
+    room = facility_services.room_create(facility=camp, name="101", beds=2, by=staff.commune)
     with pytest.raises(DomainError) as raised:
-        services.room_create(facility=camp, name="101", beds=2, by=staff.commune)
+        facility_services.room_create(facility=camp, name="101", beds=2, by=staff.commune)
     assert raised.value.code == "quarantine_room_invalid"
     for beds in (0, 501, "many", True):
         with pytest.raises(DomainError):
-            services.room_create(facility=camp, name="102", beds=beds, by=staff.commune)
+            facility_services.room_create(facility=camp, name="102", beds=beds, by=staff.commune)
     for person in people.here[:2]:
-        services.order_create(person=person, kind="quarantine", setting="facility", starts_on=TODAY(),
+        order_services.order_create(person=person, kind="quarantine", setting="facility", starts_on=TODAY(),
                               exposed_on=TODAY(), facility=camp, room=room, by=staff.commune)
     with pytest.raises(DomainError) as raised:
-        services.room_update(room=room, beds=1, by=staff.commune)
+        facility_services.room_update(room=room, beds=1, by=staff.commune)
     assert raised.value.code == "quarantine_room_full"
-    assert services.room_update(room=room, name="101A", beds=4, by=staff.commune).beds == 4
+    assert facility_services.room_update(room=room, name="101A", beds=4, by=staff.commune).beds == 4
     with pytest.raises(DomainError):
-        services.facility_update(facility=camp, for_isolation=True, by=staff.commune)
-    camp = services.facility_update(facility=camp, is_active=False, notes="Đóng cửa", by=staff.commune)
+        facility_services.facility_update(facility=camp, for_isolation=True, by=staff.commune)
+    camp = facility_services.facility_update(facility=camp, is_active=False, notes="Đóng cửa", by=staff.commune)
     assert not Facility.objects.get(pk=camp.pk).is_active
     # The other commune's station sees the district's facilities but may not change them.
     with pytest.raises(NotFound):
-        services.room_create(facility=camp, name="9", beds=1, by=staff.other_commune)
+        facility_services.room_create(facility=camp, name="9", beds=1, by=staff.other_commune)
     commune2_station = staff.commune.__class__.objects.create(username="c2", role=Role.COMMUNE_STATION,
                                                               jurisdiction_unit=units.commune2)
     with pytest.raises(PermissionDenied):
-        services.room_create(facility=camp, name="9", beds=1, by=commune2_station)
+        facility_services.room_create(facility=camp, name="9", beds=1, by=commune2_station)
 
 
 def test_release_on_the_last_day_counts_its_test_not_taken_as_missed(exercise, people, staff):
     by = staff.commune
     order = home(people.here[2], by, starts_on=TODAY() - days(13), exposed_on=TODAY() - days(13))
     assert order.ends_on == TODAY() and order.tests.get(day=14).due_on == TODAY()
-    released = services.order_release(order=order, by=by)
+    released = order_services.order_release(order=order, by=by)
     assert released.tests.get(day=14).status == "missed"  # not "not needed": the exit test was not taken
 
 
@@ -445,6 +448,6 @@ def test_the_pages_entry_points_open_their_own_transaction(staff, units, exercis
     from django.db import transaction
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.facility_create(name="Ký túc xá", commune=units.commune, by=staff.commune)
-    camp = services.facility_create(name="Ký túc xá", commune=units.commune, by=staff.commune)
+        facility_services.facility_create(name="Ký túc xá", commune=units.commune, by=staff.commune)
+    camp = facility_services.facility_create(name="Ký túc xá", commune=units.commune, by=staff.commune)
     assert camp.place.name == "Ký túc xá"

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from lachan.quarantine import orders as order_services
 from lachan.quarantine.models import Order
-from lachan.quarantine.orders import services
 from lachan.quarantine.tests.orders_fixtures import *  # noqa: F403
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,7 @@ def TODAY():  # noqa: N802
 
 def make(person, by, **kwargs):
     args = {"kind": "quarantine", "setting": "home", "starts_on": TODAY(), "exposed_on": TODAY() - days(1), **kwargs}
-    return services.order_create(person=person, by=by, **args)
+    return order_services.order_create(person=person, by=by, **args)
 
 
 def test_the_list_is_scoped_filtered_and_exported(client, exercise, people, staff):

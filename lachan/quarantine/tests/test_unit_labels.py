@@ -13,7 +13,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from lachan.people.models import Person
-from lachan.quarantine.orders import services
+from lachan.quarantine import orders as order_services
 from lachan.quarantine.tests.orders_fixtures import *  # noqa: F403
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +34,7 @@ def orders(exercise, wards, staff):
         person = Person.objects.create(full_name=f"Người Phường Một {n}", commune=ward, birth_year=1980 + n,
                                        phone=f"09125{n:05d}", address_line=f"{n} Lê Lợi")
         day = timezone.localdate() - timedelta(days=13)
-        return services.order_create(person=person, kind="quarantine", setting="home", starts_on=day, exposed_on=day,
+        return order_services.order_create(person=person, kind="quarantine", setting="home", starts_on=day, exposed_on=day,
                                      contact_tier=1, address=f"{n} Lê Lợi", by=staff.province)
 
     return order(wards.my_tho, 1), order(wards.go_cong, 2)
@@ -49,7 +49,7 @@ def test_the_decision_and_the_certificate_say_which_phuong_1(client, orders, sta
     assert "UBND THÀNH PHỐ MỸ THO" in text and "UBND PHƯỜNG 1" in text  # the issuer under its district's committee
     assert "CHỦ TỊCH ỦY BAN NHÂN DÂN PHƯỜNG 1" in text  # the legal title stays the commune's own
 
-    services.order_release(order=my_tho, by=staff.province)
+    order_services.order_release(order=my_tho, by=staff.province)
     text = pdf_text(client.get(reverse("quarantine:order_certificate", args=[my_tho.pk])).content)
     assert "UBND THÀNH PHỐ MỸ THO" in text and "TRẠM Y TẾ PHƯỜNG 1" in text
     assert "1 Lê Lợi, Phường 1, TP. Mỹ Tho, Tỉnh Tiền Giang" in text

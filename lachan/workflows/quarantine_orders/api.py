@@ -12,8 +12,8 @@ from lachan.cases.selectors import case_get
 from lachan.core.dates import Day
 from lachan.core.pagination import page_of
 from lachan.geo.api import UNIT_LABEL
+from lachan.quarantine.facilities import unit_get
 from lachan.quarantine.models import Immunity, Setting
-from lachan.quarantine.orders import unit_get
 from lachan.quarantine.orders.api import ERRORS, BatchOut, OrderDetailOut
 
 from .services import (

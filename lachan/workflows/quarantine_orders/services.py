@@ -31,6 +31,7 @@ from lachan.cases.services import case_set_status
 from lachan.core.errors import DomainError
 from lachan.core.policies import policy_in_force, policy_rules
 from lachan.people.access import people_in_scope
+from lachan.quarantine import orders
 from lachan.quarantine.access import order_scope_q, require_perm
 from lachan.quarantine.errors import QuarantineErrorCode
 from lachan.quarantine.models import (
@@ -42,8 +43,7 @@ from lachan.quarantine.models import (
     Setting,
     TestStatus,
 )
-from lachan.quarantine.orders import services as orders
-from lachan.quarantine.policy import base_day, regime
+from lachan.quarantine.policy import POLICY_KIND, base_day, regime
 from lachan.tracing.models import CallStatus, Contact, Tier
 from lachan.tracing.selectors import contacts_in_scope
 
@@ -77,9 +77,9 @@ def case_contacts_plan(*, case: Case, user, starts_on: date | None = None) -> Co
                    .values_list("person_id", flat=True))
     cases = set(Case.objects.filter(person_id__in=[c.person_id for c in contacts], status__in=ACTIVE_STATUSES)
                 .values_list("person_id", flat=True))
-    rules = policy_rules(orders.POLICY_KIND, starts_on) or {}
+    rules = policy_rules(POLICY_KIND, starts_on) or {}
     try:
-        plan.policy_version = policy_in_force(orders.POLICY_KIND, starts_on).version
+        plan.policy_version = policy_in_force(POLICY_KIND, starts_on).version
     except DomainError:
         plan.policy_version = ""
     reg = regime(rules, kind=OrderKind.QUARANTINE, immunity=Immunity.UNKNOWN) if rules else None

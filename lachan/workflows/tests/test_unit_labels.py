@@ -10,7 +10,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from lachan.people.models import Person
-from lachan.quarantine.orders import services
+from lachan.quarantine import facilities as facility_services
+from lachan.quarantine import orders as order_services
 from lachan.quarantine.tests.orders_fixtures import *  # noqa: F403
 from lachan.situation.map_layers import facilities_layer
 
@@ -24,7 +25,7 @@ def due(exercise, wards, staff):
     for n, ward in enumerate((wards.my_tho, wards.go_cong)):
         person = Person.objects.create(full_name=f"Người Phường Một {n}", commune=ward, birth_year=1980 + n)
         day = timezone.localdate() - timedelta(days=5)
-        services.order_create(person=person, kind="quarantine", setting="home", starts_on=day, exposed_on=day,
+        order_services.order_create(person=person, kind="quarantine", setting="home", starts_on=day, exposed_on=day,
                               contact_tier=1, by=staff.province)
 
 
@@ -39,7 +40,7 @@ def test_the_tests_due_say_which_phuong_1(client, due, staff, token_for):
 
 def test_the_maps_facilities_say_which_phuong_1(wards, staff):
     for ward in (wards.my_tho, wards.go_cong):
-        services.facility_create(name=f"Khu cách ly {ward.parent.name}", commune=ward, latitude=10.4, longitude=106.4,
+        facility_services.facility_create(name=f"Khu cách ly {ward.parent.name}", commune=ward, latitude=10.4, longitude=106.4,
                                  by=staff.province)
     layer = facilities_layer(staff.province, on=None)
     assert sorted(f["properties"]["commune"] for f in layer["features"]) == LABELS
