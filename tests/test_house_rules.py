@@ -28,7 +28,6 @@ def _modules(*, tests: bool) -> dict[str, str]:
 
 # Modules over MAX_LINES lines today: each is split along its seams (PLAN13 B.2).
 LARGE_MODULES = {
-    "lachan/cases/services.py",
     "lachan/labs/results/imports.py",
     "lachan/labs/sampling/services.py",
     "lachan/simulate/bench_situation.py",
@@ -47,16 +46,10 @@ def test_modules_are_small():
 
 # rule: (pattern, tests or app code, where the one helper lives (exempt, fnmatch-style), the shared helper, allowed)
 RULES = {
-    "error_schema": (r"class ErrorOut\(", False, ("lachan/core/schemas.py",), "core.schemas.ErrorOut", {
-        "lachan/cases/api.py",
-        "lachan/tracing/api.py",
-    }),
-    "pdf_fonts": (r"registerFont\(", False, ("lachan/core/pdf.py",), "core.pdf.fonts", {
-        "lachan/venues/poster.py",
-    }),
+    "error_schema": (r"class ErrorOut\(", False, ("lachan/core/schemas.py",), "core.schemas.ErrorOut", set()),
+    "pdf_fonts": (r"registerFont\(", False, ("lachan/core/pdf.py",), "core.pdf.fonts", set()),
     "parsers": (r"^def _(text|clean_text|uuid|is_uuid|date|parse_date)\(", False, (),
                 "core.parsers (text_field, uuid_or_none, day_field) and core.dates.day_parse", {
-        "lachan/cases/services.py",
         "lachan/people/services.py",
         "lachan/risk/lockdowns/services.py",
         "lachan/tracing/sources/venue.py",
@@ -77,10 +70,7 @@ RULES = {
     "table_readers": (r"load_workbook\(|csv\.reader\(", False, ("lachan/core/tables.py",), "core.tables", set()),
     "excel_writers": (r"Workbook\(", False, ("lachan/core/exports.py",), "core.exports", set()),
     "require_perm": (r"def require_perm\(", False, (),
-                     "require_perm = accounts.actors.permission_check(<domain code>)", {
-        "lachan/cases/services.py",
-        "lachan/risk/levels/services.py",
-    }),
+                     "require_perm = accounts.actors.permission_check(<domain code>)", set()),
     "star_imports": (r"^from \S+ import \*", True, (), "fixtures by name (conftest.py or explicit imports)", {
         "lachan/labs/tests/test_import_files.py",
         "lachan/labs/tests/test_lookup.py",

@@ -12,6 +12,7 @@ from ninja import Field, Router, Schema, Status
 
 from lachan.core.dates import Day, Instant
 from lachan.core.pagination import page_of
+from lachan.core.schemas import ErrorOut
 from lachan.geo.api import UNIT_LABEL
 from lachan.geo.models import AdminUnit
 
@@ -65,13 +66,6 @@ class StatusIn(Schema):
     status: str
     since: Instant | None = None
     note: str = ""
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    field: str | None = None
-    errors: list[dict] | None = None
 
 
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}

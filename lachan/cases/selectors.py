@@ -18,11 +18,11 @@ from lachan.core.errors import NotFound
 from lachan.core.text import fold
 from lachan.geo.models import AdminUnit
 
+from .access import require_perm
 from .errors import CaseErrorCode
 from .isolation import isolation_q, with_isolation
 from .models import ACTIVE_STATUSES, Case, Cluster
 from .scope import cluster_scope_q
-from .services import require_perm
 
 
 def cases_in_scope(user) -> QuerySet[Case]:

@@ -14,15 +14,17 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lachan.accounts.actors import as_user, is_person, is_system, may
+from lachan.accounts.actors import as_user, is_person, is_system
 from lachan.accounts.audit import audit_record
 from lachan.accounts.jurisdiction import scope_for, unit_in_scope
 from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from lachan.core.parsers import text_field
 from lachan.core.policies import policy_rules
 from lachan.geo.models import AdminLevel, AdminUnit
 from lachan.people.models import Person
 
+from .access import require_perm
 from .errors import CaseErrorCode
 from .models import (
     ACTIVE_STATUSES,
@@ -42,11 +44,6 @@ CLUSTER_FIELDS = ("name", "kind", "source_description", "commune")
 SOURCE_MAX = 2000
 MAX_CODES = 200  # case codes added to a cluster at once
 _CODE_SEPARATORS = re.compile(r"[\s,;]+")
-
-
-def require_perm(user, perm: str) -> None:
-    if not may(user, perm):
-        raise PermissionDenied(CaseErrorCode.PERMISSION, _("You do not have permission to do this."))
 
 
 def _person_visible(user, person: Person) -> bool:
@@ -259,21 +256,22 @@ def case_set_status(*, case: Case, status: str, since: datetime | None = None, n
     return case
 
 
-def _clean_text(value, *, field: str, limit: int, lines: bool = False, required_code=None,
-                required_message: str = "") -> str:
-    """Stripped text (spaces collapsed unless it keeps its lines), refused when too long or required and empty."""
-    text = str(value or "").strip() if lines else " ".join(str(value or "").split())
-    if required_code and not text:
-        raise DomainError(required_code, required_message, field=field)
-    if len(text) > limit:
-        raise DomainError(CaseErrorCode.CLUSTER_TEXT_TOO_LONG, _("At most %(n)d characters.") % {"n": limit},
-                          field=field)
-    return text
+def _cluster_text(value, *, field: str, limit: int, lines: bool = False) -> str:
+    return text_field(value, field=field, limit=limit, code=CaseErrorCode.CLUSTER_TEXT_TOO_LONG, lines=lines)
 
 
 def _cluster_name(value) -> str:
-    return _clean_text(value, field="name", limit=200, required_code=CaseErrorCode.CLUSTER_NAME_REQUIRED,
-                       required_message=_("A cluster needs a name."))
+    name = _cluster_text(value, field="name", limit=200)
+    if not name:
+        raise DomainError(CaseErrorCode.CLUSTER_NAME_REQUIRED, _("A cluster needs a name."), field="name")
+    return name
+
+
+def _cluster_reason(value) -> str:
+    reason = _cluster_text(value, field="reason", limit=300)
+    if not reason:
+        raise DomainError(CaseErrorCode.CLUSTER_REASON_REQUIRED, _("Give the reason."), field="reason")
+    return reason
 
 
 def _cluster_kind(value) -> str:
@@ -336,7 +334,7 @@ def cluster_create(*, name: str, kind: str, source_description: str = "", commun
     name = _cluster_name(name)
     kind = _cluster_kind(kind)
     unit = _cluster_commune(commune, by=by)
-    source = _clean_text(source_description, field="source_description", limit=SOURCE_MAX, lines=True)
+    source = _cluster_text(source_description, field="source_description", limit=SOURCE_MAX, lines=True)
     opened_on = opened_on or timezone.localdate()
     if opened_on > timezone.localdate():
         raise DomainError(CaseErrorCode.DATE_IN_FUTURE, _("This date is in the future."), field="opened_on")
@@ -362,8 +360,8 @@ def cluster_update(*, cluster: Cluster, by, **changes: Any) -> Cluster:
     if "kind" in changes:
         cleaned["kind"] = _cluster_kind(changes["kind"])
     if "source_description" in changes:
-        cleaned["source_description"] = _clean_text(changes["source_description"], field="source_description",
-                                                    limit=SOURCE_MAX, lines=True)
+        cleaned["source_description"] = _cluster_text(changes["source_description"], field="source_description",
+                                                     limit=SOURCE_MAX, lines=True)
     if "commune" in changes:
         cleaned["commune"] = _cluster_commune(changes["commune"], by=by)
     changed = sorted(f for f, v in cleaned.items() if getattr(current, f) != v)
@@ -400,8 +398,7 @@ def cluster_close(*, cluster: Cluster, closed_on: date | None, reason: str, by) 
         raise DomainError(CaseErrorCode.CLUSTER_CLOSE_BEFORE_LAST_CASE,
                           _("Its last case was confirmed on %(date)s; the cluster cannot close before.")
                           % {"date": timezone.localdate(last).strftime("%d/%m/%Y")}, field="closed_on")
-    reason = _clean_text(reason, field="reason", limit=300, required_code=CaseErrorCode.CLUSTER_REASON_REQUIRED,
-                         required_message=_("Give the reason."))
+    reason = _cluster_reason(reason)
     current.closed_on = closed_on
     current.closed_reason = reason
     current.changed_by = as_user(by)
@@ -418,8 +415,7 @@ def cluster_reopen(*, cluster: Cluster, reason: str, by) -> Cluster:
     current = _cluster_locked(cluster, by)
     if current.closed_on is None:
         raise DomainError(CaseErrorCode.CLUSTER_NOT_CLOSED, _("The cluster is open."), field="reason")
-    reason = _clean_text(reason, field="reason", limit=300, required_code=CaseErrorCode.CLUSTER_REASON_REQUIRED,
-                         required_message=_("Give the reason."))
+    reason = _cluster_reason(reason)
     detail = {"was_closed_on": current.closed_on.isoformat(), "closed_reason": current.closed_reason,
               "reason": reason}
     current.closed_on = None

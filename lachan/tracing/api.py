@@ -12,6 +12,7 @@ from lachan.cases.selectors import case_get
 from lachan.core.dates import Instant
 from lachan.core.errors import DomainError, NotFound
 from lachan.core.pagination import page_of
+from lachan.core.schemas import ErrorOut
 from lachan.geo.api import UNIT_LABEL
 from lachan.people.access import people_in_scope
 
@@ -119,12 +120,6 @@ class ProximityIn(Schema):
 
 class ProximityOut(Schema):
     accepted: int
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    field: str | None = None
 
 
 ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}

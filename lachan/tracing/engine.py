@@ -19,12 +19,12 @@ from lachan.accounts.audit import audit_record, audit_record_many
 from lachan.accounts.roles import Perm
 from lachan.cases.models import Case
 from lachan.cases.selectors import case_get
-from lachan.cases.services import require_perm
 from lachan.core.db import bulk_copy, bulk_insert, db_datetime
 from lachan.core.errors import DomainError, NotFound
 from lachan.core.policies import policy_in_force
 from lachan.people.models import Person
 
+from .access import require_perm
 from .errors import TracingErrorCode
 from .models import CallStatus, Contact, Exposure, Tier, TracingRun, tier_rank
 from .policy import rules_of

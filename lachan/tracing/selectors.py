@@ -19,12 +19,12 @@ from lachan.accounts.jurisdiction import scope_for
 from lachan.accounts.roles import Perm
 from lachan.cases.models import Case
 from lachan.cases.selectors import case_get, cases_in_scope
-from lachan.cases.services import require_perm
 from lachan.core.dates import local_midnight
 from lachan.core.errors import NotFound
 from lachan.core.pagination import Page, page_number, page_of
 from lachan.geo.models import AdminUnit
 
+from .access import require_perm
 from .errors import TracingErrorCode
 from .models import Contact, Exposure, InterviewContact, TracingRun, tier_rank
 

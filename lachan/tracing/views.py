@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST
 
 from lachan.accounts.roles import Perm
 from lachan.cases.selectors import case_get, cluster_get
-from lachan.cases.views import staff_view
 from lachan.core.dates import instant_parse
+from lachan.core.decorators import staff_view
 from lachan.core.errors import DomainError
 from lachan.core.exports import XlsxExport
 from lachan.core.numbers import int_or_none

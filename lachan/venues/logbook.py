@@ -31,10 +31,11 @@ from lachan.core.db import bulk_copy, is_sqlite
 from lachan.core.errors import DomainError
 from lachan.core.exports import csv_text
 from lachan.core.numbers import is_ascii_digits
+from lachan.core.phones import MOBILE_NUMBER
 from lachan.core.tables import TableError, csv_rows, xlsx_rows
 from lachan.core.text import fold, normalize_name
 from lachan.geo.models import AdminLevel, AdminUnit
-from lachan.people.identity import MOBILE_NUMBER, phone_normalize
+from lachan.people.identity import phone_normalize
 from lachan.people.models import Person
 
 from .errors import VenueErrorCode

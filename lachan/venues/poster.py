@@ -5,21 +5,12 @@ Pillow's default font and the PDF Helvetica, which still render, with less prett
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import segno
 
+from lachan.core.pdf import font_path, fonts, text_wrap
+
 from .models import Venue
-
-FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
-
-
-def _font_path(bold: bool = False) -> Path | None:
-    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    for folder in FONT_DIRS:
-        if (folder / name).exists():
-            return folder / name
-    return None
 
 
 def _lines(venue: Venue) -> tuple[str, str, list[str]]:
@@ -41,7 +32,7 @@ def poster_png(venue: Venue, url: str) -> bytes:
     draw = ImageDraw.Draw(image)
 
     def font(size, bold=False):
-        path = _font_path(bold)
+        path = font_path("DejaVuSans-Bold" if bold else "DejaVuSans")
         return ImageFont.truetype(str(path), size) if path else ImageFont.load_default(size)
 
     title, address, instructions = _lines(venue)
@@ -89,16 +80,9 @@ def poster_pdf(venue: Venue, url: str) -> bytes:
     from reportlab.graphics.shapes import Drawing
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.pdfgen import canvas
 
-    regular, bold = "Helvetica", "Helvetica-Bold"
-    if _font_path() and _font_path(bold=True):
-        if "DejaVuSans" not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(TTFont("DejaVuSans", str(_font_path())))
-            pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(_font_path(bold=True))))
-        regular, bold = "DejaVuSans", "DejaVuSans-Bold"
+    regular, bold = fonts()
     title, address, instructions = _lines(venue)
     out = io.BytesIO()
     page = canvas.Canvas(out, pagesize=A4)
@@ -106,7 +90,7 @@ def poster_pdf(venue: Venue, url: str) -> bytes:
     width, height = A4
     y = height - 30 * mm
     for text, name, size in ((title, bold, 24), (address, regular, 13)):
-        for line in _wrap_pdf(text, name, size, width - 40 * mm, pdfmetrics):
+        for line in text_wrap(text, name, size, width - 40 * mm):
             page.setFont(name, size)
             page.drawCentredString(width / 2, y, line)
             y -= size * 1.4
@@ -124,22 +108,10 @@ def poster_pdf(venue: Venue, url: str) -> bytes:
     page.setFillColorRGB(0, 0, 0)
     y -= 12 * mm
     for text in instructions[1:]:
-        for line in _wrap_pdf(text, regular, 12, width - 50 * mm, pdfmetrics):
+        for line in text_wrap(text, regular, 12, width - 50 * mm):
             page.setFont(regular, 12)
             page.drawCentredString(width / 2, y, line)
             y -= 17
     page.showPage()
     page.save()
     return out.getvalue()
-
-
-def _wrap_pdf(text, font, size, max_width, pdfmetrics) -> list[str]:
-    lines, current = [], ""
-    for word in text.split():
-        trial = f"{current} {word}".strip()
-        if pdfmetrics.stringWidth(trial, font, size) <= max_width or not current:
-            current = trial
-        else:
-            lines.append(current)
-            current = word
-    return [*lines, current] if current else lines

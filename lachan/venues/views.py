@@ -7,7 +7,6 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,7 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from lachan.core.decorators import NOT_FOUND, staff_view
+from lachan.core.errors import DomainError, NotFound, ValidationFailed
 from lachan.core.middleware import client_ip
 from lachan.core.pagination import page_of
 from lachan.core.ratelimit import GLOBAL, Rate, RateLimited, address_key, rate_check, rate_named
@@ -41,22 +41,6 @@ NEW_PEOPLE_PER_ADDRESS = Rate(20, 10 * 60)
 NEW_PEOPLE_ALL = Rate(5000, 10 * 60)
 
 
-def venue_view(view):
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.user.is_citizen:
-            raise Http404
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            raise Http404 from None
-        except PermissionDenied:
-            raise DjangoPermissionDenied from None
-
-    return wrapper
-
-
 def _communes():
     units = AdminUnit.objects.filter(level=AdminLevel.COMMUNE, tree=settings.LACHAN_ADMIN_TREE,
                                      path__startswith=f"{settings.LACHAN_ADMIN_TREE}/{settings.LACHAN_PROVINCE_CODE}/")
@@ -68,7 +52,7 @@ def _apply_errors(form, exc: DomainError) -> None:
         form.add_error(err.field if err.field in form.fields else None, str(err.message))
 
 
-@venue_view
+@staff_view(citizens=NOT_FOUND)
 def venue_list(request):
     query = request.GET.get("q", "")
     kind = request.GET.get("kind", "")
@@ -89,7 +73,7 @@ def venue_list(request):
     })
 
 
-@venue_view
+@staff_view(citizens=NOT_FOUND)
 def venue_create(request):
     if request.user.role not in services._REGISTRARS:
         raise DjangoPermissionDenied
@@ -105,7 +89,7 @@ def venue_create(request):
     return render(request, "venues/form.html", {"form": form})
 
 
-@venue_view
+@staff_view(citizens=NOT_FOUND)
 def venue_detail(request, venue_id):
     venue = selectors.venue_get(user=request.user, venue_id=venue_id)
     form = LogbookForm()
@@ -180,7 +164,7 @@ def _review_view(view):
             raise Http404
         return view(request, *args, **kwargs)
 
-    return venue_view(wrapper)
+    return staff_view(citizens=NOT_FOUND)(wrapper)
 
 
 @_review_view
@@ -232,7 +216,7 @@ def logbook_review_page(request, logbook_id):
     })
 
 
-@venue_view
+@staff_view(citizens=NOT_FOUND)
 @require_http_methods(["POST"])
 def venue_size_confirm(request, venue_id):
     venue = selectors.venue_get(user=request.user, venue_id=venue_id)
@@ -246,7 +230,7 @@ def venue_size_confirm(request, venue_id):
     return redirect("venues:detail", venue_id=venue.pk)
 
 
-@venue_view
+@staff_view(citizens=NOT_FOUND)
 def logbook_errors_csv(request, venue_id):
     venue = selectors.venue_get(user=request.user, venue_id=venue_id)
     text = request.session.get(f"logbook-errors-{venue.pk}")
@@ -257,13 +241,13 @@ def logbook_errors_csv(request, venue_id):
     return response
 
 
-@venue_view
+@staff_view(citizens=NOT_FOUND)
 def venue_poster_png(request, venue_id):
     venue = selectors.venue_get(user=request.user, venue_id=venue_id)
     return HttpResponse(poster.poster_png(venue, request.build_absolute_uri(qr_path(venue))), content_type="image/png")
 
 
-@venue_view
+@staff_view(citizens=NOT_FOUND)
 def venue_poster_pdf(request, venue_id):
     venue = selectors.venue_get(user=request.user, venue_id=venue_id)
     response = HttpResponse(poster.poster_pdf(venue, request.build_absolute_uri(qr_path(venue))),

@@ -18,10 +18,11 @@ from lachan.core.models import Policy
 from lachan.core.text import fold
 from lachan.geo.models import AdminLevel, AdminUnit
 
+from ..access import require_perm
 from ..errors import RiskErrorCode as Code
 from ..models import RiskAssessment, RiskInput
 from ..policy import POLICY_KIND
-from .services import province_wide, require_perm
+from .services import province_wide
 
 
 def unit_scope_q(user, field: str = "unit") -> Q:

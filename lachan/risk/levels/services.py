@@ -23,7 +23,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lachan.accounts.actors import as_user, is_system, may
+from lachan.accounts.actors import as_user, is_system
 from lachan.accounts.audit import audit_record
 from lachan.accounts.jurisdiction import scope_for, scope_is_province, unit_in_scope
 from lachan.accounts.roles import Perm
@@ -35,6 +35,7 @@ from lachan.core.numbers import is_ascii_digits
 from lachan.core.policies import policy_in_force, policy_rules, policy_supersede
 from lachan.geo.models import AdminTree, AdminUnit
 
+from ..access import require_perm
 from ..errors import RiskErrorCode as Code
 from ..errors import RulesInvalid, json_error
 from ..models import COVERAGE_KINDS, RiskAssessment, RiskInput, RiskInputKind, RiskLevel
@@ -44,12 +45,6 @@ from .rules import Node, Outcome, UnitInputs, assess
 __all__ = ["UnitInputs", "LevelsSummary", "levels_compute", "level_override", "level_override_clear",
            "risk_input_record", "policy_window_days", "rules_from_text", "rules_check", "day_check", "period_check",
            "risk_policy_adopt", "TRIAL_MAX_DAYS"]
-
-
-def require_perm(user, perm: str) -> None:
-    """The system actor may do anything; a person only what their role allows; nobody else anything."""
-    if not may(user, perm):
-        raise PermissionDenied(Code.PERMISSION, _("You do not have permission to do this."))
 
 
 def _in_jurisdiction(user, unit: AdminUnit) -> bool:
