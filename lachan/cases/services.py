@@ -327,7 +327,7 @@ def _refuse_closed(cluster: Cluster) -> None:
                           % {"date": cluster.closed_on.strftime("%d/%m/%Y")}, field="cluster")
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def cluster_create(*, name: str, kind: str, source_description: str = "", commune=None,
                    opened_on: date | None = None, by) -> Cluster:
     require_perm(by, Perm.CASES_EDIT)
@@ -345,7 +345,7 @@ def cluster_create(*, name: str, kind: str, source_description: str = "", commun
     return cluster
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def cluster_update(*, cluster: Cluster, by, **changes: Any) -> Cluster:
     """Change the given fields among CLUSTER_FIELDS."""
     require_perm(by, Perm.CASES_EDIT)
@@ -375,7 +375,7 @@ def cluster_update(*, cluster: Cluster, by, **changes: Any) -> Cluster:
     return current
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def cluster_close(*, cluster: Cluster, closed_on: date | None, reason: str, by) -> Cluster:
     """Close the cluster on a day: not in the future, not before it opened nor before its last case.
     Active cases do not block closing (the pages warn about them)."""
@@ -408,7 +408,7 @@ def cluster_close(*, cluster: Cluster, closed_on: date | None, reason: str, by) 
     return current
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def cluster_reopen(*, cluster: Cluster, reason: str, by) -> Cluster:
     """A closed cluster with a new case is reopened; the closing and the reason are kept in the audit trail."""
     require_perm(by, Perm.CASES_EDIT)
@@ -437,7 +437,7 @@ def parse_case_codes(codes: str | Iterable[str]) -> list[str]:
     return list(seen)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def cluster_add_cases(*, cluster: Cluster, codes: str | Iterable[str], move: bool = False, by) -> list[Case]:
     """Put cases (by code) into the cluster: all of them or, if any code is bad, none.
     A case already in another cluster is moved only when `move` is set."""
@@ -484,7 +484,7 @@ def cluster_add_cases(*, cluster: Cluster, codes: str | Iterable[str], move: boo
     return added
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def case_add_to_cluster(*, case: Case, cluster: Cluster | None, by) -> Case:
     require_perm(by, Perm.CASES_EDIT)
     if not _person_visible(by, case.person):

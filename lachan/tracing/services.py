@@ -14,10 +14,10 @@ from lachan.accounts.jurisdiction import scope_for
 from lachan.accounts.roles import Perm
 from lachan.cases.models import Case
 from lachan.cases.selectors import case_get
-from lachan.cases.services import require_perm
 from lachan.core.errors import DomainError, NotFound
 from lachan.people.models import Person
 
+from .access import require_perm
 from .errors import TracingErrorCode
 from .models import CallStatus, Contact, InterviewContact, ProximityDevice, ProximityEncounter
 
@@ -25,7 +25,7 @@ MAX_ENCOUNTERS = 5000
 DELETE_BATCH = 10_000
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def contact_mark_call(*, contact: Contact, status: str, note: str = "", by) -> Contact:
     require_perm(by, Perm.CONTACTS_CALL)
     if not Contact.objects.filter(scope_for(by).commune_q("commune"), pk=contact.pk).exists():
@@ -42,7 +42,7 @@ def contact_mark_call(*, contact: Contact, status: str, note: str = "", by) -> C
     return contact
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def interview_contact_add(*, case: Case, person: Person, relationship: str, last_contact_at: datetime,
                           minutes: int | None = None, masked: bool = False, notes: str = "", by) -> InterviewContact:
     require_perm(by, Perm.CASES_EDIT)
@@ -71,7 +71,7 @@ def interview_contact_add(*, case: Case, person: Person, relationship: str, last
     return interview
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def proximity_upload(*, anonymous_id: str, person: Person, consent: bool, encounters: list[dict], by) -> int:
     """A phone's encounter log. Only with consent; the device is bound to the person who uploads first."""
     if not consent:

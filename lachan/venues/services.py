@@ -81,7 +81,7 @@ def _coordinate(value: Any, low: float, high: float, field: str, errors: list[Do
     return number
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def venue_register(
     *, by, name: str, kind: str, size: str, address: str = "", commune: AdminUnit | int | str | None,
     latitude: float | str | None = None, longitude: float | str | None = None, capacity: int | None = None,
@@ -146,7 +146,7 @@ def venue_register(
 SIZE_CONFIRMERS = {Role.COMMUNE_STATION, Role.DISTRICT_OFFICER, Role.EPIDEMIOLOGIST, Role.PROVINCE_ADMIN}
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def venue_size_confirm(*, venue: Venue, size: str, by, note: str = "") -> Venue:
     """A health official of the venue's commune (or above), having seen it, confirms or corrects the size tracing
     uses from now on: it replaces what the policy derives. Audited with the size before and after; the crowd
@@ -378,7 +378,7 @@ def _checkins_insert(new: list[tuple[int, CheckIn]], results: list) -> None:
             results[n] = (replaced[id(result[0])], False)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def checkin_checkout(*, checkin: CheckIn, checked_out_at: datetime | None = None, now: datetime | None = None) -> CheckIn:
     """The actual time of leaving: after the check-in, not in the future, at most the longest stay."""
     now = now or timezone.now()

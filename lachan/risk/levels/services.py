@@ -301,7 +301,7 @@ def _level_value(level) -> int:
     return level
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def level_override(*, assessment: RiskAssessment, level: int, reason: str, by) -> RiskAssessment:
     """An official sets a unit's level for a day, with a reason. It stays when the day is recomputed."""
     require_perm(by, Perm.RISK_EDIT)
@@ -318,7 +318,7 @@ def level_override(*, assessment: RiskAssessment, level: int, reason: str, by) -
     return row
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def level_override_clear(*, assessment: RiskAssessment, reason: str, by) -> RiskAssessment:
     """Back to the computed level, with a reason."""
     require_perm(by, Perm.RISK_EDIT)
@@ -355,7 +355,7 @@ def _input_value(kind: str, value) -> float:
     return round(number, 2)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def risk_input_record(*, unit: AdminUnit, kind: str, value, as_of: date, by, note: str = "") -> RiskInput:
     """A value entered for a unit as of a day (again for the same day: replaced). It applies to the unit and to the
     units beneath it that have none of their own, from the next computation on."""
@@ -440,7 +440,7 @@ _SUPERSEDE_CODES = {"policy_version": Code.POLICY_VERSION, "policy_dates": Code.
                     "policy_overlap": Code.POLICY_OVERLAP, "policy_rules": Code.POLICY_INVALID}
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def risk_policy_adopt(*, version: str, valid_from: date, rules, source: str, by) -> Policy:
     """A province's own rules become the `risk` version in force from `valid_from` (the version in force then ends
     the day before). Only for those who may change levels and whose jurisdiction is the whole province; audited."""

@@ -165,7 +165,7 @@ def _audit(area: LockdownArea, action: str, by, **detail) -> None:
                          "ends_on": area.ends_on.isoformat() if area.ends_on else None, **detail})
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def lockdown_area_create(*, name: str, geometry: Any, starts_on, ends_on=None, residents=None, reason: str = "",
                          by, source: str = "drawn") -> LockdownArea:
     """A lockdown area drawn on the map (or one feature of a file)."""
@@ -177,7 +177,7 @@ def lockdown_area_create(*, name: str, geometry: Any, starts_on, ends_on=None, r
     return area
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def lockdown_area_update(*, area: LockdownArea, by, name=None, geometry=None, starts_on=None, ends_on=None,
                          residents=None, reason=None, clear_end: bool = False) -> LockdownArea:
     """Change what was given (dates, residents, the drawing). A lifted area is history: it cannot change."""
@@ -199,7 +199,7 @@ def lockdown_area_update(*, area: LockdownArea, by, name=None, geometry=None, st
     return area
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def lockdown_area_lift(*, area: LockdownArea, on, reason: str, by) -> LockdownArea:
     """Lift a lockdown from a day (it is in force until the day before), with the reason."""
     _require_edit(by)
@@ -222,7 +222,7 @@ def lockdown_area_lift(*, area: LockdownArea, on, reason: str, by) -> LockdownAr
     return area
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def lockdown_area_delete(*, area: LockdownArea, reason: str, by) -> None:
     """Remove an area entered by mistake (the audit trail keeps what it was)."""
     _require_edit(by)
