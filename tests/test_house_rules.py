@@ -60,7 +60,6 @@ RULES = {
     "periodic_jobs": (r"\bperiodic\(", False, ("lachan/core/scheduler.py", "lachan/*/scheduled.py"),
                       "a scheduled.py module in the app (core.scheduler.autodiscover)", {
         "lachan/labs/apps.py",
-        "lachan/venues/apps.py",
     }),
     "hook_lists": (r"^_[a-z_]+: list\[.*Hook|def on_[a-z_]+\(func", False, (),
                    "a Django signal (or a registry for data asked of a higher layer)", {
