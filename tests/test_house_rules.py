@@ -64,7 +64,6 @@ RULES = {
     "hook_lists": (r"^_[a-z_]+: list\[.*Hook|def on_[a-z_]+\(func", False, (),
                    "a Django signal (or a registry for data asked of a higher layer)", {
         "lachan/labs/hooks.py",
-        "lachan/venues/hooks.py",
     }),
     "table_readers": (r"load_workbook\(|csv\.reader\(", False, ("lachan/core/tables.py",), "core.tables", set()),
     "excel_writers": (r"Workbook\(", False, ("lachan/core/exports.py",), "core.exports", set()),

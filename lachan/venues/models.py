@@ -93,7 +93,7 @@ class CheckIn(models.Model):
     checkout_assumed = models.BooleanField(_("check-out assumed"), default=True)
     source = models.CharField(_("source"), max_length=10, choices=CheckInSource.choices)
     client_key = models.CharField(_("client key"), max_length=64, blank=True, default="")
-    # Not stored: set when recorded if the person must go home and isolate (venues.hooks), for the answer.
+    # Not stored: set when recorded if the person must go home and isolate (venues.signals), for the answer.
     must_isolate = False
 
     class Meta:

@@ -27,10 +27,11 @@ from lachan.people.identity import phone_normalize
 from lachan.people.models import Person
 from lachan.people.services import person_create
 
-from . import hooks, sql
+from . import sql
 from .errors import VenueErrorCode
 from .models import CheckIn, CheckInSource, LogbookVisitor, Venue, VenueKind, VenueSize
 from .policy import CheckInRules, checkin_rules
+from .signals import checkins_recorded_send
 
 CLOCK_SKEW = timedelta(minutes=2)
 DELETE_BATCH = 10_000
@@ -323,7 +324,7 @@ def checkins_record(*, items: list[CheckInItem], source: str = CheckInSource.QR,
         _checkins_insert(new, results)
     recorded = [result for result in results if isinstance(result, tuple)]
     if recorded:
-        isolate = hooks.checkins_recorded(checkins=recorded)
+        isolate = checkins_recorded_send(checkins=recorded)
         for checkin, _created in recorded:
             checkin.must_isolate = checkin.person_id in isolate
     return results

@@ -16,11 +16,11 @@ class WorkflowsConfig(AppConfig):
         on_sample_registered(quarantine_tests_sampled)
 
         # A confirmed case who checks in somewhere is sent home and the station alerted.
-        from lachan.venues.hooks import on_checkins_recorded
+        from lachan.venues.signals import checkins_recorded
 
         from .checkin_isolation.services import checkins_of_cases
 
-        on_checkins_recorded(checkins_of_cases)
+        checkins_recorded.connect(checkins_of_cases, dispatch_uid="workflows.checkins_of_cases")
 
         # A case's isolation state on the cases pages: from its isolation order in force today.
         from lachan.cases.isolation import register_isolation_orders

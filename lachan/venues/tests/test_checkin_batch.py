@@ -140,7 +140,7 @@ def test_records_many_with_few_queries(venue, units):
     with CaptureQueriesContext(connection) as queries:
         results = services.checkins_record(items=items, source="api")
     assert all(created for _checkin, created in results)
-    # rules, the lookup, the INSERT (+ transaction), the follow-ups' look-up of cases (venues.hooks)
+    # rules, the lookup, the INSERT (+ transaction), the follow-ups' look-up of cases (venues.signals)
     assert len(queries) <= 6, [q["sql"][:80] for q in queries]
     assert CheckIn.objects.count() == 40 and all(c.pk for c, _ in results)
 
@@ -241,7 +241,7 @@ def test_a_device_check_in_is_one_lookup_and_one_insert(owner, venue, units):
         status, body = checkin_answer(owner, CheckInIn(qr=token, person_id=a.pk, client_key="one"))
     assert status == 201 and body["person_id"] == a.pk
     statements = [q["sql"].split()[0] for q in queries if "SAVEPOINT" not in q["sql"]]  # the test's transaction
-    # + one indexed SELECT of the follow-ups (venues.hooks): is the person a case to send home?
+    # + one indexed SELECT of the follow-ups (venues.signals): is the person a case to send home?
     assert statements == ["SELECT", "INSERT", "SELECT"], [q["sql"][:80] for q in queries]
     for person_id in (b.pk, "00000000-0000-7000-8000-000000000009"):
         with pytest.raises(services.NotFound) as refused:

@@ -91,8 +91,8 @@ def cases_to_isolate(*, visits: list[tuple[object, object]]) -> dict:
     return found
 
 
-def checkins_of_cases(*, checkins: list) -> set:
-    """Registered on venues.hooks.on_checkins_recorded: the people among `checkins` ([(CheckIn, created)]) who
+def checkins_of_cases(*, checkins: list, **_signal) -> set:
+    """Connected to venues.signals.checkins_recorded: the people among `checkins` ([(CheckIn, created)]) who
     should not be out (the rule of the module), told to go home; a new visit of theirs raises the station's
     alert."""
     found = cases_to_isolate(visits=[(c.person_id, c.checked_in_at) for c, _created in checkins])
