@@ -27,9 +27,9 @@ class CaseOut(Schema):
     id: UUID
     code: str
     person_id: UUID
-    person_name: str
-    commune_code: str
-    commune_label: str = Field(..., description=UNIT_LABEL)
+    person_name: str = Field(..., alias="person.full_name")
+    commune_code: str = Field(..., alias="person.commune.code")
+    commune_label: str = Field(..., alias="person.commune.label", description=UNIT_LABEL)
     confirmed_at: datetime
     onset_date: date | None
     sample_date: date
@@ -42,18 +42,6 @@ class CaseOut(Schema):
     infectious_from: date
     isolated_at: datetime
     cluster_id: UUID | None
-
-    @staticmethod
-    def resolve_person_name(obj: Case) -> str:
-        return obj.person.full_name
-
-    @staticmethod
-    def resolve_commune_code(obj: Case) -> str:
-        return obj.person.commune.code
-
-    @staticmethod
-    def resolve_commune_label(obj: Case) -> str:
-        return obj.person.commune.label
 
 
 class CasePage(Schema):
@@ -75,7 +63,7 @@ class ClusterOut(Schema):
     id: UUID
     name: str
     kind: str
-    high_risk_kind: bool  # Decision 2686: unknown source, industrial park, school, supermarket
+    high_risk_kind: bool = Field(..., alias="is_high_risk_kind")  # Decision 2686: unknown source, industrial park, school, supermarket
     source_description: str
     commune_code: str | None
     commune_name: str | None
@@ -89,9 +77,6 @@ class ClusterOut(Schema):
     last_case_at: datetime | None
     days_since_last_case: int | None
 
-    @staticmethod
-    def resolve_high_risk_kind(obj: Cluster) -> bool:
-        return obj.is_high_risk_kind
 
     @staticmethod
     def resolve_commune_code(obj: Cluster) -> str | None:

@@ -36,30 +36,14 @@ class ExposureOut(Schema):
 class ContactOut(Schema):
     id: int
     person_id: UUID
-    person_name: str
-    commune_code: str
-    commune_label: str = Field(..., description=UNIT_LABEL)
+    person_name: str = Field(..., alias="person.full_name")
+    commune_code: str = Field(..., alias="commune.code")
+    commune_label: str = Field(..., alias="commune.label", description=UNIT_LABEL)
     tier: int
     via_id: UUID | None
     exposed_at: datetime
     call_status: str
-    index_case_code: str
-
-    @staticmethod
-    def resolve_person_name(obj) -> str:
-        return obj.person.full_name
-
-    @staticmethod
-    def resolve_commune_code(obj) -> str:
-        return obj.commune.code
-
-    @staticmethod
-    def resolve_commune_label(obj) -> str:
-        return obj.commune.label
-
-    @staticmethod
-    def resolve_index_case_code(obj) -> str:
-        return obj.index_case.code
+    index_case_code: str = Field(..., alias="index_case.code")
 
 
 class ContactWithEvidence(ContactOut):

@@ -27,38 +27,19 @@ router = Router(tags=["venues"])
 
 class VenueOut(Schema):
     id: UUID
-    name: str
+    name: str = Field(..., alias="place.name")
     kind: str
     size: str
     capacity: int | None
     area_m2: int | None
     traced_size: str
     size_confirmed: str
-    address: str
-    commune_code: str
-    commune_name: str
-    commune_label: str = Field(..., description=UNIT_LABEL)
+    address: str = Field(..., alias="place.address")
+    commune_code: str = Field(..., alias="place.commune.code")
+    commune_name: str = Field(..., alias="place.commune.name")
+    commune_label: str = Field(..., alias="place.commune.label", description=UNIT_LABEL)
     qr_path: str
 
-    @staticmethod
-    def resolve_name(obj: Venue) -> str:
-        return obj.place.name
-
-    @staticmethod
-    def resolve_address(obj: Venue) -> str:
-        return obj.place.address
-
-    @staticmethod
-    def resolve_commune_code(obj: Venue) -> str:
-        return obj.place.commune.code
-
-    @staticmethod
-    def resolve_commune_name(obj: Venue) -> str:
-        return obj.place.commune.name
-
-    @staticmethod
-    def resolve_commune_label(obj: Venue) -> str:
-        return obj.place.commune.label
 
     @staticmethod
     def resolve_qr_path(obj: Venue) -> str:

@@ -29,39 +29,20 @@ MAX_ROWS = 20_000  # a whole country's communes
 
 class AssessmentOut(Schema):
     id: int
-    unit_code: str
-    unit_name: str
-    unit_label: str = Field(..., description=UNIT_LABEL)
-    unit_level: int
+    unit_code: str = Field(..., alias="unit.code")
+    unit_name: str = Field(..., alias="unit.name")
+    unit_label: str = Field(..., alias="unit.label", description=UNIT_LABEL)
+    unit_level: int = Field(..., alias="unit.level")
     on: date
     level: int | None
     computed_level: int | None
     overridden: bool
     override_reason: str
-    policy_version: str
+    policy_version: str = Field(..., alias="policy.version")
     inputs: dict[str, Any]
     missing: list[str]
     reasons: list[str]
 
-    @staticmethod
-    def resolve_unit_code(obj: RiskAssessment) -> str:
-        return obj.unit.code
-
-    @staticmethod
-    def resolve_unit_name(obj: RiskAssessment) -> str:
-        return obj.unit.name
-
-    @staticmethod
-    def resolve_unit_label(obj: RiskAssessment) -> str:
-        return obj.unit.label
-
-    @staticmethod
-    def resolve_unit_level(obj: RiskAssessment) -> int:
-        return obj.unit.level
-
-    @staticmethod
-    def resolve_policy_version(obj: RiskAssessment) -> str:
-        return obj.policy.version
 
     @staticmethod
     def resolve_reasons(obj: RiskAssessment) -> list[str]:
@@ -87,15 +68,11 @@ class InputIn(Schema):
 
 class InputOut(Schema):
     id: int
-    unit_code: str
+    unit_code: str = Field(..., alias="unit.code")
     kind: str
     value: float
     as_of: date
     note: str
-
-    @staticmethod
-    def resolve_unit_code(obj) -> str:
-        return obj.unit.code
 
 
 def _unit(code: str, field: str = "unit") -> AdminUnit:
