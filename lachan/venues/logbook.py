@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -32,7 +33,7 @@ from lachan.core.errors import DomainError
 from lachan.core.exports import csv_text
 from lachan.core.numbers import is_ascii_digits
 from lachan.core.phones import MOBILE_NUMBER
-from lachan.core.tables import TableError, csv_rows, xlsx_rows
+from lachan.core.tables import RowError, Table, TableError, table_read
 from lachan.core.text import fold, normalize_name
 from lachan.geo.models import AdminLevel, AdminUnit
 from lachan.people.identity import phone_normalize
@@ -44,6 +45,7 @@ from .policy import checkin_rules
 from .services import CLOCK_SKEW, in_province
 
 MAX_ROWS = 1_000_000
+MAX_BYTES = 2**30  # not a limit of its own: MAX_ROWS decides
 # Sanity limits relative to the venue, above which the station reviews the file before anything is written.
 TURNS_PER_DAY = 12  # check-ins a day per place of capacity (a salon chair: 45 minutes, 9 hours a day)
 PRESENCE_SLACK = 2  # people present at once, at most capacity × this (assumed check-outs overlap)
@@ -84,15 +86,12 @@ def column_label(field_name: str) -> str:
     return ", ".join(str(COLUMN_LABELS.get(f.strip(), f.strip())) for f in field_name.split(",")) if field_name else ""
 
 
-@dataclass
-class RowError:
-    row: int
-    field: str
-    message: str
+_column_label_lazy = lazy(column_label, str)
 
-    @property
-    def column(self) -> str:
-        return column_label(self.field)
+
+def _row_error(row: int, field_name: str, message: str) -> RowError:
+    """The column named in the reader's language when the error is shown (lazily), not when the file is read."""
+    return RowError(row, field_name, message, column=_column_label_lazy(field_name))
 
 
 @dataclass
@@ -112,30 +111,15 @@ class LogbookResult:
         return not self.errors
 
     def errors_csv(self) -> str:
-        return csv_text([_("row"), _("column"), _("error")], ([e.row, e.column, e.message] for e in self.errors))
+        return csv_text([_("row"), _("column"), _("error")], ([e.row, str(e.column), e.message] for e in self.errors))
 
 
-def _is_excel(filename: str) -> bool:
-    return (filename or "").lower().endswith((".xlsx", ".xlsm"))
-
-
-def read_table(data: bytes, filename: str) -> list[list[Any]]:
-    """Rows of a CSV (UTF-8, comma or semicolon) or .xlsx file, header first."""
-    if _is_excel(filename):
-        try:
-            return xlsx_rows(data, max_rows=MAX_ROWS + 1)
-        except TableError as exc:
-            raise DomainError(VenueErrorCode.IMPORT_FILE, exc.message, field="file") from exc
+def read_table(data: bytes, filename: str) -> Table:
+    """Rows of a CSV (UTF-8, Windows-1258 or UTF-16; comma, semicolon or tab) or .xlsx file, header first."""
+    if not data:
+        return Table(rows=[], encoding="")  # reported on its first row, as a file without rows
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DomainError(VenueErrorCode.IMPORT_FILE, _("Save the CSV file as UTF-8."), field="file") from exc
-    if "\x00" in text:
-        raise DomainError(VenueErrorCode.IMPORT_FILE, _("This is not a CSV file."), field="file")
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    try:
-        return csv_rows(text, delimiter=delimiter, max_rows=MAX_ROWS + 1)
+        return table_read(data, filename, max_bytes=MAX_BYTES, max_rows=MAX_ROWS + 1, header_rows=1)
     except TableError as exc:
         raise DomainError(VenueErrorCode.IMPORT_FILE, exc.message, field="file") from None
 
@@ -414,7 +398,7 @@ def _validate(table: list[list[Any]], header: list[str | None], *, venue: Venue,
         venue_errors = venues[row[i_venue] if i_venue < n else None]
         time_got = times[row[i_in] if i_in < n else None, row[i_out] if i_out < n else None]
         if name_got[2] or phone_got[1] or birth_got[2] or commune_got[1] or venue_errors or time_got[4]:
-            errors.extend(RowError(number + 1, f, m) for f, m in (
+            errors.extend(_row_error(number + 1, f, m) for f, m in (
                 *name_got[2], *phone_got[1], *birth_got[2], *commune_got[1], *venue_errors, *time_got[4]))
             continue
         if errors:
@@ -453,27 +437,28 @@ def logbook_import(*, venue: Venue, data: bytes, filename: str, by, now: datetim
 
 def _import(*, venue: Venue, data: bytes, filename: str, by, now: datetime | None) -> LogbookResult:
     now = now or timezone.now()
-    table = read_table(data, filename)
+    read = read_table(data, filename)
+    table = read.rows
     result = LogbookResult()
     if not table:
-        result.errors.append(RowError(1, "", _("The file is empty.")))
+        result.errors.append(_row_error(1, "", _("The file is empty.")))
         return result
     header = [HEADERS.get(fold(str(h or "")).strip()) for h in table[0]]
     missing = [f for f in REQUIRED if f not in header]
     if "birth_year" not in header and "birth_date" not in header:
         missing.append("birth_year")
     if missing:
-        result.errors.append(RowError(1, ", ".join(missing), _("Missing columns: %(cols)s.") % {"cols": column_label(", ".join(missing))}))
+        result.errors.append(_row_error(1, ", ".join(missing), _("Missing columns: %(cols)s.") % {"cols": column_label(", ".join(missing))}))
         return result
     if len(table) - 1 > MAX_ROWS:
-        result.errors.append(RowError(1, "", _("At most %(n)d rows per file.") % {"n": MAX_ROWS}))
+        result.errors.append(_row_error(1, "", _("At most %(n)d rows per file.") % {"n": MAX_ROWS}))
         return result
     rules = checkin_rules(timezone.localdate(now))
     parsed, new_people_data, result.rows, duplicates = _validate(
-        table, header, venue=venue, now=now, rules=rules, errors=result.errors, text_cells=not _is_excel(filename))
+        table, header, venue=venue, now=now, rules=rules, errors=result.errors, text_cells=read.encoding != "xlsx")
     if result.errors or not parsed:
         if not result.errors:
-            result.errors.append(RowError(2, "", _("The file has no rows.")))
+            result.errors.append(_row_error(2, "", _("The file has no rows.")))
         return result
 
     reasons = logbook_over_limits(venue, parsed)

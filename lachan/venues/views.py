@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from lachan.core.decorators import NOT_FOUND, staff_view
 from lachan.core.errors import DomainError, NotFound, ValidationFailed
+from lachan.core.exports import csv_response
 from lachan.core.middleware import client_ip
 from lachan.core.pagination import page_of
 from lachan.core.ratelimit import GLOBAL, Rate, RateLimited, address_key, rate_check, rate_named
@@ -236,9 +237,7 @@ def logbook_errors_csv(request, venue_id):
     text = request.session.get(f"logbook-errors-{venue.pk}")
     if text is None:
         raise Http404
-    response = HttpResponse("\ufeff" + text, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="logbook-errors.csv"'
-    return response
+    return csv_response("logbook-errors.csv", text)
 
 
 @staff_view(citizens=NOT_FOUND)
