@@ -50,6 +50,11 @@ ENTRY_POINTS = [
     "lachan.venues.services.checkin_checkout",
     "lachan.venues.services.venue_register",
     "lachan.venues.services.venue_size_confirm",
+    "lachan.workflows.case_confirmation.services.case_retrace",
+    "lachan.workflows.lab_results.services.lab_import_release",
+    "lachan.workflows.lab_results.services.lab_result_correct",
+    "lachan.workflows.lab_results.services.lab_result_enter",
+    "lachan.workflows.lab_results.services.lab_result_release",
 ]
 
 

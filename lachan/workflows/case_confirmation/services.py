@@ -67,7 +67,7 @@ def case_confirm_and_trace(
     return Confirmed(case=case, run=run, notified=_notices_queue(case, by=by))
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def case_retrace(*, case: Case, by, now: datetime | None = None) -> Confirmed:
     """Trace again (new check-ins, interviews, proximity uploads); only new contacts are told."""
     run = trace_case(case=case, by=by, now=now)

@@ -171,10 +171,17 @@ def _lab_name(sample: Sample) -> str:
 
 # ---- entry points ---------------------------------------------------------------------------------------------
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def lab_result_enter(*, sample: Sample, result: str, ct_value: float | None = None, tested_at: datetime | None = None,
                      release: bool = True, by, now: datetime | None = None, trace: bool = True) -> ResultOutcome:
     """A result entered by hand, released at once (or later with lab_result_release)."""
+    return _lab_result_enter(sample=sample, result=result, ct_value=ct_value, tested_at=tested_at, release=release,
+                             by=by, now=now, trace=trace)
+
+
+def _lab_result_enter(*, sample: Sample, result: str, ct_value: float | None, tested_at: datetime | None,
+                      release: bool, by, now: datetime | None, trace: bool) -> ResultOutcome:
+    """lab_result_enter's work, in the caller's transaction (a test rolls it back: nothing is sent, nothing kept)."""
     now = now or timezone.now()
     sample, released = result_enter(sample=sample, result=result, ct_value=ct_value, tested_at=tested_at,
                                     release=release, by=by, now=now)
@@ -184,7 +191,7 @@ def lab_result_enter(*, sample: Sample, result: str, ct_value: float | None = No
     return ResultOutcome(sample=sample, released=released, follow_up=follow)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def lab_result_release(*, sample: Sample, by, now: datetime | None = None, trace: bool = True) -> ResultOutcome:
     now = now or timezone.now()
     released = result_release(sample=sample, by=by, now=now)
@@ -193,7 +200,7 @@ def lab_result_release(*, sample: Sample, by, now: datetime | None = None, trace
     return ResultOutcome(sample=sample, released=released, follow_up=follow)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def lab_result_correct(*, sample: Sample, result: str, ct_value: float | None = None, reason: str, by,
                        now: datetime | None = None, trace: bool = True) -> ResultOutcome:
     """A released result corrected (with its reason). Corrected to an individual positive, the person's case
@@ -215,7 +222,7 @@ def lab_results_import(*, laboratory: Laboratory, data: bytes, filename: str, ma
     if not checked.ok:
         return ImportOutcome(record=imports.import_refused(checked=checked, by=by))
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             record, released = imports.import_apply(checked=checked, release=release, by=by, now=now)
             follow = FollowUp()
             if released is not None:
@@ -232,7 +239,7 @@ def lab_results_import(*, laboratory: Laboratory, data: bytes, filename: str, ma
     return ImportOutcome(record=record, follow_up=follow)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def lab_import_release(*, result_import: ResultImport, by, now: datetime | None = None,
                        trace: bool = True) -> FollowUp:
     """Release the results of a file imported as tested, with what follows."""

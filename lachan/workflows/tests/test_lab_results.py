@@ -200,12 +200,22 @@ def test_messages_are_sent_only_after_commit(lab_world, django_capture_on_commit
     sample = w.make_sample("S-9", [w.people[9]], lab=w.lab)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with pytest.raises(RuntimeError), transaction.atomic():
-            lab_result_enter(sample=sample, result=Result.NEGATIVE, by=w.lab_user)
+            lab_results._lab_result_enter(sample=sample, result=Result.NEGATIVE, ct_value=None, tested_at=None,
+                                          release=True, by=w.lab_user, now=None, trace=True)
             assert Message.objects.filter(person_id=w.people[9].pk).exists()
             raise RuntimeError("something later failed")
     assert enqueued == [] and not Message.objects.filter(person_id=w.people[9].pk).exists()
     sample.refresh_from_db()
     assert sample.status == SampleStatus.COLLECTED
+
+
+def test_a_result_file_is_applied_in_its_own_transaction(lab_world):
+    """Issue 13 (B.5): the import's writes are an entry point's (durable): inside another transaction it refuses
+    (after the file's check, which writes nothing) instead of committing with a block it does not know of."""
+    w = lab_world
+    w.make_sample("P-2", w.people[:2], lab=w.lab)
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        import_file(w, [["P-2", "Âm tính", ""]])
 
 
 def test_correction_to_positive_confirms_the_case(lab_world):
