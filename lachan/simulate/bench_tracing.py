@@ -28,7 +28,7 @@ from lachan.accounts.models import ApiToken, User
 from lachan.accounts.roles import Role
 from lachan.cases.models import Case, CaseOrigin
 from lachan.people.models import Person
-from lachan.venues.logbook import logbook_import
+from lachan.venues.logbooks import logbook_import
 from lachan.venues.models import CheckIn, Venue
 from lachan.venues.qr import qr_token, venue_code_ensure
 from lachan.workflows.case_confirmation import case_confirm_and_trace

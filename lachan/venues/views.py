@@ -25,7 +25,7 @@ from lachan.core.ratelimit import GLOBAL, Rate, RateLimited, address_key, rate_c
 from lachan.geo.models import AdminLevel, AdminUnit
 from lachan.people.models import Person
 
-from . import logbook, logbook_review, poster, selectors, services
+from . import logbooks, poster, selectors, services
 from .errors import VenueErrorCode
 from .forms import FirstCheckInForm, LogbookForm, SizeConfirmForm, VenueForm
 from .models import CheckIn, CheckInSource, LogbookStatus, VenueKind, VenueSize
@@ -69,8 +69,8 @@ def venue_list(request):
         "page": page, "q": query, "kind": kind, "kinds": VenueKind.choices, "check": check,
         "can_register": request.user.role in services._REGISTRARS,
         "can_confirm": request.user.role in services.SIZE_CONFIRMERS,
-        "logbooks_waiting": (logbook_review.logbooks_to_review(user=request.user).count()
-                             if logbook_review.may_review(request.user) else None),
+        "logbooks_waiting": (logbooks.logbooks_to_review(user=request.user).count()
+                             if logbooks.may_review(request.user) else None),
     })
 
 
@@ -100,7 +100,7 @@ def venue_detail(request, venue_id):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                result = logbook.logbook_import(venue=venue, data=upload.read(), filename=upload.name, by=request.user)
+                result = logbooks.logbook_import(venue=venue, data=upload.read(), filename=upload.name, by=request.user)
             except DomainError as exc:
                 form.add_error("file", str(exc.message))
             else:
@@ -154,14 +154,14 @@ def logbook_reasons_text(reasons: list[dict]) -> str:
         if r.get("code") == "present_at_once":
             parts.append(_("%(count)s people present at once for a capacity of %(capacity)s") % {
                 "count": number_format(r["count"], force_grouping=True),
-                "capacity": number_format(r["limit"] // logbook.PRESENCE_SLACK, force_grouping=True)})
+                "capacity": number_format(r["limit"] // logbooks.PRESENCE_SLACK, force_grouping=True)})
     return "; ".join(parts)
 
 
 def _review_view(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not logbook_review.may_review(request.user):
+        if not logbooks.may_review(request.user):
             raise Http404
         return view(request, *args, **kwargs)
 
@@ -171,34 +171,34 @@ def _review_view(view):
 @_review_view
 def logbooks_review(request):
     """The station's list: logbooks held, or with people waiting, of venues in its jurisdiction."""
-    page = page_of(logbook_review.logbooks_to_review(user=request.user), page=request.GET.get("page"), size=50)
+    page = page_of(logbooks.logbooks_to_review(user=request.user), page=request.GET.get("page"), size=50)
     return render(request, "venues/logbooks.html", {
         "page": page, "reasons": {lb.pk: logbook_reasons_text(lb.reasons) for lb in page.items}})
 
 
 @_review_view
 def logbook_review_page(request, logbook_id):
-    lb = logbook_review.logbook_get(user=request.user, logbook_id=logbook_id)
+    lb = logbooks.logbook_get(user=request.user, logbook_id=logbook_id)
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
             if action == "accept_file":
-                logbook_review.logbook_accept(logbook_id=lb.pk, by=request.user)
+                logbooks.logbook_accept(logbook_id=lb.pk, by=request.user)
                 messages.success(request, _("Logbook accepted: the check-ins of registered people were written."))
             elif action == "reject_file":
-                logbook_review.logbook_reject(logbook_id=lb.pk, by=request.user)
+                logbooks.logbook_reject(logbook_id=lb.pk, by=request.user)
                 messages.success(request, _("Logbook rejected: nothing more of it will be written."))
             elif action in ("accept", "match", "reject"):
                 visitor_id = int(request.POST.get("visitor", "0") or 0)
                 if action == "accept":
-                    person = logbook_review.visitor_accept(visitor_id=visitor_id, by=request.user)
+                    person = logbooks.visitor_accept(visitor_id=visitor_id, by=request.user)
                     messages.success(request, _("%(name)s was added to the register.") % {"name": person.full_name})
                 elif action == "match":
-                    person = logbook_review.visitor_match(visitor_id=visitor_id, by=request.user,
+                    person = logbooks.visitor_match(visitor_id=visitor_id, by=request.user,
                                                           person_id=request.POST.get("person", ""))
                     messages.success(request, _("The visits are now %(name)s's.") % {"name": person.full_name})
                 else:
-                    logbook_review.visitor_reject(visitor_id=visitor_id, by=request.user)
+                    logbooks.visitor_reject(visitor_id=visitor_id, by=request.user)
                     messages.success(request, _("Rejected: these visits were dropped."))
         except (NotFound, ValueError):
             messages.error(request, _("This person is no longer waiting for review."))
@@ -206,9 +206,9 @@ def logbook_review_page(request, logbook_id):
             messages.error(request, str(exc.message))
         return redirect("venues:logbook_review", logbook_id=lb.pk)
     lb.refresh_from_db()
-    waiting = logbook_review.visitors_waiting(user=request.user, logbook=lb)
+    waiting = logbooks.visitors_waiting(user=request.user, logbook=lb)
     page = page_of(waiting, page=request.GET.get("page"), size=25)
-    candidates = logbook_review.match_candidates(user=request.user, visitors=list(page.items))
+    candidates = logbooks.match_candidates(user=request.user, visitors=list(page.items))
     return render(request, "venues/logbook_review.html", {
         "logbook": lb, "venue": lb.venue, "page": page, "reasons": logbook_reasons_text(lb.reasons),
         "rows": [(v, candidates.get(v.pk, []), [datetime.fromisoformat(x[0]) for x in v.visits[:3]])

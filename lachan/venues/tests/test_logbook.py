@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lachan.people.models import Person
-from lachan.venues import logbook
+from lachan.venues.logbooks import imports as logbook
 from lachan.venues.models import CheckIn
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,7 @@ def _import(venue, owner, rows, header=HEADER):
 
 def _accept_all(result, reviewer):
     """The station adds every person the logbook held as a new person."""
-    from lachan.venues import logbook_review
+    from lachan.venues.logbooks import review as logbook_review
 
     for visitor_id in result.logbook.visitors.filter(status="pending").values_list("pk", flat=True):
         logbook_review.visitor_accept(visitor_id=visitor_id, by=reviewer)

@@ -10,7 +10,8 @@ from django.utils import timezone
 from lachan.accounts.models import AuditEvent
 from lachan.core.errors import DomainError, NotFound
 from lachan.people.models import Person
-from lachan.venues import logbook, logbook_review
+from lachan.venues.logbooks import imports as logbook
+from lachan.venues.logbooks import review as logbook_review
 from lachan.venues.models import CheckIn, LogbookImport, LogbookStatus, LogbookVisitor, VisitorStatus
 from lachan.venues.services import checkins_delete_before, venue_register
 

@@ -9,7 +9,8 @@ from lachan.accounts.models import ApiToken
 from lachan.accounts.roles import Role
 from lachan.core.errors import DomainError, ValidationFailed
 from lachan.people.models import Person
-from lachan.venues import logbook, qr, selectors, services
+from lachan.venues import qr, selectors, services
+from lachan.venues.logbooks import imports as logbook
 from lachan.venues.models import CheckIn
 
 pytestmark = pytest.mark.django_db

@@ -27,9 +27,9 @@ from lachan.people.access import people_in_scope
 from lachan.people.models import Person
 from lachan.people.services import person_create
 
-from .errors import VenueErrorCode
-from .logbook import checkins_write, db_datetime_text
-from .models import LogbookImport, LogbookStatus, LogbookVisitor, VisitorStatus
+from ..errors import VenueErrorCode
+from ..models import LogbookImport, LogbookStatus, LogbookVisitor, VisitorStatus
+from .imports import checkins_write, db_datetime_text
 
 REVIEWERS = {Role.COMMUNE_STATION, Role.DISTRICT_OFFICER, Role.PROVINCE_ADMIN, Role.EPIDEMIOLOGIST}
 

@@ -39,10 +39,10 @@ from lachan.geo.models import AdminLevel, AdminUnit
 from lachan.people.identity import phone_normalize
 from lachan.people.models import Person
 
-from .errors import VenueErrorCode
-from .models import CheckIn, CheckInSource, LogbookImport, LogbookStatus, LogbookVisitor, Venue, VenueSize
-from .policy import checkin_rules
-from .services import CLOCK_SKEW, in_province
+from ..errors import VenueErrorCode
+from ..models import CheckIn, CheckInSource, LogbookImport, LogbookStatus, LogbookVisitor, Venue, VenueSize
+from ..policy import checkin_rules
+from ..services import CLOCK_SKEW, in_province
 
 MAX_ROWS = 1_000_000
 MAX_BYTES = 2**30  # not a limit of its own: MAX_ROWS decides
