@@ -32,7 +32,6 @@ LARGE_MODULES = {
     "lachan/labs/sampling/services.py",
     "lachan/simulate/bench_situation.py",
     "lachan/simulate/province.py",
-    "lachan/venues/logbooks/imports.py",
 }
 
 
@@ -53,7 +52,7 @@ RULES = {
         "lachan/people/services.py",
         "lachan/risk/lockdowns/services.py",
         "lachan/tracing/sources/venue.py",
-        "lachan/venues/logbooks/imports.py",
+        "lachan/venues/logbooks/rows.py",
     }),
     "phones": (r"OLD_MOBILE_PREFIXES|_OLD_PREFIXES|0\[35789\]", False, ("lachan/core/phones.py",),
                "core.phones.phone_parse", set()),

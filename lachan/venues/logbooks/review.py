@@ -29,7 +29,8 @@ from lachan.people.services import person_create
 
 from ..errors import VenueErrorCode
 from ..models import LogbookImport, LogbookStatus, LogbookVisitor, VisitorStatus
-from .imports import checkins_write, db_datetime_text
+from .imports import checkins_write
+from .rows import db_datetime_text
 
 REVIEWERS = {Role.COMMUNE_STATION, Role.DISTRICT_OFFICER, Role.PROVINCE_ADMIN, Role.EPIDEMIOLOGIST}
 

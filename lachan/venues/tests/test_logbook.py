@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from lachan.people.models import Person
 from lachan.venues.logbooks import imports as logbook
+from lachan.venues.logbooks import rows
 from lachan.venues.models import CheckIn
 
 pytestmark = pytest.mark.django_db
@@ -208,12 +209,12 @@ def test_time_formats_exclude_each_other():
     for _ in range(300):
         at = datetime(rng.randint(1000, 2999), rng.randint(1, 12), rng.randint(1, 28), rng.randint(0, 23),
                       rng.randint(0, 59), rng.randint(0, 59))
-        for fmt in logbook._TIME_FORMATS:
+        for fmt in rows._TIME_FORMATS:
             text = at.strftime(fmt)
             texts += [text, text.replace(" 0", " "), text.replace("/0", "/").replace("-0", "-"), text.replace(" ", "  ")]
     for text in texts:
         fits = []
-        for fmt in logbook._TIME_FORMATS:
+        for fmt in rows._TIME_FORMATS:
             try:
                 datetime.strptime(text, fmt)
             except ValueError:
@@ -245,7 +246,7 @@ _NAME_CHARS = "aăâbcdđeêghiklmnoôơpqrstuưvxyAĂÂĐÊÔƠƯ áàảãạ�
 def test_names_word_by_word_agree_with_whole_names(text):
     from lachan.core.text import fold, normalize_name
 
-    name, folded, _errors = logbook._name_of(text, logbook._Memo(logbook._word_of))
+    name, folded, _errors = rows._name_of(text, rows._Memo(rows._word_of))
     assert name == normalize_name(text) and folded == fold(normalize_name(text))
 
 
