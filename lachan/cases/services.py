@@ -21,6 +21,7 @@ from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from lachan.core.parsers import text_field
 from lachan.core.policies import policy_rules
+from lachan.core.updates import model_update
 from lachan.geo.models import AdminLevel, AdminUnit
 from lachan.people.models import Person
 
@@ -364,12 +365,8 @@ def cluster_update(*, cluster: Cluster, by, **changes: Any) -> Cluster:
                                                      limit=SOURCE_MAX, lines=True)
     if "commune" in changes:
         cleaned["commune"] = _cluster_commune(changes["commune"], by=by)
-    changed = sorted(f for f, v in cleaned.items() if getattr(current, f) != v)
-    for field in changed:
-        setattr(current, field, cleaned[field])
+    changed = model_update(current, cleaned, changed_by=as_user(by))
     if changed:
-        current.changed_by = as_user(by)
-        current.save()
         audit_record(actor=by, action="cluster.update", object_type="cluster", object_id=current.pk,
                      detail={"fields": changed})
     return current

@@ -22,6 +22,7 @@ from lachan.accounts.jurisdiction import scope_for, unit_in_scope
 from lachan.accounts.roles import Perm
 from lachan.core.dates import day_parse
 from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from lachan.core.updates import model_update
 from lachan.geo.models import AdminUnit
 from lachan.geo.shapes import (
     ShapeError,
@@ -191,10 +192,7 @@ def lockdown_area_update(*, area: LockdownArea, by, name=None, geometry=None, st
         ends_on=None if clear_end else (area.ends_on if ends_on is None else ends_on),
         residents=area.residents if residents is None else residents,
         reason=area.reason if reason is None else reason, by=by)
-    for key, value in fields.items():
-        setattr(area, key, value)
-    area.changed_by = as_user(by)
-    area.save()
+    model_update(area, fields, changed_by=as_user(by))  # nothing written when nothing changed; audited all the same
     _audit(area, "risk.lockdown_update", by, residents=area.residents)
     return area
 
