@@ -51,7 +51,6 @@ RULES = {
                 "core.parsers (text_field, uuid_or_none, day_field) and core.dates.day_parse", {
         "lachan/people/services.py",
         "lachan/risk/lockdowns/services.py",
-        "lachan/tracing/sources/venue.py",
         "lachan/venues/logbooks/rows.py",
     }),
     "phones": (r"OLD_MOBILE_PREFIXES|_OLD_PREFIXES|0\[35789\]", False, ("lachan/core/phones.py",),

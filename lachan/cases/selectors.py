@@ -15,6 +15,7 @@ from lachan.accounts.audit import audit_record, audit_rows
 from lachan.accounts.jurisdiction import scope_for
 from lachan.accounts.roles import Perm
 from lachan.core.errors import NotFound
+from lachan.core.parsers import uuid_or_none
 from lachan.core.text import fold
 from lachan.geo.models import AdminUnit
 
@@ -121,10 +122,7 @@ def cluster_communes(*, user) -> QuerySet[AdminUnit]:
 
 def cluster_get(*, user, cluster_id, audit: bool = False) -> Cluster:
     require_perm(user, Perm.CASES_VIEW)
-    try:
-        cluster_id = UUID(str(cluster_id))
-    except ValueError:
-        cluster_id = None
+    cluster_id = uuid_or_none(cluster_id)
     cluster = _with_counts(clusters_in_scope(user)).filter(pk=cluster_id).first() if cluster_id else None
     if cluster is None:
         raise NotFound(CaseErrorCode.CLUSTER_NOT_FOUND, _("Cluster not found."))

@@ -1,7 +1,6 @@
 """The transmission chain's filter (the rules live in the selectors: this only parses what the browser sends)."""
 
 from datetime import date, timedelta
-from uuid import UUID
 
 from django import forms
 from django.db.models import Q
@@ -10,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lachan.cases.models import Cluster
 from lachan.cases.selectors import clusters_in_scope
+from lachan.core.parsers import uuid_or_none
 from lachan.core.widgets import DateInput, LongSelect
 from lachan.geo.forms import UnitChoiceField
 from lachan.geo.models import AdminUnit
@@ -72,8 +72,4 @@ class ChainFilterForm(forms.Form):
 
 
 def is_uuid(value) -> bool:
-    try:
-        UUID(str(value))
-    except ValueError:
-        return False
-    return True
+    return uuid_or_none(value) is not None

@@ -22,7 +22,7 @@ def _aware(value: datetime) -> datetime:
 _uuids: dict[str, UUID] = {}
 
 
-def _uuid(value) -> UUID:
+def uuid_cached(value) -> UUID:
     # SQLite gives ids as hex text; the same venues and people recur on every row, so parse each once.
     if isinstance(value, UUID):
         return value
@@ -86,8 +86,8 @@ class VenueSource:
                          lambda w: (_db_id(w.person_id), db_datetime(w.end), db_datetime(w.start)), list(by_person.values()))
         own_stays = defaultdict(list)  # (subject, venue) -> stays clipped to the subject's window
         for pid, vid, cin, cout in own:
-            w = by_person[_uuid(pid)]
-            own_stays[(w.person_id, _uuid(vid))].append((max(_aware(cin), w.start), min(_aware(cout), w.end)))
+            w = by_person[uuid_cached(pid)]
+            own_stays[(w.person_id, uuid_cached(vid))].append((max(_aware(cin), w.start), min(_aware(cout), w.end)))
         visits = [(subject, vid, start, end) for (subject, vid), stays in own_stays.items()
                   for start, end in stays_merged(stays)]
         if not visits:
@@ -110,7 +110,7 @@ class VenueSource:
                           lambda v: (_db_id(v[1]), db_datetime(v[2] - max_stay), db_datetime(v[3]), db_datetime(v[2])), visits)
         stays_of = defaultdict(set)  # (venue, person) -> stays; a row read for two visits is one stay
         for pid, vid, cin, cout in rows:
-            stays_of[(_uuid(vid), pid)].add((_aware(cin), _aware(cout)))
+            stays_of[(uuid_cached(vid), pid)].add((_aware(cin), _aware(cout)))
         by_venue = defaultdict(list)  # venue -> (person, merged stay)
         for (vid, pid), stays in stays_of.items():
             by_venue[vid].extend((pid, start, end) for start, end in stays_merged(list(stays)))
@@ -144,6 +144,6 @@ class VenueSource:
                                "when": timezone.localtime(start).strftime("%d/%m/%Y %H:%M"), "minutes": minutes}
             if not small:
                 text += large_space
-            found.append(Evidence(person_id=_uuid(contact), source=self.name, grade=grade, start=start, minutes=minutes,
+            found.append(Evidence(person_id=uuid_cached(contact), source=self.name, grade=grade, start=start, minutes=minutes,
                                   small_room=small, ref=str(vid), text=text[:300], subject_id=subject))
         return found
