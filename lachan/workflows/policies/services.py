@@ -15,7 +15,9 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from lachan.accounts.actors import permission_check
 from lachan.accounts.audit import audit_record, audit_record_many
 from lachan.accounts.jurisdiction import scope_is_province
 from lachan.accounts.roles import Perm
@@ -43,9 +45,7 @@ class RulesInvalid(DomainError):
                                                 for p in self.problems]}
 
 
-def _require(user, perm: str) -> None:
-    if user is None or not user.is_authenticated or user.is_citizen or not user.has_perm_code(perm):
-        raise PermissionDenied(PolicyErrorCode.PERMISSION, _("You may not do this with policies."))
+require_perm = permission_check(PolicyErrorCode.PERMISSION, gettext_lazy("You may not do this with policies."))
 
 
 def may_manage(user) -> bool:
@@ -55,7 +55,7 @@ def may_manage(user) -> bool:
 
 
 def _require_manager(user) -> None:
-    _require(user, Perm.POLICIES_MANAGE)
+    require_perm(user, Perm.POLICIES_MANAGE)
     if not scope_is_province(user):
         raise PermissionDenied(PolicyErrorCode.PERMISSION,
                                _("Only a province-wide account may draft, try or adopt a policy version."))
@@ -85,7 +85,7 @@ class KindOverview:
 
 def policy_kinds_overview(*, user) -> list[KindOverview]:
     """Every registered kind with the version in force today, the next one adopted if any, and how many there are."""
-    _require(user, Perm.POLICIES_VIEW)
+    require_perm(user, Perm.POLICIES_VIEW)
     today = timezone.localdate()
     entries = policy_kinds()
     counts = dict(Policy.objects.filter(kind__in=[e.kind for e in entries]).values("kind")
@@ -99,19 +99,19 @@ def policy_kinds_overview(*, user) -> list[KindOverview]:
 
 
 def policy_kind_get(*, user, kind: str) -> PolicyKind:
-    _require(user, Perm.POLICIES_VIEW)
+    require_perm(user, Perm.POLICIES_VIEW)
     return _kind(kind)
 
 
 def policy_versions(*, user, kind: str) -> list[Policy]:
     """The versions of a kind, newest first."""
-    _require(user, Perm.POLICIES_VIEW)
+    require_perm(user, Perm.POLICIES_VIEW)
     _kind(kind)
     return list(Policy.objects.filter(kind=kind).select_related("created_by").order_by("-valid_from"))
 
 
 def policy_version_get(*, user, kind: str, pk) -> Policy:
-    _require(user, Perm.POLICIES_VIEW)
+    require_perm(user, Perm.POLICIES_VIEW)
     _kind(kind)
     try:
         pk = int(pk)
