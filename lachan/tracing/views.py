@@ -23,6 +23,7 @@ from lachan.core.redirects import next_url
 from lachan.people.access import people_in_scope
 
 from . import selectors, services
+from .errors import TracingErrorCode
 from .forms import ChainFilterForm, is_uuid
 from .models import CallStatus, Tier
 from .selectors import ChainFilter
@@ -135,9 +136,9 @@ def interview(request, case_id):
         minutes = request.POST.get("minutes") or None
         try:
             if person is None:
-                raise DomainError("tracing_interview_person", _("Choose the person named."), field="person")
+                raise DomainError(TracingErrorCode.INTERVIEW_PERSON, _("Choose the person named."), field="person")
             if when is None:
-                raise DomainError("tracing_interview_time", _("Enter the time of the last contact."),
+                raise DomainError(TracingErrorCode.INTERVIEW_TIME, _("Enter the time of the last contact."),
                                   field="last_contact_at")
             if timezone.is_naive(when):
                 when = timezone.make_aware(when)

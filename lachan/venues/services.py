@@ -20,7 +20,7 @@ from lachan.accounts.jurisdiction import scope_for, unit_in_scope
 from lachan.accounts.models import AuditAction
 from lachan.accounts.roles import Role
 from lachan.core.db import db_datetime
-from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from lachan.core.errors import CommonErrorCode, DomainError, NotFound, PermissionDenied, ValidationFailed
 from lachan.core.text import fold
 from lachan.geo.models import AdminLevel, AdminUnit, Place, PlaceKind
 from lachan.people.identity import phone_normalize
@@ -96,14 +96,14 @@ def venue_register(
     if not name:
         errors.append(DomainError(VenueErrorCode.NAME_REQUIRED, _("Enter the name of the venue."), field="name"))
     elif len(name) > 200:
-        errors.append(DomainError("invalid", _("At most %(n)d characters.") % {"n": 200}, field="name"))
+        errors.append(DomainError(CommonErrorCode.INVALID, _("At most %(n)d characters.") % {"n": 200}, field="name"))
     if kind not in VenueKind.values:
         errors.append(DomainError(VenueErrorCode.KIND_INVALID, _("Choose a kind of venue."), field="kind"))
     if size not in VenueSize.values:
         errors.append(DomainError(VenueErrorCode.SIZE_INVALID, _("Choose small enclosed room or large space."), field="size"))
     address = " ".join(str(address or "").split())
     if len(address) > 300:
-        errors.append(DomainError("invalid", _("At most %(n)d characters.") % {"n": 300}, field="address"))
+        errors.append(DomainError(CommonErrorCode.INVALID, _("At most %(n)d characters.") % {"n": 300}, field="address"))
     unit = _commune(commune, by=by, errors=errors)
     lat = _coordinate(latitude, -90, 90, "latitude", errors)
     lon = _coordinate(longitude, -180, 180, "longitude", errors)
@@ -115,7 +115,7 @@ def venue_register(
             if capacity < 1:
                 raise ValueError
         except (TypeError, ValueError):
-            errors.append(DomainError("invalid", _("Enter a positive number."), field="capacity"))
+            errors.append(DomainError(CommonErrorCode.INVALID, _("Enter a positive number."), field="capacity"))
     else:
         capacity = None
     if area_m2 not in (None, ""):
@@ -124,7 +124,7 @@ def venue_register(
             if not 1 <= area_m2 <= 10_000_000:
                 raise ValueError
         except (TypeError, ValueError):
-            errors.append(DomainError("invalid", _("Enter the floor area in whole square metres."), field="area_m2"))
+            errors.append(DomainError(CommonErrorCode.INVALID, _("Enter the floor area in whole square metres."), field="area_m2"))
     else:
         area_m2 = None
     if phone:
@@ -215,7 +215,7 @@ def person_for_checkin(*, full_name: str, phone: str, commune: AdminUnit | int |
         errors.append(exc)
         number = ""
     if not fold(full_name):
-        errors.append(DomainError("invalid", _("Enter the full name."), field="full_name"))
+        errors.append(DomainError(CommonErrorCode.INVALID, _("Enter the full name."), field="full_name"))
     if errors:
         raise ValidationFailed(errors)
     return person_create(by=system_actor("venues.anonymous_checkin"), full_name=full_name, phone=number,
@@ -285,7 +285,7 @@ def checkins_record(*, items: list[CheckInItem], source: str = CheckInSource.QR,
                 raise DomainError(VenueErrorCode.CLIENT_KEY_INVALID, _("The client key has at most 64 characters."),
                                   field="client_key")
             if source not in CheckInSource.values:
-                raise DomainError("invalid", _("Unknown source."), field="source")
+                raise DomainError(CommonErrorCode.INVALID, _("Unknown source."), field="source")
         except DomainError as exc:
             results[n] = exc
             continue

@@ -21,6 +21,7 @@ from lachan.core.exports import XlsxExport
 from lachan.core.pagination import page_of
 from lachan.geo.models import AdminLevel
 
+from ..errors import RiskErrorCode
 from ..models import COVERAGE_KINDS, RiskInputKind, RiskLevel
 from ..policy import METHODS, band_label, cluster_kind_labels
 from . import selectors, services
@@ -221,7 +222,7 @@ def _assessment_of(request, unit, pk):
     """The assessment chosen on the form, which must be the unit's."""
     a = selectors.assessment_get(user=request.user, pk=pk)
     if a.unit_id != unit.pk:
-        raise NotFound("risk_assessment_not_found", _("No such assessment in your jurisdiction."))
+        raise NotFound(RiskErrorCode.ASSESSMENT_NOT_FOUND, _("No such assessment in your jurisdiction."))
     return a
 
 
