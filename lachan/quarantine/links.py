@@ -1,4 +1,4 @@
-"""The signed link of an order's phone page: `/quarantine/p/<token>/`, sent by SMS (order_tell).
+"""The signed link of an order's phone page: `/quarantine/p/<token>/`, sent by SMS (order_notify).
 
 The person opens it with no log-in, sees their order and answers the daily check-in; the citizen app may use
 the same token with the API (/api/quarantine/link/<token>/...). The token is `<order id>.<signature>`: the

@@ -112,7 +112,8 @@ class Order(BaseModel):
     location_consent_at = models.DateTimeField(_("location consent"), null=True, blank=True)
     last_ping_at = models.DateTimeField(null=True, blank=True)
     last_report_on = models.DateField(null=True, blank=True)
-    # When the person was last sent their order (order_tell): a bulk telling run again skips those told.
+    # When the person was last sent their order (order_notify): a bulk run again skips those notified. The
+    # column keeps its first name (`told`): renaming it is a migration for no user.
     told_at = models.DateTimeField(_("told at"), null=True, blank=True)
 
     class Meta:

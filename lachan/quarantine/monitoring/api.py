@@ -339,13 +339,13 @@ class TellOut(Schema):
     link: str
 
 
-@router.post("/orders/{uuid:order_id}/tell", response={201: TellOut, **ERRORS},
+@router.post("/orders/{uuid:order_id}/tell", response={201: TellOut, **ERRORS}, url_name="order_tell",
              summary="Send the person their order and the link of their phone page by SMS")
-def order_tell(request: HttpRequest, order_id: UUID):
+def order_notify(request: HttpRequest, order_id: UUID):
     _staff(request)
     order = selectors.order_for_monitoring(user=request.user, order_id=order_id, perm=Perm.QUARANTINE_EDIT)
     base = request.build_absolute_uri("/")
-    message = notify.order_tell(order=order, by=request.user, base_url=base)
+    message = notify.order_notify(order=order, by=request.user, base_url=base)
     return Status(201, {"message_id": message.pk, "to": message.to,
                         "link": base.rstrip("/") + links.link_path(order)})
 

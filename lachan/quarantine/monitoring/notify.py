@@ -1,6 +1,6 @@
 """Telling a person their quarantine or isolation order: an SMS with its dates, where it is served and the link
-of their daily check-in page (`order_tell`); many new orders at once (`orders_tell_new`), by the background worker
-(`orders_tell_task`) past a few hundred. Each order is told once (`Order.told_at`)."""
+of their daily check-in page (`order_notify`); many new orders at once (`orders_notify_new`), by the background worker
+(`orders_notify_task`) past a few hundred. Each order is told once (`Order.told_at`)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ ORDER_NOTICE_TEMPLATE = "quarantine.order_notice"
 
 
 @transaction.atomic
-def order_tell(*, order: Order, by=None, base_url: str = ""):
+def order_notify(*, order: Order, by=None, base_url: str = ""):
     """Queue the SMS telling the person their order (dates, where) and the link of their phone page.
     `base_url`: the site's address (https://…), put before the link's path."""
     require_perm_or_citizen(by, Perm.QUARANTINE_EDIT)
@@ -58,26 +58,26 @@ def order_tell(*, order: Order, by=None, base_url: str = ""):
     return message
 
 
-TELL_AT_ONCE_MAX = 200  # more new orders than this (a whole tracing result) are told by the background worker
-TELL_TASK_SIZE = 2000
+NOTIFY_AT_ONCE_MAX = 200  # more new orders than this (a whole tracing result) are told by the background worker
+NOTIFY_TASK_SIZE = 2000
 
 
-def orders_tell_new(*, order_ids: list, by, base_url: str = "") -> int:
-    """Tell the people of newly made orders (order_tell), at once for a few, else by background tasks queued
+def orders_notify_new(*, order_ids: list, by, base_url: str = "") -> int:
+    """Tell the people of newly made orders (order_notify), at once for a few, else by background tasks queued
     in the caller's transaction (a rolled-back creation queues nothing). People without a phone are left to
     the commune station's call (the order page says so). Returns how many were told at once."""
-    if len(order_ids) > TELL_AT_ONCE_MAX:
+    if len(order_ids) > NOTIFY_AT_ONCE_MAX:
         actor_id = by.pk if getattr(by, "is_authenticated", False) else None
-        for start in range(0, len(order_ids), TELL_TASK_SIZE):
-            batch = [str(i) for i in order_ids[start:start + TELL_TASK_SIZE]]
-            transaction.on_commit(lambda batch=batch: orders_tell_task.enqueue(
+        for start in range(0, len(order_ids), NOTIFY_TASK_SIZE):
+            batch = [str(i) for i in order_ids[start:start + NOTIFY_TASK_SIZE]]
+            transaction.on_commit(lambda batch=batch: orders_notify_task.enqueue(
                 order_ids=batch, actor_id=actor_id, base_url=base_url))
         return 0
-    return orders_tell(order_ids=order_ids, by=by, base_url=base_url)
+    return orders_notify(order_ids=order_ids, by=by, base_url=base_url)
 
 
-def orders_tell(*, order_ids: list, by, base_url: str = "") -> int:
-    """order_tell for each of these orders not told yet; how many were told. Telling is not what makes the order:
+def orders_notify(*, order_ids: list, by, base_url: str = "") -> int:
+    """order_notify for each of these orders not told yet; how many were told. Telling is not what makes the order:
     one that cannot be told (no phone, ended meanwhile, no message template) is logged and left to the station's
     call, the others are told. Run again (a task whose worker was lost after it committed), it tells nobody twice:
     each order is claimed by a conditional update, which also makes two runs at once take turns."""
@@ -87,7 +87,7 @@ def orders_tell(*, order_ids: list, by, base_url: str = "") -> int:
             with transaction.atomic():
                 if not Order.objects.filter(pk=order.pk, told_at__isnull=True).update(told_at=timezone.now()):
                     continue  # told meanwhile
-                order_tell(order=order, by=by, base_url=base_url)
+                order_notify(order=order, by=by, base_url=base_url)
             told += 1
         except DomainError as exc:
             if exc.code not in (QuarantineErrorCode.NO_PHONE, QuarantineErrorCode.ORDER_NOT_ACTIVE):
@@ -97,8 +97,8 @@ def orders_tell(*, order_ids: list, by, base_url: str = "") -> int:
 
 @retryable(aliases=("lachan.quarantine.tasks.orders_tell_task", "lachan.quarantine.monitoring.orders_tell_task"))
 @task()
-def orders_tell_task(*, order_ids: list[str], actor_id: int | None, base_url: str = "") -> int:
-    """Tell the people of a bulk creation's orders (orders_tell_new), retried if it fails (it is all or nothing).
+def orders_notify_task(*, order_ids: list[str], actor_id: int | None, base_url: str = "") -> int:
+    """Tell the people of a bulk creation's orders (orders_notify_new), retried if it fails (it is all or nothing).
     Rows queued before issue 13 name it lachan.quarantine.tasks.orders_tell_task, later ones
     lachan.quarantine.monitoring.orders_tell_task (both still import it)."""
     from lachan.accounts.models import User
@@ -107,5 +107,11 @@ def orders_tell_task(*, order_ids: list[str], actor_id: int | None, base_url: st
         actor = (User.objects.filter(pk=actor_id).first() if actor_id else None) or system_actor("quarantine.orders_tell")
         told = 0
         for start in range(0, len(order_ids), 100):
-            told += orders_tell(order_ids=order_ids[start:start + 100], by=actor, base_url=base_url)
+            told += orders_notify(order_ids=order_ids[start:start + 100], by=actor, base_url=base_url)
         return told
+
+
+# Rows queued before the rename name the task lachan.quarantine.tasks.orders_tell_task or
+# lachan.quarantine.monitoring.orders_tell_task (django-tasks stores `module.qualname` and imports it): the old
+# name stays an alias until those rows are pruned (see lachan.quarantine.tasks).
+orders_tell_task = orders_notify_task

@@ -11,7 +11,7 @@ urlpatterns = [
     path("overview/export.xlsx", views.overview_export, name="overview_export"),
     path("orders/<uuid:order_id>/monitoring/", views.order_monitoring, name="order_monitoring"),
     path("orders/<uuid:order_id>/monitoring/report/", views.order_report, name="order_report"),
-    path("orders/<uuid:order_id>/monitoring/tell/", views.order_tell, name="order_tell"),
+    path("orders/<uuid:order_id>/monitoring/tell/", views.order_notify, name="order_tell"),
     path("orders/<uuid:order_id>/monitoring/consent/", views.order_consent, name="order_consent"),
     # The person's phone page, from the SMS: no log-in, the signed token is the key.
     path("p/<str:token>/", views.phone_page, name="phone"),

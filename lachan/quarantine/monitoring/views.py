@@ -321,10 +321,10 @@ def order_report(request, order_id):
 
 @require_POST
 @staff_view(Perm.QUARANTINE_EDIT)
-def order_tell(request, order_id):
+def order_notify(request, order_id):
     order = selectors.order_for_monitoring(user=request.user, order_id=order_id, perm=Perm.QUARANTINE_EDIT)
     try:
-        notify.order_tell(order=order, by=request.user, base_url=request.build_absolute_uri("/"))
+        notify.order_notify(order=order, by=request.user, base_url=request.build_absolute_uri("/"))
     except (NotFound, PermissionDenied):
         raise
     except DomainError as exc:

@@ -229,7 +229,7 @@ def create_order(request, payload: OrderIn):
     """Its end (unless given), required tests and geofence radius follow the quarantine policy in force on
     `starts_on`. Refused: an order in force or overlapping these dates, an end before the start, no policy (or
     one that quarantines no contacts), a facility of the wrong kind, no room, a full room."""
-    order = create.order_create(by=request.user, tell=True, base_url=request.build_absolute_uri("/"),
+    order = create.order_create(by=request.user, notify=True, base_url=request.build_absolute_uri("/"),
                                   **_order_args(payload))
     return Status(201, order)
 
@@ -240,7 +240,7 @@ def create_orders(request, payload: BatchIn):
     in `errors[].params.index`), except that people who already have an order in force or overlapping the dates
     (or are named twice) are skipped and listed in `skipped`."""
     items = [plan.OrderIn(**_order_args(o)) for o in payload.orders]
-    result = create.orders_create_many(items=items, by=request.user, tell=True,
+    result = create.orders_create_many(items=items, by=request.user, notify=True,
                                          base_url=request.build_absolute_uri("/"))
     return {"created": result.created, "skipped": result.skipped}
 

@@ -2,7 +2,7 @@
 by lachan.quarantine.orders.plan (dates, tests and geofence from the policy in force on the first day). A person
 has at most one order in force, and no two orders of a person overlap in dates; a place in a facility is a bed of
 one of its rooms (lachan.quarantine.facilities). Telling the person (SMS with the link of their daily check-in) is
-lachan.quarantine.monitoring's `order_tell`, asked for with `tell=True`.
+lachan.quarantine.monitoring's `order_notify`, asked for with `notify=True`.
 
 Many orders at once (`orders_create_many`, e.g. a case's F1s from a tracing result): every item is checked
 first; people who already have an order in force, or one overlapping the dates, are skipped and reported
@@ -31,7 +31,7 @@ from lachan.geo.models import AdminUnit
 from ..errors import QuarantineErrorCode as Code
 from ..facilities.services import peak, room_full_error, room_stays
 from ..models import Immunity, Order, OrderEvent, OrderEventKind, RequiredTest, TestStatus
-from ..monitoring.notify import orders_tell_new
+from ..monitoring.notify import orders_notify_new
 from .plan import MAX_ERRORS, OrderIn, _create_validate, _Plan
 from .services import ACTIVE, _clash, _conflicts, _day
 
@@ -198,10 +198,10 @@ def _create(items: Sequence[OrderIn], *, by, skip_taken: bool, today: date | Non
 def order_create(*, person, kind: str, setting: str, starts_on: date | None, immunity: str = Immunity.UNKNOWN,
                  by, exposed_on: date | None = None, case=None, contact_tier: int | None = None, facility=None,
                  room=None, address: str = "", latitude: float | None = None, longitude: float | None = None,
-                 commune=None, ends_on: date | None = None, tell: bool = False, base_url: str = "",
+                 commune=None, ends_on: date | None = None, notify: bool = False, base_url: str = "",
                  today: date | None = None) -> Order:
     """One order. Its end (unless given), its tests and its geofence radius follow the policy in force on
-    `starts_on`. tell: SMS the person their order and the link of their daily check-in page (base_url: the
+    `starts_on`. notify: SMS the person their order and the link of their daily check-in page (base_url: the
     site's address as the person reaches it; settings.PUBLIC_URL otherwise). Refused (DomainError, nothing saved): a person outside the actor's jurisdiction or merged, an
     order in force or overlapping these dates, an end before the start, no policy (or one that quarantines no
     contacts), a facility of the wrong kind, no room, or a room without a free bed on one of the days; dates
@@ -216,22 +216,22 @@ def order_create(*, person, kind: str, setting: str, starts_on: date | None, imm
         error = exc.errors[0]
         error.params.pop("index", None)
         raise error from None
-    if tell:
-        _tell([created.created[0].order_id], by=by, base_url=base_url)
+    if notify:
+        _notify([created.created[0].order_id], by=by, base_url=base_url)
     return Order.objects.select_related("person", "commune", "facility__place", "room", "policy").get(
         pk=created.created[0].order_id)
 
 
-def _tell(order_ids: list, *, by, base_url: str) -> None:
-    orders_tell_new(order_ids=order_ids, by=by, base_url=base_url)
+def _notify(order_ids: list, *, by, base_url: str) -> None:
+    orders_notify_new(order_ids=order_ids, by=by, base_url=base_url)
 
 
 @transaction.atomic
-def orders_create_many(*, items: Sequence[OrderIn], by, today: date | None = None, tell: bool = False,
+def orders_create_many(*, items: Sequence[OrderIn], by, today: date | None = None, notify: bool = False,
                        base_url: str = "") -> OrdersCreated:
     """Many orders at once (a case's F1s): all of them or none, except that people who already have an order
     in force or overlapping the dates are skipped and reported in `skipped` (as are people named twice).
-    tell: as order_create (by the background worker for more than a few hundred)."""
+    notify: as order_create (by the background worker for more than a few hundred)."""
     if not isinstance(items, Sequence) or isinstance(items, (str, bytes)) or not all(
             isinstance(i, OrderIn) for i in items):
         raise DomainError(Code.BATCH_INVALID, _("Give a list of orders."), field="items")
@@ -259,6 +259,6 @@ def orders_create_many(*, items: Sequence[OrderIn], by, today: date | None = Non
     for entry in (*result.created, *result.skipped):
         entry.index = positions[entry.index]
     result.skipped = sorted([*result.skipped, *twice], key=lambda s: s.index)
-    if tell and result.created:
-        _tell([entry.order_id for entry in result.created], by=by, base_url=base_url)
+    if notify and result.created:
+        _notify([entry.order_id for entry in result.created], by=by, base_url=base_url)
     return result

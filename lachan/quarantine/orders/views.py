@@ -172,7 +172,7 @@ def order_create(request):
                 person=person, kind=data["kind"], setting=data["setting"], starts_on=data["starts_on"],
                 exposed_on=data["exposed_on"], immunity=data["immunity"], ends_on=data["ends_on"],
                 commune=data["commune"], address=data["address"], facility=facility, room=room,
-                latitude=data["latitude"], longitude=data["longitude"], by=request.user, tell=True,
+                latitude=data["latitude"], longitude=data["longitude"], by=request.user, notify=True,
                 base_url=request.build_absolute_uri("/"))
         except (NotFound, PermissionDenied) as exc:
             if exc.field in (None, "person"):

@@ -12,7 +12,7 @@ from lachan.core.errors import DomainError, PermissionDenied, ValidationFailed
 from lachan.notifications.models import Message
 from lachan.quarantine import links
 from lachan.quarantine.models import Alert, AlertKind, AlertStatus, Order, RequiredTest, SymptomReport
-from lachan.quarantine.monitoring import order_tell, reports_missed_raise, symptom_report_record
+from lachan.quarantine.monitoring import order_notify, reports_missed_raise, symptom_report_record
 from lachan.quarantine.monitoring import services as monitoring
 
 from .monitoring_fixtures import *  # noqa: F403 (the order fixtures)
@@ -141,7 +141,7 @@ def test_a_late_check_in_closes_the_days_missed_alert(order):
 # ---- telling the person ---------------------------------------------------------------------------------------
 
 def test_order_tell_queues_an_ascii_sms_with_the_signed_link(order, staff):
-    message = order_tell(order=order, by=staff.commune, base_url="https://lachan.example.vn/")
+    message = order_notify(order=order, by=staff.commune, base_url="https://lachan.example.vn/")
     assert message.channel == "sms" and message.to == order.person.phone and message.person_id == order.person_id
     assert message.body.isascii()
     token = links.link_token(order)
@@ -153,14 +153,14 @@ def test_order_tell_queues_an_ascii_sms_with_the_signed_link(order, staff):
 def test_order_tell_refuses_what_it_cannot_do(units, staff, order):
     no_phone = make_order(units.commune)
     with pytest.raises(DomainError) as err:
-        order_tell(order=no_phone, by=staff.commune)
+        order_notify(order=no_phone, by=staff.commune)
     assert err.value.code == "quarantine_no_phone"
     with pytest.raises(DomainError) as err:
-        order_tell(order=order, by=staff.other_commune)
+        order_notify(order=order, by=staff.other_commune)
     assert err.value.code == "quarantine_order_not_found"
     ended = make_order(units.commune, person=make_person(units.commune, phone="0903333333"), status="released")
     with pytest.raises(DomainError) as err:
-        order_tell(order=ended, by=staff.commune)
+        order_notify(order=ended, by=staff.commune)
     assert err.value.code == "quarantine_order_not_active"
     assert not Message.objects.exists()
 

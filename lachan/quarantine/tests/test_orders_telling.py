@@ -12,7 +12,7 @@ from lachan.quarantine import links
 from lachan.quarantine import orders as order_services
 from lachan.quarantine.models import Order
 from lachan.quarantine.monitoring import notify as monitoring
-from lachan.quarantine.tasks import orders_tell_task
+from lachan.quarantine.monitoring.notify import orders_notify_task
 from lachan.quarantine.tests.orders_fixtures import *  # noqa: F403
 
 pytestmark = pytest.mark.django_db
@@ -41,20 +41,20 @@ def test_people_without_a_phone_are_left_to_the_station(exercise, people, staff)
     person.phone = ""
     person.save(update_fields=["phone"])
     order = order_services.order_create(person=person, kind="quarantine", setting="home",
-                                  starts_on=timezone.localdate(), by=staff.commune, tell=True)
+                                  starts_on=timezone.localdate(), by=staff.commune, notify=True)
     assert order.pk and not Message.objects.filter(person_id=person.pk).exists()
 
 
 def test_a_bulk_creation_is_told_by_the_worker(exercise, people, staff, monkeypatch, django_capture_on_commit_callbacks):
-    monkeypatch.setattr(monitoring, "TELL_AT_ONCE_MAX", 2)
+    monkeypatch.setattr(monitoring, "NOTIFY_AT_ONCE_MAX", 2)
     items = [order_services.OrderIn(person=p, kind="quarantine", setting="home", starts_on=timezone.localdate(),
                               exposed_on=timezone.localdate() - timedelta(days=1)) for p in people.here]
     with django_capture_on_commit_callbacks(execute=True):
-        result = order_services.orders_create_many(items=items, by=staff.commune, tell=True)
+        result = order_services.orders_create_many(items=items, by=staff.commune, notify=True)
     assert len(result.created) == 5 and not Message.objects.exists()  # nothing at once
-    queued = [row.args_kwargs["kwargs"] for row in DBTaskResult.objects.filter(task_path__endswith="orders_tell_task")]
+    queued = [row.args_kwargs["kwargs"] for row in DBTaskResult.objects.filter(task_path__endswith="orders_notify_task")]
     assert len(queued) == 1 and len(queued[0]["order_ids"]) == 5 and queued[0]["actor_id"] == staff.commune.pk
-    told = orders_tell_task.call(**queued[0])
+    told = orders_notify_task.call(**queued[0])
     assert told == 5 and Message.objects.filter(template_code=monitoring.ORDER_NOTICE_TEMPLATE).count() == 5
 
 
@@ -62,15 +62,15 @@ def test_a_telling_task_run_again_tells_nobody_twice(exercise, people, staff, mo
                                                      django_capture_on_commit_callbacks):
     """Its worker killed after the telling committed, the task is run again (core.workers): each order is told
     once. A station's own "tell again" still sends."""
-    monkeypatch.setattr(monitoring, "TELL_AT_ONCE_MAX", 2)
+    monkeypatch.setattr(monitoring, "NOTIFY_AT_ONCE_MAX", 2)
     items = [order_services.OrderIn(person=p, kind="quarantine", setting="home", starts_on=timezone.localdate(),
                               exposed_on=timezone.localdate() - timedelta(days=1)) for p in people.here]
     with django_capture_on_commit_callbacks(execute=True):
-        order_services.orders_create_many(items=items, by=staff.commune, tell=True)
-    (queued,) = [row.args_kwargs["kwargs"] for row in DBTaskResult.objects.filter(task_path__endswith="orders_tell_task")]
-    assert orders_tell_task.call(**queued) == 5
-    assert orders_tell_task.call(**queued) == 0
+        order_services.orders_create_many(items=items, by=staff.commune, notify=True)
+    (queued,) = [row.args_kwargs["kwargs"] for row in DBTaskResult.objects.filter(task_path__endswith="orders_notify_task")]
+    assert orders_notify_task.call(**queued) == 5
+    assert orders_notify_task.call(**queued) == 0
     notices = Message.objects.filter(template_code=monitoring.ORDER_NOTICE_TEMPLATE)
     assert notices.count() == 5 and Order.objects.filter(told_at__isnull=True).count() == 0
-    monitoring.order_tell(order=Order.objects.get(person=people.here[0]), by=staff.commune)
+    monitoring.order_notify(order=Order.objects.get(person=people.here[0]), by=staff.commune)
     assert notices.count() == 6

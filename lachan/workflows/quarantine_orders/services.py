@@ -125,7 +125,7 @@ def case_contacts_quarantine(*, case: Case, by, starts_on: date | None = None, t
                             starts_on=plan.starts_on, exposed_on=_exposed_on(c, plan.starts_on),
                             immunity=Immunity.UNKNOWN, case=case.pk, contact_tier=Tier.F1, commune=c.commune)
              for c in plan.to_order]
-    result = (orders.orders_create_many(items=items, by=by, tell=tell, base_url=base_url) if items
+    result = (orders.orders_create_many(items=items, by=by, notify=tell, base_url=base_url) if items
               else orders.OrdersCreated())
     ordered = {c.person_id for c in result.created} | {s.person_id for s in result.skipped}
     ordered |= {c.person_id for c in plan.in_order}
@@ -165,7 +165,7 @@ def case_isolate(*, case: Case, by, setting: str = Setting.HOME, facility=None, 
                                reason=_("Confirmed as case %(code)s: isolated under a new order.") % {"code": case.code})
     order = orders.order_create(person=case.person, kind=OrderKind.ISOLATION, setting=setting, starts_on=starts_on,
                                 immunity=immunity, case=case.pk, facility=facility, room=room, address=address,
-                                latitude=latitude, longitude=longitude, by=by, tell=tell, base_url=base_url)
+                                latitude=latitude, longitude=longitude, by=by, notify=tell, base_url=base_url)
     wanted = CaseStatus.ISOLATING_FACILITY if setting == Setting.FACILITY else CaseStatus.ISOLATING_HOME
     if case.status in (CaseStatus.ISOLATING_HOME, CaseStatus.ISOLATING_FACILITY) and case.status != wanted and (
             may(by, Perm.CASES_EDIT)):
