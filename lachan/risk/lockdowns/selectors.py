@@ -10,11 +10,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from lachan.accounts.actors import is_system, may
+from lachan.accounts.actors import is_system
 from lachan.accounts.jurisdiction import scope_for
 from lachan.accounts.roles import Perm
-from lachan.core.errors import NotFound, PermissionDenied
+from lachan.core.errors import NotFound
 
+from ..access import require_lockdown_perm
 from ..errors import LockdownErrorCode as Code
 from ..models import LockdownArea
 
@@ -28,8 +29,7 @@ def lockdown_areas_in_scope(user) -> QuerySet[LockdownArea]:
     rows = LockdownArea.objects.select_related("unit__parent")
     if is_system(user):
         return rows
-    if not may(user, Perm.RISK_VIEW):
-        raise PermissionDenied(Code.PERMISSION, _("You do not have permission to do this."))
+    require_lockdown_perm(user, Perm.RISK_VIEW)
     scope = scope_for(user)
     if scope.kind != "unit":
         return rows.none()

@@ -16,12 +16,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lachan.accounts.actors import as_user, is_system, may
+from lachan.accounts.actors import as_user, is_system
 from lachan.accounts.audit import audit_record
 from lachan.accounts.jurisdiction import scope_for, unit_in_scope
 from lachan.accounts.roles import Perm
 from lachan.core.dates import day_parse
-from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from lachan.core.errors import DomainError, NotFound, ValidationFailed
 from lachan.core.updates import model_update
 from lachan.geo.models import AdminUnit
 from lachan.geo.shapes import (
@@ -35,17 +35,13 @@ from lachan.geo.shapes import (
     unit_footprint,
 )
 
+from ..access import require_lockdown_perm
 from ..errors import LockdownErrorCode as Code
 from ..models import LockdownArea
 
 MAX_AREA_KM2 = 5_000  # larger than any province: a drawing mistake (or a projected file read as degrees)
 MAX_FEATURES = 500
 MAX_RESIDENTS = 20_000_000
-
-
-def _require_edit(user) -> None:
-    if not may(user, Perm.RISK_EDIT):
-        raise PermissionDenied(Code.PERMISSION, _("You do not have permission to do this."))
 
 
 def province_unit() -> AdminUnit:
@@ -170,7 +166,7 @@ def _audit(area: LockdownArea, action: str, by, **detail) -> None:
 def lockdown_area_create(*, name: str, geometry: Any, starts_on, ends_on=None, residents=None, reason: str = "",
                          by, source: str = "drawn") -> LockdownArea:
     """A lockdown area drawn on the map (or one feature of a file)."""
-    _require_edit(by)
+    require_lockdown_perm(by, Perm.RISK_EDIT)
     fields = _cleaned(name=name, geometry=geometry, starts_on=starts_on, ends_on=ends_on, residents=residents,
                       reason=reason, by=by)
     area = LockdownArea.objects.create(**fields, source=source, created_by=as_user(by), changed_by=as_user(by))
@@ -182,7 +178,7 @@ def lockdown_area_create(*, name: str, geometry: Any, starts_on, ends_on=None, r
 def lockdown_area_update(*, area: LockdownArea, by, name=None, geometry=None, starts_on=None, ends_on=None,
                          residents=None, reason=None, clear_end: bool = False) -> LockdownArea:
     """Change what was given (dates, residents, the drawing). A lifted area is history: it cannot change."""
-    _require_edit(by)
+    require_lockdown_perm(by, Perm.RISK_EDIT)
     area = _locked(area, by)
     if area.lifted_on is not None:
         raise DomainError(Code.ALREADY_LIFTED, _("This lockdown was lifted: it can no longer change."))
@@ -200,7 +196,7 @@ def lockdown_area_update(*, area: LockdownArea, by, name=None, geometry=None, st
 @transaction.atomic(durable=True)
 def lockdown_area_lift(*, area: LockdownArea, on, reason: str, by) -> LockdownArea:
     """Lift a lockdown from a day (it is in force until the day before), with the reason."""
-    _require_edit(by)
+    require_lockdown_perm(by, Perm.RISK_EDIT)
     area = _locked(area, by)
     if area.lifted_on is not None:
         raise DomainError(Code.ALREADY_LIFTED, _("This lockdown was already lifted on %(day)s.")
@@ -223,7 +219,7 @@ def lockdown_area_lift(*, area: LockdownArea, on, reason: str, by) -> LockdownAr
 @transaction.atomic(durable=True)
 def lockdown_area_delete(*, area: LockdownArea, reason: str, by) -> None:
     """Remove an area entered by mistake (the audit trail keeps what it was)."""
-    _require_edit(by)
+    require_lockdown_perm(by, Perm.RISK_EDIT)
     area = _locked(area, by)
     text = _text(reason, field="reason", limit=500)
     if not text:
@@ -263,7 +259,7 @@ def lockdown_areas_import(*, data: bytes, by, starts_on=None, ends_on=None, reas
     carry its name, dates, residents and reason as properties (English or Vietnamese names, see PROPERTY_NAMES);
     the form's dates and reason stand in where a feature has none. Every feature is checked; one bad feature and
     nothing is saved, with every problem listed by feature."""
-    _require_edit(by)
+    require_lockdown_perm(by, Perm.RISK_EDIT)
     try:
         doc = geojson_load(data)
     except ShapeError as exc:
