@@ -123,7 +123,7 @@ class LogbookStatus(models.TextChoices):
 
 
 class LogbookImport(BaseModel):
-    """One paper logbook file imported for a venue (logbook.py), kept for the station's review of what it held."""
+    """One paper logbook file imported for a venue (logbooks/), kept for the station's review of what it held."""
 
     venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="logbooks", verbose_name=_("venue"))
     filename = models.CharField(_("file"), max_length=200, blank=True)

@@ -3,7 +3,7 @@
 Every row is validated before anything is written; the file is applied whole or not at all, with a
 row-by-row error report. A check-in the file or the venue already has (same person, same time) is
 skipped. A venue owner is not a registry of people: people the register does not have yet are held, with their
-visits, for the commune station's review (logbook_review.py); and a file beyond what the venue can hold (check-ins
+visits, for the commune station's review (review.py); and a file beyond what the venue can hold (check-ins
 a day for its capacity or size, people present at once for its capacity) is held whole, nothing written, until
 the station accepts or rejects it. Built for speed (tens of thousands of rows a second): each distinct cell value validated once,
 communes resolved from one dictionary, people from one query per batch of phones (one on PostgreSQL),

@@ -1,4 +1,4 @@
-"""The commune station's review of paper logbooks (logbook.py): files held for being beyond what their venue can
+"""The commune station's review of paper logbooks (imports.py): files held for being beyond what their venue can
 hold, and the people a logbook names who are not in the register yet. Reads and writes, scoped to the reviewer's
 jurisdiction by the venue's commune; every decision is in the audit trail.
 
