@@ -44,7 +44,7 @@ from lachan.geo.shapes import (
     geometry_json,
 )
 from lachan.people.models import Person
-from lachan.quarantine.orders import facilities_in_scope, facilities_occupancy
+from lachan.quarantine.facilities import facilities_in_scope, facilities_occupancy
 from lachan.risk.lockdowns import in_force_q, lockdown_areas_in_scope
 from lachan.risk.models import LEVEL_COLOURS, LockdownArea, RiskAssessment
 

@@ -344,7 +344,7 @@ def _facility_out(use: selectors.FacilityUse) -> dict:
 
 
 def _facility(facility: Facility) -> dict:
-    return _facility_out(selectors.facilities_occupancy([facility])[0])
+    return _facility_out(facilities.facilities_occupancy([facility])[0])
 
 
 class FacilityPage(Schema):
@@ -387,9 +387,9 @@ class RoomPatch(Schema):
 
 @router.get("/facilities", response={200: FacilityPage, **ERRORS}, summary="Facilities you see, with occupancy today")
 def list_facilities(request, q: str = "", isolation: bool | None = None, active: bool | None = True, page: int = 1):
-    result = page_of(selectors.facility_list(user=request.user, query=q[:100], isolation=isolation, active=active),
+    result = page_of(facilities.facility_list(user=request.user, query=q[:100], isolation=isolation, active=active),
                      page=page)
-    return {"items": [_facility_out(u) for u in selectors.facilities_occupancy(result.items)],
+    return {"items": [_facility_out(u) for u in facilities.facilities_occupancy(result.items)],
             "page": result.number, "has_next": result.has_next}
 
 
@@ -402,25 +402,25 @@ def create_facility(request, payload: FacilityIn):
 @router.get("/facilities/{uuid:facility_id}", response={200: FacilityOut, **ERRORS},
             summary="One facility with its rooms and occupancy today")
 def get_facility(request, facility_id: UUID):
-    return _facility(selectors.facility_get(user=request.user, facility_id=facility_id))
+    return _facility(facilities.facility_get(user=request.user, facility_id=facility_id))
 
 
 @router.patch("/facilities/{uuid:facility_id}", response={200: FacilityOut, **ERRORS}, summary="Change a facility")
 def update_facility(request, facility_id: UUID, payload: FacilityPatch):
-    facility = selectors.facility_get(user=request.user, facility_id=facility_id)
+    facility = facilities.facility_get(user=request.user, facility_id=facility_id)
     return _facility(facilities.facility_update(facility=facility, by=request.user, **payload.dict(exclude_unset=True)))
 
 
 @router.post("/facilities/{uuid:facility_id}/rooms", response={201: FacilityOut, **ERRORS}, summary="Add a room")
 def create_room(request, facility_id: UUID, payload: RoomIn):
-    facility = selectors.facility_get(user=request.user, facility_id=facility_id)
+    facility = facilities.facility_get(user=request.user, facility_id=facility_id)
     facilities.room_create(facility=facility, name=payload.name, beds=payload.beds, by=request.user)
     return Status(201, _facility(facility))
 
 
 @router.patch("/rooms/{uuid:room_id}", response={200: FacilityOut, **ERRORS}, summary="Rename a room or change its beds")
 def update_room(request, room_id: UUID, payload: RoomPatch):
-    room = selectors.room_get(user=request.user, room_id=room_id)
+    room = facilities.room_get(user=request.user, room_id=room_id)
     facilities.room_update(room=room, by=request.user, **payload.dict(exclude_unset=True))
     return _facility(room.facility)
 

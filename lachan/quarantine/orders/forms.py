@@ -16,7 +16,7 @@ from ..models import Immunity, OrderKind, Setting
 
 
 def room_choices(uses) -> list[tuple[str, str]]:
-    """"Facility · room (free/beds)" for each room of the facilities given (selectors.FacilityUse)."""
+    """"Facility · room (free/beds)" for each room of the facilities given (facilities.FacilityUse)."""
     choices = []
     for use in uses:
         for room in use.rooms:

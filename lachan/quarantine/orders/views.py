@@ -139,14 +139,14 @@ def orders_release(request):
 # ---- a new order -----------------------------------------------------------------------------------------
 
 def _rooms(request, kind: str) -> list[tuple[str, str]]:
-    return room_choices(selectors.facility_choices(user=request.user, kind=kind))
+    return room_choices(facilities.facility_choices(user=request.user, kind=kind))
 
 
 def _facility_of_room(request, room_id):
     if not room_id:
         return None, None
     try:
-        room = selectors.room_get(user=request.user, room_id=room_id)
+        room = facilities.room_get(user=request.user, room_id=room_id)
     except NotFound:
         return None, room_id  # the service says it is unknown
     return room.facility, room
@@ -356,7 +356,7 @@ def facility_list(request):
     query = request.GET.get("q", "").strip()[:100]
     kind = request.GET.get("kind", "")
     shown = request.GET.get("active", "1")
-    queryset = selectors.facility_list(user=request.user, query=query,
+    queryset = facilities.facility_list(user=request.user, query=query,
                                        isolation={"isolation": True, "quarantine": False}.get(kind),
                                        active=None if shown == "all" else shown != "0")
     page = page_of(queryset, page=request.GET.get("page"), size=PAGE_SIZE)
@@ -364,7 +364,7 @@ def facility_list(request):
     can_edit = request.user.has_perm_code(Perm.QUARANTINE_EDIT) and communes.exists()
     form = FacilityForm(communes=communes) if can_edit else None
     return render(request, "quarantine/facility_list.html", {
-        "page": page, "uses": selectors.facilities_occupancy(page.items), "query_string": _query_string(request),
+        "page": page, "uses": facilities.facilities_occupancy(page.items), "query_string": _query_string(request),
         "q": query, "kind": kind, "active": shown, "form": form, "nav_current": "quarantine",
     })
 
@@ -382,14 +382,14 @@ def facility_create(request):
         else:
             messages.success(request, _("Facility %(name)s opened: add its rooms.") % {"name": facility.place.name})
             return redirect("quarantine:facility_detail", facility_id=facility.pk)
-    page = page_of(selectors.facility_list(user=request.user), page=1, size=PAGE_SIZE)
+    page = page_of(facilities.facility_list(user=request.user), page=1, size=PAGE_SIZE)
     return render(request, "quarantine/facility_list.html", {
-        "page": page, "uses": selectors.facilities_occupancy(page.items), "query_string": "", "q": "", "kind": "",
+        "page": page, "uses": facilities.facilities_occupancy(page.items), "query_string": "", "q": "", "kind": "",
         "active": "1", "form": form, "form_open": True, "nav_current": "quarantine"}, status=400)
 
 
 def _facility_page(request, facility, *, room_form=None, edit_form=None, status=200):
-    use = selectors.facilities_occupancy([facility])[0]
+    use = facilities.facilities_occupancy([facility])[0]
     orders = page_of(selectors.order_list(user=request.user, facility=facility).order_by("room__name", "ends_on"),
                      page=request.GET.get("page"), size=100)
     selectors.orders_audited(user=request.user, orders=orders.items)
@@ -409,13 +409,13 @@ def _facility_page(request, facility, *, room_form=None, edit_form=None, status=
 
 @staff_view(Perm.QUARANTINE_VIEW)
 def facility_detail(request, facility_id):
-    return _facility_page(request, selectors.facility_get(user=request.user, facility_id=facility_id))
+    return _facility_page(request, facilities.facility_get(user=request.user, facility_id=facility_id))
 
 
 @require_POST
 @staff_view(Perm.QUARANTINE_EDIT)
 def facility_edit(request, facility_id):
-    facility = selectors.facility_get(user=request.user, facility_id=facility_id)
+    facility = facilities.facility_get(user=request.user, facility_id=facility_id)
     form = FacilityEditForm(request.POST)
     if form.is_valid():
         try:
@@ -433,7 +433,7 @@ def facility_edit(request, facility_id):
 @require_POST
 @staff_view(Perm.QUARANTINE_EDIT)
 def room_create(request, facility_id):
-    facility = selectors.facility_get(user=request.user, facility_id=facility_id)
+    facility = facilities.facility_get(user=request.user, facility_id=facility_id)
     form = RoomForm(request.POST)
     if form.is_valid():
         try:
@@ -451,7 +451,7 @@ def room_create(request, facility_id):
 @require_POST
 @staff_view(Perm.QUARANTINE_EDIT)
 def room_edit(request, room_id):
-    room = selectors.room_get(user=request.user, room_id=room_id)
+    room = facilities.room_get(user=request.user, room_id=room_id)
     form = RoomForm(request.POST)
     if form.is_valid():
         try:

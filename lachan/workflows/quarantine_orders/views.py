@@ -17,6 +17,7 @@ from lachan.core.decorators import staff_view
 from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from lachan.core.exports import XlsxExport
 from lachan.core.pagination import page_of
+from lachan.quarantine import facilities
 from lachan.quarantine.models import OrderKind, Setting
 from lachan.quarantine.orders import selectors as order_selectors
 from lachan.quarantine.orders.forms import ContactsForm, IsolateForm, apply_errors, room_choices
@@ -69,14 +70,14 @@ def case_contacts(request, case_id):
 @staff_view(Perm.QUARANTINE_EDIT)
 def case_isolation(request, case_id):
     case = case_get(user=request.user, case_id=case_id, audit=False)
-    rooms = room_choices(order_selectors.facility_choices(user=request.user, kind=OrderKind.ISOLATION))
+    rooms = room_choices(facilities.facility_choices(user=request.user, kind=OrderKind.ISOLATION))
     form = IsolateForm(request.POST or None, rooms=rooms)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         facility = room = None
         if data["setting"] == Setting.FACILITY and data["room"]:
             try:
-                room = order_selectors.room_get(user=request.user, room_id=data["room"])
+                room = facilities.room_get(user=request.user, room_id=data["room"])
                 facility = room.facility
             except NotFound:
                 room = data["room"]
