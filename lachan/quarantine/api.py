@@ -1,4 +1,4 @@
-"""Quarantine API: orders and facilities (orders_api), daily check-ins, location pings and alerts (monitoring_api)."""
+"""Quarantine API: orders and facilities (orders.api), daily check-ins, location pings and alerts (monitoring.api)."""
 
 from ninja import Router
 

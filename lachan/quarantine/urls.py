@@ -1,4 +1,4 @@
-"""Pages of the quarantine module: orders and facilities (orders_urls), monitoring and alerts (monitoring_urls)."""
+"""Pages of the quarantine module: orders and facilities (orders.urls), monitoring and alerts (monitoring.urls)."""
 
 from .monitoring.urls import urlpatterns as monitoring_urlpatterns
 from .orders.urls import urlpatterns as orders_urlpatterns

@@ -1,6 +1,6 @@
 """Quarantine API, orders and facilities: list, read and create orders (one, or many at once), extend, move,
 end early and release them; facilities with their rooms and occupancy; the policy versions. Monitoring (daily
-check-ins, pings, alerts) is in monitoring_api.py, added to the same /api/quarantine router."""
+check-ins, pings, alerts) is in lachan.quarantine.monitoring.api, added to the same /api/quarantine router."""
 
 from __future__ import annotations
 

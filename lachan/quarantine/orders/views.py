@@ -1,7 +1,7 @@
 """Order and facility pages: the order list (filters, pages, Excel, releasing the day's due orders at once), a
 new order (find the person, then the form), an order (dates, day N of M, tests, history, monitoring) and its
 changes (extend, move, end early, release), the printable order and the completion certificate, facilities
-with their occupancy and rooms. Monitoring and alert pages are in monitoring_views.py."""
+with their occupancy and rooms. Monitoring and alert pages are in lachan.quarantine.monitoring.views."""
 
 from __future__ import annotations
 
