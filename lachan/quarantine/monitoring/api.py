@@ -94,11 +94,15 @@ class ReportOut(Schema):
     spo2: int | None
     other: str
     alarming: bool = Field(description="true: the commune station was alerted")
-    recorded_by: str | None = Field(None, alias="recorded_by.username")
+    recorded_by: str | None
 
     @staticmethod
     def resolve_temperature_c(obj: SymptomReport) -> float | None:
         return float(obj.temperature_c) if obj.temperature_c is not None else None
+
+    @staticmethod
+    def resolve_recorded_by(obj: SymptomReport) -> str | None:
+        return obj.recorded_by.get_username() if obj.recorded_by_id else None
 
 
 class ReportPage(Schema):
@@ -147,17 +151,29 @@ class AlertOut(Schema):
     last_seen_at: datetime | None
     detail: dict
     acknowledged_at: datetime | None
-    acknowledged_by: str | None = Field(None, alias="acknowledged_by.username")
+    acknowledged_by: str | None
     handled_at: datetime | None
-    handled_by: str | None = Field(None, alias="handled_by.username")
+    handled_by: str | None
     closed_at: datetime | None
-    closed_by: str | None = Field(None, alias="closed_by.username")
+    closed_by: str | None
     note: str
     actions: list[str] = Field(description="the transitions that may be taken now")
 
     @staticmethod
     def resolve_order_code(obj: Alert) -> str:
         return obj.order.code if obj.order_id else ""
+
+    @staticmethod
+    def resolve_acknowledged_by(obj: Alert) -> str | None:
+        return obj.acknowledged_by.get_username() if obj.acknowledged_by_id else None
+
+    @staticmethod
+    def resolve_handled_by(obj: Alert) -> str | None:
+        return obj.handled_by.get_username() if obj.handled_by_id else None
+
+    @staticmethod
+    def resolve_closed_by(obj: Alert) -> str | None:
+        return obj.closed_by.get_username() if obj.closed_by_id else None
 
     @staticmethod
     def resolve_actions(obj: Alert) -> list[str]:

@@ -48,9 +48,9 @@ class OrderOut(Schema):
     commune_label: str = Field(..., alias="commune.label", description=UNIT_LABEL)
     address: str
     facility_id: UUID | None
-    facility_name: str | None = Field(None, alias="facility.place.name")
+    facility_name: str | None
     room_id: UUID | None
-    room_name: str | None = Field(None, alias="room.name")
+    room_name: str | None
     latitude: float | None
     longitude: float | None
     geofence_radius_m: int
@@ -68,6 +68,14 @@ class OrderOut(Schema):
     days: int = Field(..., description="M, its length in days")
 
     @staticmethod
+    def resolve_facility_name(obj: Order) -> str | None:
+        return obj.facility.place.name if obj.facility_id else None
+
+    @staticmethod
+    def resolve_room_name(obj: Order) -> str | None:
+        return obj.room.name if obj.room_id else None
+
+    @staticmethod
     def resolve_day(obj: Order) -> int:
         return selectors.order_progress(obj).day
 
@@ -80,9 +88,12 @@ class TestOut(Schema):
     day: int
     due_on: date
     status: str
-    sample_code: str | None = Field(None, alias="sample.code")
+    sample_code: str | None
     result: str
 
+    @staticmethod
+    def resolve_sample_code(obj: RequiredTest) -> str | None:
+        return obj.sample.code if obj.sample_id else None
 
 
 class EventOut(Schema):
