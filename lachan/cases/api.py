@@ -18,7 +18,7 @@ from lachan.geo.models import AdminUnit
 
 from . import selectors, services
 from .isolation import FILTER_ALIASES, Isolation, isolation_filter_value
-from .models import Case, Cluster, ClusterKind
+from .models import Cluster, ClusterKind
 
 router = Router(tags=["cases"])
 
@@ -92,11 +92,9 @@ class ClusterOut(Schema):
 
 
 class ClusterDetailOut(ClusterOut):
-    cases: list[CaseOut]  # those in the caller's jurisdiction, in order of confirmation (first 500)
-
-    @staticmethod
-    def resolve_cases(obj: Cluster) -> list[Case]:
-        return obj.visible_cases
+    # Those in the caller's jurisdiction, in order of confirmation (first 500), set by the view: never `cases`,
+    # the cluster's every case.
+    cases: list[CaseOut] = Field(..., alias="visible_cases")
 
 
 class ClusterPage(Schema):

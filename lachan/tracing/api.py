@@ -47,11 +47,7 @@ class ContactOut(Schema):
 
 
 class ContactWithEvidence(ContactOut):
-    exposures: list[ExposureOut]
-
-    @staticmethod
-    def resolve_exposures(obj):
-        return list(obj.exposures.all())
+    exposures: list[ExposureOut]  # a related manager: django-ninja reads it as a list
 
 
 class ReportOut(Schema):
