@@ -64,10 +64,11 @@ def _records_of_both_districts(own, other) -> None:
     from lachan.accounts.models import User
     from lachan.accounts.services import api_token_create
     from lachan.cases.services import cluster_create
+    from lachan.labs import sampling as labs
     from lachan.labs.models import Laboratory, Result
+    from lachan.labs.results import files as lab_files
     from lachan.labs.results import imports as lab_imports
     from lachan.labs.results import result_enter
-    from lachan.labs.sampling import services as labs
     from lachan.people.duplicates import duplicates_detect_for
     from lachan.people.models import Person
     from lachan.people.services import person_create
@@ -113,8 +114,8 @@ def _records_of_both_districts(own, other) -> None:
         refused = lab_imports.import_check(laboratory=lab, data=b"M\xc3\xa3 m\xe1\xba\xabu,K\xe1\xba\xbft qu\xe1\xba\xa3\n"
                                            b"KHONG-CO,?\n", filename="loi.csv", by=tester)
         lab_imports.import_refused(checked=refused, by=tester)
-        lab_imports.mapping_save(laboratory=lab, name="Mẫu CDC", columns={"code": "Mã mẫu", "result": "Kết quả"},
-                                 result_words={}, by=tester)
+        lab_files.mapping_save(laboratory=lab, name="Mẫu CDC", columns={"code": "Mã mẫu", "result": "Kết quả"},
+                               result_words={}, by=tester)
         twins = [person_create(by=actor, full_name="Nguyễn Văn Trùng", commune=commune, birth_date=f"198{n}-05-0{k}",
                                phone=f"09{n}8765432") for k in (1, 2)]
         duplicates_detect_for(person=twins[1])

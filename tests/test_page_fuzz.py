@@ -163,7 +163,7 @@ def world(units, staff, make_user):
     from lachan.accounts.actors import system_actor
     from lachan.accounts.roles import Role
     from lachan.cases.services import case_confirm, cluster_create
-    from lachan.labs.sampling import services as labs
+    from lachan.labs import sampling as labs
     from lachan.people.models import Person
     from lachan.quarantine.links import link_token
     from lachan.quarantine.models import OrderKind, Setting

@@ -31,7 +31,7 @@ from lachan.labs.models import (
     SwabReason,
     TestType,
 )
-from lachan.labs.sampling import services
+from lachan.labs.sampling import registering, services
 from lachan.people.models import Person
 
 ACTOR = system_actor("demo.labs")  # who the generated records are by, in the audit trail
@@ -83,7 +83,7 @@ def labs_demo(*, log=None) -> Campaign | None:
     tubes: list[Sample] = []
     # Yesterday at the hall: six pools, all at the laboratory by the afternoon.
     for n in range(6):
-        tubes.append(services.sample_register(
+        tubes.append(registering.sample_register(
             campaign=campaign, site=hall, swabs=people[n * POOL:(n + 1) * POOL], generate_code=True,
             collected_at=min(_at(yesterday, 8, 10 * n), now), by=by))
     services.samples_receive(codes=[t.code for t in tubes], by=lab_user, received_at=min(_at(yesterday, 14), now))
@@ -95,7 +95,7 @@ def labs_demo(*, log=None) -> Campaign | None:
     # pool's first member; one pool already received.
     start = 6 * POOL
     for n in range(3):
-        tubes.append(services.sample_register(
+        tubes.append(registering.sample_register(
             campaign=campaign, site=school, swabs=people[start + n * POOL:start + (n + 1) * POOL],
             generate_code=True, collected_at=min(_at(today, 7, 30 + 5 * n), now), by=by))
     services.samples_receive(codes=[tubes[-1].code], by=lab_user)
@@ -103,8 +103,8 @@ def labs_demo(*, log=None) -> Campaign | None:
     singles = [(retest_of, SwabReason.POOL_RETEST), (people[start + 15], SwabReason.SYMPTOMS),
                (people[start + 16], SwabReason.CONTACT), (people[start + 17], SwabReason.TRAVEL)]
     for n, (person, reason) in enumerate(singles):
-        services.sample_register(campaign=campaign, site=school, swabs=[person], pooled=False, reason=reason,
-                                 generate_code=True, collected_at=min(_at(today, 9, 5 * n), now), by=by)
+        registering.sample_register(campaign=campaign, site=school, swabs=[person], pooled=False, reason=reason,
+                                    generate_code=True, collected_at=min(_at(today, 9, 5 * n), now), by=by)
     log(f"Laboratory demo: campaign «{campaign.name}», {Sample.objects.filter(campaign=campaign).count()} tubes.")
     return campaign
 

@@ -103,15 +103,15 @@ def test_pool_at_the_sampling_desk_on_a_phone(phone_page, desk_site):
 def test_campaign_page_and_the_lab_receiving(page, desk_site, staff, make_user):
     from lachan.accounts.roles import Role
     from lachan.labs.models import Laboratory, Sample
-    from lachan.labs.sampling import services
+    from lachan.labs.sampling import registering
 
     site, people = desk_site
     campaign = site.campaign
     at = timezone.now() - timedelta(hours=26)
-    services.sample_register(campaign=campaign, site=site, swabs=people[:5], code="TG-POOL-0001", collected_at=at,
-                             by=staff.commune)
-    services.sample_register(campaign=campaign, site=site, swabs=[people[5]], code="TG-0002", reason="symptoms",
-                             by=staff.commune)
+    registering.sample_register(campaign=campaign, site=site, swabs=people[:5], code="TG-POOL-0001", collected_at=at,
+                                by=staff.commune)
+    registering.sample_register(campaign=campaign, site=site, swabs=[people[5]], code="TG-0002", reason="symptoms",
+                                by=staff.commune)
     login(page, "commune")
     page.goto(f"/labs/campaigns/{campaign.pk}/")
     assert page.locator("[data-testid=sample-row]").count() == 2

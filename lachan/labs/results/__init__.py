@@ -1,26 +1,30 @@
 """Results inside the laboratory: one sample's result by hand, result files (imports), release and telling
 the people, re-tests (PLAN13 B.2). What results set off (cases, tracing) is lachan.workflows.lab_results."""
 
-from .imports import (
-    AlreadyImported,
-    Checked,
+from .files import (
     Layout,
-    Row,
-    already_imported,
-    errors_csv,
+    cell_text,
     find_header,
     guess_columns,
     headings_of,
+    layout_for,
+    mapping_save,
+    read_table,
+    result_words_default,
+    word_key,
+)
+from .imports import (
+    AlreadyImported,
+    Checked,
+    Row,
+    already_imported,
+    errors_csv,
     import_apply,
     import_check,
     import_laboratory,
     import_refused,
     import_release,
     import_summary_add,
-    layout_for,
-    mapping_save,
-    read_table,
-    result_words_default,
 )
 from .release import (
     PositiveSwab,
@@ -62,11 +66,11 @@ from .services import (
 __all__ = [
     "SampleFacts", "parse_ct", "result_problems", "laboratory_problems", "facts_of", "result_enter",
     "result_release", "result_correct", "retest_register", "outcome_for", "PositiveSwab", "Released",
-    "results_released", "results_tell", "results_tell_task", "import_told", "swabs_link_case",
-    "AlreadyImported", "errors_csv", "read_table", "Layout", "guess_columns", "find_header", "layout_for",
-    "Row", "Checked", "import_check", "already_imported", "import_refused", "import_apply", "import_release",
-    "import_summary_add", "headings_of", "mapping_save", "result_words_default", "import_laboratory",
-    "laboratories_for", "result_sample_get", "result_sample_swabs", "imports_in_scope", "import_list",
-    "import_get", "mapping_list", "mapping_get", "retests_due", "retests_audited", "retest_swab_get",
-    "NegativeResult", "negative_results",
+    "results_released", "results_tell", "results_tell_task", "import_told", "swabs_link_case", "word_key",
+    "read_table", "Layout", "cell_text", "guess_columns", "find_header", "layout_for", "headings_of",
+    "mapping_save", "result_words_default", "AlreadyImported", "errors_csv", "Row", "Checked", "import_check",
+    "already_imported", "import_refused", "import_apply", "import_release", "import_summary_add",
+    "import_laboratory", "laboratories_for", "result_sample_get", "result_sample_swabs", "imports_in_scope",
+    "import_list", "import_get", "mapping_list", "mapping_get", "retests_due", "retests_audited",
+    "retest_swab_get", "NegativeResult", "negative_results",
 ]

@@ -20,7 +20,7 @@ from lachan.geo.api import UNIT_LABEL
 from lachan.geo.models import AdminLevel, AdminUnit
 
 from ..models import ColumnMapping, ResultImport, Swab
-from . import imports
+from . import files, imports
 from . import selectors as results_selectors
 from . import services as results
 
@@ -125,7 +125,7 @@ class MappingIn(Schema):
     result_words: dict[str, str] = Field({}, description="a word of the result column → positive, negative, "
                                                          "inconclusive or invalid")
     date_format: str = Field("", description="empty (common formats, day first) or one of: "
-                                             + ", ".join(imports.DATE_FORMATS))
+                                             + ", ".join(files.DATE_FORMATS))
     header_row: int = 1
 
 
@@ -133,14 +133,14 @@ class MappingIn(Schema):
 def create_mapping(request, payload: MappingIn):
     laboratory = imports.import_laboratory(laboratory_id=payload.laboratory, by=request.user)
     data = payload.dict(exclude={"laboratory"})
-    return Status(201, imports.mapping_save(laboratory=laboratory, by=request.user, **data))
+    return Status(201, files.mapping_save(laboratory=laboratory, by=request.user, **data))
 
 
 @router.put("/mappings/{uuid:mapping_id}", response={200: MappingOut, **ERRORS}, summary="Change a file layout")
 def update_mapping(request, mapping_id: UUID, payload: MappingIn):
     mapping: ColumnMapping = results_selectors.mapping_get(user=request.user, mapping_id=mapping_id)
     data = payload.dict(exclude={"laboratory"})
-    return imports.mapping_save(laboratory=mapping.laboratory, mapping=mapping, by=request.user, **data)
+    return files.mapping_save(laboratory=mapping.laboratory, mapping=mapping, by=request.user, **data)
 
 
 class RetestOut(Schema):

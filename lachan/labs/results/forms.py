@@ -8,7 +8,7 @@ from lachan.core.errors import DomainError, ValidationFailed
 from lachan.core.widgets import DateTimeInput
 
 from ..models import ColumnMapping, Laboratory, Result
-from . import imports
+from . import files
 
 LOCAL_DATETIME = DateTimeInput()
 RESULT_CHOICES = [("", "—"), *Result.choices]
@@ -85,7 +85,7 @@ class RetestForm(forms.Form):
 class SampleFileForm(forms.Form):
     file = forms.FileField(label=_("An example of the laboratory's file (CSV or .xlsx)"))
     header_row = forms.IntegerField(label=_("Row of the headings (empty: found by itself)"), required=False,
-                                    min_value=1, max_value=imports.HEADER_SEARCH_ROWS)
+                                    min_value=1, max_value=files.HEADER_SEARCH_ROWS)
 
 
 def apply_errors(form: forms.Form, exc: DomainError) -> None:

@@ -6,6 +6,7 @@ Every row is validated before anything is written; the whole file is applied or 
 is kept with its row-by-row errors for the report. The same file twice changes nothing (its SHA-256 is
 unique per laboratory). Built for 50,000-row files: samples looked up with one query per batch of codes,
 written with one UPDATE per batch (executemany on SQLite, UPDATE … FROM unnest(…) on PostgreSQL).
+Reading the file and its layout: lachan.labs.results.files.
 What follows a released result beyond the laboratory (cases, tracing) is lachan.workflows.lab_results.
 """
 
@@ -23,7 +24,6 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from openpyxl.utils.datetime import from_excel
 
 from lachan.accounts.actors import is_system
@@ -32,10 +32,9 @@ from lachan.accounts.jurisdiction import scope_for, unit_in_scope
 from lachan.accounts.models import AuditAction
 from lachan.accounts.roles import Perm
 from lachan.core.db import chunked, db_datetime, is_postgresql
-from lachan.core.errors import DomainError, NotFound, ValidationFailed
+from lachan.core.errors import DomainError, NotFound
 from lachan.core.exports import csv_text
-from lachan.core.tables import RowError, TableError, table_read
-from lachan.core.text import fold
+from lachan.core.tables import RowError
 
 from ..access import require_perm, user_laboratory
 from ..errors import LabErrorCode
@@ -50,53 +49,15 @@ from ..models import (
     Swab,
 )
 from ..policy import lab_rules
+from .files import FIELDS, Layout, cell_text, layout_for, read_table, word_key
 from .release import Released, results_released
 from .services import CLOCK_SKEW, SampleFacts, parse_ct, result_problems
 
-MAX_BYTES = 50 * 1024 * 1024
-MAX_ROWS = 200_000
 MAX_KEPT_ERRORS = 50_000  # a refused file keeps this many row errors for its report
-HEADER_SEARCH_ROWS = 15  # labs put a title and the lab's name above the headings
 BATCH = 5000
-
-FIELDS = ("code", "result", "ct", "tested_at")
-FIELD_LABELS = {
-    "code": gettext_lazy("sample or pool code"), "result": gettext_lazy("result"), "ct": gettext_lazy("Ct value"),
-    "tested_at": gettext_lazy("test date"),
-}
-REQUIRED = ("code", "result")
-# Headings as labs send them, folded (lower case, no diacritics) → field.
-HEADINGS = {
-    "code": ("ma mau", "ma ong", "sample id", "sample code", "ma so mau", "ma mau gop", "ma gop", "ma ong mau",
-             "pool id", "pool code", "code", "ma", "ma xet nghiem", "barcode", "ma vach", "so hieu mau"),
-    "result": ("ket qua", "result", "ket qua xet nghiem", "kq", "kq xet nghiem", "test result", "ket luan"),
-    "ct": ("ct", "gia tri ct", "ct n gene", "ct gen n", "ct value", "ct n", "n gene", "gen n", "chi so ct"),
-    "tested_at": ("ngay xet nghiem", "ngay tra ket qua", "ngay tra kq", "ngay xn", "tested at", "test date",
-                  "date tested", "ngay thuc hien", "thoi gian xet nghiem", "ngay co ket qua", "result date", "date"),
-}
-# Result words, folded → Result. A mapping may add its own.
-RESULT_WORDS = {
-    "am tinh": Result.NEGATIVE, "am": Result.NEGATIVE, "negative": Result.NEGATIVE, "neg": Result.NEGATIVE,
-    "-": Result.NEGATIVE, "khong phat hien": Result.NEGATIVE, "not detected": Result.NEGATIVE, "(-)": Result.NEGATIVE,
-    "duong tinh": Result.POSITIVE, "duong": Result.POSITIVE, "positive": Result.POSITIVE, "pos": Result.POSITIVE,
-    "+": Result.POSITIVE, "phat hien": Result.POSITIVE, "detected": Result.POSITIVE, "(+)": Result.POSITIVE,
-    "nghi ngo": Result.INCONCLUSIVE, "khong xac dinh": Result.INCONCLUSIVE, "inconclusive": Result.INCONCLUSIVE,
-    "inc": Result.INCONCLUSIVE, "can xet nghiem lai": Result.INCONCLUSIVE, "equivocal": Result.INCONCLUSIVE,
-    "khong hop le": Result.INVALID, "invalid": Result.INVALID, "loi": Result.INVALID, "mau loi": Result.INVALID,
-}
-DATE_FORMATS = {  # the choices a mapping offers; blank: try the common ones, day first as in Vietnam
-    "%d/%m/%Y": "dd/mm/yyyy", "%m/%d/%Y": "mm/dd/yyyy", "%Y-%m-%d": "yyyy-mm-dd", "%d-%m-%Y": "dd-mm-yyyy",
-    "%d.%m.%Y": "dd.mm.yyyy",
-}
 EXCEL_SERIALS = (36526, 73051)  # Excel day numbers of 2000-01-01 and 2100-01-01
 _COMMON_DATES = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%y")
 _TIME_SUFFIXES = ("", " %H:%M", " %H:%M:%S", "T%H:%M:%S", "T%H:%M")
-
-
-def _word_key(value: Any) -> str:
-    """A result cell as looked up in the words: folded, or the sign itself ("+", "-", "(+)")."""
-    text = str(value or "").strip()
-    return fold(text) or text.replace(" ", "")
 
 
 class AlreadyImported(DomainError):
@@ -106,105 +67,6 @@ class AlreadyImported(DomainError):
 def errors_csv(errors: list[list]) -> str:
     """The row-by-row report of a refused file (rows as kept in ResultImport.errors)."""
     return csv_text([_("Row"), _("Column"), _("Sample code"), _("Error")], errors)
-
-
-# ---- reading the file ----------------------------------------------------------------------------------------
-
-def read_table(data: bytes, filename: str) -> tuple[list[list[Any]], str]:
-    """(rows, what was read: "xlsx" or the CSV's encoding). CSV cells are text; Excel cells keep their types. A
-    lab puts a title and its name above the headings: up to HEADER_SEARCH_ROWS rows besides MAX_ROWS."""
-    try:
-        table = table_read(data, filename, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, header_rows=HEADER_SEARCH_ROWS)
-    except TableError as exc:
-        code = LabErrorCode.IMPORT_ENCODING if exc.reason == "encoding" else LabErrorCode.IMPORT_FILE
-        raise DomainError(code, exc.message, field="file") from None
-    return table.rows, table.encoding
-
-
-# ---- the layout: which column is which ------------------------------------------------------------------------
-
-@dataclass
-class Layout:
-    header_row: int  # 0-based index in the table
-    headings: list[str]
-    columns: dict[str, int]  # field → column index
-    words: dict[str, str]  # folded result word → Result
-    date_format: str = ""
-
-    def heading(self, name: str) -> str:
-        index = self.columns.get(name)
-        return self.headings[index] if index is not None else ""
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def guess_columns(headings: list[str]) -> dict[str, int]:
-    """The common headings recognised: field → column index (the first matching column wins)."""
-    found: dict[str, int] = {}
-    for index, heading in enumerate(headings):
-        key = fold(heading)
-        if not key:
-            continue
-        for name, names in HEADINGS.items():
-            if name in found:
-                continue
-            if key in names or (name == "ct" and key.startswith("ct ")):
-                found[name] = index
-                break
-    return found
-
-
-def find_header(table: list[list[Any]]) -> int | None:
-    """The first row (0-based) among the first few where the code and result headings are both recognised."""
-    for index, row in enumerate(table[:HEADER_SEARCH_ROWS]):
-        found = guess_columns([_cell_text(v) for v in row])
-        if all(name in found for name in REQUIRED):
-            return index
-    return None
-
-
-def layout_for(table: list[list[Any]], mapping: ColumnMapping | None) -> Layout:
-    """The mapping's layout, or the common headings found in the file. DomainError(IMPORT_COLUMNS) listing
-    what is missing."""
-    words = dict(RESULT_WORDS)
-    if mapping is not None:
-        words.update({_word_key(k): v for k, v in (mapping.result_words or {}).items() if v in Result.values})
-        index = max(mapping.header_row, 1) - 1
-        if index >= len(table):
-            raise DomainError(LabErrorCode.IMPORT_COLUMNS, _("The file has no row %(n)d with the headings.")
-                              % {"n": index + 1}, field="file")
-        headings = [_cell_text(v) for v in table[index]]
-        folded = [fold(h) for h in headings]
-        columns, missing = {}, []
-        for name in FIELDS:
-            wanted = (mapping.columns or {}).get(name)
-            if not wanted:
-                continue
-            if fold(wanted) in folded:
-                columns[name] = folded.index(fold(wanted))
-            else:
-                missing.append(wanted)
-        if missing or any(name not in columns for name in REQUIRED):
-            raise DomainError(LabErrorCode.IMPORT_COLUMNS, _(
-                "The file does not have the columns of the layout “%(name)s”: %(missing)s. Its headings (row %(row)d) "
-                "are: %(found)s.") % {"name": mapping.name, "missing": ", ".join(missing or REQUIRED), "row": index + 1,
-                                       "found": ", ".join(h for h in headings if h) or "—"}, field="file")
-        return Layout(index, headings, columns, words, mapping.date_format)
-    index = find_header(table)
-    if index is None:
-        first = next((row for row in table[:HEADER_SEARCH_ROWS] if any(_cell_text(v) for v in row)), [])
-        raise DomainError(LabErrorCode.IMPORT_COLUMNS, _(
-            "No sample code and result columns were found (e.g. “Mã mẫu” and “Kết quả”). The first headings are: "
-            "%(found)s. Choose or create the laboratory's file layout.")
-            % {"found": ", ".join(_cell_text(v) for v in first if _cell_text(v)) or "—"}, field="file")
-    headings = [_cell_text(v) for v in table[index]]
-    return Layout(index, headings, guess_columns(headings), words)
 
 
 # ---- checking every row ----------------------------------------------------------------------------------------
@@ -359,7 +221,7 @@ def _check_rows(checked: Checked, table: list[list[Any]], layout: Layout, *, now
             continue
         number = index + 1
         n = len(cells)
-        code = _cell_text(cells[i_code] if i_code < n else None).upper()
+        code = cell_text(cells[i_code] if i_code < n else None).upper()
         problems = []
         if not code:
             problems.append(("code", _("The sample code is missing.")))
@@ -370,11 +232,11 @@ def _check_rows(checked: Checked, table: list[list[Any]], layout: Layout, *, now
         else:
             first_row[code] = number
         raw_result = cells[i_result] if i_result < n else None
-        result = words.get(_word_key(raw_result))
+        result = words.get(word_key(raw_result))
         if result is None:
             problems.append(("result", _("Unknown result “%(value)s” (expected e.g. Âm tính, Dương tính, Negative, "
-                                         "Positive, NEG, POS).") % {"value": _cell_text(raw_result)}
-                             if _cell_text(raw_result) else _("The result is missing.")))
+                                         "Positive, NEG, POS).") % {"value": cell_text(raw_result)}
+                             if cell_text(raw_result) else _("The result is missing.")))
         raw_ct = cells[i_ct] if i_ct < n else None
         try:
             if raw_ct.__class__ is str:  # CSV cells repeat ("", "-"): each text parsed once
@@ -383,13 +245,13 @@ def _check_rows(checked: Checked, table: list[list[Any]], layout: Layout, *, now
                 ct = parse_ct(raw_ct)
         except (ValueError, TypeError):
             ct = None
-            problems.append(("ct", _("The Ct value “%(value)s” is not a number.") % {"value": _cell_text(raw_ct)}))
+            problems.append(("ct", _("The Ct value “%(value)s” is not a number.") % {"value": cell_text(raw_ct)}))
         try:
             tested_at = parse_date(cells[i_date] if i_date < n else None)
         except ValueError:
             tested_at = None
             problems.append(("tested_at", _("“%(value)s” is not a date (dd/mm/yyyy).") % {
-                "value": _cell_text(cells[i_date])}))
+                "value": cell_text(cells[i_date])}))
         if problems:
             errors.extend(RowError(number, f, m, code=code, column=columns.get(f, "")) for f, m in problems)
             continue
@@ -571,87 +433,6 @@ def import_summary_add(*, result_import: ResultImport, counts: dict[str, int]) -
     """Counts from what followed beyond the laboratory (cases confirmed, linked), kept with the import."""
     result_import.summary = {**result_import.summary, **counts}
     result_import.save(update_fields=["summary", "changed_at"])
-
-
-# ---- layouts (ColumnMapping) ------------------------------------------------------------------------------------
-
-def headings_of(data: bytes, filename: str, *, header_row: int | None = None) -> tuple[int, list[str], list[list[str]]]:
-    """(header row, 1-based; its headings; the first rows under it as text) of a sample file, for the page
-    that maps a lab's layout once."""
-    table, _encoding = read_table(data, filename)
-    if header_row:
-        index = header_row - 1
-    else:
-        found = find_header(table)
-        if found is None:  # headings unknown: the fullest of the first rows (titles fill one cell)
-            counts = [sum(1 for v in row if _cell_text(v)) for row in table[:HEADER_SEARCH_ROWS]]
-            found = counts.index(max(counts)) if counts else 0
-        index = found
-    if index >= len(table):
-        raise DomainError(LabErrorCode.IMPORT_COLUMNS, _("The file has no row %(n)d.") % {"n": index + 1},
-                          field="header_row")
-    headings = [_cell_text(v) for v in table[index]]
-    rows = [[_cell_text(v) for v in row] for row in table[index + 1:index + 201]]
-    return index + 1, headings, rows
-
-
-@transaction.atomic(durable=True)
-def mapping_save(*, laboratory: Laboratory, name: str, columns: dict[str, str], result_words: dict[str, str],
-                 date_format: str = "", header_row: int = 1, mapping: ColumnMapping | None = None, by) -> ColumnMapping:
-    """Create or change a laboratory's file layout."""
-    require_perm(by, Perm.LABS_RESULT)
-    errors = []
-    name = " ".join(str(name or "").split())
-    if not name or len(name) > 100:
-        errors.append(DomainError(LabErrorCode.MAPPING_INVALID, _("Give the layout a name (at most 100 characters)."),
-                                  field="name"))
-    elif ColumnMapping.objects.filter(laboratory=laboratory, name=name).exclude(
-            pk=mapping.pk if mapping else None).exists():
-        errors.append(DomainError(LabErrorCode.MAPPING_INVALID, _("This laboratory already has a layout with this name."),
-                                  field="name"))
-    clean_columns = {}
-    for key, heading in (columns or {}).items():
-        heading = " ".join(str(heading or "").split())
-        if key not in FIELDS:
-            errors.append(DomainError(LabErrorCode.MAPPING_INVALID, _("Unknown field %(name)s.") % {"name": key}, field=key))
-        elif heading:
-            clean_columns[key] = heading[:200]
-    for key in REQUIRED:
-        if key not in clean_columns:
-            errors.append(DomainError(LabErrorCode.MAPPING_INVALID, _("Choose the column of the %(field)s.")
-                                      % {"field": FIELD_LABELS[key]}, field=key))
-    chosen = [fold(h) for h in clean_columns.values()]
-    if len(set(chosen)) < len(chosen):
-        errors.append(DomainError(LabErrorCode.MAPPING_INVALID, _("A column is chosen for two fields."), field="columns"))
-    words = {}
-    for word, value in (result_words or {}).items():
-        if not value:
-            continue
-        if value not in Result.values:
-            errors.append(DomainError(LabErrorCode.MAPPING_INVALID, _("Unknown result “%(value)s”.") % {"value": value},
-                                      field="result_words"))
-        elif _word_key(word):
-            words[_word_key(word)] = value
-    if date_format and date_format not in DATE_FORMATS:
-        errors.append(DomainError(LabErrorCode.MAPPING_INVALID, _("Unknown date format."), field="date_format"))
-    if not isinstance(header_row, int) or not 1 <= header_row <= HEADER_SEARCH_ROWS:
-        errors.append(DomainError(LabErrorCode.MAPPING_INVALID, _("The headings are on one of the first %(n)d rows.")
-                                  % {"n": HEADER_SEARCH_ROWS}, field="header_row"))
-    if errors:
-        raise ValidationFailed(errors)
-    actor = by if getattr(by, "is_authenticated", False) else None
-    mapping = mapping or ColumnMapping(laboratory=laboratory, created_by=actor)
-    mapping.name, mapping.columns, mapping.result_words = name, clean_columns, words
-    mapping.date_format, mapping.header_row, mapping.changed_by = date_format, header_row, actor
-    mapping.save()
-    audit_record(actor=by, action="labs.mapping_save", object_type="labs_mapping", object_id=mapping.pk,
-                 detail={"name": name})
-    return mapping
-
-
-def result_words_default(values: list[str]) -> dict[str, str]:
-    """The result each distinct value of a file's result column is read as without setup ("" when unknown)."""
-    return {value: RESULT_WORDS.get(_word_key(value), "") for value in values}
 
 
 def import_laboratory(*, laboratory_id, by) -> Laboratory:

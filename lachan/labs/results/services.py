@@ -246,7 +246,7 @@ def retest_register(*, swab: Swab, code: str = "", generate_code: bool = False, 
     """The individual sample of a person whose pool was positive (or whose result was unclear), registered
     as any sample of the campaign (lachan.labs.services.sample_register links it to the swab it re-tests,
     which leaves the commune's re-test list)."""
-    from ..sampling.services import SwabIn, sample_register
+    from ..sampling.registering import SwabIn, sample_register
 
     require_perm(by, Perm.LABS_SAMPLE)
     swab = Swab.objects.select_for_update().select_related("sample").filter(pk=swab.pk).first()

@@ -21,7 +21,7 @@ from lachan.core.pagination import page_of
 from lachan.geo.models import AdminLevel, AdminUnit
 
 from ..models import ImportStatus, Result
-from . import imports
+from . import files, imports
 from . import selectors as results_selectors
 from . import services as results
 from .api import errors_csv_response
@@ -77,8 +77,8 @@ def import_errors_csv(request, import_id):
 @staff_view(Perm.LABS_RESULT)
 def mapping_list(request):
     return render(request, "labs/mapping_list.html", {
-        "mappings": results_selectors.mapping_list(user=request.user), "field_labels": imports.FIELD_LABELS,
-        "fields": imports.FIELDS, "laboratories": results_selectors.laboratories_for(request.user),
+        "mappings": results_selectors.mapping_list(user=request.user), "field_labels": files.FIELD_LABELS,
+        "fields": files.FIELDS, "laboratories": results_selectors.laboratories_for(request.user),
     })
 
 
@@ -100,13 +100,13 @@ def mapping_edit(request, mapping_id=None):
         if upload.is_valid():
             handle = upload.cleaned_data["file"]
             try:
-                header_row, headings, rows = imports.headings_of(handle.read(), handle.name,
-                                                                 header_row=upload.cleaned_data["header_row"])
+                header_row, headings, rows = files.headings_of(handle.read(), handle.name,
+                                                               header_row=upload.cleaned_data["header_row"])
             except DomainError as exc:
                 upload.add_error("file", str(exc.message))
             else:
                 example = {"headings": headings, "rows": rows, "header_row": header_row}
-                guessed = imports.guess_columns(headings)
+                guessed = files.guess_columns(headings)
                 chosen = {name: headings[i] for name, i in guessed.items()} | {
                     k: v for k, v in chosen.items() if v in headings}
     elif step in ("save", "refresh"):
@@ -117,7 +117,7 @@ def mapping_edit(request, mapping_id=None):
                        "header_row": int(example.get("header_row") or 1)}
         except (ValueError, TypeError, AttributeError):
             example = {"headings": [], "rows": [], "header_row": 1}
-        chosen = {name: data.get(f"column_{name}", "").strip() for name in imports.FIELDS}
+        chosen = {name: data.get(f"column_{name}", "").strip() for name in files.FIELDS}
         words = {}
         for word, value in zip(data.getlist("word"), data.getlist("word_result"), strict=False):
             if word.strip():
@@ -127,7 +127,7 @@ def mapping_edit(request, mapping_id=None):
                 laboratory = (mapping.laboratory if mapping else
                               imports.import_laboratory(laboratory_id=data.get("laboratory"), by=request.user))
                 header_row = int(data.get("header_row") or 1)
-                mapping = imports.mapping_save(
+                mapping = files.mapping_save(
                     laboratory=laboratory, name=data.get("name", ""), columns=chosen, result_words=words,
                     date_format=data.get("date_format", ""), header_row=header_row, mapping=mapping, by=request.user)
             except (ValueError, TypeError):
@@ -147,14 +147,14 @@ def mapping_edit(request, mapping_id=None):
             value = row[index].strip() if index < len(row) else ""
             if value and value not in seen:
                 seen.append(value)
-    defaults = imports.result_words_default(seen[:30])
+    defaults = files.result_words_default(seen[:30])
     word_rows = [(w, words.get(w, defaults.get(w, ""))) for w in seen[:30]]
     word_rows += [(w, r) for w, r in words.items() if w not in seen]
     word_rows += [("", "")] * 3
     return render(request, "labs/mapping_form.html", {
         "mapping": mapping, "upload": upload, "example": example, "example_json": json.dumps(example),
-        "chosen": chosen, "fields": [(name, imports.FIELD_LABELS[name], name in imports.REQUIRED) for name in imports.FIELDS],
-        "word_rows": word_rows, "results": Result.choices, "date_formats": imports.DATE_FORMATS.items(),
+        "chosen": chosen, "fields": [(name, files.FIELD_LABELS[name], name in files.REQUIRED) for name in files.FIELDS],
+        "word_rows": word_rows, "results": Result.choices, "date_formats": files.DATE_FORMATS.items(),
         "errors": errors, "laboratories": laboratories,
         "name": data.get("name", "") if step else (mapping.name if mapping else ""),
         "date_format": data.get("date_format", "") if step in ("save", "refresh") else (

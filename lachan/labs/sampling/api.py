@@ -16,7 +16,7 @@ from lachan.core.schemas import ErrorOut
 from lachan.geo.api import UNIT_LABEL
 
 from ..models import Campaign, CampaignKind, Sample, Swab, SwabReason, TestType
-from . import selectors, services
+from . import registering, selectors, services
 
 router = Router(tags=["labs"])
 
@@ -259,11 +259,11 @@ class SampleBatchOut(Schema):
     results: list[SampleResult]
 
 
-def _sample_args(payload: SampleIn) -> services.SampleIn:
-    swabs = [services.SwabIn(person=s.person_id or s.national_id or s.phone, reason=s.reason) for s in payload.swabs]
-    return services.SampleIn(campaign=payload.campaign, site=payload.site, code=payload.code,
-                             generate_code=payload.generate_code, pooled=payload.pooled, reason=payload.reason,
-                             collected_at=payload.collected_at, swabs=swabs)
+def _sample_args(payload: SampleIn) -> registering.SampleIn:
+    swabs = [registering.SwabIn(person=s.person_id or s.national_id or s.phone, reason=s.reason) for s in payload.swabs]
+    return registering.SampleIn(campaign=payload.campaign, site=payload.site, code=payload.code,
+                                generate_code=payload.generate_code, pooled=payload.pooled, reason=payload.reason,
+                                collected_at=payload.collected_at, swabs=swabs)
 
 
 @router.get("/samples", response={200: SamplePage, **ERRORS}, summary="Samples you see, newest first")
@@ -287,7 +287,7 @@ def create_sample(request, payload: SampleIn):
     round. All or nothing; every problem is listed in `errors`. Sending the same tube with the same people
     again answers 200 with the sample already registered (a retry)."""
     args = _sample_args(payload)
-    sample = services.sample_register(
+    sample = registering.sample_register(
         campaign=args.campaign, site=args.site, code=args.code, generate_code=args.generate_code, swabs=args.swabs,
         pooled=args.pooled, reason=args.reason, collected_at=args.collected_at, by=request.user)
     return Status(201 if sample.created else 200, sample)
@@ -298,7 +298,7 @@ def create_samples(request, payload: SampleBatchIn):
     """Up to 200 samples as a scanner app sends them. Each is registered or refused on its own (all or
     nothing for that sample) and answered in order: status 201 (registered), 200 (already registered with
     the same people: a retry) or the error's status with its error."""
-    results = services.samples_register_many(items=[_sample_args(s) for s in payload.samples], by=request.user)
+    results = registering.samples_register_many(items=[_sample_args(s) for s in payload.samples], by=request.user)
     answers, counts = [], {"created": 0, "existing": 0, "failed": 0}
     for result in results:
         if isinstance(result, DomainError):
@@ -387,7 +387,7 @@ def lab_queue(request, status: Literal["collected", "received"] | None = None, p
 class CodesIn(Schema):
     campaign: UUID
     site: UUID | None = None
-    count: int = Field(..., ge=1, le=services.MAX_RESERVE)
+    count: int = Field(..., ge=1, le=registering.MAX_RESERVE)
 
 
 class CodesOut(Schema):
@@ -398,5 +398,5 @@ class CodesOut(Schema):
 def reserve_codes(request, payload: CodesIn):
     campaign = selectors.campaign_get(user=request.user, campaign_id=payload.campaign)
     site = selectors.site_get(user=request.user, site_id=payload.site) if payload.site else None
-    codes = services.codes_reserve(campaign=campaign, site=site, count=payload.count, by=request.user)
+    codes = registering.codes_reserve(campaign=campaign, site=site, count=payload.count, by=request.user)
     return Status(201, {"codes": codes})

@@ -12,7 +12,8 @@ from lachan.geo.models import AdminUnit
 
 from ..models import CampaignKind, Laboratory, SwabReason, TestType
 from ..policy import lab_rules
-from .services import MAX_RECEIVE, MAX_RESERVE
+from .registering import MAX_RESERVE
+from .services import MAX_RECEIVE
 
 
 class LabField(forms.ModelChoiceField):

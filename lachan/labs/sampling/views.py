@@ -23,7 +23,7 @@ from lachan.core.pagination import page_of
 from ..errors import LabErrorCode
 from ..models import CampaignKind, SampleStatus, SwabReason
 from ..policy import lab_rules
-from . import selectors, services
+from . import registering, selectors, services
 from .forms import (
     REJECT_REASONS,
     BlankLabelsForm,
@@ -243,7 +243,7 @@ def desk(request, site_id):
             _add_members(state, person, limit, errors)
             state.query = ""
         elif action == "paste" and state.paste.strip():
-            found = services.people_resolve([v for v in services.parse_codes(state.paste) if v], by=request.user)
+            found = registering.people_resolve([v for v in services.parse_codes(state.paste) if v], by=request.user)
             for value in found:
                 if isinstance(value, DomainError):
                     errors.append(str(value.message))
@@ -251,7 +251,7 @@ def desk(request, site_id):
             state.paste = "" if not errors else state.paste
         elif action == "save":
             try:
-                sample = services.sample_register(
+                sample = registering.sample_register(
                     campaign=campaign, site=site, code=state.code, generate_code=state.generate,
                     swabs=state.members, pooled=state.mode == "pool", reason=state.reason,
                     collected_at=_collected_at(state.collected_at), by=request.user)
@@ -394,8 +394,8 @@ def blank_labels(request, campaign_id):
     if form.is_valid():
         site = next((s for s in sites if str(s.pk) == form.cleaned_data["site"]), None)
         try:
-            codes = services.codes_reserve(campaign=campaign, site=site, count=form.cleaned_data["count"],
-                                           by=request.user)
+            codes = registering.codes_reserve(campaign=campaign, site=site, count=form.cleaned_data["count"],
+                                              by=request.user)
         except (NotFound, PermissionDenied):
             raise
         except DomainError as exc:

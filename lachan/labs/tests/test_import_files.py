@@ -12,7 +12,7 @@ from lachan.core.errors import DomainError, NotFound, ValidationFailed
 from lachan.core.tables import text_decode
 from lachan.labs.models import ImportStatus, ResultImport, Sample, SampleStatus, Swab, SwabOutcome
 from lachan.labs.models import TestType as Kind
-from lachan.labs.results import imports
+from lachan.labs.results import files, imports
 from lachan.labs.tests.results_fixtures import *  # noqa: F403
 from lachan.labs.tests.results_fixtures import csv_bytes, hours_ago, to_cp1258, xlsx_bytes
 from lachan.notifications.models import Message
@@ -319,12 +319,12 @@ def test_mapping_from_a_sample_file_then_import(lab_world):
     w = lab_world
     samples(w, 2)
     example = csv_bytes([*LAB_FILE, ["S-0", "Không phát hiện SARS-CoV-2", "", "12/01/2021"]])
-    header_row, headings, rows = imports.headings_of(example, "mau.csv", header_row=3)
+    header_row, headings, rows = files.headings_of(example, "mau.csv", header_row=3)
     assert header_row == 3 and headings == ["Số hiệu ống", "KQ cuối", "Ct gen E", "Thời điểm"]
     assert rows[0][0] == "S-0"
-    assert imports.result_words_default(["Âm tính", "Dương tính SARS-CoV-2"]) == {
+    assert files.result_words_default(["Âm tính", "Dương tính SARS-CoV-2"]) == {
         "Âm tính": "negative", "Dương tính SARS-CoV-2": ""}
-    mapping = imports.mapping_save(
+    mapping = files.mapping_save(
         laboratory=w.lab, name="BV Đa khoa", header_row=3, date_format="%m/%d/%Y",
         columns={"code": "Số hiệu ống", "result": "KQ cuối", "ct": "Ct gen E", "tested_at": "Thời điểm"},
         result_words={"Dương tính SARS-CoV-2": "positive", "Không phát hiện SARS-CoV-2": "negative", "Khác": ""},
@@ -351,8 +351,8 @@ def test_mapping_from_a_sample_file_then_import(lab_world):
 
 def test_mapping_of_another_laboratory_and_bad_mappings(lab_world):
     w = lab_world
-    theirs = imports.mapping_save(laboratory=w.other_lab, name="Mẫu", columns={"code": "Mã", "result": "KQ"},
-                                  result_words={}, by=w.other_lab_user)
+    theirs = files.mapping_save(laboratory=w.other_lab, name="Mẫu", columns={"code": "Mã", "result": "KQ"},
+                                result_words={}, by=w.other_lab_user)
     with pytest.raises(NotFound):
         run(w, csv_bytes([["Mã", "KQ"], ["S-0", "Âm tính"]]), mapping=theirs)
     for kwargs, field in [
@@ -367,7 +367,7 @@ def test_mapping_of_another_laboratory_and_bad_mappings(lab_world):
     ]:
         args = {"laboratory": w.lab, "result_words": {}, **kwargs}
         with pytest.raises(ValidationFailed) as err:
-            imports.mapping_save(by=w.lab_user if args["laboratory"] == w.lab else w.other_lab_user, **args)
+            files.mapping_save(by=w.lab_user if args["laboratory"] == w.lab else w.other_lab_user, **args)
         assert field in {e.field for e in err.value.errors}, kwargs
 
 

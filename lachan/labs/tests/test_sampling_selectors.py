@@ -11,7 +11,7 @@ from lachan.accounts.roles import Role
 from lachan.core.errors import NotFound, PermissionDenied
 from lachan.geo.models import Place, PlaceKind
 from lachan.labs.models import Campaign, Sample, SampleStatus, Swab, SwabOutcome
-from lachan.labs.sampling import selectors, services
+from lachan.labs.sampling import registering, selectors, services
 from lachan.labs.tests.sampling_fixtures import *  # noqa: F403
 
 pytestmark = pytest.mark.django_db
@@ -21,16 +21,16 @@ pytestmark = pytest.mark.django_db
 def spread(campaign, staff, people, lab, units):
     """A pool of the commune's people at site 1, an individual sample of a commune2 resident at site 2,
     a pool mixing both at site 2, and the other district's own campaign and sample."""
-    here_pool = services.sample_register(campaign=campaign.campaign, site=campaign.site, swabs=people.here[:5],
-                                         code="S-HERE", by=staff.district)
-    near_one = services.sample_register(campaign=campaign.campaign, site=campaign.site2, swabs=[people.near[0]],
-                                        code="S-NEAR", by=staff.district)
-    mixed = services.sample_register(campaign=campaign.campaign, site=campaign.site2,
-                                     swabs=[people.here[5], people.near[1], people.near[2]], code="S-MIX",
-                                     by=staff.district)
+    here_pool = registering.sample_register(campaign=campaign.campaign, site=campaign.site, swabs=people.here[:5],
+                                            code="S-HERE", by=staff.district)
+    near_one = registering.sample_register(campaign=campaign.campaign, site=campaign.site2, swabs=[people.near[0]],
+                                           code="S-NEAR", by=staff.district)
+    mixed = registering.sample_register(campaign=campaign.campaign, site=campaign.site2,
+                                        swabs=[people.here[5], people.near[1], people.near[2]], code="S-MIX",
+                                        by=staff.district)
     far_campaign = services.campaign_create(name="Gò Công", kind="screening", unit=units.other_district,
                                             starts_on=date(2021, 8, 1), laboratory=lab.other, by=staff.province)
-    far = services.sample_register(campaign=far_campaign, swabs=people.far, code="S-FAR", by=staff.province)
+    far = registering.sample_register(campaign=far_campaign, swabs=people.far, code="S-FAR", by=staff.province)
     return dict(here=here_pool, near=near_one, mixed=mixed, far=far, far_campaign=far_campaign)
 
 

@@ -20,8 +20,8 @@ from lachan.labs.models import (
     SwabOutcome,
     SwabReason,
 )
-from lachan.labs.sampling import services
-from lachan.labs.sampling.services import SampleIn, SwabIn
+from lachan.labs.sampling import registering, services
+from lachan.labs.sampling.registering import SampleIn, SwabIn
 from lachan.labs.tests.sampling_fixtures import *  # noqa: F403
 
 pytestmark = pytest.mark.django_db
@@ -39,8 +39,8 @@ def pool_limits(low: int, high: int) -> None:
 
 
 def register(campaign, people, by, **kw):
-    return services.sample_register(campaign=campaign.campaign, site=kw.pop("site", campaign.site), swabs=people,
-                                    by=by, **kw)
+    return registering.sample_register(campaign=campaign.campaign, site=kw.pop("site", campaign.site), swabs=people,
+                                       by=by, **kw)
 
 
 # ---- campaigns and sites -------------------------------------------------------------------------------
@@ -181,7 +181,7 @@ def test_register_a_pool(campaign, staff, people):
 
 def test_register_an_individual_sample_with_a_generated_code(campaign, staff, people):
     sample = register(campaign, [people.here[0]], staff.commune, generate_code=True, reason="symptoms")
-    prefix = services.code_prefix()
+    prefix = registering.code_prefix()
     assert re.fullmatch(r"82-\d{6}-\d{6}", sample.code) and sample.code == f"{prefix}000001"
     assert not sample.pooled and sample.swabs.get().reason == "symptoms"
     second = register(campaign, [people.here[1]], staff.commune, generate_code=True)
@@ -189,9 +189,9 @@ def test_register_an_individual_sample_with_a_generated_code(campaign, staff, pe
 
 
 def test_generated_codes_skip_codes_typed_by_hand(campaign, staff, people):
-    prefix = services.code_prefix()
+    prefix = registering.code_prefix()
     register(campaign, [people.here[0]], staff.commune, code=f"{prefix}000001")
-    assert services.sample_codes_generate(count=2) == [f"{prefix}000002", f"{prefix}000003"]
+    assert registering.sample_codes_generate(count=2) == [f"{prefix}000002", f"{prefix}000003"]
     assert SampleCodeCounter.objects.get(prefix=prefix).last == 3
 
 
@@ -292,12 +292,12 @@ def test_shared_phone_is_ambiguous(campaign, staff, people):
 
 def test_unknown_campaign_and_site(campaign, staff, people, units, lab):
     with pytest.raises(NotFound) as err:
-        services.sample_register(campaign="nope", swabs=[people.here[0]], code="T-0001", by=staff.commune)
+        registering.sample_register(campaign="nope", swabs=[people.here[0]], code="T-0001", by=staff.commune)
     assert err.value.code == "labs_campaign_not_found"
     other = services.campaign_create(name="Gò Công", kind="screening", unit=units.other_commune,
                                      starts_on=date(2021, 8, 1), by=staff.other_commune)
     with pytest.raises(NotFound):  # another district's campaign is unknown here
-        services.sample_register(campaign=other, swabs=[people.here[0]], code="T-0001", by=staff.commune)
+        registering.sample_register(campaign=other, swabs=[people.here[0]], code="T-0001", by=staff.commune)
     other_site = services.site_create(campaign=other, name="x", commune=units.other_commune, by=staff.other_commune)
     with pytest.raises(NotFound) as err:
         register(campaign, [people.here[0]], staff.commune, code="T-0001", site=other_site)
@@ -372,7 +372,7 @@ def test_batch_each_sample_on_its_own(campaign, staff, people):
         SampleIn(campaign=campaign.campaign.pk, generate_code=True,
                  swabs=[SwabIn(person=people.here[9], reason="contact")]),
     ]
-    results = services.samples_register_many(items=items, by=staff.commune)
+    results = registering.samples_register_many(items=items, by=staff.commune)
     assert isinstance(results[0], Sample) and results[0].swabs.count() == 5
     assert codes_of(results[1]) == ["labs_person_not_found"]
     assert codes_of(results[2]) == ["labs_campaign_not_found"]
@@ -384,15 +384,15 @@ def test_batch_each_sample_on_its_own(campaign, staff, people):
 # ---- blank labels ------------------------------------------------------------------------------------
 
 def test_codes_reserve(campaign, staff):
-    codes = services.codes_reserve(campaign=campaign.campaign, site=campaign.site, count=3, by=staff.commune)
-    prefix = services.code_prefix()
+    codes = registering.codes_reserve(campaign=campaign.campaign, site=campaign.site, count=3, by=staff.commune)
+    prefix = registering.code_prefix()
     assert codes == [f"{prefix}00000{n}" for n in (1, 2, 3)]
-    assert services.sample_codes_generate(count=1) == [f"{prefix}000004"]
+    assert registering.sample_codes_generate(count=1) == [f"{prefix}000004"]
     for count in (0, 501, "3"):
         with pytest.raises(DomainError, match="from 1 to 500"):
-            services.codes_reserve(campaign=campaign.campaign, count=count, by=staff.commune)
+            registering.codes_reserve(campaign=campaign.campaign, count=count, by=staff.commune)
     with pytest.raises(NotFound):
-        services.codes_reserve(campaign=campaign.campaign, count=1, by=staff.other_commune)
+        registering.codes_reserve(campaign=campaign.campaign, count=1, by=staff.other_commune)
 
 
 # ---- the laboratory ----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from lachan.accounts.roles import Role
 from lachan.labs.models import Campaign, Sample, SampleStatus, SamplingSite, Swab
-from lachan.labs.sampling import services
+from lachan.labs.sampling import registering
 from lachan.labs.tests.sampling_fixtures import *  # noqa: F403
 from lachan.web.navigation import capability
 
@@ -68,10 +68,10 @@ def test_create_and_edit_a_campaign(client, staff, units, lab):
 
 
 def test_campaign_page(client, campaign, staff, people, lab):
-    services.sample_register(campaign=campaign.campaign, site=campaign.site, swabs=people.here[:5], code="P-0001",
-                             by=staff.commune)
-    services.sample_register(campaign=campaign.campaign, site=campaign.site, swabs=[people.here[5]], code="P-0002",
-                             by=staff.commune)
+    registering.sample_register(campaign=campaign.campaign, site=campaign.site, swabs=people.here[:5], code="P-0001",
+                                by=staff.commune)
+    registering.sample_register(campaign=campaign.campaign, site=campaign.site, swabs=[people.here[5]], code="P-0002",
+                                by=staff.commune)
     url = reverse("labs:campaign_detail", args=[campaign.campaign.pk])
     client.force_login(staff.commune)
     page = body(client.get(url))
@@ -163,8 +163,8 @@ def test_desk_registers_a_pool(client, campaign, staff, people):
 def test_desk_errors_keep_the_tube(client, campaign, staff, people):
     client.force_login(staff.commune)
     site = campaign.site
-    services.sample_register(campaign=campaign.campaign, site=site, swabs=people.here[:2], code="DESK-0001",
-                             by=staff.commune)
+    registering.sample_register(campaign=campaign.campaign, site=site, swabs=people.here[:2], code="DESK-0001",
+                                by=staff.commune)
     members = [str(p.pk) for p in people.here[1:3]]
     page = body(desk_post(client, site, code="DESK-0001", action="save", mode="pool", member=members))
     assert "The tube code DESK-0001 is already used." in page
@@ -181,7 +181,7 @@ def test_desk_errors_keep_the_tube(client, campaign, staff, people):
                          reason="symptoms")
     assert response.status_code == 302
     sample = Sample.objects.exclude(code="DESK-0001").get()
-    assert sample.code.startswith(services.code_prefix()) and not sample.pooled
+    assert sample.code.startswith(registering.code_prefix()) and not sample.pooled
     assert Sample.objects.count() == 2
     # A NUL character (PostgreSQL refuses it in text and in the audit's JSON) is dropped, not a server error.
     assert desk_post(client, site, code="A\x00B", q="An\x00", action="find", paste="\x00").status_code == 200
@@ -190,8 +190,8 @@ def test_desk_errors_keep_the_tube(client, campaign, staff, people):
 
 
 def test_sample_page_and_reject(client, campaign, staff, people, lab):
-    sample = services.sample_register(campaign=campaign.campaign, site=campaign.site2,
-                                      swabs=[people.here[0], people.near[0]], code="S-0001", by=staff.district)
+    sample = registering.sample_register(campaign=campaign.campaign, site=campaign.site2,
+                                         swabs=[people.here[0], people.near[0]], code="S-0001", by=staff.district)
     url = reverse("labs:sample_detail", args=[sample.pk])
     client.force_login(staff.commune)
     page = body(client.get(url))
@@ -221,10 +221,10 @@ def pdf_text(content: bytes, tmp_path) -> str:
 
 
 def test_labels(client, campaign, staff, people, tmp_path):
-    pool = services.sample_register(campaign=campaign.campaign, site=campaign.site, swabs=people.here[:5],
-                                    code="L-0001", by=staff.commune)
-    single = services.sample_register(campaign=campaign.campaign, site=campaign.site, swabs=[people.here[5]],
-                                      code="L-0002", by=staff.commune)
+    pool = registering.sample_register(campaign=campaign.campaign, site=campaign.site, swabs=people.here[:5],
+                                       code="L-0001", by=staff.commune)
+    single = registering.sample_register(campaign=campaign.campaign, site=campaign.site, swabs=[people.here[5]],
+                                         code="L-0002", by=staff.commune)
     client.force_login(staff.commune)
     response = client.get(reverse("labs:sample_label", args=[pool.pk]))
     assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
@@ -243,7 +243,7 @@ def test_labels(client, campaign, staff, people, tmp_path):
     response = client.post(reverse("labs:blank_labels", args=[campaign.campaign.pk]),
                            {"count": "3", "site": str(campaign.site.pk)})
     text = pdf_text(response.content, tmp_path)
-    prefix = services.code_prefix()
+    prefix = registering.code_prefix()
     assert all(f"{prefix}00000{n}" in text for n in (1, 2, 3)) and "Số người" in text
     page = body(client.post(reverse("labs:blank_labels", args=[campaign.campaign.pk]), {"count": "0"}))
     assert "greater than or equal to 1" in page
@@ -254,9 +254,9 @@ def test_labels(client, campaign, staff, people, tmp_path):
 
 def test_receive_page_and_queue(client, campaign, staff, people, lab):
     for n in range(3):
-        services.sample_register(campaign=campaign.campaign, site=campaign.site, swabs=people.here[n * 5:n * 5 + 5]
-                                 if n < 2 else [people.here[10]], code=f"Q-000{n}", by=staff.commune,
-                                 collected_at=timezone.now() - timedelta(hours=30 - n * 10))
+        registering.sample_register(campaign=campaign.campaign, site=campaign.site, swabs=people.here[n * 5:n * 5 + 5]
+                                    if n < 2 else [people.here[10]], code=f"Q-000{n}", by=staff.commune,
+                                    collected_at=timezone.now() - timedelta(hours=30 - n * 10))
     client.force_login(lab.staff)
     page = body(client.get(reverse("labs:queue")))
     assert page.index("Q-0000") < page.index("Q-0001") < page.index("Q-0002") and "30 hours" in page
@@ -281,8 +281,8 @@ def test_receive_page_and_queue(client, campaign, staff, people, lab):
 
 
 def test_find_a_tube(client, campaign, staff, people):
-    sample = services.sample_register(campaign=campaign.campaign, site=campaign.site, swabs=[people.here[0]],
-                                      code="F-0001", by=staff.commune)
+    sample = registering.sample_register(campaign=campaign.campaign, site=campaign.site, swabs=[people.here[0]],
+                                         code="F-0001", by=staff.commune)
     client.force_login(staff.commune)
     assert 'data-testid="find-tube"' in body(client.get(reverse("labs:home")))
     response = client.get(reverse("labs:sample_find"), {"code": " f-0001 "})

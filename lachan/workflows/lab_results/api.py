@@ -14,7 +14,7 @@ from lachan.core.dates import Instant
 from lachan.core.errors import DomainError
 from lachan.labs.errors import LabErrorCode
 from lachan.labs.models import Sample
-from lachan.labs.results import imports
+from lachan.labs.results import files, imports
 from lachan.labs.results.api import ERRORS, ImportOut, errors_out
 from lachan.labs.results.selectors import import_get, mapping_get, result_sample_get
 
@@ -113,9 +113,9 @@ def import_results(request, file: File[UploadedFile], mapping: Form[UUID | None]
     (the first 1000; all in GET /imports/{id}/errors.csv). The same file imported again answers 409."""
     lab = imports.import_laboratory(laboratory_id=laboratory, by=request.user)
     layout = mapping_get(user=request.user, mapping_id=mapping) if mapping else None
-    if file.size is not None and file.size > imports.MAX_BYTES:
+    if file.size is not None and file.size > files.MAX_BYTES:
         raise DomainError(LabErrorCode.IMPORT_FILE, _("The file is larger than %(mb)d MB.")
-                          % {"mb": imports.MAX_BYTES // 2**20}, field="file")
+                          % {"mb": files.MAX_BYTES // 2**20}, field="file")
     outcome = lab_results_import(laboratory=lab, data=file.read(), filename=file.name or "", mapping=layout,
                                  release=release, by=request.user)
     record = outcome.record

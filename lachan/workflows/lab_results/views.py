@@ -15,7 +15,7 @@ from lachan.core.decorators import staff_view
 from lachan.core.errors import DomainError, NotFound, PermissionDenied
 from lachan.labs.errors import LabErrorCode
 from lachan.labs.models import SampleStatus
-from lachan.labs.results import imports
+from lachan.labs.results import files, imports
 from lachan.labs.results import selectors as results_selectors
 from lachan.labs.results.forms import CorrectionForm, ImportForm, ResultForm, apply_errors
 from lachan.labs.results.views import import_context
@@ -122,9 +122,9 @@ def results_import(request):
             if mapping is not None and mapping.laboratory_id != laboratory.pk:
                 raise DomainError(LabErrorCode.MAPPING_NOT_FOUND, _("This layout belongs to another laboratory."),
                                   field="mapping")
-            if upload.size > imports.MAX_BYTES:
+            if upload.size > files.MAX_BYTES:
                 raise DomainError(LabErrorCode.IMPORT_FILE, _("The file is larger than %(mb)d MB.")
-                                  % {"mb": imports.MAX_BYTES // 2**20}, field="file")
+                                  % {"mb": files.MAX_BYTES // 2**20}, field="file")
             outcome = lab_results_import(laboratory=laboratory, data=upload.read(), filename=upload.name,
                                          mapping=mapping, release=form.cleaned_data["release"], by=request.user)
         except imports.AlreadyImported as exc:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from lachan.cases.models import CaseStatus
 from lachan.cases.services import case_confirm
 from lachan.core.errors import DomainError
-from lachan.labs.sampling import services as lab_services
+from lachan.labs import sampling as lab_sampling
 from lachan.labs.tests.sampling_fixtures import make_lab
 from lachan.quarantine import orders
 from lachan.quarantine.models import Order, RequiredTest
@@ -104,9 +104,9 @@ def test_tests_due_and_a_swab_marks_them_sampled(exercise, people, staff, units)
     assert [t.order_id for t in flow.tests_due(user=staff.commune, overdue=False)] == [mine.pk]
     assert {t.order_id for t in flow.tests_due(user=staff.district)} == {late.pk, mine.pk, theirs.pk}
     lab = make_lab(units.commune)
-    campaign = lab_services.campaign_create(name="Xét nghiệm cách ly", kind="quarantine", unit=units.commune,
+    campaign = lab_sampling.campaign_create(name="Xét nghiệm cách ly", kind="quarantine", unit=units.commune,
                                             starts_on=today - days(1), laboratory=lab, by=staff.commune)
-    sample = lab_services.sample_register(campaign=campaign, swabs=[people.here[1]], generate_code=True,
+    sample = lab_sampling.sample_register(campaign=campaign, swabs=[people.here[1]], generate_code=True,
                                           reason="quarantine", by=staff.commune)
     test = mine.tests.get(day=7)
     assert (test.status, test.sample_id) == ("sampled", sample.pk)
