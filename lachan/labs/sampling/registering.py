@@ -230,13 +230,72 @@ def sample_register(*, campaign, swabs: Sequence[Any], site=None, code: str = ""
                                 pooled=pooled, reason=reason, collected_at=collected_at, by=by)
 
 
-def _sample_register(*, campaign, swabs, site, code, generate_code, pooled, reason, collected_at, by) -> Sample:  # noqa: C901
+def _sample_register(*, campaign, swabs, site, code, generate_code, pooled, reason, collected_at, by) -> Sample:
     campaign = _campaign_for_sampling(campaign, by)
     site = _site_for_sampling(site, campaign)
     now = timezone.now()
-    collected_at = collected_at or now
+    items = [s if isinstance(s, SwabIn) else SwabIn(person=s) for s in swabs or []]
+    pooled = len(items) > 1 if pooled is None else bool(pooled)
+    errors, facts = _registration_check(campaign=campaign, items=items, code=code, generate_code=generate_code,
+                                        pooled=pooled, reason=reason, collected_at=collected_at or now, now=now)
+    people, pending = _registration_people(campaign=campaign, items=items, pooled=pooled, reason=facts.reason,
+                                           errors=errors, by=by)
+    person_ids = [p.pk for p in people if isinstance(p, Person)]
+    if facts.existing is not None and _same_sample(facts.existing, campaign, person_ids, len(items)):
+        facts.existing.created = False  # a retry of a sample already registered (a scanner app resending)
+        return facts.existing
+    if errors:
+        raise ValidationFailed(errors)
+    facts.code = facts.code or sample_codes_generate(count=1, on=timezone.localdate(facts.collected_at))[0]
+    sample, rows = _registration_write(campaign=campaign, site=site, items=items, people=people, pending=pending,
+                                       pooled=pooled, facts=facts, now=now, by=by)
+    hooks.sample_registered(sample=sample, swabs=rows)  # other domains' follow-ups (lachan.workflows.apps)
+    audit_record_many(actor=by, action="sample.register", object_type="person", person_ids=person_ids,
+                      detail={"sample": str(sample.pk), "code": facts.code, "pooled": pooled})
+    sample.created = True
+    return sample
+
+
+@dataclass
+class _Registration:
+    """What the checks settled: the collection time, the tube code (blank: one is generated), the tube already
+    registered under that code, and the sample's reason."""
+
+    collected_at: datetime
+    code: str
+    existing: Sample | None
+    reason: str
+
+
+def _registration_check(*, campaign, items: list[SwabIn], code, generate_code, pooled: bool, reason,
+                        collected_at, now: datetime) -> tuple[list[DomainError], _Registration]:
+    """The tube's own problems, in the order they are reported: the time, the code, the reason, the pool size."""
     errors: list[DomainError] = []
-    existing = None
+    collected_at = _collection_time_check(campaign, collected_at, now=now, errors=errors)
+    code, existing = _code_check(code, generate_code=generate_code, errors=errors)
+    if reason not in SwabReason.values:
+        errors.append(DomainError(LabErrorCode.CAMPAIGN_INVALID, _("Unknown reason for the test."), field="reason"))
+        reason = SwabReason.SCREENING
+    rules = lab_rules(timezone.localdate(collected_at))
+    if not items:
+        errors.append(DomainError(LabErrorCode.PERSON_NOT_FOUND, _("Add the person swabbed."), field="swabs"))
+    elif pooled and len(items) < rules["min_pool_size"]:
+        errors.append(DomainError(LabErrorCode.POOL_TOO_SMALL,
+                                  _("A pool needs at least %(min)d people; it has %(n)d.")
+                                  % {"min": rules["min_pool_size"], "n": len(items)}, field="swabs"))
+    elif pooled and len(items) > rules["max_pool_size"]:
+        errors.append(DomainError(LabErrorCode.POOL_TOO_LARGE,
+                                  _("A pool holds at most %(max)d people; it has %(n)d.")
+                                  % {"max": rules["max_pool_size"], "n": len(items)}, field="swabs"))
+    elif not pooled and len(items) > 1:
+        errors.append(DomainError(LabErrorCode.POOL_TOO_LARGE,
+                                  _("An individual sample is one person's; it has %(n)d.") % {"n": len(items)},
+                                  field="swabs"))
+    return errors, _Registration(collected_at=collected_at, code=code, existing=existing, reason=reason)
+
+
+def _collection_time_check(campaign: Campaign, collected_at, *, now: datetime, errors: list[DomainError]) -> datetime:
+    """The collection time, or now when it is not a time at all (the error is reported)."""
     try:
         collected_at = _sane_time(collected_at, field="collected_at")
     except DomainError as exc:
@@ -253,41 +312,33 @@ def _sample_register(*, campaign, swabs, site, code, generate_code, pooled, reas
         errors.append(DomainError(LabErrorCode.DATE_INVALID,
                                   _("The campaign ended on %(date)s.") % {"date": campaign.ends_on.strftime("%d/%m/%Y")},
                                   field="collected_at"))
+    return collected_at
+
+
+def _code_check(code, *, generate_code, errors: list[DomainError]) -> tuple[str, Sample | None]:
+    """(the tube code, blank when one is to be generated; the tube already registered under it)."""
     if generate_code and not code_normalize(code):
-        code = ""
-    else:
-        try:
-            if not code_normalize(code):
-                raise DomainError(LabErrorCode.SAMPLE_CODE_INVALID,
-                                  _("Scan or type the tube code, or ask for a new code."), field="code")
-            code = code_check(code)
-            existing = Sample.objects.filter(code=code).first()
-            if existing is not None:
-                raise DomainError(LabErrorCode.SAMPLE_CODE_TAKEN,
-                                  _("The tube code %(code)s is already used.") % {"code": code}, field="code",
-                                  sample_code=code)
-        except DomainError as exc:
-            errors.append(exc)
-    if reason not in SwabReason.values:
-        errors.append(DomainError(LabErrorCode.CAMPAIGN_INVALID, _("Unknown reason for the test."), field="reason"))
-        reason = SwabReason.SCREENING
-    items = [s if isinstance(s, SwabIn) else SwabIn(person=s) for s in swabs or []]
-    pooled = len(items) > 1 if pooled is None else bool(pooled)
-    rules = lab_rules(timezone.localdate(collected_at))
-    if not items:
-        errors.append(DomainError(LabErrorCode.PERSON_NOT_FOUND, _("Add the person swabbed."), field="swabs"))
-    elif pooled and len(items) < rules["min_pool_size"]:
-        errors.append(DomainError(LabErrorCode.POOL_TOO_SMALL,
-                                  _("A pool needs at least %(min)d people; it has %(n)d.")
-                                  % {"min": rules["min_pool_size"], "n": len(items)}, field="swabs"))
-    elif pooled and len(items) > rules["max_pool_size"]:
-        errors.append(DomainError(LabErrorCode.POOL_TOO_LARGE,
-                                  _("A pool holds at most %(max)d people; it has %(n)d.")
-                                  % {"max": rules["max_pool_size"], "n": len(items)}, field="swabs"))
-    elif not pooled and len(items) > 1:
-        errors.append(DomainError(LabErrorCode.POOL_TOO_LARGE,
-                                  _("An individual sample is one person's; it has %(n)d.") % {"n": len(items)},
-                                  field="swabs"))
+        return "", None
+    existing = None
+    try:
+        if not code_normalize(code):
+            raise DomainError(LabErrorCode.SAMPLE_CODE_INVALID,
+                              _("Scan or type the tube code, or ask for a new code."), field="code")
+        code = code_check(code)
+        existing = Sample.objects.filter(code=code).first()
+        if existing is not None:
+            raise DomainError(LabErrorCode.SAMPLE_CODE_TAKEN,
+                              _("The tube code %(code)s is already used.") % {"code": code}, field="code",
+                              sample_code=code)
+    except DomainError as exc:
+        errors.append(exc)
+    return code, existing
+
+
+def _registration_people(*, campaign: Campaign, items: list[SwabIn], pooled: bool, reason: str,
+                         errors: list[DomainError], by) -> tuple[list[Person | DomainError], dict[UUID, Swab]]:
+    """The people swabbed, each found once in the actor's jurisdiction, in no other pool of the round; and the
+    swabs they are re-tested for (rejected, unclear, or a positive pool for an individual sample)."""
     people = people_resolve([i.person for i in items], by=by)
     seen: dict[UUID, int] = {}
     for n, (item, person) in enumerate(zip(items, people, strict=True), start=1):
@@ -329,24 +380,26 @@ def _sample_register(*, campaign, swabs, site, code, generate_code, pooled, reas
                 errors.append(DomainError(LabErrorCode.CAMPAIGN_INVALID,
                                           _("%(name)s has no positive pool waiting for a re-test.")
                                           % {"name": person.full_name}, field="reason"))
-    if existing is not None and _same_sample(existing, campaign, person_ids, len(items)):
-        existing.created = False  # a retry of a sample already registered (a scanner app resending)
-        return existing
-    if errors:
-        raise ValidationFailed(errors)
-    if not code:
-        code = sample_codes_generate(count=1, on=timezone.localdate(collected_at))[0]
+    return people, pending
+
+
+def _registration_write(*, campaign: Campaign, site, items: list[SwabIn], people: list[Person],
+                        pending: dict[UUID, Swab], pooled: bool, facts: _Registration, now: datetime,
+                        by) -> tuple[Sample, list[Swab]]:
+    """The Sample and its Swab rows (a re-test linked to the swab it repeats, which is then done); a code or a
+    pool taken by another desk at the same moment is refused like any taken code or pool."""
     try:
         with transaction.atomic():
             sample = Sample.objects.create(
-                code=code, pooled=pooled, test_type=campaign.test_type, campaign=campaign, site=site,
+                code=facts.code, pooled=pooled, test_type=campaign.test_type, campaign=campaign, site=site,
                 round=campaign.current_round, laboratory=campaign.laboratory, status=SampleStatus.COLLECTED,
-                collected_at=collected_at, collected_by=as_user(by), created_by=as_user(by), changed_by=as_user(by),
+                collected_at=facts.collected_at, collected_by=as_user(by), created_by=as_user(by),
+                changed_by=as_user(by),
             )
             rows = []
             for n, (item, person) in enumerate(zip(items, people, strict=True), start=1):
                 retest = pending.get(person.pk)
-                item_reason = item.reason or reason
+                item_reason = item.reason or facts.reason
                 if retest is not None and retest.outcome == SwabOutcome.RETEST and item_reason == SwabReason.SCREENING:
                     item_reason = SwabReason.POOL_RETEST
                 rows.append(Swab(sample=sample, person=person, campaign=campaign, round=campaign.current_round,
@@ -358,17 +411,13 @@ def _sample_register(*, campaign, swabs, site, code, generate_code, pooled, reas
                                                                                  changed_at=now)
     except IntegrityError:
         # Another desk took the code or put one of these people in a pool at the same moment.
-        if Sample.objects.filter(code=code).exists():
-            raise DomainError(LabErrorCode.SAMPLE_CODE_TAKEN,
-                              _("The tube code %(code)s is already used.") % {"code": code}, field="code") from None
+        if Sample.objects.filter(code=facts.code).exists():
+            raise DomainError(LabErrorCode.SAMPLE_CODE_TAKEN, _("The tube code %(code)s is already used.")
+                              % {"code": facts.code}, field="code") from None
         raise DomainError(LabErrorCode.PERSON_IN_OTHER_POOL,
                           _("Someone in this pool was just put in another pool of this round."),
                           field="swabs") from None
-    hooks.sample_registered(sample=sample, swabs=rows)  # other domains' follow-ups (lachan.workflows.apps)
-    audit_record_many(actor=by, action="sample.register", object_type="person", person_ids=person_ids,
-                      detail={"sample": str(sample.pk), "code": code, "pooled": pooled})
-    sample.created = True
-    return sample
+    return sample, rows
 
 
 def _same_sample(existing: Sample, campaign: Campaign, person_ids: list[UUID], count: int) -> bool:
