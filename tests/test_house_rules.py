@@ -58,9 +58,7 @@ RULES = {
         "lachan/labs/apps.py",
     }),
     "hook_lists": (r"^_[a-z_]+: list\[.*Hook|def on_[a-z_]+\(func", False, (),
-                   "a Django signal (or a registry for data asked of a higher layer)", {
-        "lachan/labs/hooks.py",
-    }),
+                   "a Django signal (or a registry for data asked of a higher layer)", set()),
     "table_readers": (r"load_workbook\(|csv\.reader\(", False, ("lachan/core/tables.py",), "core.tables", set()),
     "excel_writers": (r"Workbook\(", False, ("lachan/core/exports.py",), "core.exports", set()),
     "require_perm": (r"def require_perm\(", False, (),

@@ -9,11 +9,11 @@ class WorkflowsConfig(AppConfig):
     label = "workflows"
 
     def ready(self):
-        from lachan.labs.hooks import on_sample_registered
+        from lachan.labs.signals import sample_registered
 
         from .quarantine_orders.services import quarantine_tests_sampled
 
-        on_sample_registered(quarantine_tests_sampled)
+        sample_registered.connect(quarantine_tests_sampled, dispatch_uid="workflows.quarantine_tests_sampled")
 
         # A confirmed case who checks in somewhere is sent home and the station alerted.
         from lachan.venues.signals import checkins_recorded

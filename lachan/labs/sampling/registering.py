@@ -27,7 +27,6 @@ from lachan.people.access import people_in_scope
 from lachan.people.identity import phone_looks_like, phone_normalize
 from lachan.people.models import Person
 
-from .. import hooks
 from ..access import campaign_scope_q, require_perm
 from ..errors import LabErrorCode
 from ..models import (
@@ -41,6 +40,7 @@ from ..models import (
     SwabReason,
 )
 from ..policy import lab_rules
+from ..signals import sample_registered
 from .services import FUTURE_SLACK, _campaign_locked, _sane_time, code_check, code_normalize
 
 MAX_RESERVE = 500  # blank labels printed at once
@@ -249,7 +249,7 @@ def _sample_register(*, campaign, swabs, site, code, generate_code, pooled, reas
     facts.code = facts.code or sample_codes_generate(count=1, on=timezone.localdate(facts.collected_at))[0]
     sample, rows = _registration_write(campaign=campaign, site=site, items=items, people=people, pending=pending,
                                        pooled=pooled, facts=facts, now=now, by=by)
-    hooks.sample_registered(sample=sample, swabs=rows)  # other domains' follow-ups (lachan.workflows.apps)
+    sample_registered.send(sender=Sample, sample=sample, swabs=rows)  # other domains' follow-ups
     audit_record_many(actor=by, action="sample.register", object_type="person", person_ids=person_ids,
                       detail={"sample": str(sample.pk), "code": facts.code, "pooled": pooled})
     sample.created = True

@@ -198,9 +198,9 @@ def tests_audited(*, user, tests) -> None:
         audit_record_many(actor=user, action="order.tests_due", object_type="person", person_ids=person_ids)
 
 
-def quarantine_tests_sampled(*, sample, swabs) -> int:
-    """The laboratory's sample hook: each swabbed person's test due (on or before the day of collection) is
-    marked sampled with this sample."""
+def quarantine_tests_sampled(*, sample, swabs, **_signal) -> int:
+    """Connected to labs.signals.sample_registered: each swabbed person's test due (on or before the day of
+    collection) is marked sampled with this sample."""
     on = timezone.localdate(sample.collected_at)
     return orders.tests_mark_sampled(swabs=[(s.person_id, sample.pk, on) for s in swabs])
 
