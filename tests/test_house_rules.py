@@ -54,9 +54,7 @@ RULES = {
     "phones": (r"OLD_MOBILE_PREFIXES|_OLD_PREFIXES|0\[35789\]", False, ("lachan/core/phones.py",),
                "core.phones.phone_parse", set()),
     "periodic_jobs": (r"\bperiodic\(", False, ("lachan/core/scheduler.py", "lachan/*/scheduled.py"),
-                      "a scheduled.py module in the app (core.scheduler.autodiscover)", {
-        "lachan/labs/apps.py",
-    }),
+                      "a scheduled.py module in the app (core.scheduler.autodiscover)", set()),
     "hook_lists": (r"^_[a-z_]+: list\[.*Hook|def on_[a-z_]+\(func", False, (),
                    "a Django signal (or a registry for data asked of a higher layer)", set()),
     "table_readers": (r"load_workbook\(|csv\.reader\(", False, ("lachan/core/tables.py",), "core.tables", set()),

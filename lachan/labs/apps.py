@@ -25,10 +25,4 @@ class LabsConfig(AppConfig):
                              description=_("Pool sizes and the range of Ct values a result may carry."))
         register_place_people("laboratory", _laboratory_people)
 
-        from lachan.core.scheduler import periodic
-
-        from .dashboard.stats import result_stats_count
-
-        periodic("labs.count_results", every="daily", at="00:20")(result_stats_count)
-
         from .results import release  # noqa: F401 -- declares the telling task and registers its retries
