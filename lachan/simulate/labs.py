@@ -71,14 +71,14 @@ def labs_demo(*, log=None) -> Campaign | None:
         return None
     today = timezone.localdate()
     yesterday = today - timedelta(days=1)
-    campaign = services.campaign_create(
+    campaign = services._campaign_create(
         name=name, kind=CampaignKind.SCREENING, unit=commune, starts_on=today - timedelta(days=2),
         test_type=TestType.RT_PCR, pool_size=POOL, laboratory=lab,
         notes="Lấy mẫu gộp 5 toàn bộ hộ dân theo Kế hoạch của UBND xã.", by=ACTOR)
-    hall = services.site_create(campaign=campaign, name="Nhà văn hoá ấp 1", commune=commune,
-                                address="Đầu đường vào ấp 1", by=ACTOR)
-    school = services.site_create(campaign=campaign, name=f"Trường Tiểu học {commune.short_name}", commune=commune,
-                                  by=ACTOR)
+    hall = services._site_create(campaign=campaign, name="Nhà văn hoá ấp 1", commune=commune,
+                                 address="Đầu đường vào ấp 1", by=ACTOR)
+    school = services._site_create(campaign=campaign, name=f"Trường Tiểu học {commune.short_name}", commune=commune,
+                                   by=ACTOR)
     now = timezone.now()
     tubes: list[Sample] = []
     # Yesterday at the hall: six pools, all at the laboratory by the afternoon.
@@ -90,7 +90,7 @@ def labs_demo(*, log=None) -> Campaign | None:
     negative, positive, leaked = tubes[0], tubes[1], tubes[2]
     _release(negative, Result.NEGATIVE, None, SwabOutcome.NEGATIVE, lab_user, min(_at(yesterday, 20), now))
     _release(positive, Result.POSITIVE, 27.4, SwabOutcome.RETEST, lab_user, min(_at(yesterday, 20), now))
-    services.sample_reject(sample=leaked, reason="Ống bị rò rỉ khi vận chuyển", by=lab_user)
+    services._sample_reject(sample=leaked, reason="Ống bị rò rỉ khi vận chuyển", by=lab_user)
     # Today at the school: three more pools and individual samples, one of them the re-test of the positive
     # pool's first member; one pool already received.
     start = 6 * POOL

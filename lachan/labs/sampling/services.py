@@ -196,10 +196,17 @@ def _campaign_clean(data: dict[str, Any], *, by, current: Campaign | None = None
     return cleaned
 
 
+@transaction.atomic(durable=True)
+def campaign_create(**kwargs) -> Campaign:
+    """Plan a campaign (_campaign_create) in its own transaction: an entry point of the pages and the API. A
+    caller already inside a transaction (the demo) calls _campaign_create."""
+    return _campaign_create(**kwargs)
+
+
 @transaction.atomic
-def campaign_create(*, name: str, kind: str, unit, starts_on: date | None, ends_on: date | None = None,
-                    test_type: str = TestType.RT_PCR, pool_size: int = 1, laboratory=None, notes: str = "",
-                    by) -> Campaign:
+def _campaign_create(*, name: str, kind: str, unit, starts_on: date | None, ends_on: date | None = None,
+                     test_type: str = TestType.RT_PCR, pool_size: int = 1, laboratory=None, notes: str = "",
+                     by) -> Campaign:
     """A sampling campaign over an area of the actor's jurisdiction, starting at round 1."""
     require_perm(by, Perm.LABS_SAMPLE)
     data = {"name": name, "kind": kind, "unit": unit, "starts_on": starts_on, "ends_on": ends_on,
@@ -295,8 +302,15 @@ def _site_place(value) -> Place | None:
     return place
 
 
+@transaction.atomic(durable=True)
+def site_create(**kwargs) -> SamplingSite:
+    """Add a site (_site_create) in its own transaction: an entry point of the pages and the API. A caller
+    already inside a transaction (the demo) calls _site_create."""
+    return _site_create(**kwargs)
+
+
 @transaction.atomic
-def site_create(*, campaign: Campaign, name: str, commune, address: str = "", place=None, by) -> SamplingSite:
+def _site_create(*, campaign: Campaign, name: str, commune, address: str = "", place=None, by) -> SamplingSite:
     """A sampling site in a commune of the campaign's area that is also in the actor's jurisdiction: a
     commune station adds its own sites to a district-wide screening."""
     require_perm(by, Perm.LABS_SAMPLE)
@@ -428,8 +442,15 @@ def samples_receive(*, codes: str | Iterable[str], by, received_at: datetime | N
 REJECTABLE = (SampleStatus.COLLECTED, SampleStatus.RECEIVED)
 
 
+@transaction.atomic(durable=True)
+def sample_reject(**kwargs) -> Sample:
+    """Reject a tube (_sample_reject) in its own transaction: an entry point of the pages and the API. A caller
+    already inside a transaction (the demo) calls _sample_reject."""
+    return _sample_reject(**kwargs)
+
+
 @transaction.atomic
-def sample_reject(*, sample: Sample, reason: str, by) -> Sample:
+def _sample_reject(*, sample: Sample, reason: str, by) -> Sample:
     """The tube cannot be tested (leaked, unlabelled, too old…): everyone in it must be swabbed again."""
     require_perm(by, Perm.LABS_RESULT)
     current = (Sample.objects.select_for_update(of=("self",)).filter(sample_scope_q(by), pk=sample.pk).first())
