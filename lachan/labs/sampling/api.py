@@ -232,12 +232,8 @@ class SwabOut(Schema):
 
 
 class SampleDetailOut(SampleOut):
-    swabs: list[SwabOut]  # the people of the caller's jurisdiction
+    swabs: list[SwabOut] = Field(..., alias="visible_swabs")  # the people of the caller's jurisdiction
     hidden_swabs: int  # the others, counted
-
-    @staticmethod
-    def resolve_swabs(obj: Sample) -> list[Swab]:
-        return obj.visible_swabs
 
 
 class SamplePage(Schema):
