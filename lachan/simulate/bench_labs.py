@@ -166,13 +166,13 @@ def measure_import(data: bytes, *, tag: str, trace: bool) -> dict:
 def tell_queued(*, since: datetime) -> dict:
     """Run the telling tasks the import queued, one after the other as one worker would (a second worker
     would share them): the seconds until the last person of the file was told."""
-    from lachan.labs.tasks import results_tell_task
+    from lachan.labs.results.release import results_notify_task
 
-    rows = list(DBTaskResult.objects.filter(task_path__endswith="results_tell_task", enqueued_at__gte=since)
+    rows = list(DBTaskResult.objects.filter(task_path__regex=r"results_(tell|notify)_task$", enqueued_at__gte=since)
                 .order_by("enqueued_at"))
     began, told = time.perf_counter(), 0
     for row in rows:
-        told += results_tell_task.call(**row.args_kwargs["kwargs"])
+        told += results_notify_task.call(**row.args_kwargs["kwargs"])
     return {"tasks": len(rows), "told": told, "seconds": round(time.perf_counter() - began, 2)}
 
 

@@ -137,9 +137,9 @@ def test_big_file_summary_while_its_people_are_told(page, lab_world, monkeypatch
     from django_tasks_db.models import DBTaskResult
 
     from lachan.labs.results import release
-    from lachan.labs.tasks import results_tell_task
+    from lachan.labs.results.release import results_notify_task
 
-    monkeypatch.setattr(release, "TELL_AT_ONCE_MAX", 3)
+    monkeypatch.setattr(release, "NOTIFY_AT_ONCE_MAX", 3)
     w = lab_world
     w.make_sample("82-211122-BIG001", w.people[0:5], lab=w.lab, campaign=w.campaign)
     today = timezone.localdate().strftime("%d/%m/%Y")
@@ -151,8 +151,8 @@ def test_big_file_summary_while_its_people_are_told(page, lab_world, monkeypatch
     summary.wait_for()
     assert "trong nền" in summary.inner_text()  # "being told in the background"
     screenshot(page, "labs-import-telling")
-    for row in DBTaskResult.objects.filter(task_path__endswith="results_tell_task"):
-        results_tell_task.call(**row.args_kwargs["kwargs"])
+    for row in DBTaskResult.objects.filter(task_path__endswith="results_notify_task"):
+        results_notify_task.call(**row.args_kwargs["kwargs"])
     page.reload()
     done = page.locator("[data-testid=import-summary]").inner_text()
     assert "trong nền" not in done  # everyone handled: the note is gone, five people told by SMS

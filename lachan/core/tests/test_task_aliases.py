@@ -12,7 +12,7 @@ MOVED = {
     "lachan.people.tasks.find_duplicates_task": "lachan.people.duplicates.find_duplicates_task",
     "lachan.quarantine.tasks.orders_tell_task": "lachan.quarantine.monitoring.notify.orders_notify_task",
     "lachan.quarantine.monitoring.orders_tell_task": "lachan.quarantine.monitoring.notify.orders_notify_task",
-    "lachan.labs.tasks.results_tell_task": "lachan.labs.results.release.results_tell_task",
+    "lachan.labs.tasks.results_tell_task": "lachan.labs.results.release.results_notify_task",
 }
 QUEUES = {"notifications": "notifications", "people": "default", "quarantine": "default", "labs": "default"}
 

@@ -106,7 +106,7 @@ def test_the_telling_tasks_are_retried(monkeypatch):
     # The real registry, as the apps filled it.
     monkeypatch.undo()
     paths = retryable_tasks()
-    assert paths["lachan.labs.results.release.results_tell_task"] == 3
+    assert paths["lachan.labs.results.release.results_notify_task"] == 3
     assert paths["lachan.labs.tasks.results_tell_task"] == 3  # rows failed before the task moved
     assert paths["lachan.quarantine.monitoring.notify.orders_notify_task"] == 3
     assert paths["lachan.quarantine.monitoring.orders_tell_task"] == 3  # rows failed before the sub-package

@@ -29,11 +29,11 @@ from .imports import (
 from .release import (
     PositiveSwab,
     Released,
-    import_told,
+    import_notified,
     outcome_for,
+    results_notify,
+    results_notify_task,
     results_released,
-    results_tell,
-    results_tell_task,
     swabs_link_case,
 )
 from .selectors import (
@@ -66,7 +66,7 @@ from .services import (
 __all__ = [
     "SampleFacts", "parse_ct", "result_problems", "laboratory_problems", "facts_of", "result_enter",
     "result_release", "result_correct", "retest_register", "outcome_for", "PositiveSwab", "Released",
-    "results_released", "results_tell", "results_tell_task", "import_told", "swabs_link_case", "word_key",
+    "results_released", "results_notify", "results_notify_task", "import_notified", "swabs_link_case", "word_key",
     "read_table", "Layout", "cell_text", "guess_columns", "find_header", "layout_for", "headings_of",
     "mapping_save", "result_words_default", "AlreadyImported", "errors_csv", "Row", "Checked", "import_check",
     "already_imported", "import_refused", "import_apply", "import_release", "import_summary_add",

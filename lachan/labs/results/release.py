@@ -83,15 +83,15 @@ class Released:
 
 # A hand-entered result or a small file is told at once; a lab file that releases more swabs than this is
 # told by background tasks (queued in the same transaction, so none is lost), each this many samples.
-TELL_AT_ONCE_MAX = 2000
-TELL_TASK_SAMPLES = 5000
+NOTIFY_AT_ONCE_MAX = 2000
+NOTIFY_TASK_SAMPLES = 5000
 
 
 def results_released(*, samples: dict[UUID, tuple[str, bool, str, datetime]], by, now: datetime,
                      detail: dict | None = None, import_id: UUID | None = None, corrected: bool = False) -> Released:
     """Samples whose result was just released — sample id → (code, pooled, result, collected at): each swab's
     outcome and the positives for the workflow; each person told through the outbox and one audit event per
-    person (results_tell), at once for a few hundred people, else by background tasks queued here. Runs in
+    person (results_notify), at once for a few hundred people, else by background tasks queued here. Runs in
     the caller's transaction; `corrected` for a result released before (its swabs may carry flags and
     notified_at). Hand-written SQL, a few statements per batch of samples: a lab file releases
     50,000 tubes holding 250,000 people, where the ORM's per-row work cost more than the writes."""
@@ -108,16 +108,16 @@ def results_released(*, samples: dict[UUID, tuple[str, bool, str, datetime]], by
         pk, code, _pooled, _result, collected_at = by_key[sample_key]
         out.positives.append(PositiveSwab(uuid_or_none(swab_id), uuid_or_none(person_id), pk, code, collected_at))
     people = sum(out.outcomes.values())
-    if people <= TELL_AT_ONCE_MAX:
-        out.notified, _reached = results_tell(sample_keys=list(by_key), by=by, detail=detail)
+    if people <= NOTIFY_AT_ONCE_MAX:
+        out.notified, _reached = results_notify(sample_keys=list(by_key), by=by, detail=detail)
         return out
     ctx = request_context.current()
     actor_id = by.pk if getattr(by, "is_authenticated", False) else None
-    for batch in chunked(sorted(str(pk) for pk in samples), TELL_TASK_SAMPLES):
-        results_tell_task.enqueue(sample_ids=batch, actor_id=actor_id, detail=detail or {},
-                                  import_id=str(import_id) if import_id else None,
-                                  context={"ip": ctx.ip, "user_agent": ctx.user_agent, "path": ctx.path,
-                                           "channel": ctx.channel})
+    for batch in chunked(sorted(str(pk) for pk in samples), NOTIFY_TASK_SAMPLES):
+        results_notify_task.enqueue(sample_ids=batch, actor_id=actor_id, detail=detail or {},
+                                    import_id=str(import_id) if import_id else None,
+                                    context={"ip": ctx.ip, "user_agent": ctx.user_agent, "path": ctx.path,
+                                             "channel": ctx.channel})
     out.telling = people
     return out
 
@@ -140,7 +140,7 @@ def _swabs_set_outcome(outcome: str, keys: list, at, *, corrected: bool) -> int:
     return flagged + _swabs_update(assign, [outcome, at], "sample_id", keys, where="NOT voided AND NOT retest_due")
 
 
-def results_tell(*, sample_keys: list, by, detail: dict | None = None) -> tuple[int, int]:
+def results_notify(*, sample_keys: list, by, detail: dict | None = None) -> tuple[int, int]:
     """Tell everyone swabbed in these released samples their own outcome: one message per person with a
     mobile number (sent after commit), swab.notified_at set for them, and one audit event per person (so a
     person's trail is complete). Swabs already told are skipped, so a task run twice tells nobody twice.
@@ -152,7 +152,7 @@ def results_tell(*, sample_keys: list, by, detail: dict | None = None) -> tuple[
     is_mobile = MOBILE_NUMBER.fullmatch
     contexts: dict = {}
     # Ids stay as the database gives them (hex text on SQLite): 250,000 uuids made and unmade cost seconds.
-    for swab_id, sample_key, person_id, phone, outcome, code, collected_at in _swabs_to_tell(keys):
+    for swab_id, sample_key, person_id, phone, outcome, code, collected_at in _swabs_to_notify(keys):
         people.append(person_id)
         if phone and is_mobile(phone) and outcome in TEMPLATES:
             context = contexts.get(sample_key)
@@ -174,16 +174,17 @@ def results_tell(*, sample_keys: list, by, detail: dict | None = None) -> tuple[
     return len(told), len(people)
 
 
-# ---- the telling task, beside the function it runs (issue 13: no results ↔ tasks cycle) ----------------------
-# Queued rows name a task by module path: rows queued before this move name lachan.labs.tasks, which re-exports
-# it (and its retries are registered under both paths).
+# ---- the notifying task, beside the function it runs (issue 13: no results ↔ tasks cycle) --------------------
+# Queued rows name a task by module path: rows queued before this move name lachan.labs.tasks.results_tell_task,
+# which re-exports it (and its retries are registered under both paths). Stored names keep the old verb: that
+# path, the system actor "labs.results_tell" of the audit rows, the summary keys "telling" and "told_so_far".
 
 
 @retryable(aliases=("lachan.labs.tasks.results_tell_task",))  # told even if the database was away a while
 @task()
-def results_tell_task(*, sample_ids: list[str], actor_id: int | None, detail: dict, import_id: str | None,
-                      context: dict) -> int:
-    """Tell the people of a big file's released samples their results (results_tell), as the lab staff member
+def results_notify_task(*, sample_ids: list[str], actor_id: int | None, detail: dict, import_id: str | None,
+                        context: dict) -> int:
+    """Tell the people of a big file's released samples their results (results_notify), as the lab staff member
     who released them, from where they did it (for the audit trail)."""
     from lachan.accounts.models import User
 
@@ -191,15 +192,15 @@ def results_tell_task(*, sample_ids: list[str], actor_id: int | None, detail: di
     try:
         with transaction.atomic():
             actor = (User.objects.filter(pk=actor_id).first() if actor_id else None) or system_actor("labs.results_tell")
-            told, reached = results_tell(sample_keys=sample_ids, by=actor, detail=detail)
+            told, reached = results_notify(sample_keys=sample_ids, by=actor, detail=detail)
             if import_id:
-                import_told(import_id=import_id, told=told, reached=reached)
+                import_notified(import_id=import_id, told=told, reached=reached)
         return told
     finally:
         request_context.deactivate(token)
 
 
-def import_told(*, import_id, told: int, reached: int) -> None:
+def import_notified(*, import_id, told: int, reached: int) -> None:
     """A telling task's counts added to its file's summary: people told by SMS, people handled ("told" counts
     only those with a mobile number; the page shows the telling going on until everyone was handled)."""
     with transaction.atomic():
@@ -226,7 +227,7 @@ def _samples_lock(sample_keys: list) -> None:
         cursor.execute(f"SELECT id FROM {table} WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [sorted(sample_keys)])
 
 
-def _swabs_to_tell(sample_keys: list):
+def _swabs_to_notify(sample_keys: list):
     """(swab id, sample id, person id, phone, outcome, sample code, collected at) of the released samples'
     swabs not told yet."""
     qn = connection.ops.quote_name

@@ -1,7 +1,7 @@
 """Results: entered by hand for one sample or applied from a lab file (lachan.labs.imports), released in one
 step or two (tested, then released), corrected only explicitly with a reason.
 
-A released sample's result becomes each swab's outcome and each person is told (lachan.labs.release). What
+A released sample's result becomes each swab's outcome and each person is notified (lachan.labs.results.release). What
 follows beyond the laboratory (a positive person becomes a case and is traced) is the workflow
 lachan.workflows.lab_results, which calls these services.
 """

@@ -12,7 +12,7 @@ from lachan.accounts.models import AuditEvent
 from lachan.labs import results
 from lachan.labs.models import Result, ResultImport, Sample, Swab, SwabOutcome
 from lachan.labs.results import imports, release
-from lachan.labs.tasks import results_tell_task
+from lachan.labs.results.release import results_notify_task
 from lachan.labs.tests.results_fixtures import *  # noqa: F403
 from lachan.labs.tests.results_fixtures import csv_bytes
 from lachan.notifications.models import Message
@@ -32,8 +32,8 @@ def _import(w, rows):
 def _run_queued_tasks() -> int:
     """What the worker does: run each queued telling task once."""
     ran = 0
-    for row in DBTaskResult.objects.filter(task_path__endswith="results_tell_task").order_by("enqueued_at"):
-        results_tell_task.call(**row.args_kwargs["kwargs"])
+    for row in DBTaskResult.objects.filter(task_path__endswith="results_notify_task").order_by("enqueued_at"):
+        results_notify_task.call(**row.args_kwargs["kwargs"])
         row.delete()
         ran += 1
     return ran
@@ -41,8 +41,8 @@ def _run_queued_tasks() -> int:
 
 def test_big_file_told_by_tasks_queued_with_the_import(lab_world, monkeypatch):
     w = lab_world
-    monkeypatch.setattr(release, "TELL_AT_ONCE_MAX", 3)
-    monkeypatch.setattr(release, "TELL_TASK_SAMPLES", 2)
+    monkeypatch.setattr(release, "NOTIFY_AT_ONCE_MAX", 3)
+    monkeypatch.setattr(release, "NOTIFY_TASK_SAMPLES", 2)
     w.make_sample("B-1", w.people[0:5], lab=w.lab)  # a negative pool of five
     w.make_sample("B-2", [w.people[5]], lab=w.lab)
     w.make_sample("B-3", [w.people[6]], lab=w.lab)
@@ -55,7 +55,7 @@ def test_big_file_told_by_tasks_queued_with_the_import(lab_world, monkeypatch):
     assert released.telling == 7 and released.notified == 0
     assert Message.objects.count() == 0 and not AuditEvent.objects.filter(action="labs.result").exists()
     assert record.summary["telling"] == 7 and record.summary["notified"] == 0
-    assert DBTaskResult.objects.filter(task_path__endswith="results_tell_task").count() == 2  # 3 samples, 2 a task
+    assert DBTaskResult.objects.filter(task_path__endswith="results_notify_task").count() == 2  # 3 samples, 2 a task
 
     assert _run_queued_tasks() == 2
     assert Message.objects.filter(template_code="labs.result_negative").count() == 5
@@ -67,8 +67,8 @@ def test_big_file_told_by_tasks_queued_with_the_import(lab_world, monkeypatch):
     assert all(s.notified_at for s in told) and Swab.objects.get(sample__code="B-3").notified_at is None
 
     # A task run again (a retried worker) tells nobody twice.
-    results_tell_task.call(sample_ids=[str(Sample.objects.get(code="B-1").pk)], actor_id=w.lab_user.pk, detail={},
-                           import_id=None, context={})
+    results_notify_task.call(sample_ids=[str(Sample.objects.get(code="B-1").pk)], actor_id=w.lab_user.pk, detail={},
+                             import_id=None, context={})
     assert Message.objects.count() == 6
 
 
@@ -81,10 +81,10 @@ def test_a_telling_task_that_failed_is_run_again(lab_world, monkeypatch):
     from lachan.core.task_retries import failed_tasks_retry
 
     w = lab_world
-    monkeypatch.setattr(release, "TELL_AT_ONCE_MAX", 1)
+    monkeypatch.setattr(release, "NOTIFY_AT_ONCE_MAX", 1)
     w.make_sample("R-1", w.people[0:3], lab=w.lab)
     _import(w, [("R-1", "Âm tính")])
-    real, calls = release.results_tell, []
+    real, calls = release.results_notify, []
 
     def away_once(**kwargs):
         calls.append(kwargs)
@@ -92,10 +92,10 @@ def test_a_telling_task_that_failed_is_run_again(lab_world, monkeypatch):
             raise OperationalError("server closed the connection unexpectedly")
         return real(**kwargs)
 
-    monkeypatch.setattr(release, "results_tell", away_once)
+    monkeypatch.setattr(release, "results_notify", away_once)
     worker = Worker(queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
                     max_tasks=None, worker_id="test", excluded_queue_names=[])
-    worker.run_task(DBTaskResult.objects.get(task_path__endswith="results_tell_task"))
+    worker.run_task(DBTaskResult.objects.get(task_path__endswith="results_notify_task"))
     assert DBTaskResult.objects.get().status == "FAILED" and Message.objects.count() == 0
     now = timezone.now()
     assert failed_tasks_retry(now=now) == "1 failed tasks queued again, 0 given up"
