@@ -327,8 +327,8 @@ class ResultCorrection(BaseModel):
 
 class ResultStat(models.Model):
     """Released results counted ahead, per local day (or hour of a day not over yet), laboratory and commune of
-    residence, in individual-equivalent results (see lachan.labs.stats): what the dashboard and the pool size
-    advice read instead of every swab."""
+    residence, in individual-equivalent results (see lachan.labs.dashboard.stats): what the dashboard and the
+    pool size advice read instead of every swab."""
 
     ALL_DAY = 24  # `hour` of a row counting the whole day
 

@@ -23,7 +23,7 @@ each person's own outcome (Swab.outcome, derived from the tube's result) —
 So p = individual positives / (individual results + members of negative pools). With fewer than MIN_TESTS
 such results in a commune, its rate is too noisy: the province's rate is used instead, labelled as such (and
 with fewer than MIN_TESTS in the whole province there is no advice). The counts per commune and day are kept
-ahead (lachan.labs.stats), so a province-wide table sums a few thousand rows.
+ahead (lachan.labs.dashboard.stats), so a province-wide table sums a few thousand rows.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def first_day(days: int, today: date | None = None) -> date:
 
 def positivity_by_commune(*, first_day: date, laboratory_id=None, commune_ids=None) -> dict[int, tuple[int, int]]:
     """commune id (residence) → (tests, positives) released from local midnight of `first_day` (counted ahead:
-    lachan.labs.stats)."""
+    lachan.labs.dashboard.stats)."""
     return stats.result_counts(first_day=first_day, by="commune", laboratory_id=laboratory_id,
                                commune_ids=commune_ids)
 

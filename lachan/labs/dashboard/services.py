@@ -5,14 +5,14 @@ last 7 days, per laboratory), positivity per commune (the top ones) and per day 
 Whose figures: laboratory staff see their laboratory's tubes (and, for positivity, the people in them);
 province, district and commune users see the tubes collected at sites in their unit (waiting, turnaround)
 and the results of the people who live there (positivity); the deployment's province's users see everything.
-Positivity counts individual-equivalent results as the pool size advice does (lachan.labs.advice).
+Positivity counts individual-equivalent results as the pool size advice does (lachan.labs.dashboard.advice).
 
 Every figure is aggregated by the database (GROUP BY) and only the groups come back to Python: tube counts
 per laboratory, status and age bucket; turnaround as a histogram per laboratory in 6-minute bins (the
 percentiles are read off it, to the nearest 6 minutes; kept TURNAROUND_CACHE seconds); results per commune
-and per local day from the counts kept ahead (lachan.labs.stats). Local days and durations are computed in
-SQL on both databases (SQLite's date() and julianday(), PostgreSQL's AT TIME ZONE and EXTRACT), never with
-Django's per-row Python functions on SQLite.
+and per local day from the counts kept ahead (lachan.labs.dashboard.stats). Local days and durations are
+computed in SQL on both databases (SQLite's date() and julianday(), PostgreSQL's AT TIME ZONE and EXTRACT),
+never with Django's per-row Python functions on SQLite.
 """
 
 from __future__ import annotations

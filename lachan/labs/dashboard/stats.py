@@ -2,8 +2,8 @@
 thousand counts instead of the swabs of weeks of screening (at a million people, a province-wide count
 over the swabs took seconds on both databases).
 
-What is counted: individual-equivalent results (see lachan.labs.advice) — a swab whose own outcome is
-negative or positive, in a released tube — per local day of release, laboratory and commune of residence.
+What is counted: individual-equivalent results (see lachan.labs.dashboard.advice) — a swab whose own outcome
+is negative or positive, in a released tube — per local day of release, laboratory and commune of residence.
 
 When: a day is counted whole once it is over (GRACE after its midnight, so that a release committing a little
 late still lands in it); until then its hours are counted one by one, each GRACE after it ends; the newest

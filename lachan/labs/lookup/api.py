@@ -1,5 +1,5 @@
 """The citizens' result look-up through the API: POST /api/labs/results/lookup, no authentication, rate
-limited (429 with Retry-After). The same rules as the /ket-qua/ page (lachan.labs.lookup)."""
+limited (429 with Retry-After). The same rules as the /ket-qua/ page (lachan.labs.lookup.services)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
-"""Results: entered by hand for one sample or applied from a lab file (lachan.labs.imports), released in one
-step or two (tested, then released), corrected only explicitly with a reason.
+"""Results: entered by hand for one sample or applied from a lab file (lachan.labs.results.imports), released
+in one step or two (tested, then released), corrected only explicitly with a reason.
 
-A released sample's result becomes each swab's outcome and each person is notified (lachan.labs.results.release). What
-follows beyond the laboratory (a positive person becomes a case and is traced) is the workflow
-lachan.workflows.lab_results, which calls these services.
+A released sample's result becomes each swab's outcome and each person is notified
+(lachan.labs.results.release). What follows beyond the laboratory (a positive person becomes a case and is
+traced) is the workflow lachan.workflows.lab_results, which calls these services.
 """
 
 from __future__ import annotations
@@ -244,8 +244,8 @@ def result_correct(*, sample: Sample, result: str, ct_value: float | None = None
 def retest_register(*, swab: Swab, code: str = "", generate_code: bool = False, collected_at: datetime | None = None,
                     by) -> Sample:
     """The individual sample of a person whose pool was positive (or whose result was unclear), registered
-    as any sample of the campaign (lachan.labs.services.sample_register links it to the swab it re-tests,
-    which leaves the commune's re-test list)."""
+    as any sample of the campaign (lachan.labs.sampling.registering.sample_register links it to the swab it
+    re-tests, which leaves the commune's re-test list)."""
     from ..sampling.registering import SwabIn, sample_register
 
     require_perm(by, Perm.LABS_SAMPLE)

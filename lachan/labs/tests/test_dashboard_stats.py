@@ -1,6 +1,6 @@
-"""Results counted ahead for the dashboard and the advice (lachan.labs.stats): the same figures as counting
-the swabs, whatever is counted already (whole days, hours of today, the live tail); days counted again after
-a correction; reset."""
+"""Results counted ahead for the dashboard and the advice (lachan.labs.dashboard.stats): the same figures as
+counting the swabs, whatever is counted already (whole days, hours of today, the live tail); days counted
+again after a correction; reset."""
 
 import random
 from collections import defaultdict
