@@ -107,9 +107,7 @@ def _mount() -> None:
     from lachan.accounts.api import router as accounts_router
     from lachan.cases.api import router as cases_router
     from lachan.geo.api import router as geo_router
-    from lachan.labs.lookup.api import router as lab_lookup_router
-    from lachan.labs.results.api import router as lab_results_router
-    from lachan.labs.sampling.api import router as labs_router
+    from lachan.labs.api import router as labs_router
     from lachan.notifications.api import router as notifications_router
     from lachan.people.api import router as people_router
     from lachan.quarantine.api import router as quarantine_router
@@ -132,9 +130,7 @@ def _mount() -> None:
     api.add_router("/workflows", workflows_router)
     api.add_router("/venues", venues_router)
     api.add_router("/labs", labs_router)
-    api.add_router("/labs", lab_results_router)
     api.add_router("/labs", lab_results_workflow_router)  # results that set off cases and tracing
-    api.add_router("/labs", lab_lookup_router)  # citizens' results: no log-in
     api.add_router("/quarantine", quarantine_router)
     api.add_router("/risk", risk_router)
     api.add_router("/map", map_router)  # layers from every domain; lockdown areas
