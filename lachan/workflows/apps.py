@@ -2,26 +2,14 @@ from django.apps import AppConfig
 
 
 class WorkflowsConfig(AppConfig):
-    """Cross-domain use cases. An app only so that its wiring runs in every process (web, worker, commands):
-    the follow-ups it hangs on the domains' hooks (its periodic jobs are in scheduled.py)."""
+    """Cross-domain use cases. An app only so that its wiring runs in every process (web, worker, commands): the
+    follow-ups connected to the domains' signals (receivers.py), the providers and trials it registers (its
+    periodic jobs are in scheduled.py)."""
 
     name = "lachan.workflows"
     label = "workflows"
 
     def ready(self):
-        from lachan.labs.signals import sample_registered
-
-        from .quarantine_orders.services import quarantine_tests_sampled
-
-        sample_registered.connect(quarantine_tests_sampled, dispatch_uid="workflows.quarantine_tests_sampled")
-
-        # A confirmed case who checks in somewhere is sent home and the station alerted.
-        from lachan.venues.signals import checkins_recorded
-
-        from .checkin_isolation.services import checkins_of_cases
-
-        checkins_recorded.connect(checkins_of_cases, dispatch_uid="workflows.checkins_of_cases")
-
         # A case's isolation state on the cases pages: from its isolation order in force today.
         from lachan.cases.isolation import register_isolation_orders
 
@@ -43,3 +31,6 @@ class WorkflowsConfig(AppConfig):
         register_policy_trial("risk", risk_policy_trial_recent,
                               help=_("The levels of the last 14 days are computed again under the draft, beside the "
                                      "levels saved then (the risk pages try any period)."))
+
+        # The follow-ups of the domains' events (a sample registered, check-ins recorded): Django signals.
+        from . import receivers  # noqa: F401
