@@ -46,9 +46,12 @@ serve: install
 worker: install
 	$(PY) manage.py worker
 
-# The whole test suite (SQLite by default; DATABASE_URL=postgres://… for PostgreSQL).
+# The whole test suite (SQLite by default; DATABASE_URL=postgres://… for PostgreSQL), in parallel processes
+# (pytest-xdist; each worker its own test database). A file's tests stay in one worker (--dist loadfile): some
+# build module-scoped data. PYTEST_WORKERS=0 runs in one process; PYTEST_ARGS adds options or paths.
+PYTEST_WORKERS ?= auto
 test: install browsers
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check lachan tests

@@ -48,6 +48,64 @@ def _english_messages(settings):
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         _ensure_units()
+        _SEEDED.extend(_rows_snapshot())
+    _BLOCKER.append(django_db_blocker)
+
+
+# What `migrate` seeded (policies, message templates…) and the units above, kept once per test database. A
+# transactional test (transactional_db, live_server, django_db(transaction=True)) ends with a flush that empties
+# every table: its rows are put back after it, so that no test depends on whether such a test ran before it in the
+# same process — under pytest-xdist each worker runs its share of files in an order that pytest-django's
+# "transactional tests last" cannot arrange.
+_SEEDED: list = []
+_BLOCKER: list = []
+
+
+def _rows_snapshot() -> list:
+    from django.apps import apps
+
+    snapshot = []
+    for model in apps.get_models(include_auto_created=True):
+        opts = model._meta
+        if opts.proxy or not opts.managed:
+            continue
+        fields = [f.attname for f in opts.concrete_fields]
+        rows = list(model._base_manager.order_by().values(*fields))
+        if rows:
+            snapshot.append((model, rows))
+    return snapshot
+
+
+def _rows_restore(snapshot) -> None:
+    """Tables the flush left empty get their rows back; those that the flush's post_migrate signal filled again
+    (content types, permissions) are left as they are."""
+    from django.db import transaction
+
+    with transaction.atomic():  # foreign keys are checked at commit: any order of tables will do
+        for model, rows in snapshot:
+            if not model._base_manager.exists():
+                model._base_manager.bulk_create([model(**row) for row in rows])
+
+
+def _flushes(item) -> bool:
+    """Whether pytest-django ends this test with a flush (it runs in a TransactionTestCase)."""
+    names = getattr(item, "fixturenames", ())
+    if {"transactional_db", "live_server", "django_db_reset_sequences"} & set(names):
+        return True
+    marker = item.get_closest_marker("django_db")
+    if marker is None:
+        return False
+    given = dict(zip(("transaction", "reset_sequences"), marker.args, strict=False)) | marker.kwargs
+    return bool(given.get("transaction") or given.get("reset_sequences"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    result = yield
+    if _SEEDED and _flushes(item):
+        with _BLOCKER[0].unblock():
+            _rows_restore(_SEEDED)
+    return result
 
 
 @pytest.fixture
