@@ -5,12 +5,11 @@ import json
 import sqlite3
 
 import pytest
-from django.db import connection
 
 from lachan.simulate import bench
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="runs on its own SQLite file: once per CI run is enough")
+@pytest.mark.bench  # on its own SQLite file, whatever the test database: CI runs it once
 def test_checkin_api_benchmark_against_a_real_server(tmp_path):
     path = tmp_path / "bench.sqlite3"
     url = f"sqlite:///{path}"

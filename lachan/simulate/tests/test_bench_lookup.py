@@ -6,13 +6,12 @@ import json
 import sqlite3
 
 import pytest
-from django.db import connection
 
 from lachan.simulate import bench
 from lachan.simulate.bench_lookup import doc_section
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="runs on its own SQLite file: once per CI run is enough")
+@pytest.mark.bench  # on its own SQLite file, whatever the test database: CI runs it once
 def test_lookup_benchmark_on_a_small_province(tmp_path):
     path = tmp_path / "bench.sqlite3"
     url = f"sqlite:///{path}"

@@ -4,12 +4,11 @@ thousand people and cases, every unit computed for the largest province and the 
 import json
 
 import pytest
-from django.db import connection
 
 from lachan.simulate import bench
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="runs on its own SQLite file: once per CI run is enough")
+@pytest.mark.bench  # on its own SQLite file, whatever the test database: CI runs it once
 def test_risk_benchmark_small(tmp_path):
     url = f"sqlite:///{tmp_path / 'bench.sqlite3'}"
     steps = (["migrate", "--noinput", "-v0"],
