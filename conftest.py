@@ -129,19 +129,18 @@ def units(db):
 
 @pytest.fixture
 def make_user(db):
-    from lachan.accounts.models import User
+    """make_user(role, unit=…, place=…, **fields): a user of that role and jurisdiction, named `<role><n>` unless
+    `username` is given (lachan/accounts/tests/factories.py UserFactory)."""
+    from lachan.accounts.tests.factories import PASSWORD, UserFactory
 
     counter = {"n": 0}
 
-    def make(role, *, unit=None, place=None, password="Lachan!2021pw", **extra):
+    def make(role, *, unit=None, place=None, password=PASSWORD, **extra):
         counter["n"] += 1
-        user = User(
+        return UserFactory(
             username=extra.pop("username", f"{role}{counter['n']}"), role=role,
-            jurisdiction_unit=unit, jurisdiction_place=place, **extra,
+            jurisdiction_unit=unit, jurisdiction_place=place, password=password, **extra,
         )
-        user.set_password(password)
-        user.save()
-        return user
 
     return make
 

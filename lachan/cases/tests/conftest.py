@@ -4,7 +4,7 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from lachan.people.models import Person
+from lachan.people.tests.factories import PersonFactory
 
 CONFIRMED = timezone.make_aware(datetime(2021, 8, 14, 10, 0))
 
@@ -27,7 +27,7 @@ def outbreak(units, staff):
     epi = staff.epidemiologist
 
     def person(name, commune):
-        return Person.objects.create(full_name=name, commune=commune)
+        return PersonFactory(full_name=name, commune=commune)
 
     an = confirm(person("Nguyễn Văn An", units.commune), epi)
     binh = confirm(person("Trần Thị Bình", units.commune2), epi, day=3)

@@ -11,7 +11,7 @@ from lachan.accounts.roles import Role
 from lachan.cases import selectors, services
 from lachan.cases.models import Case, Cluster
 from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
-from lachan.people.models import Person
+from lachan.people.tests.factories import PersonFactory
 
 from .conftest import confirm
 
@@ -99,7 +99,7 @@ def test_only_the_clusters_jurisdiction_manages_it(outbreak):
     assert err.value.code == "cases_cluster_not_managed" and units.commune.name in str(err.value.message)
     with pytest.raises(PermissionDenied):
         services.cluster_close(cluster=cluster, closed_on=date(2021, 9, 20), reason="x", by=staff.other_commune)
-    neighbour = confirm(Person.objects.create(full_name="Võ Văn Em", commune=units.other_commune), staff.other_commune,
+    neighbour = confirm(PersonFactory(full_name="Võ Văn Em", commune=units.other_commune), staff.other_commune,
                         day=4)
     services.cluster_add_cases(cluster=cluster, codes=[neighbour.code], by=staff.other_commune)
     assert neighbour.code in codes_of(cluster)

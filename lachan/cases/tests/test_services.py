@@ -7,7 +7,7 @@ from lachan.accounts.models import AuditEvent
 from lachan.cases import selectors, services
 from lachan.cases.models import Case, CaseStatusChange
 from lachan.core.errors import DomainError, NotFound, PermissionDenied
-from lachan.people.models import Person
+from lachan.people.tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 CONFIRMED = timezone.make_aware(datetime(2021, 8, 14, 10, 0))
@@ -15,7 +15,7 @@ CONFIRMED = timezone.make_aware(datetime(2021, 8, 14, 10, 0))
 
 @pytest.fixture
 def person(units):
-    return Person.objects.create(full_name="Nguyễn Văn An", commune=units.commune)
+    return PersonFactory(full_name="Nguyễn Văn An", commune=units.commune)
 
 
 def confirm(person, by, **kw):
@@ -31,7 +31,7 @@ def test_confirm_computes_code_and_window(person, staff):
     assert case.isolated_at == CONFIRMED and case.status == "isolating_home"
     assert CaseStatusChange.objects.filter(case=case).count() == 1
     assert AuditEvent.objects.filter(action="case.confirm", person_id=person.pk).exists()
-    other = Person.objects.create(full_name="Trần Bình", commune=person.commune)
+    other = PersonFactory(full_name="Trần Bình", commune=person.commune)
     assert confirm(other, staff.epidemiologist).code == "F0-82-000002"
 
 
@@ -92,7 +92,7 @@ def test_status_moves_and_deceased_is_final(person, staff):
         services.case_set_status(case=case, status="recovered", by=staff.commune)
     assert err.value.code == "cases_status_final"
     with pytest.raises(DomainError):
-        services.case_set_status(case=confirm(Person.objects.create(full_name="X", commune=person.commune),
+        services.case_set_status(case=confirm(PersonFactory(full_name="X", commune=person.commune),
                                               staff.commune), status="flying", by=staff.commune)
     assert [c.status for c in case.status_changes.all()] == ["isolating_home", "hospital", "deceased"]
 
@@ -123,7 +123,7 @@ def test_selectors_are_scoped(person, staff):
 def test_many_confirmed_at_once_as_one_by_one(person, staff, django_assert_max_num_queries):
     epi = staff.epidemiologist
     confirm(person, epi)  # F0-82-000001
-    others = [Person.objects.create(full_name=f"Người {i}", commune=person.commune) for i in range(3)]
+    others = [PersonFactory(full_name=f"Người {i}", commune=person.commune) for i in range(3)]
     items = [services.CaseToConfirm(person=p, sample_date=date(2021, 8, 13), origin=origin, confirmed_at=CONFIRMED,
                                     notes="from a lab file")
              for p, origin in zip(others, ["community", "in_quarantine", "community"], strict=True)]
@@ -139,7 +139,7 @@ def test_many_confirmed_at_once_as_one_by_one(person, staff, django_assert_max_n
 def test_many_all_or_nothing_with_the_item_named(person, staff):
     epi = staff.epidemiologist
     confirm(person, epi)
-    fresh = Person.objects.create(full_name="Mới", commune=person.commune)
+    fresh = PersonFactory(full_name="Mới", commune=person.commune)
 
     def item(p, **kw):
         return services.CaseToConfirm(**{"person": p, "sample_date": date(2021, 8, 13), "origin": "community",

@@ -10,14 +10,11 @@ _serial = itertools.count(1)
 @pytest.fixture
 def make_person(units):
     """A person saved directly (bypassing the service, like an import), for selector and merge tests."""
-    from lachan.core.text import fold
-    from lachan.people.models import Person
+    from .factories import PersonFactory
 
     def make(full_name="Nguyễn Văn An", *, commune=None, **fields):
         fields.setdefault("sex", "M")
-        if fields.get("birth_date") and not fields.get("birth_year"):
-            fields["birth_year"] = fields["birth_date"].year
-        return Person.objects.create(full_name=full_name, search_name=fold(full_name), commune=commune or units.commune, **fields)
+        return PersonFactory(full_name=full_name, commune=commune or units.commune, **fields)
 
     return make
 
