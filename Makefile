@@ -15,7 +15,11 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PIP) install -q -c constraints.txt -e ".[dev]"
 	touch $@
 
+# In a git checkout (not a tarball), commit messages are checked by .githooks/commit-msg (unless hooks are set up
+# otherwise already).
 install: $(VENV)/.installed
+	@if [ -e .git ] && command -v git >/dev/null 2>&1 && [ -z "$$(git config core.hooksPath)" ]; then \
+	  git config core.hooksPath .githooks; fi
 
 # Debian's Chromium and ChromeDriver for the browser tests, the poster font and pdftoppm (root on the CI
 # machine; each skipped if present).
