@@ -27,15 +27,9 @@ from lachan.venues.models import CheckIn, Venue, VenueSize
 from lachan.venues.policy import checkin_rules
 
 from . import data
-from .province import (
-    DEFAULT_AS_OF,
-    SYNTH_ID_LIMIT,
-    SimulateErrorCode,
-    _bulk_mode,
-    _cols,
-    _IdMaker,
-    _indexes_rebuilt,
-)
+from .province import DEFAULT_AS_OF, SYNTH_ID_LIMIT, SimulateErrorCode
+from .province.bulk import _bulk_mode, _cols, _indexes_rebuilt
+from .province.common import _IdMaker
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 # Visits for errands and leisure, by venue kind: (weight, earliest hour, latest hour of arrival).

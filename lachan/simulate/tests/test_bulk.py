@@ -45,10 +45,10 @@ def _index_names(table):
 def test_big_loads_rebuild_the_indexes(units, monkeypatch):
     """Above a size, the people indexes are dropped for the load and created again, all of them."""
     from lachan.people.models import Person
-    from lachan.simulate import province
+    from lachan.simulate.province import bulk, province_generate
 
     before = _index_names(Person._meta.db_table)
-    monkeypatch.setattr(province._indexes_rebuilt, "MIN_ROWS", 10)
-    province.province_generate(people=300, seed=1, tree="2021", province_code="82")
+    monkeypatch.setattr(bulk._indexes_rebuilt, "MIN_ROWS", 10)
+    province_generate(people=300, seed=1, tree="2021", province_code="82")
     assert _index_names(Person._meta.db_table) == before
     assert Person.objects.filter(search_name__startswith="nguyen").exists()
