@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import get_hasher, make_password
 from django.db import transaction
 from django.db.models import Count
 
@@ -177,10 +177,12 @@ _hash_cache: dict[str, str] = {}
 
 
 def _demo_hash() -> str:
-    """One hash for the published demo password: hashing it per account would cost seconds."""
-    if DEMO_PASSWORD not in _hash_cache:
-        _hash_cache[DEMO_PASSWORD] = make_password(DEMO_PASSWORD)
-    return _hash_cache[DEMO_PASSWORD]
+    """One hash for the published demo password: hashing it per account would cost seconds. Kept per hashing
+    algorithm, so that a hash made under other settings (a test's) is never given to an account."""
+    algorithm = get_hasher("default").algorithm
+    if algorithm not in _hash_cache:
+        _hash_cache[algorithm] = make_password(DEMO_PASSWORD)
+    return _hash_cache[algorithm]
 
 
 def _citizen(commune: AdminUnit | None) -> User | None:

@@ -275,12 +275,13 @@ def test_citizen_sees_their_own_results(client, world):
 
 def test_failures_take_the_same_time(world, settings):
     world.sample("82-TG-0001", [world.an, world.binh], release=Result.NEGATIVE)
-    settings.LACHAN_LOOKUP_FAILURE_FLOOR = 0.08
+    # A floor well above a look-up's own time, so that a loaded machine does not make the test flaky.
+    settings.LACHAN_LOOKUP_FAILURE_FLOOR = 0.3
     for code in ("82-TG-0001", "82-TG-9999"):
         began = time.perf_counter()
         with pytest.raises(lookup.LookupFailed):
             lookup.result_lookup(code=code, birth_date="03/03/1999", ip=f"ip-{code}")
-        assert 0.08 <= time.perf_counter() - began < 0.5
+        assert 0.3 <= time.perf_counter() - began < 2
     began = time.perf_counter()
     lookup.result_lookup(code="82-TG-0001", birth_date="21/07/1985", ip="ip-ok")
-    assert time.perf_counter() - began < 0.08  # a success is not held back
+    assert time.perf_counter() - began < 0.3  # a success is not held back
