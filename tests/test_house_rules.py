@@ -73,8 +73,6 @@ RULES = {
         "lachan/quarantine/tests/orders_fixtures.py",
         "lachan/quarantine/tests/test_orders_services.py",
         "lachan/quarantine/tests/test_unit_labels.py",
-        "lachan/simulate/tests/test_outbreak.py",
-        "lachan/simulate/tests/test_province.py",
         "lachan/situation/tests/test_map.py",
         "lachan/situation/tests/test_operations.py",
         "lachan/tracing/tests/conftest.py",

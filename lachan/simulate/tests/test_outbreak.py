@@ -6,7 +6,8 @@ from django.utils import timezone
 from lachan.accounts.actors import system_actor
 from lachan.core.errors import DomainError
 from lachan.geo.models import Place, PlaceKind
-from lachan.people.models import Household, Person
+from lachan.people.models import Household
+from lachan.people.tests.factories import PersonFactory
 from lachan.simulate.checkins import checkins_generate, window_of
 from lachan.simulate.evaluation import cases_confirm_and_trace, tracing_evaluate
 from lachan.simulate.outbreak import (
@@ -99,10 +100,10 @@ def scenario(units):
                                 kind="cafe", size=VenueSize.SMALL_ENCLOSED)
     mart = Venue.objects.create(place=Place.objects.create(kind=PlaceKind.VENUE, name="Siêu thị", commune=units.commune),
                                 kind="supermarket", size=VenueSize.LARGE)
-    an = Person.objects.create(full_name="Nguyễn Thị An", commune=units.commune, household=home, phone="0912000001")
-    husband = Person.objects.create(full_name="Trần Văn Bình", commune=units.commune, household=home)
-    friend = Person.objects.create(full_name="Lê Văn Cường", commune=units.commune, phone="0912000002")
-    shopper = Person.objects.create(full_name="Võ Thị Dung", commune=units.commune, phone="0912000003")
+    an = PersonFactory(full_name="Nguyễn Thị An", commune=units.commune, household=home, phone="0912000001")
+    husband = PersonFactory(full_name="Trần Văn Bình", commune=units.commune, household=home)
+    friend = PersonFactory(full_name="Lê Văn Cường", commune=units.commune, phone="0912000002")
+    shopper = PersonFactory(full_name="Võ Thị Dung", commune=units.commune, phone="0912000003")
     for person, venue, minutes in ((an, cafe, 60), (friend, cafe, 50), (an, mart, 40), (shopper, mart, 30)):
         start = t0 if venue == cafe else t0 + timedelta(hours=3)
         CheckIn.objects.create(person=person, venue=venue, checked_in_at=start,

@@ -10,6 +10,7 @@ from lachan.geo.models import AdminUnit, Place, PlaceKind
 from lachan.labs.models import Laboratory
 from lachan.people.identity import national_id_validate, phone_normalize
 from lachan.people.models import Household, Person
+from lachan.people.tests.factories import PersonFactory
 from lachan.simulate import data
 from lachan.simulate.province import SYNTH_ID_LIMIT, SimulateErrorCode, synthetic_delete
 from lachan.venues.models import Venue
@@ -180,7 +181,7 @@ def test_refuses_bad_input_and_reruns(generate, units):
         generate(people=100)
     assert err.value.code == SimulateErrorCode.ALREADY_GENERATED
     assert Person.objects.count() == 100  # nothing half-saved
-    Person.objects.create(id=uuid7(), full_name="Lê Văn Thật", search_name="le van that", commune=units.commune)
+    PersonFactory(id=uuid7(), full_name="Lê Văn Thật", commune=units.commune)  # an id of today: real data
     with pytest.raises(DomainError) as err:
         generate(people=100, fresh=True)
     assert err.value.code == SimulateErrorCode.REAL_DATA
