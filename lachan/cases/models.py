@@ -88,6 +88,11 @@ class Case(BaseModel):
     """A confirmed infection (F0)."""
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases", verbose_name=_("person"))
+    # The person's commune of residence, kept in step with it (save() below, the bulk confirmations, and the
+    # people layer's person_commune_changed signal): jurisdiction reads a commune's cases as one index range
+    # (commune, confirmed_at) instead of going through each case's person.
+    commune = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="+", db_index=False,
+                                verbose_name=_("commune"))
     code = models.CharField(_("case code"), max_length=32, unique=True)
     confirmed_at = models.DateTimeField(_("confirmed at"))
     onset_date = models.DateField(_("symptom onset"), null=True, blank=True)  # null: asymptomatic
@@ -105,10 +110,16 @@ class Case(BaseModel):
     class Meta:
         ordering = ["-confirmed_at"]
         verbose_name = _("case")
-        indexes = [models.Index(fields=["confirmed_at"], name="cases_case_confirmed")]
+        indexes = [models.Index(fields=["confirmed_at"], name="cases_case_confirmed"),
+                   models.Index(fields=["commune", "confirmed_at"], name="cases_case_commune_confirmed")]
 
     def __str__(self) -> str:
         return self.code
+
+    def save(self, *args, **kwargs):
+        if self.commune_id is None and self.person_id is not None:
+            self.commune_id = Person.objects.filter(pk=self.person_id).values_list("commune_id", flat=True).first()
+        super().save(*args, **kwargs)
 
     @property
     def is_active(self) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from lachan.accounts.actors import is_system
-from lachan.accounts.jurisdiction import scope_for
+from lachan.accounts.jurisdiction import Scope, scope_for
 
 from .models import Case
 
@@ -16,5 +16,13 @@ def cluster_scope_q(user) -> Q:
     if is_system(user):
         return Q()
     scope = scope_for(user)
-    with_cases_here = Case.objects.filter(scope.person_q(person_field="person")).values("cluster_id")
+    with_cases_here = Case.objects.filter(case_scope_q(scope)).values("cluster_id")
     return scope.commune_q("commune") | Q(pk__in=with_cases_here)
+
+
+def case_scope_q(scope: Scope) -> Q:
+    """The cases of a jurisdiction. For an administrative unit, by the case's own commune (its person's, kept in
+    step: see Case.commune), one index range (commune, confirmed_at) a commune; otherwise through the person."""
+    if scope.kind == "unit":
+        return scope.commune_q("commune")
+    return scope.person_q(person_field="person")

@@ -23,14 +23,14 @@ from .access import require_perm
 from .errors import CaseErrorCode
 from .isolation import isolation_q, with_isolation
 from .models import ACTIVE_STATUSES, Case, Cluster
-from .scope import cluster_scope_q
+from .scope import case_scope_q, cluster_scope_q
 
 
 def cases_in_scope(user) -> QuerySet[Case]:
     queryset = Case.objects.select_related("person", "person__commune__parent", "cluster")
     if is_system(user):
         return queryset
-    return queryset.filter(scope_for(user).person_q(person_field="person"))
+    return queryset.filter(case_scope_q(scope_for(user)))
 
 CURVE_TAIL_DAYS = 28  # two incubation periods without a new case
 

@@ -37,7 +37,7 @@ from .models import (
     Cluster,
     ClusterKind,
 )
-from .scope import cluster_scope_q
+from .scope import case_scope_q, cluster_scope_q
 
 RECONFIRM_AFTER_DAYS = 90  # a new confirmation within this time is the same infection
 DEFAULT_DAYS_BEFORE_ONSET = 2
@@ -122,11 +122,11 @@ def _check_not_a_case(person: Person, previous: Case | None, confirmed_at: datet
         )
 
 
-def _new_case(*, person: Person, onset_date: date | None, sample_date: date, origin: str, confirmed_at: datetime,
-              notes: str, code: str, by) -> Case:
+def _new_case(*, person: Person, commune_id: int, onset_date: date | None, sample_date: date, origin: str,
+              confirmed_at: datetime, notes: str, code: str, by) -> Case:
     status = CaseStatus.ISOLATING_FACILITY if origin == CaseOrigin.IN_QUARANTINE else CaseStatus.ISOLATING_HOME
-    return Case(person=person, code=code, confirmed_at=confirmed_at, onset_date=onset_date, sample_date=sample_date,
-                origin=origin, status=status, status_since=confirmed_at,
+    return Case(person=person, commune_id=commune_id, code=code, confirmed_at=confirmed_at, onset_date=onset_date,
+                sample_date=sample_date, origin=origin, status=status, status_since=confirmed_at,
                 infectious_from=infectious_window_start(onset_date=onset_date, sample_date=sample_date),
                 isolated_at=confirmed_at, notes=notes, created_by=as_user(by), changed_by=as_user(by))
 
@@ -152,13 +152,14 @@ def case_confirm(
     _check_confirmation(person=person, onset_date=onset_date, sample_date=sample_date, origin=origin,
                         confirmed_at=confirmed_at, now=now, by=by)
     # Lock the person so two simultaneous confirmations cannot both pass the check below.
-    Person.objects.select_for_update().filter(pk=person.pk).first()
+    # The commune is read under the lock: the case's is the person's as it is now.
+    commune_id = Person.objects.select_for_update().filter(pk=person.pk).values_list("commune_id", flat=True).first()
     _check_not_a_case(person, Case.objects.filter(person=person).order_by("-confirmed_at").first(), confirmed_at)
     for _attempt in range(5):
         try:
             with transaction.atomic():
-                case = _new_case(person=person, onset_date=onset_date, sample_date=sample_date, origin=origin,
-                                 confirmed_at=confirmed_at, notes=notes, code=_next_code(person), by=by)
+                case = _new_case(person=person, commune_id=commune_id, onset_date=onset_date, sample_date=sample_date,
+                                 origin=origin, confirmed_at=confirmed_at, notes=notes, code=_next_code(person), by=by)
                 case.save(force_insert=True)
             break
         except IntegrityError:  # two confirmations took the same number; take the next
@@ -200,7 +201,7 @@ def cases_confirm_many(*, items: list[CaseToConfirm], by) -> list[Case]:
         if pk in seen:
             raise DomainError(CaseErrorCode.ALREADY_CASE, _("A person is named twice."), field="person", index=index)
         seen.add(pk)
-    list(Person.objects.select_for_update().filter(pk__in=ids).values_list("pk", flat=True))
+    communes = dict(Person.objects.select_for_update().filter(pk__in=ids).values_list("pk", "commune_id"))
     latest: dict = {}
     for case in Case.objects.filter(person_id__in=ids).order_by("-confirmed_at"):
         latest.setdefault(case.person_id, case)
@@ -218,8 +219,8 @@ def cases_confirm_many(*, items: list[CaseToConfirm], by) -> list[Case]:
             if prefix not in numbers:
                 numbers[prefix] = _last_number(prefix)
             numbers[prefix] += 1
-            cases.append(_new_case(person=item.person, onset_date=item.onset_date, sample_date=item.sample_date,
-                                   origin=item.origin, confirmed_at=item.confirmed_at, notes=item.notes,
+            cases.append(_new_case(person=item.person, commune_id=communes[item.person.pk], onset_date=item.onset_date,
+                                   sample_date=item.sample_date, origin=item.origin, confirmed_at=item.confirmed_at, notes=item.notes,
                                    code=f"{prefix}{numbers[prefix]:06d}", by=by))
         try:
             with transaction.atomic():
@@ -449,7 +450,7 @@ def cluster_add_cases(*, cluster: Cluster, codes: str | Iterable[str], move: boo
                           _("At most %(n)d case codes at once.") % {"n": MAX_CODES}, field="codes")
     visible = Case.objects.filter(code__in=wanted)
     if not is_system(by):
-        visible = visible.filter(scope_for(by).person_q(person_field="person"))
+        visible = visible.filter(case_scope_q(scope_for(by)))
     found = {c.code: c for c in visible.select_for_update(of=("self",))}
     others = dict(Cluster.objects.filter(
         pk__in={c.cluster_id for c in found.values() if c.cluster_id not in (None, current.pk)}

@@ -24,6 +24,7 @@ from lachan.core.errors import DomainError, NotFound
 from .access import people_in_scope, require_perm
 from .errors import PeopleErrorCode
 from .models import DuplicateCandidate, DuplicateReason, DuplicateStatus, Person, PersonMerge
+from .signals import person_commune_changed
 
 NAME_SIMILARITY = 85  # rapidfuzz token ratio on folded names, 0–100
 MAX_GROUP = 50  # a phone shared by more people than this is a switchboard, not a person
@@ -316,6 +317,7 @@ def person_merge(*, keep: Person, merge: Person, by) -> PersonMerge:
     keep.changed_by = merge.changed_by
     keep.save()
     _move_candidates(keep, merge, by)
+    person_commune_changed.send(sender=Person, person_ids=[keep.pk])  # the rows moved may name merge's commune
     record = PersonMerge.objects.create(
         kept=keep, merged_id=merge.pk, snapshot=snapshot, moved={**moved, "filled": filled},
         merged_by=merge.changed_by,

@@ -25,6 +25,7 @@ from .duplicates import duplicate_dismiss, duplicate_merge, duplicates_detect_fo
 from .errors import PeopleErrorCode
 from .identity import national_id_validate, phone_normalize
 from .models import Household, Person, Sex
+from .signals import person_commune_changed
 
 __all__ = [
     "person_create", "person_update", "household_create", "person_merge", "duplicate_merge", "duplicate_dismiss",
@@ -243,6 +244,8 @@ def person_update(*, person: Person, by, **changes: Any) -> Person:
         actor=by, action=AuditAction.UPDATE, object_type="person", object_id=current.pk, person_id=current.pk,
         detail={"fields": changed},
     )
+    if "commune" in changed:
+        person_commune_changed.send(sender=Person, person_ids=[current.pk])
     if changed:
         duplicates_detect_for(person=current)
     return current

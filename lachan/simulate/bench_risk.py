@@ -106,7 +106,7 @@ def generate(*, people: int, cases: int, seed: int) -> dict:
                              "commune_id": home})
             keys = bulk_insert(Person, rows)
             while next_wanted is not None and next_wanted < start + len(rows):
-                chosen.append(keys[next_wanted - start])
+                chosen.append((keys[next_wanted - start], homes[next_wanted - start]))
                 next_wanted = next(wanted, None)
         figures["people_s"] = round(time.perf_counter() - began, 1)
 
@@ -123,12 +123,12 @@ def generate(*, people: int, cases: int, seed: int) -> dict:
                 kinds, weights=kind_weights)[0], "commune_id": home, "opened_on": opened, "closed_on": closed})
         cluster_ids = bulk_insert(Cluster, cluster_rows)[:1500]
         case_rows = []
-        for i, pid in enumerate(chosen):
+        for i, (pid, home) in enumerate(chosen):
             day = CASES_FROM + timedelta(days=rng.randrange(span))
             at = timezone.make_aware(datetime(day.year, day.month, day.day, rng.randrange(7, 22), rng.randrange(60)))
             community = rng.random() < 0.7
             case_rows.append({
-                "person_id": pid, "code": f"BR{i:07d}", "confirmed_at": at, "sample_date": day, "origin":
+                "person_id": pid, "commune_id": home, "code": f"BR{i:07d}", "confirmed_at": at, "sample_date": day, "origin":
                 "community" if community else "in_quarantine", "status": "isolating_home", "status_since": at,
                 "infectious_from": day - timedelta(days=2), "isolated_at": at,
                 "cluster_id": rng.choice(cluster_ids) if community and rng.random() < 0.5 else None})

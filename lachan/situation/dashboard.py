@@ -147,7 +147,7 @@ def _positivity(results: int, positives: int, positive_pools: int) -> float | No
 
 def _case_counts(ops: OpsScope, *, first: date, last: date) -> dict[date, list[int]]:
     """Local day → [community, in quarantine] of the cases confirmed from `first` to `last` (one GROUP BY)."""
-    rows = (Case.objects.filter(ops.commune_q("person__commune_id"),
+    rows = (Case.objects.filter(ops.commune_q("commune_id"),
                                 confirmed_at__gte=local_midnight(first),
                                 confirmed_at__lt=local_midnight(last + timedelta(days=1)))
             .annotate(day=lab_stats.LocalDay("confirmed_at"))

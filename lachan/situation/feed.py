@@ -107,9 +107,9 @@ def _correction_items(ops: OpsScope, since: datetime, now: datetime, limit: int)
         return []
     cases: dict = {}
     for sample_id, case_id, code, commune in (
-            Swab.objects.filter(ops.commune_q("case__person__commune_id"), case__isnull=False,
+            Swab.objects.filter(ops.commune_q("case__commune_id"), case__isnull=False,
                                 sample_id__in={c[2] for c in corrections})
-            .values_list("sample_id", "case_id", "case__code", "case__person__commune_id")
+            .values_list("sample_id", "case_id", "case__code", "case__commune_id")
             .order_by("case__code").distinct()):
         cases.setdefault(sample_id, []).append((case_id, code, commune))
     results = dict(Result.choices)
@@ -121,8 +121,8 @@ def _correction_items(ops: OpsScope, since: datetime, now: datetime, limit: int)
 
 
 def _case_items(ops: OpsScope, since: datetime, now: datetime, limit: int) -> list[FeedItem]:
-    rows = (Case.objects.filter(ops.commune_q("person__commune_id"), confirmed_at__gt=since, confirmed_at__lte=now)
-            .values_list("pk", "code", "origin", "confirmed_at", "person__commune_id")
+    rows = (Case.objects.filter(ops.commune_q("commune_id"), confirmed_at__gt=since, confirmed_at__lte=now)
+            .values_list("pk", "code", "origin", "confirmed_at", "commune_id")
             .order_by("-confirmed_at", "-pk")[:limit])
     origins = dict(CaseOrigin.choices)
     return [FeedItem(id=f"case-{pk}", at=at, module="cases", kind="case_confirmed", unit=commune,
@@ -143,7 +143,7 @@ def _cluster_items(ops: OpsScope, since: datetime, now: datetime, limit: int) ->
         shown = {pk for pk, commune_id in window if commune_id in communes}
         elsewhere = [pk for pk, commune_id in window if commune_id not in communes]
         for chunk in chunked(elsewhere, 500):
-            shown.update(Case.objects.filter(cluster_id__in=chunk, person__commune_id__in=ops.communes)
+            shown.update(Case.objects.filter(cluster_id__in=chunk, commune_id__in=ops.communes)
                          .values_list("cluster_id", flat=True).distinct())
         queryset = queryset.filter(pk__in=sorted(shown)[-LIMIT_CLUSTER_IDS:])
     rows = (queryset.values_list("pk", "name", "kind", "created_at", "commune_id")
@@ -180,11 +180,11 @@ def _overdue_items(ops: OpsScope, since: datetime, now: datetime, limit: int) ->
     out = []
     in_window = Q(confirmed_at__gt=start, confirmed_at__lte=end)
     # The newest cases of the window first (a few hundred), then whether each was traced (its run's index).
-    newest_here = (Case.objects.filter(ops.commune_q("person__commune_id"), in_window).order_by("-confirmed_at")
+    newest_here = (Case.objects.filter(ops.commune_q("commune_id"), in_window).order_by("-confirmed_at")
                    .values("pk")[:OVERDUE_CANDIDATES])
     untraced = (Case.objects.filter(pk__in=newest_here)
                 .filter(~Exists(TracingRun.objects.filter(case_id=OuterRef("pk"))))
-                .values_list("pk", "code", "confirmed_at", "person__commune_id")
+                .values_list("pk", "code", "confirmed_at", "commune_id")
                 .order_by("-confirmed_at", "-pk")[:limit])
     for pk, code, at, commune in untraced:
         out.append(FeedItem(id=f"untraced-{pk}", at=at + deadline, module="tracing", kind="tracing_not_run",

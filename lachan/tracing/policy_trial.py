@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from lachan.accounts.jurisdiction import scope_for
 from lachan.cases.models import Case
+from lachan.cases.scope import case_scope_q
 from lachan.core.errors import NotFound
 from lachan.core.policies import PolicyTrial, TrialTable, policy_in_force
 from lachan.people.models import Person
@@ -42,7 +43,7 @@ def tracing_policy_trial(*, rules: dict[str, Any], in_force, by, sample: int = S
     own version and under `rules` (already validated)."""
     now = timezone.now()
     scope = scope_for(by)
-    cases = list(Case.objects.filter(scope.person_q(person_field="person"),
+    cases = list(Case.objects.filter(case_scope_q(scope),
                                      confirmed_at__gte=now - timedelta(days=SAMPLE_DAYS))
                  .order_by("-confirmed_at")[:sample])
     trial = PolicyTrial()

@@ -55,7 +55,7 @@ def risk_inputs_gather(*, on: date, days: int) -> tuple[dict[int, UnitInputs], d
     first = on - timedelta(days=days - 1)
     cases = (Case.objects.filter(origin=CaseOrigin.COMMUNITY, confirmed_at__gte=local_midnight(first),
                                  confirmed_at__lt=local_midnight(on + timedelta(days=1)))
-             .values_list("person__commune_id")
+             .values_list("commune_id")
              .annotate(n=Count("id"), untraceable=Count("id", filter=Q(cluster__isnull=True)))
              .order_by())
     counts: dict[int, list] = {}
