@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
 
+from lachan.core.db import values_in_q
 from lachan.geo.models import AdminLevel, AdminUnit
 
 from .actors import is_system
@@ -52,20 +54,25 @@ class Scope:
     def commune_ids(self) -> list[int]:
         # A literal list, not a subquery: SQLite's planner weighs a list by its length and reads a
         # province-wide page off the name index, while for a subquery it drives from the communes and
-        # sorts everyone. Not cached in the process, so a reloaded tree is never seen stale.
-        return list(self.communes().values_list("id", flat=True))
+        # sorts everyone. Read once per Scope (scope_for keeps a user's for the request: a page builds its
+        # jurisdiction's filters a dozen times), not cached in the process, so a reloaded tree is never seen stale.
+        return list(self._commune_ids)
+
+    @cached_property
+    def _commune_ids(self) -> tuple[int, ...]:
+        return tuple(self.communes().values_list("id", flat=True))
 
     def commune_q(self, field: str = "commune") -> Q:
         """A filter for records located by a commune foreign key."""
         if self.kind == "unit":
-            return Q(**{f"{field}_id__in": self.commune_ids()})
+            return values_in_q(f"{field}_id", self.commune_ids())
         return Q(pk__in=[])
 
     def person_q(self, *, person_field: str = "", commune_field: str = "commune") -> Q:
         """A filter for people (person_field="") or for records that belong to a person."""
         prefix = f"{person_field}__" if person_field else ""
         if self.kind == "unit":
-            return Q(**{f"{prefix}{commune_field}_id__in": self.commune_ids()})
+            return values_in_q(f"{prefix}{commune_field}_id", self.commune_ids())
         if self.kind == "self":
             return Q(**{f"{prefix}account_id": self.user_id})
         if self.kind == "place" and self.place_kind in _place_people:
@@ -91,6 +98,18 @@ def scope_for(user) -> Scope:
         return province_scope()
     if user is None or not user.is_authenticated or not user.is_active:
         return Scope(kind="none")
+    # The user object lives for one request (or one task): its scope is kept on it, for as long as what decides it
+    # is unchanged.
+    key = (user.pk, user.role, user.jurisdiction_unit_id, user.jurisdiction_place_id)
+    kept = getattr(user, "_lachan_scope", None)
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    scope = _scope_of(user)
+    user._lachan_scope = (key, scope)
+    return scope
+
+
+def _scope_of(user) -> Scope:
     if user.role == Role.CITIZEN:
         return Scope(kind="self", user_id=user.pk)
     if user.jurisdiction_unit_id:

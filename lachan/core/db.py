@@ -1,6 +1,7 @@
 """Differences between SQLite (embedded) and PostgreSQL (production), in one place."""
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.models import BooleanField, Expression, F, Q
 
 
 def is_postgresql() -> bool:
@@ -178,3 +179,34 @@ class RowReader:
 
 def placeholders(n: int) -> str:
     return ", ".join(["%s"] * n)
+
+
+class _InArray(Expression):
+    """`field = ANY(%s)`: the values as one array parameter (PostgreSQL)."""
+
+    conditional = True
+
+    def __init__(self, field: str, values: list):
+        super().__init__(output_field=BooleanField())
+        self.lhs, self.values = F(field), values
+
+    def get_source_expressions(self):
+        return [self.lhs]
+
+    def set_source_expressions(self, exprs):
+        (self.lhs,) = exprs
+
+    def as_sql(self, compiler, connection):
+        sql, params = compiler.compile(self.lhs)
+        return f"{sql} = ANY(%s)", (*params, self.values)
+
+
+def values_in_q(field: str, values) -> Q:
+    """The rows whose `field` is one of `values` (non-null ids), as `Q(field__in=values)` selects them. On
+    PostgreSQL the values are one array parameter (`= ANY(%s)`, which PostgreSQL plans as it plans IN): the
+    statement's text is then the same whatever the values, so psycopg converts it once and keeps it, where a literal
+    list of a province's 547 commune ids (more than its 50 cached parameters) is parsed again at every query."""
+    values = list(dict.fromkeys(v for v in values if v is not None))
+    if not is_postgresql() or not values:
+        return Q(**{f"{field}__in": values})
+    return Q(_InArray(field, values))

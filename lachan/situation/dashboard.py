@@ -39,6 +39,7 @@ from lachan.cases.isolation import PLACED_BY_ORDER
 from lachan.cases.models import Case, CaseOrigin
 from lachan.core.caching import TTLCache
 from lachan.core.dates import local_midnight
+from lachan.core.db import values_in_q
 from lachan.geo.models import AdminLevel, AdminUnit
 from lachan.labs import dashboard as lab_board
 from lachan.labs.dashboard import stats as lab_stats
@@ -83,12 +84,12 @@ class OpsScope:
     label: str = ""
 
     def commune_q(self, field_name: str) -> Q:
-        return Q() if self.communes is None else Q(**{f"{field_name}__in": self.communes})
+        return Q() if self.communes is None else values_in_q(field_name, self.communes)
 
     def indexed_commune_q(self, field_name: str) -> Q:
         """The communes as a list even for the whole province: where an index starts with the commune (alerts,
         the call list), the list lets the database walk it, instead of reading the whole table."""
-        return Q(**{f"{field_name}__in": self.commune_ids})
+        return values_in_q(field_name, self.commune_ids)
 
     @property
     def key(self) -> tuple:

@@ -3,7 +3,6 @@
 from datetime import date, timedelta
 
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -45,9 +44,11 @@ class ChainFilterForm(forms.Form):
             "boundary", "parent__boundary")  # a province's 547 GeoJSON boundaries are not drawn in a list
 
     def offer_clusters(self, cluster_ids: list) -> None:
-        """The clusters listed: those of the cases of the chosen days and commune, and the one chosen."""
-        chosen = self.fields["cluster"].queryset
-        self.fields["cluster"].queryset = (Cluster.objects.filter(Q(pk__in=cluster_ids) | Q(pk__in=chosen.values("pk")))
+        """The clusters listed: those of the cases of the chosen days and commune, and the one chosen (as validated:
+        in the reader's jurisdiction; not checked again in a subquery)."""
+        chosen = (getattr(self, "cleaned_data", None) or {}).get("cluster") if "cluster" not in self.errors else None
+        ids = [*cluster_ids, *([chosen.pk] if chosen is not None else [])]
+        self.fields["cluster"].queryset = (Cluster.objects.filter(pk__in=ids)
                                            .select_related("commune__parent").order_by("-opened_on", "name"))
 
     def clean(self):

@@ -107,3 +107,25 @@ def test_scope_for_each_role(staff, units, places, make_user):
     from django.contrib.auth.models import AnonymousUser
 
     assert scope_for(AnonymousUser()).is_empty and scope_for(None).is_empty
+
+
+def test_a_users_scope_is_read_once_per_user_object_and_follows_its_jurisdiction(units, staff, django_assert_num_queries):
+    """A page builds its jurisdiction's filters a dozen times: the communes are read once for the request's user
+    object; a changed jurisdiction, role or a deactivated account is seen at once."""
+    user = staff.district
+    first = scope_for(user).commune_ids()
+    with django_assert_num_queries(0):
+        assert scope_for(user).commune_ids() == first
+        scope_for(user).person_q(person_field="person")
+    assert set(first) == {units.commune.pk, units.commune2.pk} | set(
+        units.district.children.values_list("pk", flat=True))
+    user.jurisdiction_unit = units.other_district
+    assert units.other_commune.pk in scope_for(user).commune_ids() and units.commune.pk not in scope_for(
+        user).commune_ids()
+    user.role = Role.CITIZEN
+    assert scope_for(user).kind == "self"
+    user.is_active = False
+    assert scope_for(user).is_empty
+    fresh = User.objects.get(pk=staff.district.pk)  # another request: read again
+    with django_assert_num_queries(2):  # its unit, its communes
+        scope_for(fresh).commune_ids()

@@ -56,3 +56,29 @@ def test_bulk_insert_values_shared_by_every_row_and_hex_ids(make_user):
     assert [m.body for m in rows] == ["a", "b"] and {m.person_id for m in rows} == {person}
     assert all(m.channel == "sms" and m.context == {"k": 1} and m.sensitive and m.next_attempt_at == later
                and m.created_by_id == user.pk for m in rows)
+
+
+@pytest.mark.django_db
+def test_values_in_q_selects_what_an_in_list_selects(units):
+    """The jurisdictions' commune lists: on PostgreSQL one array parameter, the same rows as `__in`."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from lachan.core.db import is_postgresql, values_in_q
+    from lachan.geo.models import AdminUnit
+
+    everyone = list(AdminUnit.objects.values_list("pk", flat=True))
+    for values in ([units.commune.pk], [units.commune.pk, units.other_commune.pk, None, units.commune.pk], everyone,
+                   [], [None], [-1]):
+        wanted = set(AdminUnit.objects.filter(pk__in=[v for v in values if v is not None]).values_list("pk", flat=True))
+        assert set(AdminUnit.objects.filter(values_in_q("id", values)).values_list("pk", flat=True)) == wanted
+        assert set(AdminUnit.objects.exclude(values_in_q("id", values)).values_list("pk", flat=True)) == (
+            set(everyone) - wanted)
+    # Through a join, as the jurisdictions filter records by their person's commune.
+    in_list = set(AdminUnit.objects.filter(parent__in=[units.district.pk]).values_list("pk", flat=True))
+    assert set(AdminUnit.objects.filter(values_in_q("parent__id", [units.district.pk]))
+               .values_list("pk", flat=True)) == in_list and in_list
+    with CaptureQueriesContext(connection) as captured:
+        list(AdminUnit.objects.filter(values_in_q("id", everyone)))
+    if is_postgresql():
+        assert "= ANY(" in captured.captured_queries[0]["sql"] and "IN (" not in captured.captured_queries[0]["sql"]
