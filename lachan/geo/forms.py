@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from lachan.core.forms import ListedChoiceIterator
 from lachan.core.widgets import SearchableSelect
 
 from .models import AdminUnit
@@ -22,6 +23,7 @@ class UnitChoiceField(forms.ModelChoiceField):
     """A unit of a queryset (select its parent with it: .select_related("parent"))."""
 
     widget = UnitSelect
+    iterator = ListedChoiceIterator
 
     def label_from_instance(self, obj: AdminUnit) -> str:
         return obj.label

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lachan.cases.models import Cluster
 from lachan.cases.selectors import clusters_in_scope
+from lachan.core.forms import ListedChoiceIterator
 from lachan.core.parsers import uuid_or_none
 from lachan.core.widgets import DateInput, LongSelect
 from lachan.geo.forms import UnitChoiceField
@@ -21,6 +22,7 @@ EARLIEST = date(2020, 1, 1)
 
 class ClusterChoiceField(forms.ModelChoiceField):
     widget = LongSelect
+    iterator = ListedChoiceIterator
 
     def label_from_instance(self, obj):
         place = f" — {obj.commune.label}" if obj.commune_id else ""

@@ -1,0 +1,30 @@
+"""ListedChoiceIterator: the same options as Django's, read in one plain query (no server-side cursor)."""
+
+import pytest
+from django import forms
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from lachan.core.forms import ListedChoiceIterator
+from lachan.geo.forms import UnitChoiceField
+from lachan.geo.models import AdminUnit
+
+pytestmark = pytest.mark.django_db
+
+
+class PlainUnitField(UnitChoiceField):
+    iterator = forms.models.ModelChoiceIterator
+
+
+@pytest.mark.parametrize("empty_label", ["—", None])
+def test_the_options_are_djangos(units, empty_label):
+    queryset = AdminUnit.objects.filter(path__startswith=units.province.path).select_related("parent").order_by("path")
+    listed = UnitChoiceField(queryset=queryset, empty_label=empty_label, required=empty_label is None)
+    plain = PlainUnitField(queryset=queryset, empty_label=empty_label, required=empty_label is None)
+    assert UnitChoiceField.iterator is ListedChoiceIterator
+    assert [(str(v), label) for v, label in listed.choices] == [(str(v), label) for v, label in plain.choices]
+    assert len([c for c in listed.choices]) == queryset.count() + (empty_label is not None) > 3
+    with CaptureQueriesContext(connection) as captured:
+        html = listed.widget.render("commune", units.commune.pk)
+    assert f'<option value="{units.commune.pk}" selected>{units.commune.label}</option>' in html
+    assert len(captured.captured_queries) == 1 and "DECLARE" not in captured.captured_queries[0]["sql"]
