@@ -26,10 +26,19 @@ class ListedChoiceIterator(forms.models.ModelChoiceIterator):
     """A model choice field's options read in one query. Django's iterates queryset.iterator(), which on
     PostgreSQL declares a server-side cursor WITH HOLD and fetches it in chunks: three round trips and a result
     materialised at commit for a few hundred options (a province's 547 communes), on every page that draws them.
-    The same options, in the same order."""
+    The same options, in the same order.
+
+    A field with `option_fields` (and `label_from_values(row)`, which must name an option as label_from_instance
+    does) has its options read as those values, without building a model instance per option (a province's
+    communes and their districts: 1,100 instances, the most of a chain page's)."""
 
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
+        fields = getattr(self.field, "option_fields", None)
+        if fields and not self.field.to_field_name:
+            for pk, *row in self.queryset.values_list("pk", *fields):
+                yield forms.models.ModelChoiceIteratorValue(pk, None), self.field.label_from_values(row)
+            return
         for obj in self.queryset.all():
             yield self.choice(obj)

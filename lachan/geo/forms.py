@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from lachan.core.forms import ListedChoiceIterator
 from lachan.core.widgets import SearchableSelect
 
-from .models import AdminUnit
+from .models import AdminUnit, unit_label_fields, unit_label_of
 
 
 class UnitSelect(SearchableSelect):
@@ -24,9 +24,13 @@ class UnitChoiceField(forms.ModelChoiceField):
 
     widget = UnitSelect
     iterator = ListedChoiceIterator
+    option_fields = unit_label_fields()
 
     def label_from_instance(self, obj: AdminUnit) -> str:
         return obj.label
+
+    def label_from_values(self, row) -> str:
+        return unit_label_of(row)
 
 
 def unit_choices(units: Iterable[AdminUnit], *, empty: str = "—") -> list[tuple[str, str]]:

@@ -56,7 +56,7 @@ class AdminUnit(models.Model):
         if self.level != AdminLevel.COMMUNE or not self.parent_id:
             return self.name
         parent = self.parent
-        return f"{self.name}, {parent.short_label}" if parent.level == AdminLevel.DISTRICT else self.name
+        return unit_label(self.name, self.level, parent.level, parent.short_label)
 
     @property
     def address_label(self) -> str:
@@ -72,11 +72,37 @@ class AdminUnit(models.Model):
     @property
     def short_label(self) -> str:
         """A district as written after a commune: "TP. Mỹ Tho", "H. Cái Bè", "TX. Gò Công"."""
-        prefix = UNIT_KIND_ABBREVIATIONS.get(self.kind)
-        if not prefix or not self.short_name:
-            return self.name
-        # "Cai Lậy (Thị xã)" tells the town from the rural district of the same name: the prefix says it already.
-        return f"{prefix} {self.short_name.removesuffix(f' ({self.kind})')}"
+        return unit_short_label(self.name, self.kind, self.short_name)
+
+
+def unit_short_label(name: str, kind: str, short_name: str) -> str:
+    """AdminUnit.short_label from the unit's fields (for lists read as values)."""
+    prefix = UNIT_KIND_ABBREVIATIONS.get(kind)
+    if not prefix or not short_name:
+        return name
+    # "Cai Lậy (Thị xã)" tells the town from the rural district of the same name: the prefix says it already.
+    return f"{prefix} {short_name.removesuffix(f' ({kind})')}"
+
+
+def unit_label(name: str, level: int, parent_level: int | None, parent_short_label: str) -> str:
+    """AdminUnit.label from the unit's fields and its parent's (None: no parent)."""
+    if level != AdminLevel.COMMUNE or parent_level is None:
+        return name
+    return f"{name}, {parent_short_label}" if parent_level == AdminLevel.DISTRICT else name
+
+
+# The fields unit_label needs, through a relation to the unit ("" for the unit itself, "commune__" …).
+def unit_label_fields(prefix: str = "") -> list[str]:
+    return [f"{prefix}{f}" for f in ("name", "level", "parent__level", "parent__name", "parent__kind",
+                                       "parent__short_name")]
+
+
+def unit_label_of(row) -> str:
+    """unit_label of the six values of unit_label_fields, in that order."""
+    name, level, parent_level, parent_name, parent_kind, parent_short = row
+    if parent_level is None:
+        return unit_label(name, level, None, "")
+    return unit_label(name, level, parent_level, unit_short_label(parent_name, parent_kind, parent_short))
 
 
 # How Vietnamese addresses abbreviate a unit's kind before its short name.

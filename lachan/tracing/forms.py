@@ -12,7 +12,7 @@ from lachan.core.forms import ListedChoiceIterator
 from lachan.core.parsers import uuid_or_none
 from lachan.core.widgets import DateInput, LongSelect
 from lachan.geo.forms import UnitChoiceField
-from lachan.geo.models import AdminUnit
+from lachan.geo.models import AdminUnit, unit_label_fields, unit_label_of
 from lachan.people.selectors import communes_in_scope
 
 from .selectors import ChainFilter
@@ -23,10 +23,16 @@ EARLIEST = date(2020, 1, 1)
 class ClusterChoiceField(forms.ModelChoiceField):
     widget = LongSelect
     iterator = ListedChoiceIterator
+    option_fields = ["name", "opened_on", "commune_id", *unit_label_fields("commune__")]
 
     def label_from_instance(self, obj):
         place = f" — {obj.commune.label}" if obj.commune_id else ""
         return f"{obj.name}{place} ({obj.opened_on:%d/%m/%Y})"
+
+    def label_from_values(self, row) -> str:
+        name, opened_on, commune_id, *unit = row
+        place = f" — {unit_label_of(unit)}" if commune_id else ""
+        return f"{name}{place} ({opened_on:%d/%m/%Y})"
 
 
 class ChainFilterForm(forms.Form):
