@@ -267,3 +267,34 @@ def test_no_server_errors(case, tokens):
                 TRIED["real"].add(name)
     response = case.call(headers={"Authorization": f"Bearer {tokens[reader_of(case.operation)]}"})
     case.validate_response(response, checks=[not_a_server_error])
+    code_documented(case.operation, response)
+
+
+def _codes(schema_part: dict) -> set[str] | None:
+    """The codes an error schema lists (its `code` an enum, or several), None when it lists none."""
+    components = schema.raw_schema["components"]["schemas"]
+    if "$ref" in schema_part:
+        schema_part = components[schema_part["$ref"].rsplit("/", 1)[1]]
+    code = schema_part.get("properties", {}).get("code", {})
+    parts = [components[p["$ref"].rsplit("/", 1)[1]] if "$ref" in p else p for p in code.get("anyOf", [code])]
+    if not parts or any("enum" not in p for p in parts):
+        return None
+    return {value for p in parts for value in p["enum"]}
+
+
+def code_documented(operation, response) -> None:
+    """An error's code is one the operation's document lists (issue 13, R9): for its status when the document
+    lists that status, else among every code it lists (ninja's 422 of an operation that declares none). An
+    operation that lists no error schema promises nothing."""
+    if not 400 <= response.status_code < 500 or "json" not in response.headers.get("Content-Type", ""):
+        return
+    body = response.json()
+    if not isinstance(body, dict) or "code" not in body:
+        return
+    responses = schema.raw_schema["paths"][operation.path][operation.method.lower()]["responses"]
+    listed = {status: _codes(r.get("content", {}).get("application/json", {}).get("schema", {}))
+              for status, r in responses.items() if str(status).startswith("4")}
+    codes = listed.get(str(response.status_code)) or set().union(*(c for c in listed.values() if c))
+    if codes:
+        assert body["code"] in codes, f"{operation.method} {operation.path} answered {response.status_code} " \
+                                      f"{body['code']!r}, a code its document does not list"

@@ -12,7 +12,7 @@ from ninja.responses import Status
 from lachan.core.errors import DomainError, PermissionDenied
 from lachan.core.middleware import client_ip
 from lachan.core.phones import phone_looks_like, phone_parse
-from lachan.core.schemas import ErrorOut
+from lachan.core.schemas import error_schema
 from lachan.geo.api import UNIT_LABEL
 
 from . import services
@@ -24,6 +24,7 @@ from .roles import ROLE_PERMISSIONS
 from .selectors import DENIAL_THRESHOLD, DENIAL_WINDOW_HOURS, api_tokens_of, denials_repeated
 
 router = Router(tags=["accounts"])
+AccountErrorOut = error_schema(AccountError)  # the codes its operations answer, listed in the document
 
 LOGIN_TOKEN_DAYS = 30
 
@@ -115,13 +116,13 @@ def me(request):
     }
 
 
-@router.get("/tokens", response={200: list[TokenOut], 403: ErrorOut}, summary="My API tokens")
+@router.get("/tokens", response={200: list[TokenOut], 403: AccountErrorOut}, summary="My API tokens")
 def tokens_list(request):
     _require_staff(request.user)
     return [_token_out(t) for t in api_tokens_of(request.user)]
 
 
-@router.post("/tokens", response={201: TokenCreatedOut, 400: ErrorOut, 403: ErrorOut},
+@router.post("/tokens", response={201: TokenCreatedOut, 400: AccountErrorOut, 403: AccountErrorOut},
              summary="Create a token (the raw token is in this answer only)")
 def tokens_create(request, payload: TokenCreateIn):
     _require_staff(request.user)
@@ -135,7 +136,7 @@ def tokens_create(request, payload: TokenCreateIn):
     return Status(201, _token_out(token, raw))
 
 
-@router.delete("/tokens/{token_id}", response={204: None, 403: ErrorOut, 404: ErrorOut}, summary="Revoke a token")
+@router.delete("/tokens/{token_id}", response={204: None, 403: AccountErrorOut, 404: AccountErrorOut}, summary="Revoke a token")
 def tokens_revoke(request, token_id: int):
     _require_staff(request.user)
     services.api_token_revoke(token_id=token_id, user=request.user)
@@ -151,7 +152,7 @@ class DenialsOut(Schema):
     last_at: datetime
 
 
-@router.get("/audit/denials", response={200: list[DenialsOut], 403: ErrorOut},
+@router.get("/audit/denials", response={200: list[DenialsOut], 403: AccountErrorOut},
             summary="Accounts and addresses refused personal data at least `at_least` times in the last `hours`")
 def audit_denials(request, hours: int = Query(DENIAL_WINDOW_HOURS, ge=1, le=720),
                   at_least: int = Query(DENIAL_THRESHOLD, ge=1, le=100000)):
@@ -162,7 +163,7 @@ def audit_denials(request, hours: int = Query(DENIAL_WINDOW_HOURS, ge=1, le=720)
              "first_at": r["first_at"], "last_at": r["last_at"]} for r in rows]
 
 
-@router.post("/auth/token", auth=None, response={201: TokenCreatedOut, 400: ErrorOut, 401: ErrorOut, 429: ErrorOut},
+@router.post("/auth/token", auth=None, response={201: TokenCreatedOut, 400: AccountErrorOut, 401: AccountErrorOut, 429: AccountErrorOut},
              summary="Obtain a token with user name and password (+ the two-factor code if it is on)")
 def token_obtain(request, payload: TokenObtainIn):
     login_rate_check(client_ip(request))  # RateLimited: 429 with Retry-After

@@ -19,6 +19,7 @@ class AccountError(StrEnum):
     CODE_EXPIRED = "code_expired"
     CODE_ATTEMPTS = "code_too_many_attempts"
     SEND_RATE_LIMITED = "send_rate_limited"
+    LOGIN_RATE_LIMITED = "login_rate_limited"  # too many log-in attempts from one address (ratelimits)
     OTP_ALREADY_ON = "otp_already_on"
     OTP_NOT_ON = "otp_not_on"
     OTP_WRONG = "otp_wrong"

@@ -4,10 +4,12 @@ province-wide limit here: it would let anyone lock every official out."""
 
 from lachan.core.ratelimit import Rate, address_key, rate_check, rate_named
 
+from .errors import AccountError
+
 LOGIN_PER_ADDRESS = Rate(30, 10 * 60)  # passwords and two-factor codes, all accounts together
 
 
 def login_rate_check(ip: str) -> None:
     """Count a log-in attempt (a password or a code posted) from this address; RateLimited when over."""
     rate_check(("accounts.login.address", address_key(ip), rate_named("accounts.login.address", LOGIN_PER_ADDRESS)),
-               code="login_rate_limited")
+               code=AccountError.LOGIN_RATE_LIMITED)

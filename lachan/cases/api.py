@@ -12,11 +12,12 @@ from ninja import Field, Router, Schema, Status
 
 from lachan.core.dates import Day, Instant
 from lachan.core.pagination import page_of
-from lachan.core.schemas import ErrorOut
+from lachan.core.schemas import error_responses
 from lachan.geo.api import UNIT_LABEL
 from lachan.geo.models import AdminUnit
 
 from . import selectors, services
+from .errors import CaseErrorCode
 from .isolation import FILTER_ALIASES, Isolation, isolation_filter_value
 from .models import Cluster, ClusterKind
 
@@ -56,7 +57,7 @@ class StatusIn(Schema):
     note: str = ""
 
 
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+ERRORS = error_responses(CaseErrorCode)
 
 
 class ClusterOut(Schema):

@@ -34,14 +34,24 @@ class ErrorOut(Schema):
 
 
 @cache
-def error_schema(codes: type[StrEnum]) -> type[ErrorOut]:
-    """ErrorOut whose code is one of the domain's codes or the common ones: LabErrorCode → LabErrorOut."""
-    name = codes.__name__.removesuffix("Code").removesuffix("Error") + "ErrorOut"
-    return create_model(name, __base__=ErrorOut, code=(codes | CommonErrorCode, ...))
+def error_schema(*codes: type[StrEnum]) -> type[ErrorOut]:
+    """ErrorOut whose code is one of the domains' codes or the common ones: LabErrorCode → LabErrorOut; an operation
+    that may answer the codes of several domains (a workflow calling two apps' services) lists them all, in the
+    order given: (QuarantineErrorCode, CaseErrorCode) → QuarantineCaseErrorOut."""
+    if not codes:
+        raise TypeError("error_schema needs at least one enum of codes")
+    name = "".join(c.__name__.removesuffix("Code").removesuffix("Error") for c in codes) + "ErrorOut"
+    union = codes[0]
+    for enum in (*codes[1:], CommonErrorCode):
+        union = union | enum
+    return create_model(name, __base__=ErrorOut, code=(union, ...))
 
 
-def error_responses(codes: type[StrEnum], *statuses: int) -> dict[int, type[ErrorOut]]:
+def error_responses(*codes_and_statuses: type[StrEnum] | int) -> dict[int, type[ErrorOut]]:
     """The error part of an operation's `response=`: {400: LabErrorOut, 404: LabErrorOut} (400, 403 and 404 when
-    no status is given). Merge with the success: `response={200: SampleOut, **error_responses(LabErrorCode)}`."""
-    schema = error_schema(codes)
+    no status is given). Merge with the success: `response={200: SampleOut, **error_responses(LabErrorCode)}`;
+    several domains: `error_responses(QuarantineErrorCode, CaseErrorCode, 400, 404)`."""
+    codes = tuple(c for c in codes_and_statuses if not isinstance(c, int))
+    statuses = tuple(c for c in codes_and_statuses if isinstance(c, int))
+    schema = error_schema(*codes)
     return dict.fromkeys(statuses or (400, 403, 404), schema)

@@ -11,7 +11,7 @@ from ninja import Field, Router, Schema, Status
 
 from lachan.core.dates import Day
 from lachan.core.errors import NotFound
-from lachan.core.schemas import ErrorOut
+from lachan.core.schemas import error_responses
 from lachan.geo.api import UNIT_LABEL
 
 from . import selectors, services
@@ -104,7 +104,7 @@ class DismissOut(Schema):
     status: str
 
 
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+ERRORS = error_responses(PeopleErrorCode)
 
 
 @router.get("/", response={200: PersonPage, **ERRORS}, summary="Search and list people in your jurisdiction")

@@ -8,11 +8,12 @@ from uuid import UUID
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
+from lachan.cases.errors import CaseErrorCode
 from lachan.cases.selectors import case_get
 from lachan.core.dates import Instant
 from lachan.core.errors import DomainError, NotFound
 from lachan.core.pagination import page_of
-from lachan.core.schemas import ErrorOut
+from lachan.core.schemas import error_responses
 from lachan.geo.api import UNIT_LABEL
 from lachan.people.access import people_in_scope
 
@@ -102,7 +103,7 @@ class ProximityOut(Schema):
     accepted: int
 
 
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+ERRORS = error_responses(TracingErrorCode, CaseErrorCode)  # its cases' checks answer cases' codes
 
 
 @router.get("/cases/{case_id}", response={200: ReportOut, **ERRORS}, summary="Tracing report of a case")

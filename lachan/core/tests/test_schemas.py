@@ -41,3 +41,16 @@ def test_domain_schema_lists_its_codes_and_the_common_ones():
               (document["components"]["schemas"][part["$ref"].rsplit("/", 1)[1]]["enum"] if "$ref" in part
                else part.get("enum", []))}
     assert {"sample_not_found", "sample_invalid", "invalid", "rate_limited"} <= listed
+
+
+class OtherErrorCode(StrEnum):
+    GONE = "other_gone"
+
+
+def test_an_operation_answering_two_domains_lists_both():
+    schema = error_schema(SampleErrorCode, OtherErrorCode)
+    assert schema.__name__ == "SampleOtherErrorOut" and error_schema(SampleErrorCode, OtherErrorCode) is schema
+    assert error_responses(SampleErrorCode, OtherErrorCode, 404) == {404: schema}
+    assert error_responses(SampleErrorCode, OtherErrorCode) == dict.fromkeys((400, 403, 404), schema)
+    codes = schema.model_json_schema()["properties"]["code"]["anyOf"]
+    assert [part["$ref"].rsplit("/", 1)[1] for part in codes] == ["SampleErrorCode", "OtherErrorCode", "CommonErrorCode"]

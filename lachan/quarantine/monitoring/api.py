@@ -23,9 +23,10 @@ from lachan.accounts.roles import Perm
 from lachan.core.dates import Day, Instant
 from lachan.core.errors import PermissionDenied
 from lachan.core.pagination import page_of
-from lachan.core.schemas import ErrorOut
+from lachan.core.schemas import error_responses
 from lachan.geo.api import UNIT_LABEL
 from lachan.geo.models import AdminLevel, AdminUnit
+from lachan.notifications.errors import NotificationError
 
 from .. import links
 from ..errors import QuarantineErrorCode
@@ -37,7 +38,7 @@ from . import services as monitoring
 router = Router(tags=["quarantine: monitoring"])
 
 
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+ERRORS = error_responses(QuarantineErrorCode, NotificationError, 400, 401, 403, 404)  # telling: the message's codes
 
 
 # ---- schemas ----------------------------------------------------------------------------------------------------

@@ -14,11 +14,12 @@ from ninja import Field, Router, Schema, Status
 from lachan.accounts.roles import Perm
 from lachan.core.dates import Day
 from lachan.core.pagination import page_of
-from lachan.core.schemas import ErrorOut
+from lachan.core.schemas import ErrorOut, error_responses
 from lachan.geo.api import UNIT_LABEL
 
 from .. import facilities
 from ..access import require_perm
+from ..errors import QuarantineErrorCode
 from ..models import Facility, Immunity, Order, OrderEvent, OrderKind, RequiredTest, Setting
 from . import create, plan, selectors, services
 
@@ -27,7 +28,7 @@ router = Router(tags=["quarantine"])
 MAX_BATCH = 5000
 
 
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+ERRORS = error_responses(QuarantineErrorCode)
 KIND_HELP = "One of: " + ", ".join(OrderKind.values)
 SETTING_HELP = "One of: " + ", ".join(Setting.values)
 IMMUNITY_HELP = "One of: " + ", ".join(Immunity.values) + " (unknown is treated as none)"

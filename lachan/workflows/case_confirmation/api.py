@@ -12,7 +12,9 @@ from lachan.cases.selectors import case_get
 from lachan.core.dates import Day, Instant
 from lachan.core.errors import NotFound
 from lachan.core.schemas import error_responses
+from lachan.notifications.errors import NotificationError
 from lachan.people.access import people_in_scope
+from lachan.tracing.errors import TracingErrorCode
 
 from .services import case_confirm_and_trace, case_retrace
 
@@ -35,7 +37,7 @@ class ConfirmOut(Schema):
     notified: int
 
 
-ERRORS = error_responses(CaseErrorCode)
+ERRORS = error_responses(CaseErrorCode, TracingErrorCode, NotificationError)  # confirmed, traced, contacts told
 
 
 def _out(result):

@@ -10,13 +10,17 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from lachan.cases.errors import CaseErrorCode
 from lachan.core.dates import Instant
-from lachan.core.errors import DomainError
+from lachan.core.errors import CommonErrorCode, DomainError
+from lachan.core.schemas import error_responses
 from lachan.labs.errors import LabErrorCode
 from lachan.labs.models import Sample
 from lachan.labs.results import files, imports
-from lachan.labs.results.api import ERRORS, ImportOut, errors_out
+from lachan.labs.results.api import ImportOut, errors_out
 from lachan.labs.results.selectors import import_get, mapping_get, result_sample_get
+from lachan.notifications.errors import NotificationError
+from lachan.tracing.errors import TracingErrorCode
 
 from .services import (
     ResultOutcome,
@@ -28,6 +32,8 @@ from .services import (
 )
 
 router = Router(tags=["labs: results"])
+# a positive result confirms the case, traces it and tells its contacts: their codes too; 409: the same file again
+ERRORS = error_responses(LabErrorCode, CaseErrorCode, TracingErrorCode, NotificationError, 400, 403, 404, 409)
 RESULT_HELP = "positive, negative, inconclusive or invalid"
 
 
@@ -97,7 +103,7 @@ def correct_result(request, code: str, payload: CorrectionIn):
 
 
 class ImportRefusedOut(Schema):
-    code: str
+    code: LabErrorCode | CommonErrorCode
     message: str
     field: str | None = None
     import_id: UUID

@@ -8,13 +8,16 @@ from uuid import UUID
 
 from ninja import Field, Router, Schema, Status
 
+from lachan.cases.errors import CaseErrorCode
 from lachan.cases.selectors import case_get
 from lachan.core.dates import Day
 from lachan.core.pagination import page_of
+from lachan.core.schemas import error_responses
 from lachan.geo.api import UNIT_LABEL
+from lachan.quarantine.errors import QuarantineErrorCode
 from lachan.quarantine.facilities import unit_get
 from lachan.quarantine.models import Immunity, Setting
-from lachan.quarantine.orders.api import ERRORS, BatchOut, OrderDetailOut
+from lachan.quarantine.orders.api import BatchOut, OrderDetailOut
 
 from .services import (
     case_contacts_plan,
@@ -25,6 +28,7 @@ from .services import (
 )
 
 router = Router(tags=["quarantine"])
+ERRORS = error_responses(QuarantineErrorCode, CaseErrorCode)  # the case read and its status moved
 
 
 class PlanOut(Schema):
