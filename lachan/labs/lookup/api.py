@@ -10,8 +10,9 @@ from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
 from lachan.core.middleware import client_ip
-from lachan.core.schemas import ErrorOut
+from lachan.core.schemas import error_responses
 
+from ..errors import LabErrorCode
 from . import services as lookup
 from . import slip
 
@@ -44,7 +45,7 @@ class LookupOut(Schema):
 
 
 @router.post("/results/lookup", auth=None,
-             response={200: LookupOut, 400: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+             response={200: LookupOut, **error_responses(LabErrorCode, 400, 404, 429)},
              summary="A citizen's result by sample code and date of birth (no log-in; rate limited)")
 def results_lookup(request: HttpRequest, payload: LookupIn, response: HttpResponse):
     """404 for an unknown code, a wrong date of birth or wrong last digits alike; 400 with code

@@ -15,10 +15,11 @@ from ninja import Field, Router, Schema, Status
 from lachan.core.dates import Instant
 from lachan.core.exports import csv_response
 from lachan.core.pagination import page_of
-from lachan.core.schemas import ErrorOut
+from lachan.core.schemas import error_responses
 from lachan.geo.api import UNIT_LABEL
 from lachan.geo.models import AdminLevel, AdminUnit
 
+from ..errors import LabErrorCode
 from ..models import ColumnMapping, ResultImport, Swab
 from . import files, imports
 from . import selectors as results_selectors
@@ -28,7 +29,7 @@ router = Router(tags=["labs: results"])
 MAX_ERRORS_SHOWN = 1000  # in an answer; the CSV report has them all
 
 
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}  # 409: the same file imported again
+ERRORS = error_responses(LabErrorCode, 400, 403, 404, 409)  # 409: the same file imported again
 
 
 class RowErrorOut(Schema):

@@ -12,9 +12,10 @@ from ninja import Field, Router, Schema, Status
 from lachan.core.dates import Day, Instant
 from lachan.core.errors import DomainError
 from lachan.core.pagination import page_of
-from lachan.core.schemas import ErrorOut
+from lachan.core.schemas import ErrorOut, error_responses
 from lachan.geo.api import UNIT_LABEL
 
+from ..errors import LabErrorCode
 from ..models import Campaign, CampaignKind, Sample, Swab, SwabReason, TestType
 from . import registering, selectors, services
 
@@ -23,7 +24,7 @@ router = Router(tags=["labs"])
 MAX_BATCH = 200
 
 
-ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+ERRORS = error_responses(LabErrorCode)
 
 
 # ---- campaigns and sites -------------------------------------------------------------------------------
