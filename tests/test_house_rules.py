@@ -150,8 +150,10 @@ def test_one_helper_each(rule):
     assert sorted(allowed - offending) == [], f"{rule}: these no longer offend, delete their lines from RULES"
 
 
-# django-ninja reads dotted aliases (Field(alias="person.full_name")); each resolve_* static method is one to go.
-MAX_RESOLVERS = 82
+# django-ninja reads dotted aliases (Field(alias="person.full_name")). The resolve_* methods left compute a value or
+# walk a nullable relation to a field the OpenAPI document lists as required (an alias would need a default, and the
+# field would stop being required): a new one must be one of those.
+MAX_RESOLVERS = 35
 
 
 def test_resolvers_do_not_increase():
