@@ -16,7 +16,8 @@ def cluster_scope_q(user) -> Q:
     if is_system(user):
         return Q()
     scope = scope_for(user)
-    with_cases_here = Case.objects.filter(case_scope_q(scope)).values("cluster_id")
+    # Only the cases in a cluster: most cases are in none, and a NULL cluster_id matches no cluster anyway.
+    with_cases_here = Case.objects.filter(case_scope_q(scope), cluster__isnull=False).values("cluster_id")
     return scope.commune_q("commune") | Q(pk__in=with_cases_here)
 
 

@@ -6,7 +6,8 @@ from collections import Counter
 from datetime import date, timedelta
 from uuid import UUID
 
-from django.db.models import Count, F, Max, Min, Q, QuerySet
+from django.db.models import Count, F, Max, Min, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -86,12 +87,19 @@ def clusters_in_scope(user) -> QuerySet[Cluster]:
 
 def _with_counts(queryset: QuerySet[Cluster]) -> QuerySet[Cluster]:
     """Counts over all the cluster's cases (figures, not people): a cluster's size does not shrink
-    because some of its cases live outside the reader's jurisdiction."""
+    because some of its cases live outside the reader's jurisdiction. Correlated subqueries, not a join
+    grouped by cluster: the database counts the cases of the clusters shown (a page of the list), not of
+    every cluster in the jurisdiction before sorting them (a province: 1,600 clusters, 35,000 cases)."""
+    cases = Case.objects.filter(cluster=OuterRef("pk")).order_by().values("cluster")
+
+    def of_cases(aggregate, rows=cases):
+        return Subquery(rows.annotate(value=aggregate).values("value"))
+
     return queryset.annotate(
-        case_count=Count("cases"),
-        active_count=Count("cases", filter=Q(cases__status__in=ACTIVE_STATUSES)),
-        first_case_at=Min("cases__confirmed_at"),
-        last_case_at=Max("cases__confirmed_at"),
+        case_count=Coalesce(of_cases(Count("pk")), 0),
+        active_count=Coalesce(of_cases(Count("pk"), cases.filter(status__in=ACTIVE_STATUSES)), 0),
+        first_case_at=of_cases(Min("confirmed_at")),
+        last_case_at=of_cases(Max("confirmed_at")),
     )
 
 

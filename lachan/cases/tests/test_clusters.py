@@ -256,6 +256,16 @@ def test_list_counts_filters_and_search(outbreak):
         [units.commune.name, units.commune2.name])
 
 
+def test_list_counts_of_a_cluster_without_cases(outbreak):
+    """The counts are subqueries per cluster shown (not a join grouped by cluster): none is 0, no dates."""
+    staff, units = outbreak.staff, outbreak.units
+    services.cluster_create(name="Trường THCS", kind="school", commune=units.commune2, opened_on=date(2021, 8, 20),
+                            by=staff.epidemiologist)
+    rows = {c.name: (c.case_count, c.active_count, c.first_case_at is None, c.last_case_at is None)
+            for c in selectors.cluster_list(user=staff.district)}
+    assert rows == {"Trường THCS": (0, 0, True, True), "Chợ Mỹ Tho": (3, 3, False, False)}
+
+
 def test_daily_counts(outbreak):
     days = selectors.cluster_daily_counts(cluster=outbreak.cluster)
     assert days == [(date(2021, 8, 14), 1), (date(2021, 8, 15), 0), (date(2021, 8, 16), 1), (date(2021, 8, 17), 1)]
