@@ -537,6 +537,8 @@ def urls(tracing: dict | None = None) -> list[tuple[str, str]]:
     out = [("dashboard /", "/"), ("operations summary", "/api/operations/summary"),
            ("operations feed", "/api/operations/feed"),
            *((f"map {layer}", f"/api/map/layers/{layer}") for layer in LAYERS), ("public map risk", "/api/map/public/risk")]
+    out.append(("case list, searched by name", "/cases/?q=nguyen"))
+    out.append(("cluster list", "/cases/clusters/"))
     if tracing:
         out += [("transmission chain", "/tracing/chain/"),
                 ("transmission chain, a commune", f"/tracing/chain/?commune={tracing['commune']}"),
