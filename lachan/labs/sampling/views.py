@@ -61,8 +61,10 @@ def home(request):
                                        status=status if status in dict(CAMPAIGN_STATUSES) else "")
     lab = selectors.user_laboratory(request.user)
     can_receive = request.user.has_perm_code(Perm.LABS_RESULT)
+    page = page_of(queryset, page=request.GET.get("page"), size=50)
+    selectors.with_sample_counts(page.items)
     return render(request, "labs/home.html", {
-        "page": page_of(queryset, page=request.GET.get("page"), size=50), "query_string": _query_string(request),
+        "page": page, "query_string": _query_string(request),
         "kinds": CampaignKind.choices, "statuses": CAMPAIGN_STATUSES, "kind": kind, "status": status,
         "q": request.GET.get("q", ""), "lab": lab, "can_receive": can_receive,
         "queue": selectors.lab_queue_counts(user=request.user) if lab or can_receive else None,

@@ -4,6 +4,7 @@ ones only, laboratory staff their laboratory's; campaign visibility; counts; the
 from datetime import date, timedelta
 
 import pytest
+from django.db.models import Count
 from django.utils import timezone
 
 from lachan.accounts.models import AuditEvent
@@ -91,6 +92,18 @@ def test_campaigns_by_jurisdiction(spread, campaign, staff, lab, units, make_use
     citizen = make_user(Role.CITIZEN)
     with pytest.raises(PermissionDenied):
         selectors.campaign_list(user=citizen)
+
+
+def test_campaign_sample_counts_as_counted_in_the_list(spread, campaign, staff, units):
+    """The page's counts, one query over its campaigns' samples, are those the list's GROUP BY gave."""
+    empty = services.campaign_create(name="Xã Một", kind="enterprise", unit=units.commune,
+                                     starts_on=date(2021, 8, 2), by=staff.commune)
+    page = selectors.with_sample_counts(list(selectors.campaign_list(user=staff.province)))
+    before = dict(Campaign.objects.annotate(n=Count("samples")).values_list("pk", "n"))
+    assert {c.pk: c.sample_count for c in page} == before
+    assert {c.pk: c.sample_count for c in page} == {campaign.campaign.pk: 3, spread["far_campaign"].pk: 1,
+                                                     empty.pk: 0}
+    assert selectors.with_sample_counts([]) == []
 
 
 def test_counts(spread, campaign, staff, lab):
