@@ -301,13 +301,12 @@ def positive_pools(*, first_day: date, by: str, laboratory_id=None, commune_ids=
         members = Swab.objects.filter(sample__in=pools).order_by()
         if commune_ids is not None:
             members = members.filter(person__commune_id__in=commune_ids)
-        pairs = set(members.values_list("sample_id", "person__commune_id", "sample__released_at"))
+        # Grouped by the database: a province's four weeks are ~5,000 pools of ~36,000 members, which came
+        # back to Python one member at a time (half the laboratory dashboard's time at a million people).
         if by == "commune":
-            for key in {(sample, commune) for sample, commune, _at in pairs}:
-                out[key[1]] += 1
-        else:
-            for _sample, at in {(sample, at) for sample, _commune, at in pairs}:
-                out[timezone.localtime(at).date()] += 1
+            return dict(members.values_list("person__commune_id").annotate(n=Count("sample_id", distinct=True)))
+        for _sample, at in members.values_list("sample_id", "sample__released_at").distinct():
+            out[timezone.localtime(at).date()] += 1
         return dict(out)
     for at in pools.values_list("released_at", flat=True):
         out[timezone.localtime(at).date()] += 1

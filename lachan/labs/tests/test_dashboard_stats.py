@@ -14,7 +14,7 @@ from lachan.core.dates import local_midnight
 from lachan.geo.models import Place, PlaceKind
 from lachan.labs import results
 from lachan.labs.dashboard import stats
-from lachan.labs.models import Laboratory, Result, ResultStat, ResultStatPeriod, Sample
+from lachan.labs.models import Laboratory, Result, ResultStat, ResultStatPeriod, Sample, Swab
 from lachan.labs.tests.lookup_fixtures import fresh_cache, tube  # noqa: F401
 from lachan.people.models import Person
 
@@ -147,3 +147,25 @@ def test_positive_pools_read_through_their_own_index(world, commune_ids):
         cursor.execute(("EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN ") + sql)
         plan = " ".join(str(row) for row in cursor.fetchall())
     assert "labs_sample_positive_pool" in plan, plan
+
+
+@pytest.mark.parametrize("by", ["day", "commune"])
+def test_positive_pools_equal_their_members_counted_one_by_one(world, by):
+    """Grouped by the database, the positive pools are those counted from their members' (pool, commune) pairs:
+    a pool once per day, and once in each of its members' communes."""
+    first = TODAY - timedelta(days=4)
+    pools = Sample.objects.filter(pooled=True, result=Result.POSITIVE, status="released",
+                                  released_at__gte=local_midnight(first))
+    assert pools.exists()
+    for ids in (None, [world["communes"][0].pk], [c.pk for c in world["communes"][1:]]):
+        expected = defaultdict(int)
+        pairs = {(swab.sample_id, swab.person.commune_id, swab.sample.released_at)
+                 for swab in Swab.objects.filter(sample__in=pools).select_related("sample", "person")
+                 if ids is None or swab.person.commune_id in ids}
+        if by == "commune":
+            for _sample, commune in {(sample, commune) for sample, commune, _at in pairs}:
+                expected[commune] += 1
+        else:
+            for _sample, released in {(sample, released) for sample, _commune, released in pairs}:
+                expected[timezone.localtime(released).date()] += 1
+        assert stats.positive_pools(first_day=first, by=by, commune_ids=ids) == dict(expected), ids
