@@ -120,6 +120,22 @@ def test_selectors_are_scoped(person, staff):
     assert list(selectors.case_list(user=staff.province, query="van an")) == [case]
 
 
+def test_search_by_name_same_rows_either_way(person, staff, monkeypatch):
+    """A rare name starts from its people, a common one reads the cases newest first: the same rows."""
+    cases = [confirm(person, staff.epidemiologist)] + [
+        confirm(PersonFactory(full_name=f"Nguyễn Văn An {n}", commune=person.commune), staff.epidemiologist)
+        for n in range(3)]
+    confirm(PersonFactory(full_name="Trần Thị Bình", commune=person.commune), staff.epidemiologist)
+    expected = sorted(cases, key=lambda c: (c.confirmed_at, c.pk), reverse=True)
+    monkeypatch.setattr(selectors, "MANY_CASES", 1)
+    for few in (1, 100):  # 4 people of the name: "common" with 1, "rare" with 100
+        monkeypatch.setattr(selectors, "FEW_PEOPLE", few)
+        assert list(selectors.case_list(user=staff.province, query="van an")) == expected
+        assert list(selectors.case_list(user=staff.other_commune, query="van an")) == []
+    monkeypatch.setattr(selectors, "MANY_CASES", 100)  # a small jurisdiction: read newest first
+    assert list(selectors.case_list(user=staff.province, query="van an")) == expected
+
+
 def test_many_confirmed_at_once_as_one_by_one(person, staff, django_assert_max_num_queries):
     epi = staff.epidemiologist
     confirm(person, epi)  # F0-82-000001
