@@ -539,7 +539,8 @@ def urls(tracing: dict | None = None) -> list[tuple[str, str]]:
            *((f"map {layer}", f"/api/map/layers/{layer}") for layer in LAYERS), ("public map risk", "/api/map/public/risk")]
     out.append(("case list, searched by name", "/cases/?q=nguyen"))
     out.append(("cluster list", "/cases/clusters/"))
-    out.append(("laboratory dashboard", "/labs/"))
+    out.append(("laboratory home (campaigns)", "/labs/"))
+    out.append(("laboratory dashboard", "/labs/dashboard/"))
     if tracing:
         out += [("transmission chain", "/tracing/chain/"),
                 ("transmission chain, a commune", f"/tracing/chain/?commune={tracing['commune']}"),
