@@ -102,7 +102,9 @@ def _flushes(item) -> bool:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     result = yield
-    if _SEEDED and _flushes(item):
+    # After a worker's last test the session's fixtures are gone with the test database: nothing to put back, and
+    # the connection would now reach the database the settings name (PostgreSQL: refused; SQLite: a real file).
+    if _SEEDED and nextitem is not None and _flushes(item):
         with _BLOCKER[0].unblock():
             _rows_restore(_SEEDED)
     return result
