@@ -10,9 +10,7 @@ from django.utils.translation import gettext as _
 
 from lachan.core.errors import DomainError
 from lachan.core.numbers import is_ascii_digits
-
-# MOBILE_NUMBER and phone_looks_like: imported from here by labs and venues.
-from lachan.core.phones import MOBILE_NUMBER, phone_looks_like, phone_parse  # noqa: F401
+from lachan.core.phones import phone_parse
 
 from .errors import PeopleErrorCode
 

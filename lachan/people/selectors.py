@@ -17,12 +17,13 @@ from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, NotFound
 from lachan.core.numbers import is_ascii_digits
 from lachan.core.pagination import Page, page_of  # noqa: F401 (page_of is re-exported for views)
+from lachan.core.phones import phone_looks_like
 from lachan.core.text import fold
 from lachan.geo.models import AdminLevel, AdminUnit
 
 from .access import people_in_scope, require_perm
 from .errors import PeopleErrorCode
-from .identity import phone_looks_like, phone_normalize
+from .identity import phone_normalize
 from .models import DuplicateCandidate, DuplicateStatus, Household, Person
 
 ORDERING = ("search_name", "id")

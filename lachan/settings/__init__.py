@@ -102,7 +102,7 @@ INSTALLED_APPS = [
     "lachan.quarantine",
     "lachan.risk",
     "lachan.checkpoints",
-    "lachan.workflows",  # no models: its AppConfig hangs cross-domain follow-ups on the domains' hooks
+    "lachan.workflows",  # no models: its receivers.py connects cross-domain follow-ups to the domains' signals
     "lachan.situation",  # no models: read models over every domain (the map, the operations centre)
     "lachan.web",
     "lachan.simulate",

@@ -24,9 +24,9 @@ from lachan.accounts.audit import audit_record_many
 from lachan.core import request_context
 from lachan.core.db import chunked, db_datetime, is_postgresql, placeholders
 from lachan.core.parsers import uuid_or_none
+from lachan.core.phones import MOBILE_NUMBER
 from lachan.core.task_retries import retryable
 from lachan.notifications.services import notification_queue_many
-from lachan.people.identity import MOBILE_NUMBER
 from lachan.people.models import Person
 
 from ..models import (

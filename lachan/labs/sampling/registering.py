@@ -23,8 +23,9 @@ from lachan.accounts.roles import Perm
 from lachan.core.errors import DomainError, NotFound, ValidationFailed
 from lachan.core.numbers import is_ascii_digits
 from lachan.core.parsers import uuid_or_none
+from lachan.core.phones import phone_looks_like
 from lachan.people.access import people_in_scope
-from lachan.people.identity import phone_looks_like, phone_normalize
+from lachan.people.identity import phone_normalize
 from lachan.people.models import Person
 
 from ..access import campaign_scope_q, require_perm
