@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from lachan.accounts.decorators import staff_view
 from lachan.accounts.jurisdiction import scope_for
 from lachan.accounts.roles import Perm
+from lachan.core.decorators import staff_view
 from lachan.core.errors import DomainError, NotFound, PermissionDenied
 from lachan.core.exports import XlsxExport
 from lachan.core.jsontext import json_read

@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from lachan.accounts.decorators import staff_view
 from lachan.accounts.roles import Perm
 from lachan.core.dates import instant_parse
+from lachan.core.decorators import staff_view
 from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from lachan.core.numbers import int_or_none
 from lachan.core.pagination import page_of

@@ -19,8 +19,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from lachan.accounts.actors import signed_link
 from lachan.accounts.audit import audit_record
-from lachan.accounts.decorators import staff_view
 from lachan.accounts.roles import Perm
+from lachan.core.decorators import staff_view
 from lachan.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from lachan.core.exports import XlsxExport
 from lachan.core.forms import DayField
